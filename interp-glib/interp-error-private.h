@@ -1,0 +1,22 @@
+/* interp-error-private.h: building errors from Python exceptions
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "interp-error.h"
+
+G_BEGIN_DECLS
+
+InterpExceptionInfo *_interp_exception_info_new (const char *type_name,
+                                                 const char *qualname,
+                                                 const char *module,
+                                                 const char *message,
+                                                 const char *traceback);
+
+void _interp_error_set_execution_failed (GError              **error,
+                                         gint64                interp_id,
+                                         InterpExceptionInfo  *info);
+
+G_END_DECLS

@@ -1,0 +1,77 @@
+/* interp-executor-private.h: one OS thread and job queue per interpreter
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "interp-python-private.h"
+#include "interp-interpreter.h"
+
+G_BEGIN_DECLS
+
+typedef struct _InterpExecutor InterpExecutor;
+
+typedef struct
+{
+  InterpGil gil;
+  gboolean use_main_obmalloc;
+  gboolean allow_fork;
+  gboolean allow_exec;
+  gboolean allow_threads;
+  gboolean allow_daemon_threads;
+  gboolean check_multi_interp_extensions;
+} InterpConfig;
+
+/* Runs on the executor thread with the interpreter attached (its GIL held).
+ * Sets *result (may stay NULL) or returns FALSE with @error set. */
+typedef gboolean (*InterpJobFunc) (InterpExecutor  *executor,
+                                   gpointer         data,
+                                   GVariant       **result,
+                                   GError         **error);
+
+InterpExecutor *_interp_executor_new_main      (gboolean             embedded);
+InterpExecutor *_interp_executor_new_sub       (const InterpConfig  *config);
+InterpExecutor *_interp_executor_ref           (InterpExecutor      *executor);
+void            _interp_executor_unref         (InterpExecutor      *executor);
+
+gboolean        _interp_executor_start         (InterpExecutor      *executor,
+                                                GCancellable        *cancellable,
+                                                GError             **error);
+void            _interp_executor_start_async   (InterpExecutor      *executor,
+                                                GTask               *task);
+
+gint64          _interp_executor_get_id        (InterpExecutor      *executor);
+const InterpConfig *_interp_executor_get_config (InterpExecutor     *executor);
+gboolean        _interp_executor_is_main       (InterpExecutor      *executor);
+gboolean        _interp_executor_is_running    (InterpExecutor      *executor);
+gboolean        _interp_executor_is_closed     (InterpExecutor      *executor);
+PyObject       *_interp_executor_get_cancel_exception (InterpExecutor *executor);
+
+void            _interp_executor_set_owner     (InterpExecutor      *executor,
+                                                gpointer             owner);
+gpointer        _interp_executor_dup_owner     (InterpExecutor      *executor);
+InterpExecutor *_interp_executor_get_current   (void);
+
+gboolean        _interp_executor_run           (InterpExecutor      *executor,
+                                                InterpJobFunc        func,
+                                                gpointer             data,
+                                                GDestroyNotify       data_free,
+                                                GCancellable        *cancellable,
+                                                GVariant           **result,
+                                                GError             **error);
+void            _interp_executor_run_async     (InterpExecutor      *executor,
+                                                InterpJobFunc        func,
+                                                gpointer             data,
+                                                GDestroyNotify       data_free,
+                                                GTask               *task);
+
+gboolean        _interp_executor_close         (InterpExecutor      *executor,
+                                                GError             **error);
+void            _interp_executor_close_async   (InterpExecutor      *executor,
+                                                GTask               *task);
+void            _interp_executor_interrupt     (InterpExecutor      *executor,
+                                                const GError        *reason);
+void            _interp_executor_join          (InterpExecutor      *executor);
+
+G_END_DECLS

@@ -1,0 +1,1081 @@
+/* interp-executor.c: one OS thread and job queue per interpreter
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Every interpreter has a serial executor: a thread that owns the
+ * interpreter's thread state and runs jobs in submission order. PyObjects
+ * never leave this thread; jobs carry C values (GVariant) in and out.
+ *
+ * The first job sets the interpreter up (creates it, or for the main
+ * interpreter initializes Python or joins the host's), the last tears it
+ * down. Sync callers wait on done_cond; async callers get their GTask
+ * completed from here, which GTask delivers in the caller's main context.
+ *
+ * Cancelling a queued job drops it. Cancelling a running one starts a
+ * short-lived interrupter thread that attaches to the same interpreter
+ * (taking its GIL, which the running code drops at the next eval-breaker
+ * check) and raises interp_glib.CancelledError in the executor's thread
+ * state with PyThreadState_SetAsyncExc().
+ */
+
+#include "interp-executor-private.h"
+#include "interp-error.h"
+#include "interp-runtime-private.h"
+
+#include <gio/gio.h>
+
+typedef enum
+{
+  EXECUTOR_NEW,
+  EXECUTOR_READY,
+  EXECUTOR_CLOSING,
+  EXECUTOR_CLOSED,
+  EXECUTOR_FAILED,
+} ExecutorState;
+
+typedef enum
+{
+  JOB_SETUP,
+  JOB_NORMAL,
+  JOB_CLOSE,
+} JobKind;
+
+typedef enum
+{
+  JOB_STATE_NEW,
+  JOB_STATE_QUEUED,
+  JOB_STATE_RUNNING,
+  JOB_STATE_DONE,
+} JobState;
+
+typedef struct
+{
+  gatomicrefcount ref_count;
+  JobKind kind;
+  JobState state;
+  InterpJobFunc func;
+  gpointer data;
+  GDestroyNotify data_free;
+  InterpExecutor *executor;
+  GCancellable *cancellable;
+  gulong cancel_id;
+  gboolean cancel_requested;
+  gboolean interrupted;       /* an interrupter was started for it */
+  GError *interrupt_reason;   /* why the job was interrupted, if not by its cancellable */
+  GTask *task;                /* async jobs */
+  gboolean done;              /* sync jobs: guarded by executor->lock */
+  GVariant *result;
+  GError *error;
+} InterpJob;
+
+struct _InterpExecutor
+{
+  gatomicrefcount ref_count;
+  gboolean is_main;
+  gboolean embedded;
+  InterpConfig config;
+
+  GMutex lock;
+  GCond job_cond;             /* work queued or state changed */
+  GCond done_cond;            /* a sync job finished, or interrupters dropped */
+  GQueue jobs;
+  InterpJob *running_job;
+  ExecutorState state;
+  guint interrupters;
+  gboolean thread_started;
+  GThread *thread;
+  GWeakRef owner;
+
+  /* Written during setup on the executor thread, read-only afterwards. */
+  gint64 id;
+
+  /* Executor thread only. */
+  PyInterpreterState *interp;
+  PyThreadState *tstate;
+  unsigned long thread_ident;
+  PyObject *cancel_exc;
+  PyGILState_STATE gilstate;
+};
+
+static GPrivate current_executor;
+
+static void
+job_free (InterpJob *job)
+{
+  if (job->data_free != NULL)
+    job->data_free (job->data);
+  g_clear_object (&job->cancellable);
+  g_clear_object (&job->task);
+  g_clear_pointer (&job->result, g_variant_unref);
+  g_clear_error (&job->error);
+  g_clear_error (&job->interrupt_reason);
+  g_free (job);
+}
+
+static InterpJob *
+job_ref (InterpJob *job)
+{
+  g_atomic_ref_count_inc (&job->ref_count);
+  return job;
+}
+
+static void
+job_unref (gpointer data)
+{
+  InterpJob *job = data;
+
+  if (g_atomic_ref_count_dec (&job->ref_count))
+    job_free (job);
+}
+
+static InterpJob *
+job_new (InterpExecutor *executor,
+         JobKind         kind,
+         InterpJobFunc   func,
+         gpointer        data,
+         GDestroyNotify  data_free,
+         GCancellable   *cancellable,
+         GTask          *task)
+{
+  InterpJob *job = g_new0 (InterpJob, 1);
+
+  g_atomic_ref_count_init (&job->ref_count);
+  job->kind = kind;
+  job->state = JOB_STATE_NEW;
+  job->func = func;
+  job->data = data;
+  job->data_free = data_free;
+  job->executor = executor;
+  job->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
+  job->task = task ? g_object_ref (task) : NULL;
+
+  return job;
+}
+
+/* Delivers the outcome exactly once: through the GTask, or to the sync
+ * waiter. Called without executor->lock. */
+static void
+job_complete (InterpJob *job,
+              GVariant  *result,
+              GError    *error,
+              gboolean   in_cancel_handler)
+{
+  InterpExecutor *executor = job->executor;
+
+  if (job->cancellable != NULL && job->cancel_id != 0 && !in_cancel_handler)
+    {
+      g_cancellable_disconnect (job->cancellable, job->cancel_id);
+      job->cancel_id = 0;
+    }
+
+  /* As GTask does: a job whose cancellable was cancelled reports
+   * cancellation, whatever it managed to do. */
+  if (job->cancellable != NULL && g_cancellable_is_cancelled (job->cancellable))
+    {
+      g_clear_pointer (&result, g_variant_unref);
+      g_clear_error (&error);
+      g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                           "Operation was cancelled");
+    }
+
+  if (job->task != NULL)
+    {
+      GTask *task = g_steal_pointer (&job->task);
+
+      g_mutex_lock (&executor->lock);
+      job->state = JOB_STATE_DONE;
+      g_mutex_unlock (&executor->lock);
+
+      if (error != NULL)
+        g_task_return_error (task, error);
+      else if (result != NULL)
+        g_task_return_pointer (task, result, (GDestroyNotify) g_variant_unref);
+      else
+        g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+    }
+  else
+    {
+      g_mutex_lock (&executor->lock);
+      job->state = JOB_STATE_DONE;
+      job->result = result;
+      job->error = error;
+      job->done = TRUE;
+      g_cond_broadcast (&executor->done_cond);
+      g_mutex_unlock (&executor->lock);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Interrupting running code                                           */
+
+typedef struct
+{
+  InterpExecutor *executor;
+  InterpJob *job;
+} Interrupt;
+
+static gpointer
+interrupter_thread (gpointer data)
+{
+  Interrupt *interrupt = data;
+  InterpExecutor *executor = interrupt->executor;
+  PyThreadState *tstate;
+
+  /* A thread state of our own in the target interpreter: taking its GIL
+   * makes the running code drop it at the next eval-breaker check. The
+   * interpreter cannot go away meanwhile: teardown waits for interrupters. */
+  tstate = PyThreadState_New (executor->interp);
+  PyEval_RestoreThread (tstate);
+
+  g_mutex_lock (&executor->lock);
+  /* Checked with the GIL held: the executor clears running_job with the
+   * GIL held too, so the exception cannot land in a later job. */
+  if (executor->running_job == interrupt->job)
+    PyThreadState_SetAsyncExc (executor->thread_ident, executor->cancel_exc);
+  g_mutex_unlock (&executor->lock);
+
+  PyThreadState_Clear (tstate);
+  PyThreadState_DeleteCurrent ();
+
+  g_mutex_lock (&executor->lock);
+  executor->interrupters--;
+  g_cond_broadcast (&executor->done_cond);
+  g_mutex_unlock (&executor->lock);
+
+  job_unref (interrupt->job);
+  _interp_executor_unref (executor);
+  g_free (interrupt);
+  return NULL;
+}
+
+/* Called with executor->lock held. */
+static void
+interrupt_running_job_locked (InterpExecutor *executor,
+                              InterpJob      *job)
+{
+  Interrupt *interrupt;
+  GThread *thread;
+
+  if (executor->running_job != job || executor->cancel_exc == NULL ||
+      executor->state == EXECUTOR_CLOSED)
+    return;
+
+  job->interrupted = TRUE;
+  interrupt = g_new0 (Interrupt, 1);
+  interrupt->executor = _interp_executor_ref (executor);
+  interrupt->job = job_ref (job);
+  executor->interrupters++;
+  thread = g_thread_new ("interp-interrupt", interrupter_thread, interrupt);
+  g_thread_unref (thread);
+}
+
+static void
+job_cancelled_cb (GCancellable *cancellable,
+                  gpointer      data)
+{
+  InterpJob *job = data;
+  InterpExecutor *executor = job->executor;
+  gboolean drop = FALSE;
+
+  g_mutex_lock (&executor->lock);
+  switch (job->state)
+    {
+    case JOB_STATE_NEW:
+      job->cancel_requested = TRUE;
+      break;
+    case JOB_STATE_QUEUED:
+      g_queue_remove (&executor->jobs, job);
+      job->state = JOB_STATE_RUNNING; /* owned by this handler now */
+      drop = TRUE;
+      break;
+    case JOB_STATE_RUNNING:
+      interrupt_running_job_locked (executor, job);
+      break;
+    case JOB_STATE_DONE:
+    default:
+      break;
+    }
+  g_mutex_unlock (&executor->lock);
+
+  if (drop)
+    {
+      job_complete (job, NULL, NULL, TRUE);
+      job_unref (job);  /* the queue's reference */
+    }
+}
+
+void
+_interp_executor_interrupt (InterpExecutor *executor,
+                            const GError   *reason)
+{
+  g_mutex_lock (&executor->lock);
+  if (executor->running_job != NULL && executor->running_job->kind == JOB_NORMAL)
+    {
+      InterpJob *job = executor->running_job;
+
+      if (job->interrupt_reason == NULL && reason != NULL)
+        job->interrupt_reason = g_error_copy (reason);
+      interrupt_running_job_locked (executor, job);
+    }
+  g_mutex_unlock (&executor->lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Setting up and tearing down the interpreter                         */
+
+static gboolean
+setup_common (InterpExecutor  *executor,
+              GError         **error)
+{
+  executor->thread_ident = PyThread_get_thread_ident ();
+  executor->interp = PyThreadState_GetInterpreter (PyThreadState_Get ());
+  executor->id = PyInterpreterState_GetID (executor->interp);
+
+  /* BaseException, so that `except Exception:` does not swallow a cancel. */
+  executor->cancel_exc = PyErr_NewExceptionWithDoc ("interp_glib.CancelledError",
+                                                    "The job was cancelled from outside the interpreter.",
+                                                    PyExc_BaseException, NULL);
+  if (executor->cancel_exc == NULL)
+    {
+      PyErr_Clear ();
+      g_set_error (error, INTERP_ERROR, INTERP_ERROR_FAILED,
+                   "Could not set up interpreter %" G_GINT64_FORMAT, executor->id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+setup_main (InterpExecutor  *executor,
+            GError         **error)
+{
+  gboolean ok;
+
+  if (executor->embedded)
+    {
+      PyConfig config;
+      PyStatus status;
+
+      /* The host keeps its signals: Python installs no handlers. */
+      PyConfig_InitPythonConfig (&config);
+      config.install_signal_handlers = 0;
+      config.parse_argv = 0;
+      status = Py_InitializeFromConfig (&config);
+      PyConfig_Clear (&config);
+      if (PyStatus_Exception (status))
+        {
+          g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNTIME,
+                       "Could not initialize Python %s: %s%s%s", PY_VERSION,
+                       status.func ? status.func : "",
+                       status.func ? ": " : "",
+                       status.err_msg ? status.err_msg : "unknown error");
+          return FALSE;
+        }
+    }
+  else
+    {
+      /* Hosted: the application's Python; PyGObject released the GIL. */
+      executor->gilstate = PyGILState_Ensure ();
+    }
+
+  ok = setup_common (executor, error);
+  executor->tstate = PyEval_SaveThread ();
+  return ok;
+}
+
+static gboolean
+setup_sub (InterpExecutor  *executor,
+           GError         **error)
+{
+  PyThreadState *main_tstate;
+  PyThreadState *tstate = NULL;
+  gboolean ok;
+
+  /* Creating an interpreter needs a current thread state: a temporary one
+   * in the main interpreter, dropped once the new interpreter stands. */
+  main_tstate = PyThreadState_New (PyInterpreterState_Main ());
+  PyEval_RestoreThread (main_tstate);
+
+#if INTERP_PY_HAS_OWN_GIL
+  {
+    PyInterpreterConfig config = {
+      .use_main_obmalloc = executor->config.use_main_obmalloc,
+      .allow_fork = executor->config.allow_fork,
+      .allow_exec = executor->config.allow_exec,
+      .allow_threads = executor->config.allow_threads,
+      .allow_daemon_threads = executor->config.allow_daemon_threads,
+      .check_multi_interp_extensions = executor->config.check_multi_interp_extensions,
+      .gil = executor->config.gil == INTERP_GIL_SHARED ? PyInterpreterConfig_SHARED_GIL
+                                                       : PyInterpreterConfig_OWN_GIL,
+    };
+    PyStatus status = Py_NewInterpreterFromConfig (&tstate, &config);
+
+    if (PyStatus_Exception (status) || tstate == NULL)
+      {
+        g_set_error (error, INTERP_ERROR, INTERP_ERROR_FAILED,
+                     "Could not create an interpreter: %s",
+                     status.err_msg ? status.err_msg : "unknown error");
+        PyThreadState_Swap (main_tstate);
+        PyThreadState_Clear (main_tstate);
+        PyThreadState_DeleteCurrent ();
+        return FALSE;
+      }
+  }
+#else
+  tstate = Py_NewInterpreter ();
+  if (tstate == NULL)
+    {
+      g_set_error (error, INTERP_ERROR, INTERP_ERROR_FAILED,
+                   "Could not create an interpreter");
+      PyThreadState_Swap (main_tstate);
+      PyThreadState_Clear (main_tstate);
+      PyThreadState_DeleteCurrent ();
+      return FALSE;
+    }
+#endif
+
+  ok = setup_common (executor, error);
+  executor->tstate = PyEval_SaveThread ();
+
+  PyEval_RestoreThread (main_tstate);
+  PyThreadState_Clear (main_tstate);
+  PyThreadState_DeleteCurrent ();
+
+  if (!ok)
+    {
+      PyEval_RestoreThread (executor->tstate);
+      Py_EndInterpreter (executor->tstate);
+#if !INTERP_PY_HAS_OWN_GIL
+      {
+        PyThreadState *tmp = PyThreadState_New (PyInterpreterState_Main ());
+        PyThreadState_Swap (tmp);
+        PyThreadState_Clear (tmp);
+        PyThreadState_DeleteCurrent ();
+      }
+#endif
+      executor->tstate = NULL;
+    }
+  return ok;
+}
+
+/* With the interpreter attached: lets its non-daemon threads finish, as
+ * Py_EndInterpreter() would, then counts the thread states left, since
+ * ending an interpreter that still has threads aborts the process. */
+static gboolean
+wait_for_threads (InterpExecutor  *executor,
+                  GError         **error)
+{
+  PyObject *modules = PyImport_GetModuleDict ();
+  PyObject *threading = modules ? PyDict_GetItemString (modules, "threading") : NULL;
+  guint others = 0;
+
+  if (threading != NULL)
+    {
+      PyObject *res = PyObject_CallMethod (threading, "_shutdown", NULL);
+      if (res == NULL)
+        PyErr_Clear ();
+      Py_XDECREF (res);
+    }
+
+  for (PyThreadState *t = PyInterpreterState_ThreadHead (executor->interp);
+       t != NULL; t = PyThreadState_Next (t))
+    if (t != executor->tstate)
+      others++;
+
+  if (others > 0)
+    {
+      g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNNING,
+                   "Interpreter %" G_GINT64_FORMAT " still has %u running thread%s",
+                   executor->id, others, others == 1 ? "" : "s");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+teardown (InterpExecutor  *executor,
+          GError         **error)
+{
+  /* No interrupter may be attached when the interpreter goes away. */
+  g_mutex_lock (&executor->lock);
+  while (executor->interrupters > 0)
+    g_cond_wait (&executor->done_cond, &executor->lock);
+  g_mutex_unlock (&executor->lock);
+
+  PyEval_RestoreThread (executor->tstate);
+
+  if (!executor->is_main && !wait_for_threads (executor, error))
+    {
+      executor->tstate = PyEval_SaveThread ();
+      return FALSE;
+    }
+
+  Py_CLEAR (executor->cancel_exc);
+
+  if (executor->is_main)
+    {
+      if (executor->embedded)
+        {
+          if (Py_FinalizeEx () < 0)
+            g_debug ("Python reported errors while finalizing");
+        }
+      else
+        PyGILState_Release (executor->gilstate);
+    }
+  else
+    {
+#if INTERP_PY_HAS_OWN_GIL
+      /* Returns with no thread state and no GIL. */
+      Py_EndInterpreter (executor->tstate);
+#else
+      /* Returns with the GIL held and no thread state: release it through
+       * a throw-away main-interpreter thread state. */
+      PyThreadState *tmp = PyThreadState_New (PyInterpreterState_Main ());
+      Py_EndInterpreter (executor->tstate);
+      PyThreadState_Swap (tmp);
+      PyThreadState_Clear (tmp);
+      PyThreadState_DeleteCurrent ();
+#endif
+    }
+  executor->tstate = NULL;
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* The executor thread                                                 */
+
+static void
+fail_jobs (GList        *jobs,
+           const GError *reason)
+{
+  for (GList *l = jobs; l != NULL; l = l->next)
+    {
+      InterpJob *job = l->data;
+
+      job_complete (job, NULL, g_error_copy (reason), FALSE);
+      job_unref (job);
+    }
+  g_list_free (jobs);
+}
+
+/* Called with executor->lock held; returns the queued jobs, the queue emptied. */
+static GList *
+steal_normal_jobs_locked (InterpExecutor *executor)
+{
+  GList *stolen = NULL;
+  GList *l = executor->jobs.head;
+
+  while (l != NULL)
+    {
+      GList *next = l->next;
+      InterpJob *job = l->data;
+
+      if (job->kind == JOB_NORMAL)
+        {
+          job->state = JOB_STATE_RUNNING; /* owned by the stealer now */
+          g_queue_delete_link (&executor->jobs, l);
+          stolen = g_list_prepend (stolen, job);
+        }
+      l = next;
+    }
+  return g_list_reverse (stolen);
+}
+
+static GError *
+closed_error (InterpExecutor *executor)
+{
+  return g_error_new (INTERP_ERROR, INTERP_ERROR_NOT_FOUND,
+                      "Interpreter %" G_GINT64_FORMAT " is closed", executor->id);
+}
+
+static gpointer
+executor_thread (gpointer data)
+{
+  InterpExecutor *executor = data;
+  gboolean running = TRUE;
+
+  g_private_set (&current_executor, executor);
+
+  while (running)
+    {
+      InterpJob *job;
+      GVariant *result = NULL;
+      GError *error = NULL;
+      gboolean ok;
+
+      g_mutex_lock (&executor->lock);
+      while (g_queue_is_empty (&executor->jobs))
+        g_cond_wait (&executor->job_cond, &executor->lock);
+      job = g_queue_pop_head (&executor->jobs);
+      job->state = JOB_STATE_RUNNING;
+      g_mutex_unlock (&executor->lock);
+
+      if (job->cancellable != NULL && g_cancellable_is_cancelled (job->cancellable))
+        {
+          job_complete (job, NULL, NULL, FALSE);
+          if (job->kind == JOB_SETUP)
+            {
+              GError *reason = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                    "Interpreter creation was cancelled");
+              GList *rest;
+
+              g_mutex_lock (&executor->lock);
+              executor->state = EXECUTOR_FAILED;
+              rest = steal_normal_jobs_locked (executor);
+              g_mutex_unlock (&executor->lock);
+              fail_jobs (rest, reason);
+              g_error_free (reason);
+              running = FALSE;
+            }
+          job_unref (job);
+          continue;
+        }
+
+      switch (job->kind)
+        {
+        case JOB_SETUP:
+          ok = executor->is_main ? setup_main (executor, &error)
+                                 : setup_sub (executor, &error);
+          g_mutex_lock (&executor->lock);
+          executor->state = ok ? EXECUTOR_READY : EXECUTOR_FAILED;
+          g_mutex_unlock (&executor->lock);
+          if (!ok)
+            {
+              GList *rest;
+
+              g_mutex_lock (&executor->lock);
+              rest = steal_normal_jobs_locked (executor);
+              g_mutex_unlock (&executor->lock);
+              fail_jobs (rest, error);
+              running = FALSE;
+            }
+          break;
+
+        case JOB_CLOSE:
+          ok = teardown (executor, &error);
+          g_mutex_lock (&executor->lock);
+          executor->state = ok ? EXECUTOR_CLOSED : EXECUTOR_READY;
+          g_mutex_unlock (&executor->lock);
+          running = !ok;
+          break;
+
+        case JOB_NORMAL:
+        default:
+          g_mutex_lock (&executor->lock);
+          executor->running_job = job;
+          g_mutex_unlock (&executor->lock);
+
+          PyEval_RestoreThread (executor->tstate);
+          ok = job->func (executor, job->data, &result, &error);
+
+          /* Still holding the GIL: no interrupter can be between its check
+           * and its SetAsyncExc, so clearing here leaves nothing behind. */
+          g_mutex_lock (&executor->lock);
+          executor->running_job = NULL;
+          g_mutex_unlock (&executor->lock);
+          if (job->interrupted)
+            PyThreadState_SetAsyncExc (executor->thread_ident, NULL);
+          PyErr_Clear ();
+          executor->tstate = PyEval_SaveThread ();
+
+          if (job->interrupt_reason != NULL &&
+              g_error_matches (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED))
+            {
+              g_clear_error (&error);
+              error = g_error_copy (job->interrupt_reason);
+              g_clear_pointer (&result, g_variant_unref);
+            }
+          if (!ok && error == NULL)
+            error = g_error_new_literal (INTERP_ERROR, INTERP_ERROR_FAILED, "Job failed");
+          break;
+        }
+
+      job_complete (job, result, error, FALSE);
+      job_unref (job);
+    }
+
+  /* Whatever is still queued (a second close, work that raced with a
+   * failed setup) completes now: closes succeed, the rest fail. */
+  for (;;)
+    {
+      InterpJob *job;
+
+      g_mutex_lock (&executor->lock);
+      job = g_queue_pop_head (&executor->jobs);
+      if (job != NULL)
+        job->state = JOB_STATE_RUNNING;
+      g_mutex_unlock (&executor->lock);
+      if (job == NULL)
+        break;
+      job_complete (job, NULL, job->kind == JOB_CLOSE ? NULL : closed_error (executor), FALSE);
+      job_unref (job);
+    }
+
+  if (!executor->is_main)
+    _interp_runtime_remove_executor (executor);
+  g_private_set (&current_executor, NULL);
+  _interp_executor_unref (executor);
+  return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Public (library-internal) API                                       */
+
+static InterpExecutor *
+executor_new (gboolean is_main)
+{
+  InterpExecutor *executor = g_new0 (InterpExecutor, 1);
+
+  g_atomic_ref_count_init (&executor->ref_count);
+  executor->is_main = is_main;
+  executor->id = -1;
+  g_mutex_init (&executor->lock);
+  g_cond_init (&executor->job_cond);
+  g_cond_init (&executor->done_cond);
+  g_queue_init (&executor->jobs);
+  g_weak_ref_init (&executor->owner, NULL);
+  executor->state = EXECUTOR_NEW;
+
+  return executor;
+}
+
+InterpExecutor *
+_interp_executor_new_main (gboolean embedded)
+{
+  InterpExecutor *executor = executor_new (TRUE);
+
+  executor->embedded = embedded;
+  executor->config = (InterpConfig) {
+    .gil = INTERP_GIL_OWN,
+    .use_main_obmalloc = TRUE,
+    .allow_fork = TRUE,
+    .allow_exec = TRUE,
+    .allow_threads = TRUE,
+    .allow_daemon_threads = TRUE,
+    .check_multi_interp_extensions = FALSE,
+  };
+  return executor;
+}
+
+InterpExecutor *
+_interp_executor_new_sub (const InterpConfig *config)
+{
+  InterpExecutor *executor = executor_new (FALSE);
+
+  executor->config = *config;
+  return executor;
+}
+
+InterpExecutor *
+_interp_executor_ref (InterpExecutor *executor)
+{
+  g_atomic_ref_count_inc (&executor->ref_count);
+  return executor;
+}
+
+void
+_interp_executor_unref (InterpExecutor *executor)
+{
+  if (!g_atomic_ref_count_dec (&executor->ref_count))
+    return;
+
+  g_assert (g_queue_is_empty (&executor->jobs));
+  g_clear_pointer (&executor->thread, g_thread_unref);
+  g_weak_ref_clear (&executor->owner);
+  g_mutex_clear (&executor->lock);
+  g_cond_clear (&executor->job_cond);
+  g_cond_clear (&executor->done_cond);
+  g_free (executor);
+}
+
+/* Queues @job (taking a reference) or completes it at once when the
+ * executor cannot take it. Called without the lock. */
+static void
+submit (InterpExecutor *executor,
+        InterpJob      *job)
+{
+  GError *refusal = NULL;
+  gboolean cancelled = FALSE;
+
+  if (job->cancellable != NULL)
+    job->cancel_id = g_cancellable_connect (job->cancellable, G_CALLBACK (job_cancelled_cb),
+                                            job_ref (job), job_unref);
+
+  g_mutex_lock (&executor->lock);
+  if (job->cancel_requested)
+    cancelled = TRUE;
+  else if (job->kind == JOB_NORMAL &&
+           (executor->state == EXECUTOR_CLOSING || executor->state == EXECUTOR_CLOSED ||
+            executor->state == EXECUTOR_FAILED))
+    refusal = closed_error (executor);
+  else if (job->kind == JOB_NORMAL && g_private_get (&current_executor) == executor)
+    refusal = g_error_new (INTERP_ERROR, INTERP_ERROR_RUNNING,
+                           "Interpreter %" G_GINT64_FORMAT " cannot wait for itself: "
+                           "the call comes from code running in it", executor->id);
+  else
+    {
+      job->state = JOB_STATE_QUEUED;
+      if (job->kind == JOB_CLOSE)
+        g_queue_push_head (&executor->jobs, job_ref (job));
+      else
+        g_queue_push_tail (&executor->jobs, job_ref (job));
+      g_cond_signal (&executor->job_cond);
+
+      if (!executor->thread_started)
+        {
+          executor->thread_started = TRUE;
+          executor->thread = g_thread_new (executor->is_main ? "interp-main" : "interp-executor",
+                                           executor_thread, _interp_executor_ref (executor));
+        }
+    }
+  g_mutex_unlock (&executor->lock);
+
+  if (cancelled || refusal != NULL)
+    job_complete (job, NULL, refusal, FALSE);
+}
+
+static gboolean
+wait_sync (InterpExecutor  *executor,
+           InterpJob       *job,
+           GVariant       **result,
+           GError         **error)
+{
+  gboolean ok;
+
+  g_mutex_lock (&executor->lock);
+  while (!job->done)
+    g_cond_wait (&executor->done_cond, &executor->lock);
+  g_mutex_unlock (&executor->lock);
+
+  ok = job->error == NULL;
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&job->error));
+  if (result != NULL)
+    *result = g_steal_pointer (&job->result);
+  job_unref (job);
+  return ok;
+}
+
+gboolean
+_interp_executor_start (InterpExecutor  *executor,
+                        GCancellable    *cancellable,
+                        GError         **error)
+{
+  InterpJob *job = job_new (executor, JOB_SETUP, NULL, NULL, NULL, cancellable, NULL);
+
+  if (!executor->is_main && !_interp_runtime_add_executor (executor, error))
+    {
+      job_unref (job);
+      return FALSE;
+    }
+  submit (executor, job);
+  return wait_sync (executor, job, NULL, error);
+}
+
+void
+_interp_executor_start_async (InterpExecutor *executor,
+                              GTask          *task)
+{
+  GError *error = NULL;
+  InterpJob *job;
+
+  if (!executor->is_main && !_interp_runtime_add_executor (executor, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  job = job_new (executor, JOB_SETUP, NULL, NULL, NULL, g_task_get_cancellable (task), task);
+  submit (executor, job);
+  job_unref (job);
+}
+
+gboolean
+_interp_executor_run (InterpExecutor  *executor,
+                      InterpJobFunc    func,
+                      gpointer         data,
+                      GDestroyNotify   data_free,
+                      GCancellable    *cancellable,
+                      GVariant       **result,
+                      GError         **error)
+{
+  InterpJob *job = job_new (executor, JOB_NORMAL, func, data, data_free, cancellable, NULL);
+
+  submit (executor, job);
+  return wait_sync (executor, job, result, error);
+}
+
+void
+_interp_executor_run_async (InterpExecutor *executor,
+                            InterpJobFunc   func,
+                            gpointer        data,
+                            GDestroyNotify  data_free,
+                            GTask          *task)
+{
+  InterpJob *job = job_new (executor, JOB_NORMAL, func, data, data_free,
+                            g_task_get_cancellable (task), task);
+
+  submit (executor, job);
+  job_unref (job);
+}
+
+/* Starts closing: refuses new work and fails the queued jobs. Returns the
+ * close job to wait on, or NULL with *error set / nothing to do. */
+static InterpJob *
+begin_close (InterpExecutor  *executor,
+             GTask           *task,
+             gboolean        *already_closed,
+             GError         **error)
+{
+  InterpJob *job = NULL;
+  GList *stolen = NULL;
+  GError *reason;
+
+  *already_closed = FALSE;
+
+  if (g_private_get (&current_executor) == executor)
+    {
+      g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNNING,
+                   "Interpreter %" G_GINT64_FORMAT " cannot be closed from code running in it",
+                   executor->id);
+      return NULL;
+    }
+
+  g_mutex_lock (&executor->lock);
+  if (executor->state == EXECUTOR_CLOSED || executor->state == EXECUTOR_FAILED ||
+      !executor->thread_started)
+    {
+      *already_closed = TRUE;
+      executor->state = executor->state == EXECUTOR_FAILED ? EXECUTOR_FAILED : EXECUTOR_CLOSED;
+    }
+  else
+    {
+      executor->state = EXECUTOR_CLOSING;
+      stolen = steal_normal_jobs_locked (executor);
+    }
+  g_mutex_unlock (&executor->lock);
+
+  reason = g_error_new (INTERP_ERROR, INTERP_ERROR_NOT_FOUND,
+                        "Interpreter %" G_GINT64_FORMAT " was closed before the job ran",
+                        executor->id);
+  fail_jobs (stolen, reason);
+  g_error_free (reason);
+
+  if (!*already_closed)
+    {
+      job = job_new (executor, JOB_CLOSE, NULL, NULL, NULL, NULL, task);
+      submit (executor, job);
+    }
+  return job;
+}
+
+gboolean
+_interp_executor_close (InterpExecutor  *executor,
+                        GError         **error)
+{
+  gboolean already_closed;
+  InterpJob *job = begin_close (executor, NULL, &already_closed, error);
+
+  if (job == NULL)
+    return already_closed;
+  return wait_sync (executor, job, NULL, error);
+}
+
+void
+_interp_executor_close_async (InterpExecutor *executor,
+                              GTask          *task)
+{
+  GError *error = NULL;
+  gboolean already_closed;
+  InterpJob *job = begin_close (executor, task, &already_closed, &error);
+
+  if (job != NULL)
+    job_unref (job);
+  else if (task != NULL && already_closed)
+    g_task_return_boolean (task, TRUE);
+  else if (task != NULL)
+    g_task_return_error (task, error);
+  else
+    g_clear_error (&error);
+}
+
+void
+_interp_executor_join (InterpExecutor *executor)
+{
+  GThread *thread;
+
+  g_mutex_lock (&executor->lock);
+  thread = executor->thread ? g_thread_ref (executor->thread) : NULL;
+  g_mutex_unlock (&executor->lock);
+
+  if (thread != NULL && g_thread_self () != thread)
+    g_thread_join (thread);
+  else if (thread != NULL)
+    g_thread_unref (thread);
+}
+
+gint64
+_interp_executor_get_id (InterpExecutor *executor)
+{
+  return executor->id;
+}
+
+const InterpConfig *
+_interp_executor_get_config (InterpExecutor *executor)
+{
+  return &executor->config;
+}
+
+gboolean
+_interp_executor_is_main (InterpExecutor *executor)
+{
+  return executor->is_main;
+}
+
+gboolean
+_interp_executor_is_running (InterpExecutor *executor)
+{
+  gboolean running;
+
+  g_mutex_lock (&executor->lock);
+  running = executor->running_job != NULL;
+  g_mutex_unlock (&executor->lock);
+  return running;
+}
+
+gboolean
+_interp_executor_is_closed (InterpExecutor *executor)
+{
+  gboolean closed;
+
+  g_mutex_lock (&executor->lock);
+  closed = executor->state == EXECUTOR_CLOSING || executor->state == EXECUTOR_CLOSED ||
+           executor->state == EXECUTOR_FAILED;
+  g_mutex_unlock (&executor->lock);
+  return closed;
+}
+
+PyObject *
+_interp_executor_get_cancel_exception (InterpExecutor *executor)
+{
+  return executor->cancel_exc;
+}
+
+void
+_interp_executor_set_owner (InterpExecutor *executor,
+                            gpointer        owner)
+{
+  g_weak_ref_set (&executor->owner, owner);
+}
+
+gpointer
+_interp_executor_dup_owner (InterpExecutor *executor)
+{
+  return g_weak_ref_get (&executor->owner);
+}
+
+InterpExecutor *
+_interp_executor_get_current (void)
+{
+  return g_private_get (&current_executor);
+}

@@ -1,0 +1,1621 @@
+/* interp-interpreter.c: a Python interpreter with its own executor thread
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "interp-interpreter.h"
+#include "interp-enum-types.h"
+#include "interp-error-private.h"
+#include "interp-executor-private.h"
+#include "interp-runtime-private.h"
+#include "interp-values-private.h"
+
+#include <string.h>
+
+/**
+ * SECTION:interp-interpreter
+ * @Title: InterpInterpreter
+ * @Short_description: an isolated Python interpreter with its own thread
+ *
+ * An #InterpInterpreter is one Python interpreter: its own modules,
+ * `sys`, `__main__` and, with Python 3.12 and later, its own GIL, so that
+ * several interpreters run Python code on several cores at once.
+ *
+ * Each interpreter has a serial executor: a thread of its own that runs the
+ * work given to it in submission order. Any thread of the application may
+ * call any method. The plain methods wait for their work to finish; the
+ * `_async` ones return at once and complete in the thread-default main
+ * context of the caller, so a GTK application stays responsive.
+ *
+ * |[<!-- language="C" -->
+ * g_autoptr(GError) error = NULL;
+ * g_autoptr(InterpInterpreter) interp = interp_interpreter_new (NULL, &error);
+ * g_autoptr(GVariant) result = NULL;
+ *
+ * interp_interpreter_exec (interp, "def square(x):\n    return x * x\n", NULL, &error);
+ * result = interp_interpreter_call (interp, "square", g_variant_new ("(x)", 7), NULL, NULL, &error);
+ * g_print ("%" G_GINT64_FORMAT "\n", g_variant_get_int64 (result));  // 49
+ * ]|
+ *
+ * Values cross the boundary as #GVariant; the API reference's "Values"
+ * page has the mapping table.
+ *
+ * ## Cancellation
+ *
+ * Every call that runs Python code takes a #GCancellable. Cancelling a call
+ * that is still queued drops it. Cancelling a call that is running raises
+ * `interp_glib.CancelledError` (a `BaseException`) in its Python code at the
+ * next bytecode boundary, so that `except Exception:` does not swallow it;
+ * the call then fails with %G_IO_ERROR_CANCELLED and the interpreter stays
+ * usable. A blocking C call, such as `time.sleep()` or a long operation of
+ * an extension module, finishes before the exception is seen.
+ *
+ * ## Closing
+ *
+ * interp_interpreter_close() refuses new calls (they fail with
+ * %INTERP_ERROR_NOT_FOUND), fails the calls still queued with
+ * %INTERP_ERROR_NOT_FOUND, waits for the call that is running (cancel it to
+ * stop it sooner) and for threads the Python code started, then destroys
+ * the interpreter. Dropping the last reference closes the interpreter the
+ * same way without waiting. Every `_async` call completes exactly once.
+ *
+ * ## Configuration
+ *
+ * The construct-only properties mirror CPython's `PyInterpreterConfig`.
+ * By default an interpreter is isolated: its own GIL and allocator, no
+ * fork, no exec, no daemon threads, and only extension modules that
+ * support multiple interpreters. Python 3.11 cannot configure
+ * interpreters: there every interpreter shares the GIL and gets the legacy
+ * settings, which the properties then report. Use g_initable_new() to
+ * create an interpreter with other settings:
+ *
+ * |[<!-- language="C" -->
+ * interp = g_initable_new (INTERP_TYPE_INTERPRETER, NULL, &error,
+ *                          "gil", INTERP_GIL_SHARED,
+ *                          "use-main-obmalloc", TRUE,
+ *                          "check-multi-interp-extensions", FALSE,
+ *                          NULL);
+ * ]|
+ */
+
+struct _InterpInterpreter
+{
+  GObject parent_instance;
+
+  InterpExecutor *executor;
+  InterpConfig config;
+  InterpWhence whence;
+  gboolean initialized;
+  GError *init_error;
+};
+
+enum {
+  PROP_0,
+  PROP_ID,
+  PROP_WHENCE,
+  PROP_RUNNING,
+  PROP_CLOSED,
+  PROP_GIL,
+  PROP_USE_MAIN_OBMALLOC,
+  PROP_ALLOW_FORK,
+  PROP_ALLOW_EXEC,
+  PROP_ALLOW_THREADS,
+  PROP_ALLOW_DAEMON_THREADS,
+  PROP_CHECK_MULTI_INTERP_EXTENSIONS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void initable_iface_init (GInitableIface *iface);
+static void async_initable_iface_init (GAsyncInitableIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (InterpInterpreter, interp_interpreter, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, initable_iface_init)
+                               G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_INITABLE, async_initable_iface_init))
+
+/* ------------------------------------------------------------------ */
+/* Python helpers: these run on the executor thread, the GIL held       */
+
+static char *
+py_str (PyObject *object)
+{
+  PyObject *str = object ? PyObject_Str (object) : NULL;
+  const char *utf8 = str ? PyUnicode_AsUTF8 (str) : NULL;
+  char *copy = g_strdup (utf8 ? utf8 : "<unprintable>");
+
+  PyErr_Clear ();
+  Py_XDECREF (str);
+  return copy;
+}
+
+static char *
+py_attr_str (PyObject   *object,
+             const char *name)
+{
+  PyObject *attr = PyObject_GetAttrString (object, name);
+  char *value = attr ? py_str (attr) : NULL;
+
+  PyErr_Clear ();
+  Py_XDECREF (attr);
+  return value;
+}
+
+static char *
+format_exception (PyObject *exc)
+{
+  PyObject *traceback = PyImport_ImportModule ("traceback");
+  PyObject *lines = traceback ? PyObject_CallMethod (traceback, "format_exception", "O", exc) : NULL;
+  PyObject *empty = lines ? PyUnicode_FromString ("") : NULL;
+  PyObject *joined = empty ? PyUnicode_Join (empty, lines) : NULL;
+  const char *utf8 = joined ? PyUnicode_AsUTF8 (joined) : NULL;
+  char *text = utf8 ? g_strdup (utf8) : NULL;
+
+  PyErr_Clear ();
+  Py_XDECREF (joined);
+  Py_XDECREF (empty);
+  Py_XDECREF (lines);
+  Py_XDECREF (traceback);
+  return text;
+}
+
+/* Turns the pending Python exception into a GError: cancellation for our
+ * own CancelledError, else EXECUTION_FAILED with a snapshot. */
+static void
+set_error_from_python (InterpExecutor  *executor,
+                       GError         **error)
+{
+  PyObject *exc = _interp_python_take_exception ();
+  PyObject *type;
+  g_autofree char *type_name = NULL;
+  g_autofree char *qualname = NULL;
+  g_autofree char *module = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *traceback = NULL;
+  InterpExceptionInfo *info;
+
+  if (exc == NULL)
+    {
+      g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_FAILED,
+                           "Python reported a failure without an exception");
+      return;
+    }
+
+  type = (PyObject *) Py_TYPE (exc);
+  if (type == _interp_executor_get_cancel_exception (executor))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+      Py_DECREF (exc);
+      return;
+    }
+
+  type_name = py_attr_str (type, "__name__");
+  qualname = py_attr_str (type, "__qualname__");
+  module = py_attr_str (type, "__module__");
+  message = py_str (exc);
+  traceback = format_exception (exc);
+  if (traceback == NULL)
+    traceback = g_strdup_printf ("%s: %s\n", type_name ? type_name : "?", message);
+
+  info = _interp_exception_info_new (type_name, qualname, module, message, traceback);
+  _interp_error_set_execution_failed (error, _interp_executor_get_id (executor), info);
+  interp_exception_info_unref (info);
+  Py_DECREF (exc);
+}
+
+static PyObject *
+main_dict (InterpExecutor  *executor,
+           GError         **error)
+{
+  PyObject *main_module = PyImport_AddModule ("__main__");  /* borrowed */
+
+  if (main_module == NULL)
+    {
+      set_error_from_python (executor, error);
+      return NULL;
+    }
+  return PyModule_GetDict (main_module);  /* borrowed */
+}
+
+/* textwrap.dedent(): strips the leading whitespace all non-blank lines
+ * share; whitespace-only lines become empty. */
+static char *
+dedent (const char *code)
+{
+  g_auto(GStrv) lines = g_strsplit (code, "\n", -1);
+  const char *margin = NULL;
+  gsize margin_len = 0;
+  GString *out = g_string_sized_new (strlen (code));
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+      gsize indent = strspn (line, " \t");
+
+      if (line[indent] == '\0' || (line[indent] == '\r' && line[indent + 1] == '\0'))
+        continue;
+      if (margin == NULL)
+        {
+          margin = line;
+          margin_len = indent;
+        }
+      else
+        {
+          gsize common = 0;
+          while (common < margin_len && common < indent && margin[common] == line[common])
+            common++;
+          margin_len = common;
+        }
+    }
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+      gsize indent = strspn (line, " \t");
+
+      if (i > 0)
+        g_string_append_c (out, '\n');
+      if (line[indent] == '\0')
+        continue;
+      g_string_append (out, line + MIN (margin_len, indent));
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* ------------------------------------------------------------------ */
+/* Jobs                                                                */
+
+typedef struct
+{
+  char *code;
+  int start;
+} CodeJob;
+
+static void
+code_job_free (gpointer data)
+{
+  CodeJob *job = data;
+
+  g_free (job->code);
+  g_free (job);
+}
+
+static gboolean
+run_code_job (InterpExecutor  *executor,
+              gpointer         data,
+              GVariant       **result,
+              GError         **error)
+{
+  CodeJob *job = data;
+  PyObject *globals = main_dict (executor, error);
+  PyObject *code;
+  PyObject *value;
+
+  if (globals == NULL)
+    return FALSE;
+
+  code = Py_CompileString (job->code, "<interp-glib>", job->start);
+  if (code == NULL)
+    {
+      set_error_from_python (executor, error);
+      return FALSE;
+    }
+  value = PyEval_EvalCode (code, globals, globals);
+  Py_DECREF (code);
+  if (value == NULL)
+    {
+      set_error_from_python (executor, error);
+      return FALSE;
+    }
+
+  if (job->start == Py_eval_input)
+    *result = _interp_values_from_python (value, error);
+  Py_DECREF (value);
+  return job->start != Py_eval_input || *result != NULL;
+}
+
+typedef struct
+{
+  char *module;      /* NULL: look the name up in __main__, then builtins */
+  char **path;       /* attribute path */
+  GVariant *args;
+  GVariant *kwargs;
+} CallJob;
+
+static void
+call_job_free (gpointer data)
+{
+  CallJob *job = data;
+
+  g_free (job->module);
+  g_strfreev (job->path);
+  g_clear_pointer (&job->args, g_variant_unref);
+  g_clear_pointer (&job->kwargs, g_variant_unref);
+  g_free (job);
+}
+
+static PyObject *
+resolve_callable (InterpExecutor  *executor,
+                  CallJob         *job,
+                  GError         **error)
+{
+  PyObject *object;
+  guint first = 0;
+
+  if (job->module != NULL)
+    object = PyImport_ImportModule (job->module);
+  else
+    {
+      PyObject *globals = main_dict (executor, error);
+      PyObject *builtins;
+
+      if (globals == NULL)
+        return NULL;
+      object = PyDict_GetItemString (globals, job->path[0]);
+      if (object == NULL)
+        {
+          builtins = PyEval_GetBuiltins ();
+          object = builtins ? PyDict_GetItemString (builtins, job->path[0]) : NULL;
+        }
+      if (object == NULL)
+        {
+          PyErr_Format (PyExc_NameError, "name '%s' is not defined", job->path[0]);
+          set_error_from_python (executor, error);
+          return NULL;
+        }
+      Py_INCREF (object);
+      first = 1;
+    }
+
+  for (guint i = first; object != NULL && job->path[i] != NULL; i++)
+    {
+      PyObject *next = PyObject_GetAttrString (object, job->path[i]);
+      Py_DECREF (object);
+      object = next;
+    }
+
+  if (object == NULL)
+    set_error_from_python (executor, error);
+  return object;
+}
+
+static gboolean
+run_call_job (InterpExecutor  *executor,
+              gpointer         data,
+              GVariant       **result,
+              GError         **error)
+{
+  CallJob *job = data;
+  PyObject *callable = NULL;
+  PyObject *args = NULL;
+  PyObject *kwargs = NULL;
+  PyObject *value = NULL;
+
+  callable = resolve_callable (executor, job, error);
+  if (callable == NULL)
+    goto out;
+
+  if (job->args != NULL)
+    args = _interp_values_to_python (job->args, error);
+  else
+    args = PyTuple_New (0);
+  if (args == NULL)
+    goto out;
+
+  if (job->kwargs != NULL && (kwargs = _interp_values_to_python (job->kwargs, error)) == NULL)
+    goto out;
+
+  value = PyObject_Call (callable, args, kwargs);
+  if (value == NULL)
+    {
+      set_error_from_python (executor, error);
+      goto out;
+    }
+  *result = _interp_values_from_python (value, error);
+
+out:
+  Py_XDECREF (value);
+  Py_XDECREF (kwargs);
+  Py_XDECREF (args);
+  Py_XDECREF (callable);
+  return *result != NULL;
+}
+
+static gboolean
+run_prepare_main_job (InterpExecutor  *executor,
+                      gpointer         data,
+                      GVariant       **result,
+                      GError         **error)
+{
+  GVariant *ns = data;
+  PyObject *globals = main_dict (executor, error);
+  PyObject *values;
+  PyObject *key, *value;
+  Py_ssize_t pos = 0;
+
+  if (globals == NULL)
+    return FALSE;
+  values = _interp_values_to_python (ns, error);
+  if (values == NULL)
+    return FALSE;
+  while (PyDict_Next (values, &pos, &key, &value))
+    {
+      if (PyDict_SetItem (globals, key, value) < 0)
+        {
+          Py_DECREF (values);
+          set_error_from_python (executor, error);
+          return FALSE;
+        }
+    }
+  Py_DECREF (values);
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Argument checks, on the caller's thread                             */
+
+static gboolean
+check_usable (InterpInterpreter  *self,
+              GError            **error)
+{
+  if (self->executor == NULL)
+    {
+      g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_FAILED,
+                           "The interpreter is not initialized: create it with "
+                           "interp_interpreter_new() or g_initable_init()");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_variant_type (GVariant            *value,
+                    const GVariantType  *type,
+                    const char          *what,
+                    GError             **error)
+{
+  if (value != NULL && !g_variant_is_of_type (value, type))
+    {
+      g_set_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT,
+                   "%s must be of GVariant type '%.*s', not '%s'", what,
+                   (int) g_variant_type_get_string_length (type),
+                   g_variant_type_peek_string (type),
+                   g_variant_get_type_string (value));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+is_identifier (const char *s)
+{
+  if (s == NULL || *s == '\0')
+    return FALSE;
+  for (const char *p = s; *p; p++)
+    if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '(' || *p == ')' || *p == ':')
+      return FALSE;
+  return TRUE;
+}
+
+static CallJob *
+call_job_new (const char  *callable,
+              GVariant    *args,
+              GVariant    *kwargs,
+              GError     **error)
+{
+  const char *colon = strchr (callable, ':');
+  g_autofree char *module = NULL;
+  g_auto(GStrv) path = NULL;
+  CallJob *job;
+
+  if (colon != NULL)
+    {
+      module = g_strndup (callable, colon - callable);
+      path = g_strsplit (colon + 1, ".", -1);
+    }
+  else
+    path = g_strsplit (callable, ".", -1);
+
+  if (module != NULL)
+    {
+      g_auto(GStrv) parts = g_strsplit (module, ".", -1);
+      for (guint i = 0; parts[i] != NULL; i++)
+        if (!is_identifier (parts[i]))
+          goto invalid;
+    }
+  for (guint i = 0; path[i] != NULL; i++)
+    if (!is_identifier (path[i]))
+      goto invalid;
+
+  if (!check_variant_type (args, G_VARIANT_TYPE_TUPLE, "args", error) ||
+      !check_variant_type (kwargs, G_VARIANT_TYPE ("a{s*}"), "kwargs", error))
+    return NULL;
+
+  job = g_new0 (CallJob, 1);
+  job->module = g_steal_pointer (&module);
+  job->path = g_steal_pointer (&path);
+  job->args = args ? g_variant_ref_sink (args) : NULL;
+  job->kwargs = kwargs ? g_variant_ref_sink (kwargs) : NULL;
+  return job;
+
+invalid:
+  g_set_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT,
+               "'%s' is not a callable name: use \"name\", \"name.attr\" (in __main__) "
+               "or \"module:qualname\"", callable);
+  return NULL;
+}
+
+static CodeJob *
+code_job_new (const char *code,
+              int         start)
+{
+  CodeJob *job = g_new0 (CodeJob, 1);
+
+  job->code = start == Py_file_input ? dedent (code) : g_strstrip (g_strdup (code));
+  job->start = start;
+  return job;
+}
+
+/* Consumes a floating @args/@kwargs even on early failure, as GDBus does. */
+static void
+sink_and_drop (GVariant *value)
+{
+  if (value != NULL)
+    g_variant_unref (g_variant_ref_sink (value));
+}
+
+/* ------------------------------------------------------------------ */
+/* GObject                                                             */
+
+static InterpConfig
+default_config (void)
+{
+  return (InterpConfig) {
+    .gil = INTERP_GIL_DEFAULT,
+    .use_main_obmalloc = FALSE,
+    .allow_fork = FALSE,
+    .allow_exec = FALSE,
+    .allow_threads = TRUE,
+    .allow_daemon_threads = FALSE,
+    .check_multi_interp_extensions = TRUE,
+  };
+}
+
+/* Settles what the interpreter will really get on this Python. */
+static gboolean
+resolve_config (InterpConfig  *config,
+                GError       **error)
+{
+#if INTERP_PY_HAS_OWN_GIL
+  if (config->gil == INTERP_GIL_DEFAULT)
+    config->gil = config->use_main_obmalloc ? INTERP_GIL_SHARED : INTERP_GIL_OWN;
+  if (config->gil == INTERP_GIL_OWN && config->use_main_obmalloc)
+    {
+      g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT,
+                           "An interpreter with its own GIL needs its own allocator "
+                           "(use-main-obmalloc must be FALSE)");
+      return FALSE;
+    }
+  if (!config->use_main_obmalloc && !config->check_multi_interp_extensions)
+    {
+      g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT,
+                           "An interpreter with its own allocator must check extension "
+                           "modules (check-multi-interp-extensions must be TRUE)");
+      return FALSE;
+    }
+  return TRUE;
+#else
+  if (config->gil == INTERP_GIL_OWN)
+    {
+      g_set_error (error, INTERP_ERROR, INTERP_ERROR_UNSUPPORTED,
+                   "Python %s has no per-interpreter GIL (Python 3.12 and later have)",
+                   PY_VERSION);
+      return FALSE;
+    }
+  /* Python 3.11 only makes legacy interpreters: say so. */
+  *config = (InterpConfig) {
+    .gil = INTERP_GIL_SHARED,
+    .use_main_obmalloc = TRUE,
+    .allow_fork = TRUE,
+    .allow_exec = TRUE,
+    .allow_threads = TRUE,
+    .allow_daemon_threads = TRUE,
+    .check_multi_interp_extensions = FALSE,
+  };
+  return TRUE;
+#endif
+}
+
+static void
+interp_interpreter_dispose (GObject *object)
+{
+  InterpInterpreter *self = INTERP_INTERPRETER (object);
+
+  if (self->executor != NULL && self->whence == INTERP_WHENCE_LIBRARY)
+    {
+      _interp_runtime_remove_interpreter (self);
+      _interp_executor_close_async (self->executor, NULL);
+    }
+
+  G_OBJECT_CLASS (interp_interpreter_parent_class)->dispose (object);
+}
+
+static void
+interp_interpreter_finalize (GObject *object)
+{
+  InterpInterpreter *self = INTERP_INTERPRETER (object);
+
+  g_clear_pointer (&self->executor, _interp_executor_unref);
+  g_clear_error (&self->init_error);
+
+  G_OBJECT_CLASS (interp_interpreter_parent_class)->finalize (object);
+}
+
+static gboolean *
+config_flag (InterpConfig *config,
+             guint         prop_id)
+{
+  switch (prop_id)
+    {
+    case PROP_USE_MAIN_OBMALLOC: return &config->use_main_obmalloc;
+    case PROP_ALLOW_FORK: return &config->allow_fork;
+    case PROP_ALLOW_EXEC: return &config->allow_exec;
+    case PROP_ALLOW_THREADS: return &config->allow_threads;
+    case PROP_ALLOW_DAEMON_THREADS: return &config->allow_daemon_threads;
+    case PROP_CHECK_MULTI_INTERP_EXTENSIONS: return &config->check_multi_interp_extensions;
+    default: return NULL;
+    }
+}
+
+static void
+interp_interpreter_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  InterpInterpreter *self = INTERP_INTERPRETER (object);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_value_set_int64 (value, interp_interpreter_get_id (self));
+      break;
+    case PROP_WHENCE:
+      g_value_set_enum (value, self->whence);
+      break;
+    case PROP_RUNNING:
+      g_value_set_boolean (value, interp_interpreter_is_running (self));
+      break;
+    case PROP_CLOSED:
+      g_value_set_boolean (value, interp_interpreter_is_closed (self));
+      break;
+    case PROP_GIL:
+      g_value_set_enum (value, self->config.gil);
+      break;
+    case PROP_USE_MAIN_OBMALLOC:
+    case PROP_ALLOW_FORK:
+    case PROP_ALLOW_EXEC:
+    case PROP_ALLOW_THREADS:
+    case PROP_ALLOW_DAEMON_THREADS:
+    case PROP_CHECK_MULTI_INTERP_EXTENSIONS:
+      g_value_set_boolean (value, *config_flag (&self->config, prop_id));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+interp_interpreter_set_property (GObject      *object,
+                                 guint         prop_id,
+                                 const GValue *value,
+                                 GParamSpec   *pspec)
+{
+  InterpInterpreter *self = INTERP_INTERPRETER (object);
+
+  switch (prop_id)
+    {
+    case PROP_GIL:
+      self->config.gil = g_value_get_enum (value);
+      break;
+    case PROP_USE_MAIN_OBMALLOC:
+    case PROP_ALLOW_FORK:
+    case PROP_ALLOW_EXEC:
+    case PROP_ALLOW_THREADS:
+    case PROP_ALLOW_DAEMON_THREADS:
+    case PROP_CHECK_MULTI_INTERP_EXTENSIONS:
+      *config_flag (&self->config, prop_id) = g_value_get_boolean (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+interp_interpreter_class_init (InterpInterpreterClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  InterpConfig defaults = default_config ();
+  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+  const GParamFlags co = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = interp_interpreter_dispose;
+  object_class->finalize = interp_interpreter_finalize;
+  object_class->get_property = interp_interpreter_get_property;
+  object_class->set_property = interp_interpreter_set_property;
+
+  /**
+   * InterpInterpreter:id:
+   *
+   * The interpreter's ID as CPython numbers it (0 for the main
+   * interpreter), or -1 before it is initialized.
+   */
+  properties[PROP_ID] =
+    g_param_spec_int64 ("id", NULL, NULL, -1, G_MAXINT64, -1, ro);
+
+  /**
+   * InterpInterpreter:whence:
+   *
+   * Where the interpreter came from.
+   */
+  properties[PROP_WHENCE] =
+    g_param_spec_enum ("whence", NULL, NULL, INTERP_TYPE_WHENCE, INTERP_WHENCE_UNKNOWN, ro);
+
+  /**
+   * InterpInterpreter:running:
+   *
+   * Whether a call is running Python code in the interpreter right now.
+   * It changes on the executor thread and is not notified: read it when
+   * you need it.
+   */
+  properties[PROP_RUNNING] =
+    g_param_spec_boolean ("running", NULL, NULL, FALSE, ro);
+
+  /**
+   * InterpInterpreter:closed:
+   *
+   * Whether the interpreter is closed (or closing): calls then fail with
+   * %INTERP_ERROR_NOT_FOUND. Not notified.
+   */
+  properties[PROP_CLOSED] =
+    g_param_spec_boolean ("closed", NULL, NULL, FALSE, ro);
+
+  /**
+   * InterpInterpreter:gil:
+   *
+   * Which GIL the interpreter uses. Set %INTERP_GIL_DEFAULT or a choice at
+   * construction; once initialized it reads back what the interpreter got:
+   * %INTERP_GIL_OWN or %INTERP_GIL_SHARED (always shared on Python 3.11).
+   */
+  properties[PROP_GIL] =
+    g_param_spec_enum ("gil", NULL, NULL, INTERP_TYPE_GIL, defaults.gil, co);
+
+  /**
+   * InterpInterpreter:use-main-obmalloc:
+   *
+   * Whether the interpreter shares the main interpreter's object allocator
+   * (`PyInterpreterConfig.use_main_obmalloc`). An own GIL needs %FALSE.
+   */
+  properties[PROP_USE_MAIN_OBMALLOC] =
+    g_param_spec_boolean ("use-main-obmalloc", NULL, NULL, defaults.use_main_obmalloc, co);
+
+  /**
+   * InterpInterpreter:allow-fork:
+   *
+   * Whether Python code may call `os.fork()` (`allow_fork`).
+   */
+  properties[PROP_ALLOW_FORK] =
+    g_param_spec_boolean ("allow-fork", NULL, NULL, defaults.allow_fork, co);
+
+  /**
+   * InterpInterpreter:allow-exec:
+   *
+   * Whether Python code may call `os.execv()` and friends (`allow_exec`).
+   */
+  properties[PROP_ALLOW_EXEC] =
+    g_param_spec_boolean ("allow-exec", NULL, NULL, defaults.allow_exec, co);
+
+  /**
+   * InterpInterpreter:allow-threads:
+   *
+   * Whether Python code may start threads (`allow_threads`).
+   */
+  properties[PROP_ALLOW_THREADS] =
+    g_param_spec_boolean ("allow-threads", NULL, NULL, defaults.allow_threads, co);
+
+  /**
+   * InterpInterpreter:allow-daemon-threads:
+   *
+   * Whether Python code may start daemon threads (`allow_daemon_threads`).
+   */
+  properties[PROP_ALLOW_DAEMON_THREADS] =
+    g_param_spec_boolean ("allow-daemon-threads", NULL, NULL, defaults.allow_daemon_threads, co);
+
+  /**
+   * InterpInterpreter:check-multi-interp-extensions:
+   *
+   * Whether importing an extension module that does not support multiple
+   * interpreters fails (`check_multi_interp_extensions`). Needed when the
+   * interpreter has its own allocator.
+   */
+  properties[PROP_CHECK_MULTI_INTERP_EXTENSIONS] =
+    g_param_spec_boolean ("check-multi-interp-extensions", NULL, NULL,
+                          defaults.check_multi_interp_extensions, co);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+interp_interpreter_init (InterpInterpreter *self)
+{
+  self->config = default_config ();
+  self->whence = INTERP_WHENCE_LIBRARY;
+}
+
+static gboolean
+interp_interpreter_initable_init (GInitable     *initable,
+                                  GCancellable  *cancellable,
+                                  GError       **error)
+{
+  InterpInterpreter *self = INTERP_INTERPRETER (initable);
+
+  if (self->initialized)
+    {
+      if (self->init_error != NULL)
+        {
+          g_propagate_error (error, g_error_copy (self->init_error));
+          return FALSE;
+        }
+      return TRUE;
+    }
+  self->initialized = TRUE;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, &self->init_error) ||
+      !_interp_runtime_ensure (&self->init_error) ||
+      !resolve_config (&self->config, &self->init_error))
+    {
+      g_propagate_error (error, g_error_copy (self->init_error));
+      return FALSE;
+    }
+
+  self->executor = _interp_executor_new_sub (&self->config);
+  _interp_executor_set_owner (self->executor, self);
+  if (!_interp_executor_start (self->executor, cancellable, &self->init_error))
+    {
+      g_propagate_error (error, g_error_copy (self->init_error));
+      return FALSE;
+    }
+  _interp_runtime_add_interpreter (self);
+  return TRUE;
+}
+
+static void
+initable_iface_init (GInitableIface *iface)
+{
+  iface->init = interp_interpreter_initable_init;
+}
+
+static void
+init_async_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  InterpInterpreter *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      self->init_error = g_error_copy (error);
+      g_task_return_error (task, error);
+      return;
+    }
+  _interp_runtime_add_interpreter (self);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+interp_interpreter_init_async (GAsyncInitable      *initable,
+                               int                  io_priority,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  InterpInterpreter *self = INTERP_INTERPRETER (initable);
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  GTask *setup;
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, interp_interpreter_init_async);
+
+  if (self->initialized)
+    {
+      if (self->init_error != NULL)
+        g_task_return_error (task, g_error_copy (self->init_error));
+      else
+        g_task_return_boolean (task, TRUE);
+      return;
+    }
+  self->initialized = TRUE;
+
+  /* Starting Python itself, on first use only, is done here and waits. */
+  if (!_interp_runtime_ensure (&error) || !resolve_config (&self->config, &error))
+    {
+      self->init_error = g_error_copy (error);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  self->executor = _interp_executor_new_sub (&self->config);
+  _interp_executor_set_owner (self->executor, self);
+  setup = g_task_new (self, cancellable, init_async_done, g_object_ref (task));
+  _interp_executor_start_async (self->executor, setup);
+  g_object_unref (setup);
+}
+
+static gboolean
+interp_interpreter_init_finish (GAsyncInitable  *initable,
+                                GAsyncResult    *result,
+                                GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, initable), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+async_initable_iface_init (GAsyncInitableIface *iface)
+{
+  iface->init_async = interp_interpreter_init_async;
+  iface->init_finish = interp_interpreter_init_finish;
+}
+
+InterpInterpreter *
+_interp_interpreter_new_for_main (InterpExecutor *executor)
+{
+  InterpInterpreter *self = g_object_new (INTERP_TYPE_INTERPRETER, NULL);
+
+  self->whence = INTERP_WHENCE_RUNTIME;
+  self->initialized = TRUE;
+  self->config = *_interp_executor_get_config (executor);
+  self->config.gil = INTERP_GIL_OWN;
+  self->executor = _interp_executor_ref (executor);
+  /* The runtime holds this object; the executor must not keep it alive. */
+  _interp_executor_set_owner (executor, self);
+  return self;
+}
+
+/* ------------------------------------------------------------------ */
+/* Public API                                                          */
+
+/**
+ * interp_interpreter_new:
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Creates an isolated interpreter with the default configuration (its own
+ * GIL where the Python supports it) and its executor thread. Starts Python
+ * first if nothing did yet. Takes a few milliseconds; see
+ * interp_interpreter_new_async() for a main-loop friendly form.
+ *
+ * The counterpart of CPython's `interpreters.create()`.
+ *
+ * Returns: (transfer full): the new interpreter, or %NULL with @error set
+ */
+InterpInterpreter *
+interp_interpreter_new (GCancellable  *cancellable,
+                        GError       **error)
+{
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return g_initable_new (INTERP_TYPE_INTERPRETER, cancellable, error, NULL);
+}
+
+/**
+ * interp_interpreter_new_async:
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the interpreter is ready
+ * @user_data: data for @callback
+ *
+ * Creates an interpreter on its own thread and calls @callback in the
+ * thread-default main context of the caller when it is ready. The first
+ * call in a process also starts Python, and waits for that.
+ */
+void
+interp_interpreter_new_async (GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  g_async_initable_new_async (INTERP_TYPE_INTERPRETER, G_PRIORITY_DEFAULT, cancellable,
+                              callback, user_data, NULL);
+}
+
+/**
+ * interp_interpreter_new_finish:
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes interp_interpreter_new_async().
+ *
+ * Returns: (transfer full): the new interpreter, or %NULL with @error set
+ */
+InterpInterpreter *
+interp_interpreter_new_finish (GAsyncResult  *result,
+                               GError       **error)
+{
+  g_autoptr(GObject) source = NULL;
+  GObject *object;
+
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  source = g_async_result_get_source_object (result);
+  object = g_async_initable_new_finish (G_ASYNC_INITABLE (source), result, error);
+  return object ? INTERP_INTERPRETER (object) : NULL;
+}
+
+/**
+ * interp_interpreter_get_id:
+ * @self: an interpreter
+ *
+ * The interpreter's ID as CPython numbers it: 0 is the main interpreter.
+ *
+ * Returns: the ID, or -1 if @self was never initialized
+ */
+gint64
+interp_interpreter_get_id (InterpInterpreter *self)
+{
+  g_return_val_if_fail (INTERP_IS_INTERPRETER (self), -1);
+
+  return self->executor ? _interp_executor_get_id (self->executor) : -1;
+}
+
+/**
+ * interp_interpreter_get_whence:
+ * @self: an interpreter
+ *
+ * Where the interpreter came from: %INTERP_WHENCE_RUNTIME for the main
+ * interpreter, %INTERP_WHENCE_LIBRARY for those this library made.
+ *
+ * Returns: the origin
+ */
+InterpWhence
+interp_interpreter_get_whence (InterpInterpreter *self)
+{
+  g_return_val_if_fail (INTERP_IS_INTERPRETER (self), INTERP_WHENCE_UNKNOWN);
+
+  return self->whence;
+}
+
+/**
+ * interp_interpreter_get_gil:
+ * @self: an interpreter
+ *
+ * Which GIL the interpreter got: %INTERP_GIL_OWN when it runs in parallel
+ * with the others, %INTERP_GIL_SHARED when it takes turns with them (always
+ * on Python 3.11). The main interpreter reports %INTERP_GIL_OWN.
+ *
+ * Returns: the GIL kind
+ */
+InterpGil
+interp_interpreter_get_gil (InterpInterpreter *self)
+{
+  g_return_val_if_fail (INTERP_IS_INTERPRETER (self), INTERP_GIL_DEFAULT);
+
+  return self->config.gil;
+}
+
+/**
+ * interp_interpreter_is_running:
+ * @self: an interpreter
+ *
+ * Whether a call is running Python code in the interpreter right now: the
+ * counterpart of CPython's `Interpreter.is_running()`.
+ *
+ * Returns: %TRUE while a call runs
+ */
+gboolean
+interp_interpreter_is_running (InterpInterpreter *self)
+{
+  g_return_val_if_fail (INTERP_IS_INTERPRETER (self), FALSE);
+
+  return self->executor ? _interp_executor_is_running (self->executor) : FALSE;
+}
+
+/**
+ * interp_interpreter_is_closed:
+ * @self: an interpreter
+ *
+ * Whether the interpreter is closed or closing; calls then fail with
+ * %INTERP_ERROR_NOT_FOUND.
+ *
+ * Returns: %TRUE once closing started
+ */
+gboolean
+interp_interpreter_is_closed (InterpInterpreter *self)
+{
+  g_return_val_if_fail (INTERP_IS_INTERPRETER (self), TRUE);
+
+  return self->executor ? _interp_executor_is_closed (self->executor) : TRUE;
+}
+
+static gboolean
+check_closable (InterpInterpreter  *self,
+                GError            **error)
+{
+  if (!check_usable (self, error))
+    return FALSE;
+  if (self->whence == INTERP_WHENCE_RUNTIME)
+    {
+      g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_FAILED,
+                           "The main interpreter cannot be closed: interp_shutdown() ends it");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * interp_interpreter_close:
+ * @self: an interpreter
+ * @error: return location for a #GError
+ *
+ * Finalizes and destroys the interpreter (CPython's `Interpreter.close()`).
+ * Queued calls fail with %INTERP_ERROR_NOT_FOUND; a running call finishes
+ * first (cancel it to make that sooner), and so do threads its Python code
+ * started. Closing a closed interpreter succeeds. Afterwards calls fail
+ * with %INTERP_ERROR_NOT_FOUND.
+ *
+ * Returns: %TRUE on success; %FALSE with @error set for the main
+ *   interpreter (%INTERP_ERROR_FAILED), from code running in @self
+ *   (%INTERP_ERROR_RUNNING), or when daemon threads still run in it
+ */
+gboolean
+interp_interpreter_close (InterpInterpreter  *self,
+                          GError            **error)
+{
+  g_return_val_if_fail (INTERP_IS_INTERPRETER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_closable (self, error))
+    return FALSE;
+  return _interp_executor_close (self->executor, error);
+}
+
+/**
+ * interp_interpreter_close_async:
+ * @self: an interpreter
+ * @cancellable: (nullable): a #GCancellable; closing, once started, is not
+ *   undone, but the callback then reports %G_IO_ERROR_CANCELLED
+ * @callback: (scope async): called when the interpreter is closed
+ * @user_data: data for @callback
+ *
+ * Closes the interpreter as interp_interpreter_close() does, without
+ * waiting.
+ */
+void
+interp_interpreter_close_async (InterpInterpreter   *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (INTERP_IS_INTERPRETER (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, interp_interpreter_close_async);
+  if (!check_closable (self, &error))
+    g_task_return_error (task, error);
+  else
+    _interp_executor_close_async (self->executor, task);
+}
+
+/**
+ * interp_interpreter_close_finish:
+ * @self: an interpreter
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes interp_interpreter_close_async().
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ */
+gboolean
+interp_interpreter_close_finish (InterpInterpreter  *self,
+                                 GAsyncResult       *result,
+                                 GError            **error)
+{
+  g_return_val_if_fail (INTERP_IS_INTERPRETER (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * interp_interpreter_prepare_main:
+ * @self: an interpreter
+ * @ns: (nullable): names to bind, a dictionary with string keys (`a{sv}`
+ *   or any `a{s*}`); a floating reference is consumed
+ * @error: return location for a #GError
+ *
+ * Binds values in the interpreter's `__main__` module, converting each as
+ * the "Values" table says: CPython's `Interpreter.prepare_main()`.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ */
+gboolean
+interp_interpreter_prepare_main (InterpInterpreter  *self,
+                                 GVariant           *ns,
+                                 GError            **error)
+{
+  g_return_val_if_fail (INTERP_IS_INTERPRETER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (ns == NULL)
+    return check_usable (self, error);
+  g_variant_ref_sink (ns);
+  if (!check_usable (self, error) ||
+      !check_variant_type (ns, G_VARIANT_TYPE ("a{s*}"), "ns", error))
+    {
+      g_variant_unref (ns);
+      return FALSE;
+    }
+  return _interp_executor_run (self->executor, run_prepare_main_job, ns,
+                               (GDestroyNotify) g_variant_unref, NULL, NULL, error);
+}
+
+/**
+ * interp_interpreter_exec:
+ * @self: an interpreter
+ * @code: Python source code; its common indentation is removed first, as
+ *   `textwrap.dedent()` does
+ * @cancellable: (nullable): a #GCancellable to interrupt the code
+ * @error: return location for a #GError
+ *
+ * Runs @code in the interpreter's `__main__` module, on the interpreter's
+ * thread, and waits for it: CPython's `Interpreter.exec()`.
+ *
+ * Returns: %TRUE on success; %FALSE with @error set: %INTERP_ERROR_EXECUTION_FAILED
+ *   for an exception (a syntax error included), %G_IO_ERROR_CANCELLED,
+ *   %INTERP_ERROR_NOT_FOUND when the interpreter is closed
+ */
+gboolean
+interp_interpreter_exec (InterpInterpreter  *self,
+                         const char         *code,
+                         GCancellable       *cancellable,
+                         GError            **error)
+{
+  g_return_val_if_fail (INTERP_IS_INTERPRETER (self), FALSE);
+  g_return_val_if_fail (code != NULL, FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_usable (self, error))
+    return FALSE;
+  return _interp_executor_run (self->executor, run_code_job,
+                               code_job_new (code, Py_file_input), code_job_free,
+                               cancellable, NULL, error);
+}
+
+/**
+ * interp_interpreter_exec_async:
+ * @self: an interpreter
+ * @code: Python source code, dedented as interp_interpreter_exec() does
+ * @cancellable: (nullable): a #GCancellable to drop or interrupt the code
+ * @callback: (scope async): called when the code has run
+ * @user_data: data for @callback
+ *
+ * Runs @code in the interpreter's `__main__` module without waiting; the
+ * callback runs in the thread-default main context of the caller.
+ */
+void
+interp_interpreter_exec_async (InterpInterpreter   *self,
+                               const char          *code,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (INTERP_IS_INTERPRETER (self));
+  g_return_if_fail (code != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, interp_interpreter_exec_async);
+  if (!check_usable (self, &error))
+    g_task_return_error (task, error);
+  else
+    _interp_executor_run_async (self->executor, run_code_job,
+                                code_job_new (code, Py_file_input), code_job_free, task);
+}
+
+/**
+ * interp_interpreter_exec_finish:
+ * @self: an interpreter
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes interp_interpreter_exec_async().
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ */
+gboolean
+interp_interpreter_exec_finish (InterpInterpreter  *self,
+                                GAsyncResult       *result,
+                                GError            **error)
+{
+  g_return_val_if_fail (INTERP_IS_INTERPRETER (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * interp_interpreter_call:
+ * @self: an interpreter
+ * @callable: what to call: `"name"` (or `"name.attr"`) looked up in
+ *   `__main__` and then in the builtins, or `"module:qualname"`, imported
+ * @args: (nullable): positional arguments, a #GVariant tuple; a floating
+ *   reference is consumed
+ * @kwargs: (nullable): keyword arguments, a dictionary with string keys
+ *   (`a{sv}` or any `a{s*}`); a floating reference is consumed
+ * @cancellable: (nullable): a #GCancellable to interrupt the call
+ * @error: return location for a #GError
+ *
+ * Calls a function in the interpreter and waits for its result:
+ * CPython's `Interpreter.call()`. Arguments and result convert as the
+ * "Values" table says; `None` comes back as the `mv` nothing value.
+ *
+ * Returns: (transfer full): the result, or %NULL with @error set:
+ *   %INTERP_ERROR_INVALID_ARGUMENT for a malformed @callable or arguments of
+ *   the wrong #GVariant type, %INTERP_ERROR_EXECUTION_FAILED for an
+ *   exception (a callable that does not exist included),
+ *   %INTERP_ERROR_NOT_SHAREABLE or %INTERP_ERROR_OUT_OF_RANGE for a result
+ *   with no #GVariant form, %G_IO_ERROR_CANCELLED, %INTERP_ERROR_NOT_FOUND
+ */
+GVariant *
+interp_interpreter_call (InterpInterpreter  *self,
+                         const char         *callable,
+                         GVariant           *args,
+                         GVariant           *kwargs,
+                         GCancellable       *cancellable,
+                         GError            **error)
+{
+  CallJob *job;
+  GVariant *result = NULL;
+
+  g_return_val_if_fail (INTERP_IS_INTERPRETER (self), NULL);
+  g_return_val_if_fail (callable != NULL, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!check_usable (self, error) ||
+      (job = call_job_new (callable, args, kwargs, error)) == NULL)
+    {
+      sink_and_drop (args);
+      sink_and_drop (kwargs);
+      return NULL;
+    }
+  if (!_interp_executor_run (self->executor, run_call_job, job, call_job_free,
+                             cancellable, &result, error))
+    return NULL;
+  return result;
+}
+
+/**
+ * interp_interpreter_call_async:
+ * @self: an interpreter
+ * @callable: what to call, as for interp_interpreter_call()
+ * @args: (nullable): positional arguments, a #GVariant tuple
+ * @kwargs: (nullable): keyword arguments, a dictionary with string keys
+ * @cancellable: (nullable): a #GCancellable to drop or interrupt the call
+ * @callback: (scope async): called with the result
+ * @user_data: data for @callback
+ *
+ * Calls a function in the interpreter without waiting; the callback runs
+ * in the thread-default main context of the caller.
+ */
+void
+interp_interpreter_call_async (InterpInterpreter   *self,
+                               const char          *callable,
+                               GVariant            *args,
+                               GVariant            *kwargs,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+  CallJob *job;
+
+  g_return_if_fail (INTERP_IS_INTERPRETER (self));
+  g_return_if_fail (callable != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, interp_interpreter_call_async);
+  if (!check_usable (self, &error) ||
+      (job = call_job_new (callable, args, kwargs, &error)) == NULL)
+    {
+      sink_and_drop (args);
+      sink_and_drop (kwargs);
+      g_task_return_error (task, error);
+      return;
+    }
+  _interp_executor_run_async (self->executor, run_call_job, job, call_job_free, task);
+}
+
+/**
+ * interp_interpreter_call_finish:
+ * @self: an interpreter
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes interp_interpreter_call_async().
+ *
+ * Returns: (transfer full): the call's result, or %NULL with @error set
+ */
+GVariant *
+interp_interpreter_call_finish (InterpInterpreter  *self,
+                                GAsyncResult       *result,
+                                GError            **error)
+{
+  g_return_val_if_fail (INTERP_IS_INTERPRETER (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * interp_interpreter_eval:
+ * @self: an interpreter
+ * @expression: a Python expression
+ * @cancellable: (nullable): a #GCancellable to interrupt the evaluation
+ * @error: return location for a #GError
+ *
+ * Evaluates @expression in the interpreter's `__main__` module and waits
+ * for its value, converted as the "Values" table says.
+ *
+ * Returns: (transfer full): the value, or %NULL with @error set
+ */
+GVariant *
+interp_interpreter_eval (InterpInterpreter  *self,
+                         const char         *expression,
+                         GCancellable       *cancellable,
+                         GError            **error)
+{
+  GVariant *result = NULL;
+
+  g_return_val_if_fail (INTERP_IS_INTERPRETER (self), NULL);
+  g_return_val_if_fail (expression != NULL, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!check_usable (self, error))
+    return NULL;
+  if (!_interp_executor_run (self->executor, run_code_job,
+                             code_job_new (expression, Py_eval_input), code_job_free,
+                             cancellable, &result, error))
+    return NULL;
+  return result;
+}
+
+/**
+ * interp_interpreter_eval_async:
+ * @self: an interpreter
+ * @expression: a Python expression
+ * @cancellable: (nullable): a #GCancellable to drop or interrupt the evaluation
+ * @callback: (scope async): called with the value
+ * @user_data: data for @callback
+ *
+ * Evaluates @expression without waiting; the callback runs in the
+ * thread-default main context of the caller.
+ */
+void
+interp_interpreter_eval_async (InterpInterpreter   *self,
+                               const char          *expression,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (INTERP_IS_INTERPRETER (self));
+  g_return_if_fail (expression != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, interp_interpreter_eval_async);
+  if (!check_usable (self, &error))
+    g_task_return_error (task, error);
+  else
+    _interp_executor_run_async (self->executor, run_code_job,
+                                code_job_new (expression, Py_eval_input), code_job_free, task);
+}
+
+/**
+ * interp_interpreter_eval_finish:
+ * @self: an interpreter
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes interp_interpreter_eval_async().
+ *
+ * Returns: (transfer full): the value, or %NULL with @error set
+ */
+GVariant *
+interp_interpreter_eval_finish (InterpInterpreter  *self,
+                                GAsyncResult       *result,
+                                GError            **error)
+{
+  g_return_val_if_fail (INTERP_IS_INTERPRETER (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * interp_list_all:
+ *
+ * The interpreters that exist: the main interpreter and every interpreter
+ * this library made that is not closed. CPython's `interpreters.list_all()`.
+ * Starts Python if nothing did yet.
+ *
+ * Returns: (transfer full) (element-type InterpInterpreter): the
+ *   interpreters, the main one first; an empty list if Python cannot start
+ */
+GList *
+interp_list_all (void)
+{
+  return _interp_runtime_list_interpreters ();
+}
+
+/**
+ * interp_get_main:
+ *
+ * The main interpreter (CPython's `interpreters.get_main()`), started if
+ * nothing did yet. It runs on its own executor thread like any other
+ * interpreter; in hosted mode it is the application's own interpreter.
+ *
+ * Returns: (transfer full) (nullable): the main interpreter, or %NULL if
+ *   Python cannot start (interp_init() tells why)
+ */
+InterpInterpreter *
+interp_get_main (void)
+{
+  if (!_interp_runtime_ensure (NULL))
+    return NULL;
+  return _interp_runtime_dup_main ();
+}
+
+/**
+ * interp_get_current:
+ *
+ * The interpreter the calling thread runs code in (CPython's
+ * `interpreters.get_current()`): called from code running in an
+ * interpreter, that interpreter; from any other thread, the main one.
+ *
+ * Returns: (transfer full) (nullable): the interpreter, or %NULL if Python
+ *   cannot start
+ */
+InterpInterpreter *
+interp_get_current (void)
+{
+  InterpExecutor *executor = _interp_executor_get_current ();
+
+  if (executor != NULL)
+    {
+      InterpInterpreter *owner = _interp_executor_dup_owner (executor);
+      if (owner != NULL)
+        return owner;
+    }
+  return interp_get_main ();
+}

@@ -1,0 +1,440 @@
+/* interp-runtime.c: the process's relationship with Python
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "interp-runtime-private.h"
+#include "interp-error.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/**
+ * SECTION:interp-runtime
+ * @Title: Runtime
+ * @Short_description: starting and stopping Python
+ *
+ * interp-glib starts Python the first time it needs it (creating an
+ * interpreter, interp_get_main(), interp_init()). Two cases:
+ *
+ * - *Embedded*: Python is not running yet (a C or GJS application). The
+ *   library initializes it on a thread of its own, the main interpreter's
+ *   executor thread, without installing signal handlers (the application
+ *   keeps its own), and finalizes it only in interp_shutdown().
+ * - *Hosted*: Python is already running (a PyGObject application). The
+ *   library never initializes or finalizes it; it takes the GIL on its own
+ *   threads, and closes its interpreters from an `atexit` hook when the
+ *   host's Python exits.
+ *
+ * Either way the running Python must have the major.minor version the
+ * library was built against (%INTERP_PYTHON_VERSION_S); any other fails with
+ * %INTERP_ERROR_RUNTIME instead of mixing two Pythons in one process.
+ *
+ * Isolation between interpreters is not a security sandbox: all of them
+ * share one process, and extension modules can break the isolation.
+ */
+
+typedef enum
+{
+  RUNTIME_UNINIT,
+  RUNTIME_READY,
+  RUNTIME_SHUTTING_DOWN,
+  RUNTIME_SHUT_DOWN,
+  RUNTIME_FAILED,
+} RuntimeState;
+
+static GMutex runtime_lock;
+static GCond executors_cond;
+static RuntimeState runtime_state;
+static GError *runtime_error;
+static gboolean runtime_embedded;
+static InterpExecutor *main_executor;
+static InterpInterpreter *main_interpreter;
+static GHashTable *live_executors;     /* InterpExecutor* (ref) */
+static GPtrArray *interpreters;        /* GWeakRef* to sub-interpreters */
+
+static gboolean
+check_python_version (GError **error)
+{
+  const char *running = Py_GetVersion ();
+  int major = 0, minor = 0;
+
+  if (sscanf (running, "%d.%d", &major, &minor) != 2 ||
+      major != PY_MAJOR_VERSION || minor != PY_MINOR_VERSION)
+    {
+      g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNTIME,
+                   "interp-glib was built for Python %d.%d but the running Python is %.*s",
+                   PY_MAJOR_VERSION, PY_MINOR_VERSION,
+                   (int) strcspn (running, " "), running);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static PyObject *
+atexit_shutdown (PyObject *module,
+                 PyObject *unused)
+{
+  GError *error = NULL;
+
+  Py_BEGIN_ALLOW_THREADS
+  interp_shutdown (&error);
+  Py_END_ALLOW_THREADS
+
+  if (error != NULL)
+    {
+      g_debug ("Shutting down at Python exit: %s", error->message);
+      g_error_free (error);
+    }
+  Py_RETURN_NONE;
+}
+
+static PyMethodDef atexit_def = {
+  "_interp_glib_shutdown", atexit_shutdown, METH_NOARGS,
+  "Closes the interpreters interp-glib made before the host's Python exits.",
+};
+
+/* Hosted mode: the host's Python will finalize; close our interpreters first. */
+static gboolean
+register_atexit_job (InterpExecutor  *executor,
+                     gpointer         data,
+                     GVariant       **result,
+                     GError         **error)
+{
+  PyObject *func = PyCFunction_New (&atexit_def, NULL);
+  PyObject *atexit = func ? PyImport_ImportModule ("atexit") : NULL;
+  PyObject *res = atexit ? PyObject_CallMethod (atexit, "register", "O", func) : NULL;
+  gboolean ok = res != NULL;
+
+  if (!ok)
+    {
+      PyErr_Clear ();
+      g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_RUNTIME,
+                           "Could not register the atexit hook in the host's Python");
+    }
+  Py_XDECREF (res);
+  Py_XDECREF (atexit);
+  Py_XDECREF (func);
+  return ok;
+}
+
+gboolean
+_interp_runtime_ensure (GError **error)
+{
+  gboolean ok = FALSE;
+
+  g_mutex_lock (&runtime_lock);
+  switch (runtime_state)
+    {
+    case RUNTIME_READY:
+      ok = TRUE;
+      break;
+
+    case RUNTIME_SHUTTING_DOWN:
+    case RUNTIME_SHUT_DOWN:
+      g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_RUNTIME,
+                           "interp-glib was shut down");
+      break;
+
+    case RUNTIME_FAILED:
+      g_propagate_error (error, g_error_copy (runtime_error));
+      break;
+
+    case RUNTIME_UNINIT:
+    default:
+      {
+        GError *local_error = NULL;
+
+        if (check_python_version (&local_error))
+          {
+            runtime_embedded = !Py_IsInitialized ();
+            main_executor = _interp_executor_new_main (runtime_embedded);
+            if (_interp_executor_start (main_executor, NULL, &local_error) &&
+                (runtime_embedded ||
+                 _interp_executor_run (main_executor, register_atexit_job, NULL, NULL,
+                                       NULL, NULL, &local_error)))
+              {
+                live_executors = g_hash_table_new_full (NULL, NULL,
+                                                        (GDestroyNotify) _interp_executor_unref,
+                                                        NULL);
+                interpreters = g_ptr_array_new ();
+                main_interpreter = _interp_interpreter_new_for_main (main_executor);
+                runtime_state = RUNTIME_READY;
+                ok = TRUE;
+              }
+            else
+              g_clear_pointer (&main_executor, _interp_executor_unref);
+          }
+
+        if (!ok)
+          {
+            runtime_state = RUNTIME_FAILED;
+            runtime_error = g_error_copy (local_error);
+            g_propagate_error (error, local_error);
+          }
+      }
+      break;
+    }
+  g_mutex_unlock (&runtime_lock);
+
+  return ok;
+}
+
+InterpInterpreter *
+_interp_runtime_dup_main (void)
+{
+  InterpInterpreter *main_interp = NULL;
+
+  g_mutex_lock (&runtime_lock);
+  if (main_interpreter != NULL)
+    main_interp = g_object_ref (main_interpreter);
+  g_mutex_unlock (&runtime_lock);
+  return main_interp;
+}
+
+GList *
+_interp_runtime_list_interpreters (void)
+{
+  GList *list = NULL;
+
+  if (!_interp_runtime_ensure (NULL))
+    return NULL;
+
+  g_mutex_lock (&runtime_lock);
+  for (guint i = 0; interpreters != NULL && i < interpreters->len; i++)
+    {
+      InterpInterpreter *interp = g_weak_ref_get (g_ptr_array_index (interpreters, i));
+
+      if (interp != NULL && !interp_interpreter_is_closed (interp))
+        list = g_list_prepend (list, interp);
+      else if (interp != NULL)
+        g_object_unref (interp);
+    }
+  list = g_list_reverse (list);
+  if (main_interpreter != NULL)
+    list = g_list_prepend (list, g_object_ref (main_interpreter));
+  g_mutex_unlock (&runtime_lock);
+
+  return list;
+}
+
+gboolean
+_interp_runtime_add_executor (InterpExecutor  *executor,
+                              GError         **error)
+{
+  gboolean ok = FALSE;
+
+  g_mutex_lock (&runtime_lock);
+  if (runtime_state == RUNTIME_READY)
+    {
+      g_hash_table_add (live_executors, _interp_executor_ref (executor));
+      ok = TRUE;
+    }
+  else
+    g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_RUNTIME,
+                         "interp-glib is not running (shut down or not initialized)");
+  g_mutex_unlock (&runtime_lock);
+  return ok;
+}
+
+void
+_interp_runtime_remove_executor (InterpExecutor *executor)
+{
+  g_mutex_lock (&runtime_lock);
+  if (live_executors != NULL)
+    g_hash_table_remove (live_executors, executor);
+  g_cond_broadcast (&executors_cond);
+  g_mutex_unlock (&runtime_lock);
+}
+
+void
+_interp_runtime_add_interpreter (InterpInterpreter *interp)
+{
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (ref, interp);
+  g_mutex_lock (&runtime_lock);
+  if (interpreters == NULL)
+    interpreters = g_ptr_array_new ();
+  g_ptr_array_add (interpreters, ref);
+  g_mutex_unlock (&runtime_lock);
+}
+
+void
+_interp_runtime_remove_interpreter (InterpInterpreter *interp)
+{
+  g_mutex_lock (&runtime_lock);
+  for (guint i = 0; interpreters != NULL && i < interpreters->len; i++)
+    {
+      GWeakRef *ref = g_ptr_array_index (interpreters, i);
+      gpointer obj = g_weak_ref_get (ref);
+
+      /* During dispose the object still answers; a cleared ref is stale too. */
+      if (obj == NULL || obj == (gpointer) interp)
+        {
+          g_ptr_array_remove_index (interpreters, i);
+          g_weak_ref_clear (ref);
+          g_free (ref);
+          i--;
+        }
+      g_clear_object (&obj);
+    }
+  g_mutex_unlock (&runtime_lock);
+}
+
+/**
+ * interp_init:
+ * @error: return location for a #GError
+ *
+ * Starts Python (embedded mode) or joins the host's (hosted mode) now
+ * rather than at first use. Calling it is optional and it may be called
+ * any number of times.
+ *
+ * Returns: %TRUE when Python is ready, %FALSE with @error set (for instance
+ *   %INTERP_ERROR_RUNTIME when the running Python is not the one the
+ *   library was built for, or after interp_shutdown())
+ */
+gboolean
+interp_init (GError **error)
+{
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return _interp_runtime_ensure (error);
+}
+
+/**
+ * interp_shutdown:
+ * @error: return location for a #GError
+ *
+ * Closes every interpreter the library made and, in embedded mode,
+ * finalizes Python. Code still running in an interpreter is interrupted
+ * (see interp_interpreter_exec()); queued calls fail with
+ * %INTERP_ERROR_NOT_FOUND and running ones with %INTERP_ERROR_RUNTIME,
+ * every `_async` call completing once as always. Afterwards every call
+ * fails with %INTERP_ERROR_RUNTIME: Python cannot be started twice in one
+ * process.
+ *
+ * Calling it is optional: an application may as well exit without it. In
+ * hosted mode it runs by itself when the host's Python exits.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set when called from code
+ *   running in an interpreter (%INTERP_ERROR_RUNNING) or when an
+ *   interpreter cannot be closed because threads it started still run
+ */
+gboolean
+interp_shutdown (GError **error)
+{
+  g_autoptr(GError) reason = NULL;
+  GPtrArray *pending;
+  GHashTableIter iter;
+  gpointer key;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (_interp_executor_get_current () != NULL)
+    {
+      g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_RUNNING,
+                           "interp_shutdown() cannot be called from code running in an interpreter");
+      return FALSE;
+    }
+
+  g_mutex_lock (&runtime_lock);
+  if (runtime_state != RUNTIME_READY)
+    {
+      g_mutex_unlock (&runtime_lock);
+      return TRUE;
+    }
+  runtime_state = RUNTIME_SHUTTING_DOWN;
+  pending = g_ptr_array_new_with_free_func ((GDestroyNotify) _interp_executor_unref);
+  g_hash_table_iter_init (&iter, live_executors);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (pending, _interp_executor_ref (key));
+  g_mutex_unlock (&runtime_lock);
+
+  reason = g_error_new_literal (INTERP_ERROR, INTERP_ERROR_RUNTIME,
+                                "interp-glib was shut down while the job ran");
+
+  for (guint i = 0; i < pending->len; i++)
+    _interp_executor_interrupt (g_ptr_array_index (pending, i), reason);
+  for (guint i = 0; i < pending->len; i++)
+    {
+      if (!_interp_executor_close (g_ptr_array_index (pending, i), error))
+        {
+          g_ptr_array_unref (pending);
+          g_mutex_lock (&runtime_lock);
+          runtime_state = RUNTIME_READY;
+          g_mutex_unlock (&runtime_lock);
+          return FALSE;
+        }
+    }
+  g_ptr_array_unref (pending);
+
+  /* Closed executors leave the table as their threads end. */
+  g_mutex_lock (&runtime_lock);
+  while (g_hash_table_size (live_executors) > 0)
+    g_cond_wait (&executors_cond, &runtime_lock);
+  g_mutex_unlock (&runtime_lock);
+
+  _interp_executor_interrupt (main_executor, reason);
+  if (!_interp_executor_close (main_executor, error))
+    return FALSE;
+  _interp_executor_join (main_executor);
+
+  g_mutex_lock (&runtime_lock);
+  runtime_state = RUNTIME_SHUT_DOWN;
+  g_clear_object (&main_interpreter);
+  g_clear_pointer (&main_executor, _interp_executor_unref);
+  g_clear_pointer (&live_executors, g_hash_table_unref);
+  g_mutex_unlock (&runtime_lock);
+
+  return TRUE;
+}
+
+/**
+ * interp_is_embedded:
+ *
+ * Whether interp-glib started Python itself (embedded mode) rather than
+ * joining an application's running Python (hosted mode, e.g. PyGObject).
+ *
+ * Returns: %TRUE in embedded mode once Python is running, %FALSE in
+ *   hosted mode or before Python started
+ */
+gboolean
+interp_is_embedded (void)
+{
+  gboolean embedded;
+
+  g_mutex_lock (&runtime_lock);
+  embedded = runtime_state == RUNTIME_READY && runtime_embedded;
+  g_mutex_unlock (&runtime_lock);
+  return embedded;
+}
+
+/**
+ * interp_supports_own_gil:
+ *
+ * Whether interpreters can have their own GIL here and so run Python code
+ * truly in parallel: %TRUE with Python 3.12 and later. With Python 3.11
+ * all interpreters share one GIL; they are isolated but take turns.
+ *
+ * Returns: %TRUE if %INTERP_GIL_OWN is available
+ */
+gboolean
+interp_supports_own_gil (void)
+{
+  return INTERP_PY_HAS_OWN_GIL;
+}
+
+/**
+ * interp_get_python_version:
+ *
+ * The version of the Python in this process, as `sys.version` gives it,
+ * e.g. "3.13.0 (main, ...) [GCC 12.2.0]".
+ *
+ * Returns: the version string
+ */
+const char *
+interp_get_python_version (void)
+{
+  return Py_GetVersion ();
+}
