@@ -516,9 +516,14 @@ call_job_new (const char  *callable,
   else
     path = g_strsplit (callable, ".", -1);
 
+  /* g_strsplit() gives an empty vector for an empty string. */
+  if (path[0] == NULL)
+    goto invalid;
   if (module != NULL)
     {
       g_auto(GStrv) parts = g_strsplit (module, ".", -1);
+      if (parts[0] == NULL)
+        goto invalid;
       for (guint i = 0; parts[i] != NULL; i++)
         if (!is_identifier (parts[i]))
           goto invalid;

@@ -1,0 +1,112 @@
+/* test-common.h: helpers shared by the C suites
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <interp-glib.h>
+
+#include <string.h>
+
+/* Collects one async result; spin the default context until it arrives. */
+typedef struct
+{
+  GAsyncResult *result;
+  guint count;
+} AsyncWait;
+
+static inline void
+async_wait_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  AsyncWait *wait = user_data;
+
+  wait->count++;
+  g_clear_object (&wait->result);
+  wait->result = g_object_ref (result);
+}
+
+static inline GAsyncResult *
+async_wait_run (AsyncWait *wait)
+{
+  while (wait->result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return wait->result;
+}
+
+static inline void
+async_wait_clear (AsyncWait *wait)
+{
+  g_clear_object (&wait->result);
+}
+
+static inline InterpInterpreter *
+new_interpreter (void)
+{
+  g_autoptr(GError) error = NULL;
+  InterpInterpreter *interp = interp_interpreter_new (NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (interp);
+  return interp;
+}
+
+static inline void
+exec_ok (InterpInterpreter *interp,
+         const char        *code)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (interp_interpreter_exec (interp, code, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* Evaluates @expr and returns the value printed with g_variant_print(). */
+static inline char *
+eval_print (InterpInterpreter *interp,
+            const char        *expr)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) value = interp_interpreter_eval (interp, expr, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (value);
+  return g_variant_print (value, TRUE);
+}
+
+static inline gint64
+eval_int (InterpInterpreter *interp,
+          const char        *expr)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) value = interp_interpreter_eval (interp, expr, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_variant_is_of_type (value, G_VARIANT_TYPE_INT64));
+  return g_variant_get_int64 (value);
+}
+
+static inline gboolean
+eval_bool (InterpInterpreter *interp,
+           const char        *expr)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) value = interp_interpreter_eval (interp, expr, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN));
+  return g_variant_get_boolean (value);
+}
+
+static inline int
+finish_tests (void)
+{
+  g_autoptr(GError) error = NULL;
+  int ret = g_test_run ();
+
+  g_assert_true (interp_shutdown (&error));
+  g_assert_no_error (error);
+  return ret;
+}

@@ -1,0 +1,322 @@
+/* test-errors.c: every kind of bad input gives a clear GError
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "test-common.h"
+
+static InterpInterpreter *shared_interp;
+
+static void
+test_quark (void)
+{
+  g_assert_cmpstr (g_quark_to_string (INTERP_ERROR), ==, "interp-error-quark");
+  g_assert_true (g_type_is_a (INTERP_TYPE_ERROR, G_TYPE_ENUM));
+}
+
+static void
+test_exception (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InterpExceptionInfo) info = NULL;
+
+  g_assert_false (interp_interpreter_exec (shared_interp, "x = 1\n1 / 0\n", NULL, &error));
+  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED);
+  g_assert_true (g_str_has_prefix (error->message, "ZeroDivisionError: division by zero"));
+
+  info = interp_exception_info_new_from_error (error);
+  g_assert_nonnull (info);
+  g_assert_cmpstr (interp_exception_info_get_type_name (info), ==, "ZeroDivisionError");
+  g_assert_cmpstr (interp_exception_info_get_qualname (info), ==, "ZeroDivisionError");
+  g_assert_cmpstr (interp_exception_info_get_module (info), ==, "builtins");
+  g_assert_cmpstr (interp_exception_info_get_message (info), ==, "division by zero");
+  g_assert_true (g_str_has_prefix (interp_exception_info_get_traceback (info),
+                                   "Traceback (most recent call last):"));
+  g_assert_nonnull (strstr (interp_exception_info_get_traceback (info), "line 2"));
+
+  /* The interpreter stays usable, and kept what ran before the error. */
+  g_assert_cmpint (eval_int (shared_interp, "x"), ==, 1);
+}
+
+static void
+test_custom_exception (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) copy = NULL;
+  g_autoptr(GError) rebuilt = NULL;
+  g_autoptr(InterpExceptionInfo) info = NULL;
+  g_autoptr(InterpExceptionInfo) parsed = NULL;
+
+  exec_ok (shared_interp,
+           "class Outer:\n"
+           "    class Problem(Exception):\n"
+           "        pass\n"
+           "def fail(what):\n"
+           "    raise Outer.Problem(f'bad {what}:\\nsecond line')\n");
+  g_assert_null (interp_interpreter_call (shared_interp, "fail", g_variant_new ("(s)", "thing"),
+                                          NULL, NULL, &error));
+  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED);
+  g_assert_true (g_str_has_prefix (error->message, "Problem: bad thing:\nsecond line"));
+
+  info = interp_exception_info_new_from_error (error);
+  g_assert_cmpstr (interp_exception_info_get_type_name (info), ==, "Problem");
+  g_assert_cmpstr (interp_exception_info_get_qualname (info), ==, "Outer.Problem");
+  g_assert_cmpstr (interp_exception_info_get_module (info), ==, "__main__");
+  g_assert_cmpstr (interp_exception_info_get_message (info), ==, "bad thing:\nsecond line");
+  g_assert_nonnull (strstr (interp_exception_info_get_traceback (info), "in fail"));
+
+  /* Copies keep the snapshot. */
+  copy = g_error_copy (error);
+  g_clear_pointer (&info, interp_exception_info_unref);
+  info = interp_exception_info_new_from_error (copy);
+  g_assert_cmpstr (interp_exception_info_get_qualname (info), ==, "Outer.Problem");
+
+  /* A binding that rebuilds the error from domain, code and message alone
+   * (PyGObject does) still gets the same snapshot back. */
+  rebuilt = g_error_new_literal (error->domain, error->code, error->message);
+  parsed = interp_exception_info_new_from_error (rebuilt);
+  g_assert_nonnull (parsed);
+  g_assert_cmpstr (interp_exception_info_get_type_name (parsed), ==, "Problem");
+  g_assert_cmpstr (interp_exception_info_get_qualname (parsed), ==, "Outer.Problem");
+  g_assert_cmpstr (interp_exception_info_get_module (parsed), ==, "__main__");
+  g_assert_cmpstr (interp_exception_info_get_message (parsed), ==, "bad thing:\nsecond line");
+  g_assert_cmpstr (interp_exception_info_get_traceback (parsed), ==,
+                   interp_exception_info_get_traceback (info));
+}
+
+static void
+test_no_snapshot (void)
+{
+  g_autoptr(GError) other = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "nope");
+  g_autoptr(GError) not_found = g_error_new_literal (INTERP_ERROR, INTERP_ERROR_NOT_FOUND, "gone");
+  g_autoptr(GError) garbled = g_error_new_literal (INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED,
+                                                   "no structure here");
+
+  g_assert_null (interp_exception_info_new_from_error (other));
+  g_assert_null (interp_exception_info_new_from_error (not_found));
+  g_assert_null (interp_exception_info_new_from_error (garbled));
+}
+
+static void
+test_syntax_error (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) value = NULL;
+
+  g_assert_false (interp_interpreter_exec (shared_interp, "def (:\n", NULL, &error));
+  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED);
+  g_assert_true (g_str_has_prefix (error->message, "SyntaxError: "));
+  g_clear_error (&error);
+
+  value = interp_interpreter_eval (shared_interp, "x = 1", NULL, &error);
+  g_assert_null (value);
+  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED);
+  g_assert_true (g_str_has_prefix (error->message, "SyntaxError: "));
+  g_assert_cmpint (eval_int (shared_interp, "2 + 2"), ==, 4);
+}
+
+static void
+test_system_exit (void)
+{
+  const char *cases[] = {
+    "raise SystemExit(3)", "SystemExit: 3",
+    "import sys\nsys.exit('bye')", "SystemExit: bye",
+    "raise KeyboardInterrupt", "KeyboardInterrupt: ",
+    "exit()", "SystemExit: ",
+    "import os\nraise GeneratorExit", "GeneratorExit: ",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i += 2)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (interp_interpreter_exec (shared_interp, cases[i], NULL, &error));
+      g_assert_error (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED);
+      g_assert_true (g_str_has_prefix (error->message, cases[i + 1]));
+    }
+
+  /* Also in the main interpreter. */
+  {
+    g_autoptr(InterpInterpreter) main_interp = interp_get_main ();
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (interp_interpreter_exec (main_interp, "raise SystemExit(0)", NULL, &error));
+    g_assert_error (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED);
+    g_assert_cmpint (eval_int (main_interp, "5"), ==, 5);
+  }
+  g_assert_cmpint (eval_int (shared_interp, "1 + 1"), ==, 2);
+}
+
+static void
+test_unknown_callable (void)
+{
+  const char *cases[] = {
+    "no_such_function", "NameError: name 'no_such_function' is not defined",
+    "math:no_such", "AttributeError: ",
+    "no_such_module_xyz:f", "ModuleNotFoundError: ",
+    "len.nope", "AttributeError: ",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i += 2)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_null (interp_interpreter_call (shared_interp, cases[i], NULL, NULL, NULL, &error));
+      g_assert_error (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED);
+      g_assert_true (g_str_has_prefix (error->message, cases[i + 1]));
+    }
+
+  /* Something that is not callable. */
+  {
+    g_autoptr(GError) error = NULL;
+
+    exec_ok (shared_interp, "not_callable = 3\n");
+    g_assert_null (interp_interpreter_call (shared_interp, "not_callable", NULL, NULL, NULL, &error));
+    g_assert_error (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED);
+    g_assert_true (g_str_has_prefix (error->message, "TypeError: "));
+  }
+}
+
+static void
+test_malformed_callable (void)
+{
+  const char *cases[] = { "", "a b", "mod:", ":f", "a..b", "m:f:g", "f()", "mod.:f" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      AsyncWait wait = { 0 };
+
+      g_assert_null (interp_interpreter_call (shared_interp, cases[i], NULL, NULL, NULL, &error));
+      g_assert_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT);
+      g_clear_error (&error);
+
+      interp_interpreter_call_async (shared_interp, cases[i], g_variant_new ("(i)", 1), NULL, NULL,
+                                     async_wait_cb, &wait);
+      g_assert_null (interp_interpreter_call_finish (shared_interp, async_wait_run (&wait), &error));
+      g_assert_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT);
+      async_wait_clear (&wait);
+    }
+}
+
+static void
+test_wrong_variant_types (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  exec_ok (shared_interp, "def echo(*a, **k):\n    return a\n");
+
+  g_assert_null (interp_interpreter_call (shared_interp, "echo", g_variant_new_int32 (1), NULL, NULL, &error));
+  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "args"));
+  g_clear_error (&error);
+
+  g_assert_null (interp_interpreter_call (shared_interp, "echo", NULL,
+                                          g_variant_new_parsed ("['not', 'a', 'dict']"), NULL, &error));
+  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "kwargs"));
+  g_clear_error (&error);
+
+  /* Dictionaries keyed by something other than strings are not kwargs. */
+  g_assert_null (interp_interpreter_call (shared_interp, "echo", NULL,
+                                          g_variant_new_parsed ("{1: 'one'}"), NULL, &error));
+  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  g_assert_false (interp_interpreter_prepare_main (shared_interp, g_variant_new_parsed ("[1, 2]"), &error));
+  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* Keyword arguments the function does not take are a Python TypeError. */
+  exec_ok (shared_interp, "def strict(a):\n    return a\n");
+  g_assert_null (interp_interpreter_call (shared_interp, "strict", g_variant_new ("(i)", 1),
+                                          g_variant_new_parsed ("{'b': <2>}"), NULL, &error));
+  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED);
+  g_assert_true (g_str_has_prefix (error->message, "TypeError: "));
+}
+
+static void
+test_null_arguments (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_test_expect_message ("Interp", G_LOG_LEVEL_CRITICAL, "*code != NULL*");
+  g_assert_false (interp_interpreter_exec (shared_interp, NULL, NULL, &error));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Interp", G_LOG_LEVEL_CRITICAL, "*INTERP_IS_INTERPRETER*");
+  g_assert_false (interp_interpreter_exec (NULL, "pass", NULL, &error));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Interp", G_LOG_LEVEL_CRITICAL, "*callable != NULL*");
+  g_assert_null (interp_interpreter_call (shared_interp, NULL, NULL, NULL, NULL, &error));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Interp", G_LOG_LEVEL_CRITICAL, "*expression != NULL*");
+  g_assert_null (interp_interpreter_eval (shared_interp, NULL, NULL, &error));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Interp", G_LOG_LEVEL_CRITICAL, "*INTERP_IS_INTERPRETER*");
+  g_assert_false (interp_interpreter_close (NULL, &error));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Interp", G_LOG_LEVEL_CRITICAL, "*INTERP_IS_INTERPRETER*");
+  g_assert_cmpint (interp_interpreter_get_id (NULL), ==, -1);
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Interp", G_LOG_LEVEL_CRITICAL, "*error != NULL*");
+  g_assert_null (interp_exception_info_new_from_error (NULL));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Interp", G_LOG_LEVEL_CRITICAL, "*code != NULL*");
+  interp_interpreter_exec_async (shared_interp, NULL, NULL, NULL, NULL);
+  g_test_assert_expected_messages ();
+
+  /* A GError that is already set is a programmer error too. */
+  error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "set");
+  g_test_expect_message ("Interp", G_LOG_LEVEL_CRITICAL, "*error == NULL || *error == NULL*");
+  g_assert_false (interp_interpreter_exec (shared_interp, "pass", NULL, &error));
+  g_test_assert_expected_messages ();
+
+  g_assert_no_errno (0);
+  g_assert_cmpint (eval_int (shared_interp, "7"), ==, 7);
+}
+
+static void
+test_closed (void)
+{
+  g_autoptr(InterpInterpreter) interp = new_interpreter ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (interp_interpreter_close (interp, &error));
+  g_assert_false (interp_interpreter_exec (interp, "pass", NULL, &error));
+  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "closed"));
+}
+
+int
+main (int argc, char *argv[])
+{
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+
+  shared_interp = new_interpreter ();
+
+  g_test_add_func ("/errors/quark", test_quark);
+  g_test_add_func ("/errors/exception", test_exception);
+  g_test_add_func ("/errors/custom-exception", test_custom_exception);
+  g_test_add_func ("/errors/no-snapshot", test_no_snapshot);
+  g_test_add_func ("/errors/syntax-error", test_syntax_error);
+  g_test_add_func ("/errors/system-exit", test_system_exit);
+  g_test_add_func ("/errors/unknown-callable", test_unknown_callable);
+  g_test_add_func ("/errors/malformed-callable", test_malformed_callable);
+  g_test_add_func ("/errors/wrong-variant-types", test_wrong_variant_types);
+  g_test_add_func ("/errors/null-arguments", test_null_arguments);
+  g_test_add_func ("/errors/closed", test_closed);
+
+  ret = g_test_run ();
+  g_clear_object (&shared_interp);
+  g_assert_true (interp_shutdown (NULL));
+  return ret;
+}
