@@ -602,6 +602,7 @@ executor_thread (gpointer data)
       InterpJob *job;
       GVariant *result = NULL;
       GError *error = NULL;
+      GError *reason = NULL;
       gboolean ok;
 
       g_mutex_lock (&executor->lock);
@@ -616,16 +617,16 @@ executor_thread (gpointer data)
           job_complete (job, NULL, NULL, FALSE);
           if (job->kind == JOB_SETUP)
             {
-              GError *reason = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                    "Interpreter creation was cancelled");
+              GError *cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                       "Interpreter creation was cancelled");
               GList *rest;
 
               g_mutex_lock (&executor->lock);
               executor->state = EXECUTOR_FAILED;
               rest = steal_normal_jobs_locked (executor);
               g_mutex_unlock (&executor->lock);
-              fail_jobs (rest, reason);
-              g_error_free (reason);
+              fail_jobs (rest, cancelled);
+              g_error_free (cancelled);
               running = FALSE;
             }
           job_unref (job);
@@ -673,19 +674,24 @@ executor_thread (gpointer data)
            * and its SetAsyncExc, so clearing here leaves nothing behind. */
           g_mutex_lock (&executor->lock);
           executor->running_job = NULL;
+          reason = g_steal_pointer (&job->interrupt_reason);
           g_mutex_unlock (&executor->lock);
           if (job->interrupted)
             PyThreadState_SetAsyncExc (executor->thread_ident, NULL);
           PyErr_Clear ();
           executor->tstate = PyEval_SaveThread ();
 
-          if (job->interrupt_reason != NULL &&
-              g_error_matches (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED))
+          /* Interrupted by close or shutdown rather than by its cancellable:
+           * say so instead of "cancelled". */
+          if (reason != NULL &&
+              (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+               g_error_matches (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED)))
             {
               g_clear_error (&error);
-              error = g_error_copy (job->interrupt_reason);
+              error = g_steal_pointer (&reason);
               g_clear_pointer (&result, g_variant_unref);
             }
+          g_clear_error (&reason);
           if (!ok && error == NULL)
             error = g_error_new_literal (INTERP_ERROR, INTERP_ERROR_FAILED, "Job failed");
           break;
