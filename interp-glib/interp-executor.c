@@ -152,6 +152,61 @@ job_new (InterpExecutor *executor,
   return job;
 }
 
+typedef struct
+{
+  GTask *task;
+  GVariant *result;
+  GError *error;
+} TaskReturn;
+
+static gboolean
+task_return_cb (gpointer data)
+{
+  TaskReturn *ret = data;
+
+  if (ret->error != NULL)
+    g_task_return_error (ret->task, g_steal_pointer (&ret->error));
+  else if (ret->result != NULL)
+    g_task_return_pointer (ret->task, g_steal_pointer (&ret->result),
+                           (GDestroyNotify) g_variant_unref);
+  else
+    g_task_return_boolean (ret->task, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+task_return_free (gpointer data)
+{
+  TaskReturn *ret = data;
+
+  g_clear_object (&ret->task);
+  g_clear_pointer (&ret->result, g_variant_unref);
+  g_clear_error (&ret->error);
+  g_free (ret);
+}
+
+/* Returns the task from its own main context, and drops our reference
+ * there: so the last reference to the source object (the interpreter) is
+ * never dropped on the executor thread, and a callback never runs inside
+ * the g_cancellable_cancel() call that cancelled its job. */
+static void
+task_return_in_context (GTask    *task,
+                        GVariant *result,
+                        GError   *error)
+{
+  TaskReturn *ret = g_new0 (TaskReturn, 1);
+  GSource *source = g_idle_source_new ();
+
+  ret->task = task;
+  ret->result = result;
+  ret->error = error;
+  g_source_set_priority (source, g_task_get_priority (task));
+  g_source_set_callback (source, task_return_cb, ret, task_return_free);
+  g_source_set_static_name (source, "[interp-glib] complete");
+  g_source_attach (source, g_task_get_context (task));
+  g_source_unref (source);
+}
+
 /* Delivers the outcome exactly once: through the GTask, or to the sync
  * waiter. Called without executor->lock. */
 static void
@@ -186,13 +241,7 @@ job_complete (InterpJob *job,
       job->state = JOB_STATE_DONE;
       g_mutex_unlock (&executor->lock);
 
-      if (error != NULL)
-        g_task_return_error (task, error);
-      else if (result != NULL)
-        g_task_return_pointer (task, result, (GDestroyNotify) g_variant_unref);
-      else
-        g_task_return_boolean (task, TRUE);
-      g_object_unref (task);
+      task_return_in_context (task, result, error);
     }
   else
     {
@@ -930,6 +979,7 @@ _interp_executor_run_async (InterpExecutor *executor,
 static InterpJob *
 begin_close (InterpExecutor  *executor,
              GTask           *task,
+             gboolean         will_wait,
              gboolean        *already_closed,
              GError         **error)
 {
@@ -939,7 +989,7 @@ begin_close (InterpExecutor  *executor,
 
   *already_closed = FALSE;
 
-  if (g_private_get (&current_executor) == executor)
+  if (will_wait && g_private_get (&current_executor) == executor)
     {
       g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNNING,
                    "Interpreter %" G_GINT64_FORMAT " cannot be closed from code running in it",
@@ -980,7 +1030,7 @@ _interp_executor_close (InterpExecutor  *executor,
                         GError         **error)
 {
   gboolean already_closed;
-  InterpJob *job = begin_close (executor, NULL, &already_closed, error);
+  InterpJob *job = begin_close (executor, NULL, TRUE, &already_closed, error);
 
   if (job == NULL)
     return already_closed;
@@ -993,7 +1043,7 @@ _interp_executor_close_async (InterpExecutor *executor,
 {
   GError *error = NULL;
   gboolean already_closed;
-  InterpJob *job = begin_close (executor, task, &already_closed, &error);
+  InterpJob *job = begin_close (executor, task, FALSE, &already_closed, &error);
 
   if (job != NULL)
     job_unref (job);

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what building and testing interp-glib needs on Debian 12.
+# Does nothing when everything is there already; needs root otherwise.
+set -euo pipefail
+
+packages=(
+  meson ninja-build pkg-config gcc
+  libglib2.0-dev gobject-introspection libgirepository1.0-dev
+  gtk-doc-tools gjs python3-dev python3-gi valgrind
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Missing packages: ${missing[*]}" >&2
+  echo "Run as root, or: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "Installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,407 @@
+/* test-executor.c: cancellation, closing with work pending, exactly-once
+ * completion, many threads at once
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "test-common.h"
+
+typedef struct
+{
+  guint completions;
+  guint ok;
+  guint cancelled;
+  guint not_found;
+  guint other;
+} Counts;
+
+static void
+count_exec_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Counts *counts = user_data;
+  g_autoptr(GError) error = NULL;
+
+  counts->completions++;
+  if (interp_interpreter_exec_finish (INTERP_INTERPRETER (source), result, &error))
+    counts->ok++;
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    counts->cancelled++;
+  else if (g_error_matches (error, INTERP_ERROR, INTERP_ERROR_NOT_FOUND))
+    counts->not_found++;
+  else
+    counts->other++;
+}
+
+static void
+wait_for_completions (Counts *counts,
+                      guint   n)
+{
+  while (counts->completions < n)
+    g_main_context_iteration (NULL, TRUE);
+  /* Nothing more may arrive: every call completes exactly once. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (counts->completions, ==, n);
+}
+
+static void
+wait_running (InterpInterpreter *interp)
+{
+  while (!interp_interpreter_is_running (interp))
+    g_usleep (500);
+}
+
+static void
+test_cancel_queued (void)
+{
+  g_autoptr(InterpInterpreter) interp = new_interpreter ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Counts counts = { 0 };
+
+  exec_ok (interp, "import time\nran = False\n");
+  interp_interpreter_exec_async (interp, "time.sleep(0.3)", NULL, count_exec_cb, &counts);
+  interp_interpreter_exec_async (interp, "ran = True", cancellable, count_exec_cb, &counts);
+  wait_running (interp);
+  g_cancellable_cancel (cancellable);
+
+  /* The queued call completes at once, before the running one ends. */
+  while (counts.completions < 1)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (counts.cancelled, ==, 1);
+  g_assert_cmpuint (counts.ok, ==, 0);
+
+  wait_for_completions (&counts, 2);
+  g_assert_cmpuint (counts.ok, ==, 1);
+  g_assert_false (eval_bool (interp, "ran"));
+}
+
+static void
+test_cancel_running (void)
+{
+  g_autoptr(InterpInterpreter) interp = new_interpreter ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Counts counts = { 0 };
+  gint64 start;
+
+  exec_ok (interp, "spins = 0\n");
+  interp_interpreter_exec_async (interp, "while True:\n    spins += 1\n", cancellable,
+                                 count_exec_cb, &counts);
+  wait_running (interp);
+  g_usleep (50 * 1000);
+
+  start = g_get_monotonic_time ();
+  g_cancellable_cancel (cancellable);
+  wait_for_completions (&counts, 1);
+  g_test_message ("spin loop interrupted %.1f ms after cancel",
+                  (g_get_monotonic_time () - start) / 1000.0);
+  g_assert_cmpuint (counts.cancelled, ==, 1);
+
+  /* It really ran, and the interpreter is usable right after. */
+  g_assert_true (eval_bool (interp, "spins > 0"));
+  g_assert_cmpint (eval_int (interp, "1 + 1"), ==, 2);
+  g_assert_false (interp_interpreter_is_running (interp));
+}
+
+static void
+test_cancel_not_swallowed (void)
+{
+  g_autoptr(InterpInterpreter) interp = new_interpreter ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Counts counts = { 0 };
+
+  /* `except Exception` does not catch the cancellation. */
+  interp_interpreter_exec_async (interp,
+                                 "caught = False\n"
+                                 "try:\n"
+                                 "    while True: pass\n"
+                                 "except Exception:\n"
+                                 "    caught = True\n",
+                                 cancellable, count_exec_cb, &counts);
+  wait_running (interp);
+  g_cancellable_cancel (cancellable);
+  wait_for_completions (&counts, 1);
+  g_assert_cmpuint (counts.cancelled, ==, 1);
+  g_assert_false (eval_bool (interp, "caught"));
+}
+
+typedef struct
+{
+  InterpInterpreter *interp;
+  GCancellable *cancellable;
+  GError *error;
+  gboolean ok;
+} SyncCall;
+
+static gpointer
+sync_call_thread (gpointer user_data)
+{
+  SyncCall *call = user_data;
+
+  call->ok = interp_interpreter_exec (call->interp, "while True: pass", call->cancellable, &call->error);
+  return NULL;
+}
+
+static void
+test_cancel_sync_other_thread (void)
+{
+  g_autoptr(InterpInterpreter) interp = new_interpreter ();
+  SyncCall call = { interp, g_cancellable_new (), NULL, TRUE };
+  GThread *thread = g_thread_new ("sync-call", sync_call_thread, &call);
+
+  wait_running (interp);
+  g_cancellable_cancel (call.cancellable);
+  g_thread_join (thread);
+
+  g_assert_false (call.ok);
+  g_assert_error (call.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (eval_int (interp, "3 * 3"), ==, 9);
+  g_clear_error (&call.error);
+  g_object_unref (call.cancellable);
+}
+
+static void
+test_cancel_already (void)
+{
+  g_autoptr(InterpInterpreter) interp = new_interpreter ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  Counts counts = { 0 };
+
+  g_cancellable_cancel (cancellable);
+  exec_ok (interp, "ran = False\n");
+  g_assert_false (interp_interpreter_exec (interp, "ran = True", cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (interp_interpreter_eval (interp, "1", cancellable, NULL));
+
+  interp_interpreter_exec_async (interp, "ran = True", cancellable, count_exec_cb, &counts);
+  wait_for_completions (&counts, 1);
+  g_assert_cmpuint (counts.cancelled, ==, 1);
+  g_assert_false (eval_bool (interp, "ran"));
+
+  /* Creation too. */
+  g_clear_error (&error);
+  g_assert_null (interp_interpreter_new (cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+/* A blocking C call finishes before the interruption is seen, as the
+ * docs say; the call still reports cancellation. */
+static void
+test_cancel_blocking_call (void)
+{
+  g_autoptr(InterpInterpreter) interp = new_interpreter ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Counts counts = { 0 };
+
+  interp_interpreter_exec_async (interp, "import time\ntime.sleep(0.2)\nafter = True\n",
+                                 cancellable, count_exec_cb, &counts);
+  wait_running (interp);
+  g_cancellable_cancel (cancellable);
+  wait_for_completions (&counts, 1);
+  g_assert_cmpuint (counts.cancelled, ==, 1);
+  /* The sleep ended, then the exception stopped the next line. */
+  g_assert_false (eval_bool (interp, "'after' in globals()"));
+}
+
+static void
+test_close_pending (void)
+{
+  g_autoptr(InterpInterpreter) interp = new_interpreter ();
+  AsyncWait wait = { 0 };
+  g_autoptr(GError) error = NULL;
+  Counts counts = { 0 };
+
+  interp_interpreter_exec_async (interp, "import time\ntime.sleep(0.2)\n", NULL, count_exec_cb, &counts);
+  for (guint i = 0; i < 4; i++)
+    interp_interpreter_exec_async (interp, "pass", NULL, count_exec_cb, &counts);
+  wait_running (interp);
+
+  /* Queued work fails at once; the running call finishes; close completes. */
+  interp_interpreter_close_async (interp, NULL, async_wait_cb, &wait);
+  g_assert_true (interp_interpreter_close_finish (interp, async_wait_run (&wait), &error));
+  g_assert_no_error (error);
+  async_wait_clear (&wait);
+
+  wait_for_completions (&counts, 5);
+  g_assert_cmpuint (counts.ok, ==, 1);
+  g_assert_cmpuint (counts.not_found, ==, 4);
+
+  /* Work given after closing fails too, once. */
+  interp_interpreter_exec_async (interp, "pass", NULL, count_exec_cb, &counts);
+  wait_for_completions (&counts, 6);
+  g_assert_cmpuint (counts.not_found, ==, 5);
+}
+
+static void
+test_close_sync_pending (void)
+{
+  g_autoptr(InterpInterpreter) interp = new_interpreter ();
+  g_autoptr(GError) error = NULL;
+  Counts counts = { 0 };
+
+  interp_interpreter_exec_async (interp, "import time\ntime.sleep(0.1)\n", NULL, count_exec_cb, &counts);
+  interp_interpreter_exec_async (interp, "pass", NULL, count_exec_cb, &counts);
+  wait_running (interp);
+  g_assert_true (interp_interpreter_close (interp, &error));
+  g_assert_no_error (error);
+  wait_for_completions (&counts, 2);
+  g_assert_cmpuint (counts.ok, ==, 1);
+  g_assert_cmpuint (counts.not_found, ==, 1);
+}
+
+static void
+test_dispose_pending (void)
+{
+  InterpInterpreter *interp = new_interpreter ();
+  Counts counts = { 0 };
+  GList *all;
+
+  g_object_add_weak_pointer (G_OBJECT (interp), (gpointer *) &interp);
+  for (guint i = 0; i < 10; i++)
+    interp_interpreter_exec_async (interp, "x = sum(range(10000))", NULL, count_exec_cb, &counts);
+  g_object_unref (interp);
+  /* The pending calls keep the object alive; they all complete. */
+  wait_for_completions (&counts, 10);
+  g_assert_cmpuint (counts.ok, ==, 10);
+  /* Then the object goes away and its interpreter with it. */
+  g_assert_null (interp);
+  all = interp_list_all ();
+  g_assert_cmpuint (g_list_length (all), ==, 1);
+  g_list_free_full (all, g_object_unref);
+}
+
+static void
+test_dispose_idle (void)
+{
+  for (guint i = 0; i < 20; i++)
+    {
+      InterpInterpreter *interp = new_interpreter ();
+      g_assert_cmpint (eval_int (interp, "1"), ==, 1);
+      g_object_unref (interp);
+    }
+}
+
+/* 8 threads, 3 interpreters, sync, async and cancelled calls mixed. */
+typedef struct
+{
+  InterpInterpreter **interps;
+  guint index;
+  guint bad;
+  guint cancelled;
+  guint async_done;
+} StressData;
+
+static void
+stress_async_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  StressData *data = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) value = interp_interpreter_call_finish (INTERP_INTERPRETER (source), result, &error);
+
+  if (value == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    data->bad++;
+  if (value == NULL)
+    data->cancelled++;
+  data->async_done++;
+}
+
+static gpointer
+stress_thread (gpointer user_data)
+{
+  StressData *data = user_data;
+  GMainContext *context = g_main_context_new ();
+  guint async_sent = 0;
+
+  g_main_context_push_thread_default (context);
+  for (guint i = 0; i < 60; i++)
+    {
+      InterpInterpreter *interp = data->interps[(data->index + i) % 3];
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+
+      switch (i % 3)
+        {
+        case 0:
+          {
+            g_autoptr(GError) error = NULL;
+            g_autoptr(GVariant) value =
+              interp_interpreter_call (interp, "work", g_variant_new ("(x)", (gint64) i), NULL, NULL, &error);
+            if (value == NULL || g_variant_get_int64 (value) != (gint64) i * 2)
+              data->bad++;
+          }
+          break;
+        case 1:
+          interp_interpreter_call_async (interp, "work", g_variant_new ("(x)", (gint64) i), NULL,
+                                         NULL, stress_async_cb, data);
+          async_sent++;
+          break;
+        default:
+          interp_interpreter_call_async (interp, "spin", NULL, NULL, cancellable, stress_async_cb, data);
+          async_sent++;
+          g_usleep (g_random_int_range (0, 2000));
+          g_cancellable_cancel (cancellable);
+          break;
+        }
+    }
+  while (data->async_done < async_sent)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
+  g_main_context_unref (context);
+  return NULL;
+}
+
+static void
+test_stress (void)
+{
+  InterpInterpreter *interps[3];
+  StressData data[8];
+  GThread *threads[8];
+
+  for (guint i = 0; i < 3; i++)
+    {
+      interps[i] = new_interpreter ();
+      exec_ok (interps[i], "def work(x):\n    return sum([x, x])\n"
+                           "def spin():\n    while True: pass\n");
+    }
+  for (guint i = 0; i < 8; i++)
+    {
+      data[i] = (StressData) { interps, i, 0, 0, 0 };
+      threads[i] = g_thread_new ("stress", stress_thread, &data[i]);
+    }
+  for (guint i = 0; i < 8; i++)
+    {
+      g_thread_join (threads[i]);
+      g_assert_cmpuint (data[i].bad, ==, 0);
+      /* Every spin was cancelled, one way or the other, and reported so. */
+      g_assert_cmpuint (data[i].cancelled, ==, 20);
+      g_assert_cmpuint (data[i].async_done, ==, 40);
+    }
+  for (guint i = 0; i < 3; i++)
+    {
+      g_assert_cmpint (eval_int (interps[i], "work(21)"), ==, 42);
+      g_object_unref (interps[i]);
+    }
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/executor/cancel-queued", test_cancel_queued);
+  g_test_add_func ("/executor/cancel-running", test_cancel_running);
+  g_test_add_func ("/executor/cancel-not-swallowed", test_cancel_not_swallowed);
+  g_test_add_func ("/executor/cancel-sync-other-thread", test_cancel_sync_other_thread);
+  g_test_add_func ("/executor/cancel-already", test_cancel_already);
+  g_test_add_func ("/executor/cancel-blocking-call", test_cancel_blocking_call);
+  g_test_add_func ("/executor/close-pending", test_close_pending);
+  g_test_add_func ("/executor/close-sync-pending", test_close_sync_pending);
+  g_test_add_func ("/executor/dispose-pending", test_dispose_pending);
+  g_test_add_func ("/executor/dispose-idle", test_dispose_idle);
+  g_test_add_func ("/executor/stress", test_stress);
+
+  return finish_tests ();
+}
