@@ -48,6 +48,9 @@ gboolean        _interp_executor_is_running    (InterpExecutor      *executor);
 gboolean        _interp_executor_is_closed     (InterpExecutor      *executor);
 PyObject       *_interp_executor_get_cancel_exception (InterpExecutor *executor);
 
+void            _interp_executor_set_output_flush (InterpExecutor   *executor,
+                                                   gboolean          flush);
+
 void            _interp_executor_set_owner     (InterpExecutor      *executor,
                                                 gpointer             owner);
 gpointer        _interp_executor_dup_owner     (InterpExecutor      *executor);

@@ -20,6 +20,7 @@
 
 #include "interp-executor-private.h"
 #include "interp-error.h"
+#include "interp-output-private.h"
 #include "interp-runtime-private.h"
 
 #include <gio/gio.h>
@@ -95,6 +96,7 @@ struct _InterpExecutor
   unsigned long thread_ident;
   PyObject *cancel_exc;
   PyGILState_STATE gilstate;
+  gboolean flush_output;      /* output capture is on: flush after each job */
 };
 
 static GPrivate current_executor;
@@ -718,6 +720,8 @@ executor_thread (gpointer data)
 
           PyEval_RestoreThread (executor->tstate);
           ok = job->func (executor, job->data, &result, &error);
+          if (executor->flush_output)
+            _interp_output_flush ();
 
           /* Still holding the GIL: no interrupter can be between its check
            * and its SetAsyncExc, so clearing here leaves nothing behind. */
@@ -1109,6 +1113,13 @@ _interp_executor_is_closed (InterpExecutor *executor)
            executor->state == EXECUTOR_FAILED;
   g_mutex_unlock (&executor->lock);
   return closed;
+}
+
+void
+_interp_executor_set_output_flush (InterpExecutor *executor,
+                                   gboolean        flush)
+{
+  executor->flush_output = flush;
 }
 
 PyObject *

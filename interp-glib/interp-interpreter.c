@@ -7,6 +7,7 @@
 #include "interp-enum-types.h"
 #include "interp-error-private.h"
 #include "interp-executor-private.h"
+#include "interp-output-private.h"
 #include "interp-runtime-private.h"
 #include "interp-values-private.h"
 
@@ -87,6 +88,8 @@ struct _InterpInterpreter
   InterpWhence whence;
   gboolean initialized;
   GError *init_error;
+  GMainContext *creator_context;
+  gboolean capture_output;   /* atomic */
 };
 
 enum {
@@ -106,6 +109,13 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  SIGNAL_OUTPUT,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void initable_iface_init (GInitableIface *iface);
 static void async_initable_iface_init (GAsyncInitableIface *iface);
@@ -652,6 +662,7 @@ interp_interpreter_finalize (GObject *object)
 
   g_clear_pointer (&self->executor, _interp_executor_unref);
   g_clear_error (&self->init_error);
+  g_clear_pointer (&self->creator_context, g_main_context_unref);
 
   G_OBJECT_CLASS (interp_interpreter_parent_class)->finalize (object);
 }
@@ -848,6 +859,23 @@ interp_interpreter_class_init (InterpInterpreterClass *klass)
                           defaults.check_multi_interp_extensions, co);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * InterpInterpreter::output:
+   * @self: the interpreter
+   * @stream: the stream the text was written to
+   * @text: one line with its newline, or what was left without one when a
+   *   call ended
+   *
+   * Emitted for what Python code writes to `sys.stdout` and `sys.stderr`
+   * while output capture is on (interp_interpreter_set_capture_output()),
+   * in order, in the thread-default main context that was current when
+   * the interpreter was created (the global default one for the main
+   * interpreter).
+   */
+  signals[SIGNAL_OUTPUT] =
+    g_signal_new ("output", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, INTERP_TYPE_STREAM, G_TYPE_STRING);
 }
 
 static void
@@ -855,6 +883,7 @@ interp_interpreter_init (InterpInterpreter *self)
 {
   self->config = default_config ();
   self->whence = INTERP_WHENCE_LIBRARY;
+  self->creator_context = g_main_context_ref_thread_default ();
 }
 
 static gboolean
@@ -1145,6 +1174,79 @@ interp_interpreter_is_closed (InterpInterpreter *self)
   g_return_val_if_fail (INTERP_IS_INTERPRETER (self), TRUE);
 
   return self->executor ? _interp_executor_is_closed (self->executor) : TRUE;
+}
+
+static gboolean
+run_capture_job (InterpExecutor  *executor,
+                 gpointer         data,
+                 GVariant       **result,
+                 GError         **error)
+{
+  InterpOutputSink *sink = data;
+
+  if (!_interp_output_install (sink, error))
+    return FALSE;
+  _interp_executor_set_output_flush (executor, sink != NULL);
+  return TRUE;
+}
+
+static void
+sink_free (gpointer data)
+{
+  if (data != NULL)
+    _interp_output_sink_unref (data);
+}
+
+/**
+ * interp_interpreter_set_capture_output:
+ * @self: an interpreter
+ * @capture: whether to capture
+ * @error: return location for a #GError
+ *
+ * Sends what Python code in the interpreter writes to `sys.stdout` and
+ * `sys.stderr` to the #InterpInterpreter::output signal, line by line,
+ * instead of the process's standard output. Off by default. Waits for the
+ * calls queued before it. Writes to file descriptors 1 and 2 by C code
+ * (or `os.write()`) are not captured.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ */
+gboolean
+interp_interpreter_set_capture_output (InterpInterpreter  *self,
+                                       gboolean            capture,
+                                       GError            **error)
+{
+  InterpOutputSink *sink = NULL;
+
+  g_return_val_if_fail (INTERP_IS_INTERPRETER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_usable (self, error))
+    return FALSE;
+  if (capture)
+    sink = _interp_output_sink_new (self, self->whence == INTERP_WHENCE_RUNTIME
+                                          ? g_main_context_default ()
+                                          : self->creator_context);
+  if (!_interp_executor_run (self->executor, run_capture_job, sink, sink_free, NULL, NULL, error))
+    return FALSE;
+  g_atomic_int_set (&self->capture_output, !!capture);
+  return TRUE;
+}
+
+/**
+ * interp_interpreter_get_capture_output:
+ * @self: an interpreter
+ *
+ * Whether output capture is on; see interp_interpreter_set_capture_output().
+ *
+ * Returns: %TRUE if the interpreter's output goes to #InterpInterpreter::output
+ */
+gboolean
+interp_interpreter_get_capture_output (InterpInterpreter *self)
+{
+  g_return_val_if_fail (INTERP_IS_INTERPRETER (self), FALSE);
+
+  return g_atomic_int_get (&self->capture_output);
 }
 
 static gboolean

@@ -48,6 +48,19 @@ typedef enum {
   INTERP_GIL_SHARED,
 } InterpGil;
 
+/**
+ * InterpStream:
+ * @INTERP_STREAM_STDOUT: `sys.stdout`
+ * @INTERP_STREAM_STDERR: `sys.stderr`
+ *
+ * Which stream a line of captured output was written to; see
+ * #InterpInterpreter::output.
+ */
+typedef enum {
+  INTERP_STREAM_STDOUT,
+  INTERP_STREAM_STDERR,
+} InterpStream;
+
 #define INTERP_TYPE_INTERPRETER (interp_interpreter_get_type ())
 
 INTERP_AVAILABLE_IN_1_0
@@ -80,6 +93,14 @@ gboolean           interp_interpreter_is_running    (InterpInterpreter    *self)
 
 INTERP_AVAILABLE_IN_1_0
 gboolean           interp_interpreter_is_closed     (InterpInterpreter    *self);
+
+INTERP_AVAILABLE_IN_1_0
+gboolean           interp_interpreter_set_capture_output (InterpInterpreter *self,
+                                                          gboolean           capture,
+                                                          GError           **error);
+
+INTERP_AVAILABLE_IN_1_0
+gboolean           interp_interpreter_get_capture_output (InterpInterpreter *self);
 
 INTERP_AVAILABLE_IN_1_0
 gboolean           interp_interpreter_close         (InterpInterpreter    *self,

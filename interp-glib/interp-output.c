@@ -1,0 +1,329 @@
+/* interp-output.c: sending an interpreter's sys.stdout/stderr to the
+ * application
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * A small text stream class, made in each interpreter that captures,
+ * replaces sys.stdout and sys.stderr. It splits what Python writes into
+ * lines and hands each to the sink through a C function; the sink queues
+ * them and emits InterpInterpreter::output from an idle source in the
+ * creator's main context, in order.
+ */
+
+#include "interp-output-private.h"
+#include "interp-enum-types.h"
+#include "interp-error.h"
+
+struct _InterpOutputSink
+{
+  gatomicrefcount ref_count;
+  GWeakRef interp;
+  GMainContext *context;
+  GMutex lock;
+  GQueue lines;          /* Line* */
+  gboolean idle_pending;
+};
+
+typedef struct
+{
+  InterpStream stream;
+  char *text;
+} Line;
+
+static InterpOutputSink *
+sink_ref (InterpOutputSink *sink)
+{
+  g_atomic_ref_count_inc (&sink->ref_count);
+  return sink;
+}
+
+static void
+line_free (gpointer data)
+{
+  Line *line = data;
+
+  g_free (line->text);
+  g_free (line);
+}
+
+InterpOutputSink *
+_interp_output_sink_new (InterpInterpreter *interp,
+                         GMainContext      *context)
+{
+  InterpOutputSink *sink = g_new0 (InterpOutputSink, 1);
+
+  g_atomic_ref_count_init (&sink->ref_count);
+  g_weak_ref_init (&sink->interp, interp);
+  sink->context = g_main_context_ref (context);
+  g_mutex_init (&sink->lock);
+  g_queue_init (&sink->lines);
+  return sink;
+}
+
+void
+_interp_output_sink_unref (InterpOutputSink *sink)
+{
+  if (!g_atomic_ref_count_dec (&sink->ref_count))
+    return;
+
+  g_weak_ref_clear (&sink->interp);
+  g_main_context_unref (sink->context);
+  g_queue_clear_full (&sink->lines, line_free);
+  g_mutex_clear (&sink->lock);
+  g_free (sink);
+}
+
+static gboolean
+emit_lines (gpointer data)
+{
+  InterpOutputSink *sink = data;
+  g_autoptr(InterpInterpreter) interp = g_weak_ref_get (&sink->interp);
+  GQueue lines;
+
+  g_mutex_lock (&sink->lock);
+  lines = sink->lines;
+  g_queue_init (&sink->lines);
+  sink->idle_pending = FALSE;
+  g_mutex_unlock (&sink->lock);
+
+  for (GList *l = lines.head; l != NULL && interp != NULL; l = l->next)
+    {
+      Line *line = l->data;
+      g_signal_emit_by_name (interp, "output", line->stream, line->text);
+    }
+  g_queue_clear_full (&lines, line_free);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+sink_push (InterpOutputSink *sink,
+           InterpStream      stream,
+           const char       *text)
+{
+  Line *line = g_new0 (Line, 1);
+  gboolean schedule;
+
+  line->stream = stream;
+  line->text = g_strdup (text);
+
+  g_mutex_lock (&sink->lock);
+  g_queue_push_tail (&sink->lines, line);
+  schedule = !sink->idle_pending;
+  sink->idle_pending = TRUE;
+  g_mutex_unlock (&sink->lock);
+
+  if (schedule)
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_callback (source, emit_lines, sink_ref (sink),
+                             (GDestroyNotify) _interp_output_sink_unref);
+      g_source_set_static_name (source, "[interp-glib] output");
+      g_source_attach (source, sink->context);
+      g_source_unref (source);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* The Python side                                                     */
+
+#define CAPSULE_NAME "interp_glib.output_sink"
+
+static void
+capsule_destroy (PyObject *capsule)
+{
+  InterpOutputSink *sink = PyCapsule_GetPointer (capsule, CAPSULE_NAME);
+
+  if (sink != NULL)
+    _interp_output_sink_unref (sink);
+}
+
+/* emit(stream: int, text: str) */
+static PyObject *
+output_emit (PyObject *self,
+             PyObject *args)
+{
+  InterpOutputSink *sink = PyCapsule_GetPointer (self, CAPSULE_NAME);
+  int stream;
+  const char *text;
+
+  if (sink == NULL || !PyArg_ParseTuple (args, "is", &stream, &text))
+    return NULL;
+  sink_push (sink, stream == 2 ? INTERP_STREAM_STDERR : INTERP_STREAM_STDOUT, text);
+  Py_RETURN_NONE;
+}
+
+static PyMethodDef emit_def = {
+  "emit", output_emit, METH_VARARGS, "Sends one line to the application.",
+};
+
+static const char writer_source[] =
+  "import io\n"
+  "class _InterpGlibOutput(io.TextIOBase):\n"
+  "    '''sys.stdout/sys.stderr of an interpreter whose output goes to the application.'''\n"
+  "    def __init__(self, emit, fileno, original):\n"
+  "        self._emit = emit\n"
+  "        self._fileno = fileno\n"
+  "        self._pending = ''\n"
+  "        self.original = original\n"
+  "    @property\n"
+  "    def encoding(self):\n"
+  "        return 'utf-8'\n"
+  "    def writable(self):\n"
+  "        return True\n"
+  "    def write(self, text):\n"
+  "        if not isinstance(text, str):\n"
+  "            raise TypeError(f'write() argument must be str, not {type(text).__name__}')\n"
+  "        data = self._pending + text\n"
+  "        *lines, self._pending = data.split('\\n')\n"
+  "        for line in lines:\n"
+  "            self._emit(self._fileno, line.replace('\\0', '\\\\0') + '\\n')\n"
+  "        return len(text)\n"
+  "    def flush(self):\n"
+  "        if self._pending:\n"
+  "            pending, self._pending = self._pending, ''\n"
+  "            self._emit(self._fileno, pending.replace('\\0', '\\\\0'))\n";
+
+static gboolean
+fail_from_python (GError **error)
+{
+  PyObject *exc = _interp_python_take_exception ();
+  PyObject *str = exc ? PyObject_Str (exc) : NULL;
+  const char *text = str ? PyUnicode_AsUTF8 (str) : NULL;
+
+  PyErr_Clear ();
+  g_set_error (error, INTERP_ERROR, INTERP_ERROR_FAILED,
+               "Could not redirect the interpreter's output: %s", text ? text : "unknown error");
+  Py_XDECREF (str);
+  Py_XDECREF (exc);
+  return FALSE;
+}
+
+static PyObject *
+make_writer (PyObject   *cls,
+             PyObject   *emit,
+             int         fileno,
+             const char *name)
+{
+  PyObject *original = PySys_GetObject (name);  /* borrowed */
+
+  /* Keep the stream that was there, unless it is one of ours already. */
+  if (original != NULL && PyObject_HasAttrString (original, "_emit"))
+    original = PyObject_GetAttrString (original, "original");
+  else
+    Py_XINCREF (original);
+  if (original == NULL)
+    {
+      PyErr_Clear ();
+      original = Py_NewRef (Py_None);
+    }
+  {
+    PyObject *writer = PyObject_CallFunction (cls, "OiO", emit, fileno, original);
+    Py_DECREF (original);
+    return writer;
+  }
+}
+
+static gboolean
+restore (const char *name)
+{
+  PyObject *current = PySys_GetObject (name);  /* borrowed */
+  PyObject *original;
+  int rc;
+
+  if (current == NULL || !PyObject_HasAttrString (current, "_emit"))
+    return TRUE;
+  _interp_output_flush ();
+  original = PyObject_GetAttrString (current, "original");
+  if (original == NULL)
+    return FALSE;
+  rc = PySys_SetObject (name, original);
+  Py_DECREF (original);
+  return rc == 0;
+}
+
+gboolean
+_interp_output_install (InterpOutputSink  *sink,
+                        GError           **error)
+{
+  PyObject *globals = NULL;
+  PyObject *result = NULL;
+  PyObject *cls;
+  PyObject *capsule = NULL;
+  PyObject *emit = NULL;
+  PyObject *out = NULL;
+  PyObject *err = NULL;
+  gboolean ok = FALSE;
+
+  if (sink == NULL)
+    {
+      if (!restore ("stdout") || !restore ("stderr"))
+        return fail_from_python (error);
+      return TRUE;
+    }
+
+  globals = PyDict_New ();
+  if (globals == NULL || PyDict_SetItemString (globals, "__builtins__", PyEval_GetBuiltins ()) < 0)
+    goto out;
+  result = PyRun_String (writer_source, Py_file_input, globals, globals);
+  if (result == NULL)
+    goto out;
+  cls = PyDict_GetItemString (globals, "_InterpGlibOutput");  /* borrowed */
+  capsule = PyCapsule_New (sink_ref (sink), CAPSULE_NAME, capsule_destroy);
+  if (capsule == NULL)
+    {
+      _interp_output_sink_unref (sink);
+      goto out;
+    }
+  emit = PyCFunction_New (&emit_def, capsule);
+  if (cls == NULL || emit == NULL)
+    goto out;
+  out = make_writer (cls, emit, 1, "stdout");
+  err = out ? make_writer (cls, emit, 2, "stderr") : NULL;
+  if (err == NULL)
+    goto out;
+  if (!restore ("stdout") || !restore ("stderr"))
+    goto out;
+  ok = PySys_SetObject ("stdout", out) == 0 && PySys_SetObject ("stderr", err) == 0;
+
+out:
+  Py_XDECREF (err);
+  Py_XDECREF (out);
+  Py_XDECREF (emit);
+  Py_XDECREF (capsule);
+  Py_XDECREF (result);
+  Py_XDECREF (globals);
+  if (!ok)
+    return fail_from_python (error);
+  return TRUE;
+}
+
+static void
+flush_stream (const char *name)
+{
+  PyObject *stream = PySys_GetObject (name);  /* borrowed */
+
+  if (stream != NULL && PyObject_HasAttrString (stream, "_emit"))
+    {
+      PyObject *res = PyObject_CallMethod (stream, "flush", NULL);
+      Py_XDECREF (res);
+    }
+  PyErr_Clear ();
+}
+
+void
+_interp_output_flush (void)
+{
+  PyObject *exc = _interp_python_take_exception ();
+
+  flush_stream ("stdout");
+  flush_stream ("stderr");
+  if (exc != NULL)
+    {
+#if PY_VERSION_HEX >= 0x030C0000
+      PyErr_SetRaisedException (exc);
+#else
+      PyErr_Restore (Py_NewRef ((PyObject *) Py_TYPE (exc)), exc, PyException_GetTraceback (exc));
+#endif
+    }
+}
