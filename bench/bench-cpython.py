@@ -1,0 +1,85 @@
+"""The peers' side of the benchmarks, in one run; prints JSON.
+
+Usage: python3 bench-cpython.py WORKLOAD.py N_ITERATIONS N_PARALLEL
+
+Runs the workload in this process's main interpreter alone, in N threads
+of one interpreter, in N processes (multiprocessing), and, where the
+Python has them (3.13: test.support.interpreters), in N of CPython's own
+subinterpreters driven by N threads; plus CPython's own call round trip
+and create+close for comparison with interp-glib's.
+"""
+import json
+import multiprocessing
+import os
+import sys
+import threading
+import time
+
+
+def main():
+    path, iterations, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    source = open(path).read()
+    # Imported as a module so that multiprocessing can pickle its functions.
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    workload = __import__(os.path.splitext(os.path.basename(path))[0])
+    work = workload.work
+    out = {"python": sys.version.split()[0], "n": n, "iterations": iterations}
+
+    work(iterations // 10)
+    start = time.perf_counter()
+    work(iterations)
+    out["single_s"] = time.perf_counter() - start
+
+    threads = [threading.Thread(target=work, args=(iterations,)) for _ in range(n)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out["threads_s"] = time.perf_counter() - start
+
+    with multiprocessing.get_context("fork").Pool(n) as pool:
+        pool.map(work, [iterations // 10] * n)  # warm the workers up
+        start = time.perf_counter()
+        pool.map(work, [iterations] * n)
+        out["processes_s"] = time.perf_counter() - start
+
+    try:
+        from test.support import interpreters
+    except ImportError:
+        interpreters = None
+    # Before 3.13 the module had another, older API: compare with 3.13's.
+    if interpreters is not None and hasattr(interpreters.Interpreter, "call"):
+        interps = [interpreters.create() for _ in range(n)]
+        for interp in interps:
+            interp.exec(source)
+        code = f"work({iterations})"
+        threads = [threading.Thread(target=interp.exec, args=(code,)) for interp in interps]
+        start = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        out["cpython_interps_s"] = time.perf_counter() - start
+
+        # CPython's call: same thread, no arguments, result discarded.
+        noop = workload.noop
+        rounds = 20000
+        start = time.perf_counter()
+        for _ in range(rounds):
+            interps[0].call(noop)
+        out["cpython_call_us"] = (time.perf_counter() - start) / rounds * 1e6
+
+        rounds = 20
+        start = time.perf_counter()
+        for _ in range(rounds):
+            interpreters.create().close()
+        out["cpython_create_close_ms"] = (time.perf_counter() - start) / rounds * 1e3
+        for interp in interps:
+            interp.close()
+
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

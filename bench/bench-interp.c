@@ -1,0 +1,220 @@
+/* bench-interp.c: interp-glib's side of the benchmarks; prints JSON.
+ *
+ * Usage: bench-interp WORKLOAD.py N_ITERATIONS N_PARALLEL
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <interp-glib.h>
+
+#include "interp-python-private.h"
+
+#include <stdlib.h>
+
+static double
+now (void)
+{
+  return g_get_monotonic_time () / 1e6;
+}
+
+static InterpInterpreter *
+new_with_workload (const char *source)
+{
+  g_autoptr(GError) error = NULL;
+  InterpInterpreter *interp = interp_interpreter_new (NULL, &error);
+
+  if (interp == NULL || !interp_interpreter_exec (interp, source, NULL, &error))
+    g_error ("setup: %s", error->message);
+  return interp;
+}
+
+typedef struct
+{
+  guint done;
+} Pending;
+
+static void
+done_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Pending *pending = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) value = interp_interpreter_call_finish (INTERP_INTERPRETER (source), result, &error);
+
+  if (value == NULL)
+    g_error ("call: %s", error->message);
+  pending->done++;
+}
+
+static void
+exec_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Pending *pending = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (interp_interpreter_exec_finish (INTERP_INTERPRETER (source), result, &error) ||
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_error ("the spin loop was not cancelled");
+  pending->done++;
+}
+
+static double
+run_parallel (InterpInterpreter **interps,
+              guint               n,
+              gint64              iterations)
+{
+  Pending pending = { 0 };
+  double start = now ();
+
+  for (guint i = 0; i < n; i++)
+    interp_interpreter_call_async (interps[i], "work", g_variant_new ("(x)", iterations), NULL,
+                                   NULL, done_cb, &pending);
+  while (pending.done < n)
+    g_main_context_iteration (NULL, TRUE);
+  return now () - start;
+}
+
+/* The raw C API, for comparison: create and end an interpreter with the
+ * same settings on a fresh thread, nothing else. */
+static gpointer
+raw_create_close (gpointer data)
+{
+  guint rounds = GPOINTER_TO_UINT (data);
+  double *elapsed = g_new0 (double, 1);
+
+  for (guint i = 0; i < rounds; i++)
+    {
+      PyThreadState *main_tstate = PyThreadState_New (PyInterpreterState_Main ());
+      PyThreadState *tstate = NULL;
+      double start = now ();
+
+      PyEval_RestoreThread (main_tstate);
+#if INTERP_PY_HAS_OWN_GIL
+      {
+        PyInterpreterConfig config = {
+          .use_main_obmalloc = 0, .allow_fork = 0, .allow_exec = 0, .allow_threads = 1,
+          .allow_daemon_threads = 0, .check_multi_interp_extensions = 1,
+          .gil = PyInterpreterConfig_OWN_GIL,
+        };
+        if (PyStatus_Exception (Py_NewInterpreterFromConfig (&tstate, &config)))
+          g_error ("raw create failed");
+      }
+      Py_EndInterpreter (tstate);
+#else
+      tstate = Py_NewInterpreter ();
+      Py_EndInterpreter (tstate);
+      PyThreadState_Swap (main_tstate);
+#endif
+      *elapsed += now () - start;
+#if INTERP_PY_HAS_OWN_GIL
+      PyEval_RestoreThread (main_tstate);
+#endif
+      PyThreadState_Clear (main_tstate);
+      PyThreadState_DeleteCurrent ();
+    }
+  return elapsed;
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autofree char *source = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 iterations;
+  guint n;
+  InterpInterpreter **interps;
+  double single, parallel, sync_us, async_rate, create_ms, raw_ms, cancel_ms = 0;
+  const guint sync_rounds = 20000, async_rounds = 100000, create_rounds = 20, cancel_rounds = 10;
+
+  if (argc != 4 || !g_file_get_contents (argv[1], &source, NULL, &error))
+    g_error ("usage: %s WORKLOAD.py N_ITERATIONS N_PARALLEL", argv[0]);
+  iterations = g_ascii_strtoll (argv[2], NULL, 10);
+  n = atoi (argv[3]);
+
+  interps = g_new0 (InterpInterpreter *, n);
+  for (guint i = 0; i < n; i++)
+    interps[i] = new_with_workload (source);
+
+  /* Warm up, then 1 interpreter alone, then N at once. */
+  run_parallel (interps, 1, iterations / 10);
+  single = run_parallel (interps, 1, iterations);
+  parallel = run_parallel (interps, n, iterations);
+
+  /* Sync round trip of a trivial call, from this (another) thread. */
+  {
+    double start = now ();
+    for (guint i = 0; i < sync_rounds; i++)
+      {
+        g_autoptr(GVariant) value = interp_interpreter_call (interps[0], "noop", NULL, NULL, NULL, &error);
+        if (value == NULL)
+          g_error ("%s", error->message);
+      }
+    sync_us = (now () - start) / sync_rounds * 1e6;
+  }
+
+  /* Async throughput: all submitted at once, completed on the main loop. */
+  {
+    Pending pending = { 0 };
+    double start = now ();
+
+    for (guint i = 0; i < async_rounds; i++)
+      interp_interpreter_call_async (interps[0], "noop", NULL, NULL, NULL, done_cb, &pending);
+    while (pending.done < async_rounds)
+      g_main_context_iteration (NULL, TRUE);
+    async_rate = async_rounds / (now () - start);
+  }
+
+  /* Create + close. */
+  {
+    double start = now ();
+    for (guint i = 0; i < create_rounds; i++)
+      {
+        g_autoptr(InterpInterpreter) interp = interp_interpreter_new (NULL, &error);
+        if (interp == NULL || !interp_interpreter_close (interp, &error))
+          g_error ("%s", error->message);
+      }
+    create_ms = (now () - start) / create_rounds * 1e3;
+  }
+  {
+    GThread *thread = g_thread_new ("raw", raw_create_close, GUINT_TO_POINTER (create_rounds));
+    double *elapsed = g_thread_join (thread);
+    raw_ms = *elapsed / create_rounds * 1e3;
+    g_free (elapsed);
+  }
+
+  /* Latency from g_cancellable_cancel() to the completion of a spin loop. */
+  for (guint i = 0; i < cancel_rounds; i++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      Pending pending = { 0 };
+      double start;
+
+      interp_interpreter_exec_async (interps[0], "while True: pass", cancellable,
+                                     exec_done_cb, &pending);
+      while (!interp_interpreter_is_running (interps[0]))
+        g_usleep (100);
+      g_usleep (20000);
+      start = now ();
+      g_cancellable_cancel (cancellable);
+      while (pending.done == 0)
+        g_main_context_iteration (NULL, TRUE);
+      cancel_ms += (now () - start) * 1e3;
+    }
+  cancel_ms /= cancel_rounds;
+
+  g_print ("{\"python\": \"%s\", \"own_gil\": %s, \"n\": %u, \"iterations\": %" G_GINT64_FORMAT ", "
+           "\"single_s\": %.4f, \"parallel_s\": %.4f, \"sync_call_us\": %.2f, "
+           "\"async_calls_per_s\": %.0f, \"create_close_ms\": %.3f, \"raw_create_close_ms\": %.3f, "
+           "\"cancel_latency_ms\": %.3f}\n",
+           PY_VERSION, interp_supports_own_gil () ? "true" : "false", n, iterations,
+           single, parallel, sync_us, async_rate, create_ms, raw_ms, cancel_ms);
+
+  for (guint i = 0; i < n; i++)
+    g_object_unref (interps[i]);
+  g_free (interps);
+  interp_shutdown (NULL);
+  return 0;
+}

@@ -1,0 +1,80 @@
+"""Runs interp-glib's benchmarks beside their peers and prints a table.
+
+Usage: python3 bench/run.py BUILD_DIR [N_ITERATIONS]
+
+BUILD_DIR is a meson build of interp-glib (for the numbers that matter, one
+against Python >= 3.12, e.g. _build/py3.13). The peers run under the same
+Python that build embeds, in the same run. Not part of the test suite:
+numbers depend on the machine and its load.
+"""
+import json
+import os
+import subprocess
+import sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+
+
+def run_json(cmd, env=None):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    build = sys.argv[1]
+    iterations = sys.argv[2] if len(sys.argv) > 2 else "3000000"
+    n = str(os.cpu_count() or 2)
+    workload = os.path.join(here, "workload.py")
+    info = subprocess.run([sys.executable, os.path.join(here, "..", "build-aux", "python-info.py")],
+                          capture_output=True, text=True)
+    python = None
+    for line in open(os.path.join(build, "meson-info", "intro-buildoptions.json")):
+        for opt in json.loads(line):
+            if opt["name"] == "python":
+                python = opt["value"]
+    env = dict(os.environ, LD_LIBRARY_PATH=os.path.join(build, "interp-glib"))
+    ours = run_json([os.path.join(build, "bench", "bench-interp"), workload, iterations, n], env)
+    peers = run_json([python, os.path.join(here, "bench-cpython.py"), workload, iterations, n])
+
+    def speedup(single, elapsed):
+        return int(n) * single / elapsed
+
+    rows = [
+        ("workload in 1 interp-glib interpreter", f"{ours['single_s']:.3f} s", "1.00x (baseline)"),
+        (f"same in {n} interp-glib interpreters at once", f"{ours['parallel_s']:.3f} s",
+         f"{speedup(ours['single_s'], ours['parallel_s']):.2f}x speedup"),
+        (f"same in {n} threads, one interpreter", f"{peers['threads_s']:.3f} s",
+         f"{speedup(peers['single_s'], peers['threads_s']):.2f}x speedup"),
+        (f"same in {n} processes (multiprocessing)", f"{peers['processes_s']:.3f} s",
+         f"{speedup(peers['single_s'], peers['processes_s']):.2f}x speedup"),
+    ]
+    if "cpython_interps_s" in peers:
+        rows.append((f"same in {n} CPython subinterpreters + threads", f"{peers['cpython_interps_s']:.3f} s",
+                     f"{speedup(peers['single_s'], peers['cpython_interps_s']):.2f}x speedup"))
+    rows.append(("sync call round trip (cross-thread, args+result)", f"{ours['sync_call_us']:.2f} us",
+                 f"{peers['cpython_call_us'] / ours['sync_call_us']:.2f}x CPython's speed"
+                 if "cpython_call_us" in peers else ""))
+    if "cpython_call_us" in peers:
+        rows.append(("CPython interp.call(noop) (same thread, no result)",
+                     f"{peers['cpython_call_us']:.2f} us", "peer"))
+    rows.append(("async calls completed on a GMainLoop", f"{ours['async_calls_per_s']:.0f} /s",
+                 "goal >= 50000/s"))
+    rows.append(("create + close, interp-glib", f"{ours['create_close_ms']:.2f} ms",
+                 f"{ours['create_close_ms'] / ours['raw_create_close_ms']:.2f}x raw C API"))
+    rows.append(("create + close, raw C API", f"{ours['raw_create_close_ms']:.2f} ms", "peer"))
+    if "cpython_create_close_ms" in peers:
+        rows.append(("create + close, CPython interpreters.create()",
+                     f"{peers['cpython_create_close_ms']:.2f} ms",
+                     f"{peers['cpython_create_close_ms'] / ours['create_close_ms']:.2f}x ours"))
+    rows.append(("cancel -> completion of a spin loop", f"{ours['cancel_latency_ms']:.2f} ms",
+                 "CPython: not possible"))
+
+    print(f"interp-glib benchmarks: Python {ours['python']}, own GIL: {ours['own_gil']}, "
+          f"{n} cores, work({iterations})")
+    width = max(len(r[0]) for r in rows)
+    for name, value, ratio in rows:
+        print(f"  {name:<{width}}  {value:>12}  {ratio}")
+
+
+if __name__ == "__main__":
+    main()
