@@ -35,7 +35,8 @@ G_BEGIN_DECLS
  * @INTERP_ERROR_QUEUE_EMPTY: a queue had no item before the timeout
  * @INTERP_ERROR_QUEUE_FULL: a queue had no room before the timeout
  * @INTERP_ERROR_RUNNING: the call would wait on itself, e.g. closing an
- *   interpreter from code running in it
+ *   interpreter from code running in it, or the interpreter still has
+ *   running threads and cannot be closed
  * @INTERP_ERROR_UNSUPPORTED: the running Python cannot do what was asked,
  *   e.g. an own GIL on Python 3.11
  * @INTERP_ERROR_INVALID_ARGUMENT: an argument has the wrong form, e.g. a

@@ -767,7 +767,7 @@ interp_interpreter_class_init (InterpInterpreterClass *klass)
    * interpreter), or -1 before it is initialized.
    */
   properties[PROP_ID] =
-    g_param_spec_int64 ("id", NULL, NULL, -1, G_MAXINT64, -1, ro);
+    g_param_spec_int64 ("id", "ID", "The interpreter's ID", -1, G_MAXINT64, -1, ro);
 
   /**
    * InterpInterpreter:whence:
@@ -775,7 +775,7 @@ interp_interpreter_class_init (InterpInterpreterClass *klass)
    * Where the interpreter came from.
    */
   properties[PROP_WHENCE] =
-    g_param_spec_enum ("whence", NULL, NULL, INTERP_TYPE_WHENCE, INTERP_WHENCE_UNKNOWN, ro);
+    g_param_spec_enum ("whence", "Whence", "Where the interpreter came from", INTERP_TYPE_WHENCE, INTERP_WHENCE_UNKNOWN, ro);
 
   /**
    * InterpInterpreter:running:
@@ -785,7 +785,7 @@ interp_interpreter_class_init (InterpInterpreterClass *klass)
    * you need it.
    */
   properties[PROP_RUNNING] =
-    g_param_spec_boolean ("running", NULL, NULL, FALSE, ro);
+    g_param_spec_boolean ("running", "Running", "Whether a call runs Python code now", FALSE, ro);
 
   /**
    * InterpInterpreter:closed:
@@ -794,7 +794,7 @@ interp_interpreter_class_init (InterpInterpreterClass *klass)
    * %INTERP_ERROR_NOT_FOUND. Not notified.
    */
   properties[PROP_CLOSED] =
-    g_param_spec_boolean ("closed", NULL, NULL, FALSE, ro);
+    g_param_spec_boolean ("closed", "Closed", "Whether the interpreter is closed", FALSE, ro);
 
   /**
    * InterpInterpreter:gil:
@@ -804,7 +804,7 @@ interp_interpreter_class_init (InterpInterpreterClass *klass)
    * %INTERP_GIL_OWN or %INTERP_GIL_SHARED (always shared on Python 3.11).
    */
   properties[PROP_GIL] =
-    g_param_spec_enum ("gil", NULL, NULL, INTERP_TYPE_GIL, defaults.gil, co);
+    g_param_spec_enum ("gil", "GIL", "Which GIL the interpreter uses", INTERP_TYPE_GIL, defaults.gil, co);
 
   /**
    * InterpInterpreter:use-main-obmalloc:
@@ -813,7 +813,7 @@ interp_interpreter_class_init (InterpInterpreterClass *klass)
    * (`PyInterpreterConfig.use_main_obmalloc`). An own GIL needs %FALSE.
    */
   properties[PROP_USE_MAIN_OBMALLOC] =
-    g_param_spec_boolean ("use-main-obmalloc", NULL, NULL, defaults.use_main_obmalloc, co);
+    g_param_spec_boolean ("use-main-obmalloc", "Use main obmalloc", "Share the main interpreter's allocator", defaults.use_main_obmalloc, co);
 
   /**
    * InterpInterpreter:allow-fork:
@@ -821,7 +821,7 @@ interp_interpreter_class_init (InterpInterpreterClass *klass)
    * Whether Python code may call `os.fork()` (`allow_fork`).
    */
   properties[PROP_ALLOW_FORK] =
-    g_param_spec_boolean ("allow-fork", NULL, NULL, defaults.allow_fork, co);
+    g_param_spec_boolean ("allow-fork", "Allow fork", "Allow os.fork()", defaults.allow_fork, co);
 
   /**
    * InterpInterpreter:allow-exec:
@@ -829,7 +829,7 @@ interp_interpreter_class_init (InterpInterpreterClass *klass)
    * Whether Python code may call `os.execv()` and friends (`allow_exec`).
    */
   properties[PROP_ALLOW_EXEC] =
-    g_param_spec_boolean ("allow-exec", NULL, NULL, defaults.allow_exec, co);
+    g_param_spec_boolean ("allow-exec", "Allow exec", "Allow os.execv() and friends", defaults.allow_exec, co);
 
   /**
    * InterpInterpreter:allow-threads:
@@ -837,7 +837,7 @@ interp_interpreter_class_init (InterpInterpreterClass *klass)
    * Whether Python code may start threads (`allow_threads`).
    */
   properties[PROP_ALLOW_THREADS] =
-    g_param_spec_boolean ("allow-threads", NULL, NULL, defaults.allow_threads, co);
+    g_param_spec_boolean ("allow-threads", "Allow threads", "Allow Python threads", defaults.allow_threads, co);
 
   /**
    * InterpInterpreter:allow-daemon-threads:
@@ -845,7 +845,7 @@ interp_interpreter_class_init (InterpInterpreterClass *klass)
    * Whether Python code may start daemon threads (`allow_daemon_threads`).
    */
   properties[PROP_ALLOW_DAEMON_THREADS] =
-    g_param_spec_boolean ("allow-daemon-threads", NULL, NULL, defaults.allow_daemon_threads, co);
+    g_param_spec_boolean ("allow-daemon-threads", "Allow daemon threads", "Allow Python daemon threads", defaults.allow_daemon_threads, co);
 
   /**
    * InterpInterpreter:check-multi-interp-extensions:
@@ -855,7 +855,7 @@ interp_interpreter_class_init (InterpInterpreterClass *klass)
    * interpreter has its own allocator.
    */
   properties[PROP_CHECK_MULTI_INTERP_EXTENSIONS] =
-    g_param_spec_boolean ("check-multi-interp-extensions", NULL, NULL,
+    g_param_spec_boolean ("check-multi-interp-extensions", "Check extensions", "Refuse extension modules without multi-interpreter support",
                           defaults.check_multi_interp_extensions, co);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -1277,7 +1277,8 @@ check_closable (InterpInterpreter  *self,
  *
  * Returns: %TRUE on success; %FALSE with @error set for the main
  *   interpreter (%INTERP_ERROR_FAILED), from code running in @self
- *   (%INTERP_ERROR_RUNNING), or when daemon threads still run in it
+ *   (%INTERP_ERROR_RUNNING), or when threads its code started still run
+ *   in it after the non-daemon ones were joined (%INTERP_ERROR_RUNNING)
  */
 gboolean
 interp_interpreter_close (InterpInterpreter  *self,

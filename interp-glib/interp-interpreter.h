@@ -61,6 +61,12 @@ typedef enum {
   INTERP_STREAM_STDERR,
 } InterpStream;
 
+/**
+ * InterpInterpreter:
+ *
+ * A Python interpreter with its own executor thread. The structure is
+ * opaque: use the functions and properties.
+ */
 #define INTERP_TYPE_INTERPRETER (interp_interpreter_get_type ())
 
 INTERP_AVAILABLE_IN_1_0

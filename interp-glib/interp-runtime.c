@@ -30,6 +30,14 @@
  * library was built against (%INTERP_PYTHON_VERSION_S); any other fails with
  * %INTERP_ERROR_RUNTIME instead of mixing two Pythons in one process.
  *
+ * With Python 3.11 every interpreter shares one GIL, and CPython 3.11 does
+ * not hand that GIL from an interpreter running CPU-bound code to a thread
+ * of another interpreter until the code blocks or ends: a long computation
+ * in one interpreter then holds up the others, and in hosted mode the
+ * application's own Python code too. Python 3.12 and later, where each
+ * interpreter has its own GIL, do not have this limit (see
+ * interp_supports_own_gil()).
+ *
  * Isolation between interpreters is not a security sandbox: all of them
  * share one process, and extension modules can break the isolation.
  */

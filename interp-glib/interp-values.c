@@ -256,6 +256,20 @@ dict_from_python (PyObject  *object,
       str_keys = str_keys && PyUnicode_Check (key);
       int_keys = int_keys && PyLong_Check (key) && !PyBool_Check (key);
     }
+  /* a{xv}: every key must fit in an int64 (the builder takes one type). */
+  pos = 0;
+  while (int_keys && PyDict_Next (object, &pos, &key, &val))
+    {
+      int overflow = 0;
+
+      PyLong_AsLongLongAndOverflow (key, &overflow);
+      if (overflow != 0)
+        {
+          g_set_error (error, INTERP_ERROR, INTERP_ERROR_OUT_OF_RANGE,
+                       "dict key does not fit in 64 bits (GVariant a{xv})");
+          return NULL;
+        }
+    }
   if (PyDict_GET_SIZE (object) == 0)
     int_keys = FALSE;
   if (!str_keys && !int_keys)

@@ -104,6 +104,8 @@ test_not_shareable (void)
     { "2**64", INTERP_ERROR_OUT_OF_RANGE, "64 bits" },
     { "-2**63 - 1", INTERP_ERROR_OUT_OF_RANGE, "64 bits" },
     { "10**100", INTERP_ERROR_OUT_OF_RANGE, "64 bits" },
+    { "{2**63: 1}", INTERP_ERROR_OUT_OF_RANGE, "64 bits" },
+    { "{1: 1, -2**63 - 1: 2}", INTERP_ERROR_OUT_OF_RANGE, "64 bits" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
