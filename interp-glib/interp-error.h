@@ -45,7 +45,12 @@ G_BEGIN_DECLS
  *   running Python is not the one the library was built against
  * @INTERP_ERROR_OUT_OF_RANGE: a value is outside what its target type holds,
  *   e.g. a Python int beyond 64 bits converted to a #GVariant
- * @INTERP_ERROR_QUEUE_NOT_FOUND: the queue does not exist (any more)
+ * @INTERP_ERROR_QUEUE_NOT_FOUND: the queue or channel does not exist (any more)
+ * @INTERP_ERROR_ITEM_INTERPRETER_DESTROYED: the interpreter that put the item
+ *   was destroyed (CPython's `ItemInterpreterDestroyed`, and its `UNBOUND`
+ *   items as C sees them)
+ * @INTERP_ERROR_NOT_RECEIVED: nobody received what was sent on a channel
+ *   (CPython's `NotReceivedError`)
  *
  * Error codes of the %INTERP_ERROR domain. Cancellation is reported as
  * %G_IO_ERROR_CANCELLED in the %G_IO_ERROR domain.
@@ -63,6 +68,8 @@ typedef enum {
   INTERP_ERROR_RUNTIME,
   INTERP_ERROR_OUT_OF_RANGE,
   INTERP_ERROR_QUEUE_NOT_FOUND,
+  INTERP_ERROR_ITEM_INTERPRETER_DESTROYED,
+  INTERP_ERROR_NOT_RECEIVED,
 } InterpError;
 
 INTERP_AVAILABLE_IN_1_0

@@ -48,6 +48,11 @@ gboolean        _interp_executor_is_running    (InterpExecutor      *executor);
 gboolean        _interp_executor_is_closed     (InterpExecutor      *executor);
 PyObject       *_interp_executor_get_cancel_exception (InterpExecutor *executor);
 
+GCancellable   *_interp_executor_get_wait_cancellable (void);
+void            _interp_executor_add_export    (InterpExecutor      *executor);
+void            _interp_executor_release_buffer (InterpExecutor     *executor,
+                                                 Py_buffer          *view);
+
 void            _interp_executor_set_output_flush (InterpExecutor   *executor,
                                                    gboolean          flush);
 

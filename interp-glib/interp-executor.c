@@ -20,10 +20,13 @@
 
 #include "interp-executor-private.h"
 #include "interp-error.h"
+#include "interp-module-private.h"
 #include "interp-output-private.h"
 #include "interp-runtime-private.h"
+#include "interp-task-private.h"
 
 #include <gio/gio.h>
+#include <signal.h>
 
 typedef enum
 {
@@ -38,6 +41,7 @@ typedef enum
 {
   JOB_SETUP,
   JOB_NORMAL,
+  JOB_INTERNAL,   /* the library's own work; runs even while closing */
   JOB_CLOSE,
 } JobKind;
 
@@ -63,6 +67,7 @@ typedef struct
   gboolean cancel_requested;
   gboolean interrupted;       /* an interrupter was started for it */
   GError *interrupt_reason;   /* why the job was interrupted, if not by its cancellable */
+  GCancellable *wait_cancellable; /* for blocking waits in the job's code */
   GTask *task;                /* async jobs */
   gboolean done;              /* sync jobs: guarded by executor->lock */
   GVariant *result;
@@ -83,6 +88,8 @@ struct _InterpExecutor
   InterpJob *running_job;
   ExecutorState state;
   guint interrupters;
+  guint exports;              /* buffers of this interpreter used elsewhere */
+  gboolean teardown_deferred; /* closed, destroyed when exports reach 0 */
   gboolean thread_started;
   GThread *thread;
   GWeakRef owner;
@@ -107,6 +114,7 @@ job_free (InterpJob *job)
   if (job->data_free != NULL)
     job->data_free (job->data);
   g_clear_object (&job->cancellable);
+  g_clear_object (&job->wait_cancellable);
   g_clear_object (&job->task);
   g_clear_pointer (&job->result, g_variant_unref);
   g_clear_error (&job->error);
@@ -154,61 +162,6 @@ job_new (InterpExecutor *executor,
   return job;
 }
 
-typedef struct
-{
-  GTask *task;
-  GVariant *result;
-  GError *error;
-} TaskReturn;
-
-static gboolean
-task_return_cb (gpointer data)
-{
-  TaskReturn *ret = data;
-
-  if (ret->error != NULL)
-    g_task_return_error (ret->task, g_steal_pointer (&ret->error));
-  else if (ret->result != NULL)
-    g_task_return_pointer (ret->task, g_steal_pointer (&ret->result),
-                           (GDestroyNotify) g_variant_unref);
-  else
-    g_task_return_boolean (ret->task, TRUE);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-task_return_free (gpointer data)
-{
-  TaskReturn *ret = data;
-
-  g_clear_object (&ret->task);
-  g_clear_pointer (&ret->result, g_variant_unref);
-  g_clear_error (&ret->error);
-  g_free (ret);
-}
-
-/* Returns the task from its own main context, and drops our reference
- * there: so the last reference to the source object (the interpreter) is
- * never dropped on the executor thread, and a callback never runs inside
- * the g_cancellable_cancel() call that cancelled its job. */
-static void
-task_return_in_context (GTask    *task,
-                        GVariant *result,
-                        GError   *error)
-{
-  TaskReturn *ret = g_new0 (TaskReturn, 1);
-  GSource *source = g_idle_source_new ();
-
-  ret->task = task;
-  ret->result = result;
-  ret->error = error;
-  g_source_set_priority (source, g_task_get_priority (task));
-  g_source_set_callback (source, task_return_cb, ret, task_return_free);
-  g_source_set_static_name (source, "[interp-glib] complete");
-  g_source_attach (source, g_task_get_context (task));
-  g_source_unref (source);
-}
-
 /* Delivers the outcome exactly once: through the GTask, or to the sync
  * waiter. Called without executor->lock. */
 static void
@@ -243,7 +196,7 @@ job_complete (InterpJob *job,
       job->state = JOB_STATE_DONE;
       g_mutex_unlock (&executor->lock);
 
-      task_return_in_context (task, result, error);
+      _interp_task_return_in_context (task, result, error);
     }
   else
     {
@@ -300,8 +253,10 @@ interrupter_thread (gpointer data)
   return NULL;
 }
 
-/* Called with executor->lock held. */
-static void
+/* Called with executor->lock held. Returns the job's wait cancellable, if
+ * any, for the caller to cancel once the lock is released (its handlers
+ * take queue locks). */
+static GCancellable *
 interrupt_running_job_locked (InterpExecutor *executor,
                               InterpJob      *job)
 {
@@ -310,7 +265,7 @@ interrupt_running_job_locked (InterpExecutor *executor,
 
   if (executor->running_job != job || executor->cancel_exc == NULL ||
       executor->state == EXECUTOR_CLOSED)
-    return;
+    return NULL;
 
   job->interrupted = TRUE;
   interrupt = g_new0 (Interrupt, 1);
@@ -319,6 +274,18 @@ interrupt_running_job_locked (InterpExecutor *executor,
   executor->interrupters++;
   thread = g_thread_new ("interp-interrupt", interrupter_thread, interrupt);
   g_thread_unref (thread);
+
+  return job->wait_cancellable ? g_object_ref (job->wait_cancellable) : NULL;
+}
+
+static void
+cancel_and_unref (GCancellable *wait)
+{
+  if (wait != NULL)
+    {
+      g_cancellable_cancel (wait);
+      g_object_unref (wait);
+    }
 }
 
 static void
@@ -327,6 +294,7 @@ job_cancelled_cb (GCancellable *cancellable,
 {
   InterpJob *job = data;
   InterpExecutor *executor = job->executor;
+  GCancellable *wait = NULL;
   gboolean drop = FALSE;
 
   g_mutex_lock (&executor->lock);
@@ -341,13 +309,14 @@ job_cancelled_cb (GCancellable *cancellable,
       drop = TRUE;
       break;
     case JOB_STATE_RUNNING:
-      interrupt_running_job_locked (executor, job);
+      wait = interrupt_running_job_locked (executor, job);
       break;
     case JOB_STATE_DONE:
     default:
       break;
     }
   g_mutex_unlock (&executor->lock);
+  cancel_and_unref (wait);
 
   if (drop)
     {
@@ -360,6 +329,8 @@ void
 _interp_executor_interrupt (InterpExecutor *executor,
                             const GError   *reason)
 {
+  GCancellable *wait = NULL;
+
   g_mutex_lock (&executor->lock);
   if (executor->running_job != NULL && executor->running_job->kind == JOB_NORMAL)
     {
@@ -367,9 +338,41 @@ _interp_executor_interrupt (InterpExecutor *executor,
 
       if (job->interrupt_reason == NULL && reason != NULL)
         job->interrupt_reason = g_error_copy (reason);
-      interrupt_running_job_locked (executor, job);
+      wait = interrupt_running_job_locked (executor, job);
     }
   g_mutex_unlock (&executor->lock);
+  cancel_and_unref (wait);
+}
+
+GCancellable *
+_interp_executor_get_wait_cancellable (void)
+{
+  InterpExecutor *executor = g_private_get (&current_executor);
+  InterpJob *job;
+  GCancellable *wait = NULL;
+  gboolean cancel = FALSE;
+
+  if (executor == NULL)
+    return NULL;
+
+  g_mutex_lock (&executor->lock);
+  job = executor->running_job;
+  if (job != NULL)
+    {
+      if (job->wait_cancellable == NULL)
+        {
+          job->wait_cancellable = g_cancellable_new ();
+          cancel = job->interrupted ||
+                   (job->cancellable != NULL && g_cancellable_is_cancelled (job->cancellable));
+        }
+      wait = job->wait_cancellable;
+    }
+  g_mutex_unlock (&executor->lock);
+
+  if (cancel)
+    g_cancellable_cancel (wait);
+  /* Owned by the running job, which outlives every wait in its code. */
+  return wait;
 }
 
 /* ------------------------------------------------------------------ */
@@ -394,7 +397,26 @@ setup_common (InterpExecutor  *executor,
                    "Could not set up interpreter %" G_GINT64_FORMAT, executor->id);
       return FALSE;
     }
-  return TRUE;
+  return _interp_module_install (executor->cancel_exc,
+                                 executor->is_main && !executor->embedded, error);
+}
+
+/* Importing `signal` in the main interpreter installs Python's SIGINT
+ * handler whatever install_signal_handlers says. Import it now, once, and
+ * put the host's handler back, so that a later import (asyncio and
+ * subprocess import it) leaves the host's Ctrl-C alone. */
+static void
+keep_host_sigint (void)
+{
+  struct sigaction saved;
+  PyObject *module;
+
+  sigaction (SIGINT, NULL, &saved);
+  module = PyImport_ImportModule ("signal");
+  if (module == NULL)
+    PyErr_Clear ();
+  Py_XDECREF (module);
+  sigaction (SIGINT, &saved, NULL);
 }
 
 static gboolean
@@ -414,6 +436,8 @@ setup_main (InterpExecutor  *executor,
       config.parse_argv = 0;
       status = Py_InitializeFromConfig (&config);
       PyConfig_Clear (&config);
+      if (!PyStatus_Exception (status))
+        keep_host_sigint ();
       if (PyStatus_Exception (status))
         {
           g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNTIME,
@@ -705,14 +729,31 @@ executor_thread (gpointer data)
           break;
 
         case JOB_CLOSE:
-          ok = teardown (executor, &error);
-          g_mutex_lock (&executor->lock);
-          executor->state = ok ? EXECUTOR_CLOSED : EXECUTOR_READY;
-          g_mutex_unlock (&executor->lock);
-          running = !ok;
+          {
+            gboolean deferred;
+
+            /* Items this interpreter put in queues follow their unbound
+             * policy; dropping them may release buffers (jobs for us). */
+            _interp_queues_interpreter_closing (executor->id);
+            g_mutex_lock (&executor->lock);
+            deferred = executor->exports > 0;
+            executor->teardown_deferred = deferred;
+            g_mutex_unlock (&executor->lock);
+            if (deferred)
+              {
+                ok = TRUE;
+                break;
+              }
+            ok = teardown (executor, &error);
+            g_mutex_lock (&executor->lock);
+            executor->state = ok ? EXECUTOR_CLOSED : EXECUTOR_READY;
+            g_mutex_unlock (&executor->lock);
+            running = !ok;
+          }
           break;
 
         case JOB_NORMAL:
+        case JOB_INTERNAL:
         default:
           g_mutex_lock (&executor->lock);
           executor->running_job = job;
@@ -752,6 +793,28 @@ executor_thread (gpointer data)
 
       job_complete (job, result, error, FALSE);
       job_unref (job);
+
+      /* Closed while its memory was shared: destroyed with the last view. */
+      if (running && executor->teardown_deferred)
+        {
+          gboolean now;
+
+          g_mutex_lock (&executor->lock);
+          now = executor->exports == 0;
+          g_mutex_unlock (&executor->lock);
+          if (now)
+            {
+              g_autoptr(GError) teardown_error = NULL;
+
+              if (!teardown (executor, &teardown_error))
+                g_debug ("Interpreter %" G_GINT64_FORMAT " left alive: %s",
+                         executor->id, teardown_error->message);
+              g_mutex_lock (&executor->lock);
+              executor->state = EXECUTOR_CLOSED;
+              g_mutex_unlock (&executor->lock);
+              running = FALSE;
+            }
+        }
     }
 
   /* Whatever is still queued (a second close, work that raced with a
@@ -864,11 +927,12 @@ submit (InterpExecutor *executor,
   g_mutex_lock (&executor->lock);
   if (job->cancel_requested)
     cancelled = TRUE;
-  else if (job->kind == JOB_NORMAL &&
-           (executor->state == EXECUTOR_CLOSING || executor->state == EXECUTOR_CLOSED ||
-            executor->state == EXECUTOR_FAILED))
+  else if ((job->kind == JOB_NORMAL &&
+            (executor->state == EXECUTOR_CLOSING || executor->state == EXECUTOR_CLOSED ||
+             executor->state == EXECUTOR_FAILED)) ||
+           (job->kind == JOB_INTERNAL && executor->state == EXECUTOR_CLOSED))
     refusal = closed_error (executor);
-  else if (job->kind == JOB_NORMAL && g_private_get (&current_executor) == executor)
+  else if (job->kind == JOB_NORMAL && job->task == NULL && g_private_get (&current_executor) == executor)
     refusal = g_error_new (INTERP_ERROR, INTERP_ERROR_RUNNING,
                            "Interpreter %" G_GINT64_FORMAT " cannot wait for itself: "
                            "the call comes from code running in it", executor->id);
@@ -888,10 +952,18 @@ submit (InterpExecutor *executor,
                                            executor_thread, _interp_executor_ref (executor));
         }
     }
+  if ((cancelled || refusal != NULL) && job->kind == JOB_SETUP)
+    executor->state = EXECUTOR_FAILED;
   g_mutex_unlock (&executor->lock);
 
   if (cancelled || refusal != NULL)
-    job_complete (job, NULL, refusal, FALSE);
+    {
+      /* A setup that never started a thread: nothing else will take the
+       * executor out of the runtime's list. */
+      if (job->kind == JOB_SETUP && !executor->is_main)
+        _interp_runtime_remove_executor (executor);
+      job_complete (job, NULL, refusal, FALSE);
+    }
 }
 
 static gboolean
@@ -1113,6 +1185,39 @@ _interp_executor_is_closed (InterpExecutor *executor)
            executor->state == EXECUTOR_FAILED;
   g_mutex_unlock (&executor->lock);
   return closed;
+}
+
+static gboolean
+release_buffer_job (InterpExecutor  *executor,
+                    gpointer         data,
+                    GVariant       **result,
+                    GError         **error)
+{
+  PyBuffer_Release (data);
+  g_mutex_lock (&executor->lock);
+  executor->exports--;
+  g_mutex_unlock (&executor->lock);
+  return TRUE;
+}
+
+void
+_interp_executor_add_export (InterpExecutor *executor)
+{
+  g_mutex_lock (&executor->lock);
+  executor->exports++;
+  g_mutex_unlock (&executor->lock);
+}
+
+void
+_interp_executor_release_buffer (InterpExecutor *executor,
+                                 Py_buffer      *view)
+{
+  InterpJob *job = job_new (executor, JOB_INTERNAL, release_buffer_job, view, g_free, NULL, NULL);
+
+  submit (executor, job);
+  if (job->error != NULL)
+    g_debug ("Could not release a shared buffer: %s", job->error->message);
+  job_unref (job);
 }
 
 void

@@ -19,6 +19,7 @@ GList             *_interp_runtime_list_interpreters  (void);
 gboolean           _interp_runtime_add_executor       (InterpExecutor     *executor,
                                                        GError            **error);
 void               _interp_runtime_remove_executor    (InterpExecutor     *executor);
+InterpExecutor    *_interp_runtime_dup_executor_for_id (gint64             id);
 
 void               _interp_runtime_add_interpreter    (InterpInterpreter  *interp);
 void               _interp_runtime_remove_interpreter (InterpInterpreter  *interp);

@@ -255,6 +255,27 @@ _interp_runtime_remove_executor (InterpExecutor *executor)
   g_mutex_unlock (&runtime_lock);
 }
 
+InterpExecutor *
+_interp_runtime_dup_executor_for_id (gint64 id)
+{
+  InterpExecutor *found = NULL;
+  GHashTableIter iter;
+  gpointer key;
+
+  g_mutex_lock (&runtime_lock);
+  if (main_executor != NULL && _interp_executor_get_id (main_executor) == id)
+    found = _interp_executor_ref (main_executor);
+  else if (live_executors != NULL)
+    {
+      g_hash_table_iter_init (&iter, live_executors);
+      while (found == NULL && g_hash_table_iter_next (&iter, &key, NULL))
+        if (_interp_executor_get_id (key) == id)
+          found = _interp_executor_ref (key);
+    }
+  g_mutex_unlock (&runtime_lock);
+  return found;
+}
+
 void
 _interp_runtime_add_interpreter (InterpInterpreter *interp)
 {
@@ -318,9 +339,10 @@ interp_init (GError **error)
  * finalizes Python. Code still running in an interpreter is interrupted
  * (see interp_interpreter_exec()); queued calls fail with
  * %INTERP_ERROR_NOT_FOUND and running ones with %INTERP_ERROR_RUNTIME,
- * every `_async` call completing once as always. Afterwards every call
- * fails with %INTERP_ERROR_RUNTIME: Python cannot be started twice in one
- * process.
+ * every `_async` call completing once as always. Afterwards the closed
+ * interpreters fail calls with %INTERP_ERROR_NOT_FOUND, and creating an
+ * interpreter or interp_init() fails with %INTERP_ERROR_RUNTIME: Python
+ * cannot be started twice in one process.
  *
  * Calling it is optional: an application may as well exit without it. In
  * hosted mode it runs by itself when the host's Python exits.
@@ -362,6 +384,10 @@ interp_shutdown (GError **error)
   reason = g_error_new_literal (INTERP_ERROR, INTERP_ERROR_RUNTIME,
                                 "interp-glib was shut down while the job ran");
 
+  /* Refuse new work and fail the queued jobs everywhere first, then stop
+   * what runs: so no queued job can start in between. */
+  for (guint i = 0; i < pending->len; i++)
+    _interp_executor_close_async (g_ptr_array_index (pending, i), NULL);
   for (guint i = 0; i < pending->len; i++)
     _interp_executor_interrupt (g_ptr_array_index (pending, i), reason);
   for (guint i = 0; i < pending->len; i++)

@@ -1,0 +1,646 @@
+/* interp-carrier.c: values on their way between interpreters
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * A carrier holds a value in C memory only, so it can sit in a queue and
+ * be read by any thread. Python -> Python keeps the types CPython shares
+ * exactly (None, bool, int of any size, float, str, bytes, tuples of
+ * these, queues and channel ends, buffers without copying); plain lists
+ * and dicts travel as GVariant, which C readers can take as they are;
+ * anything else is pickled. A C writer's GVariant reaches Python through
+ * the mapping of interp-values.c.
+ */
+
+#include "interp-carrier-private.h"
+#include "interp-error.h"
+#include "interp-executor-private.h"
+#include "interp-module-private.h"
+#include "interp-runtime-private.h"
+#include "interp-values-private.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum
+{
+  CARRIER_NONE,
+  CARRIER_BOOL,
+  CARRIER_INT,
+  CARRIER_BIGINT,     /* text: hexadecimal, as int(text, 0) reads it */
+  CARRIER_FLOAT,
+  CARRIER_STR,        /* text: UTF-8, lone surrogates kept (surrogatepass) */
+  CARRIER_BYTES,
+  CARRIER_TUPLE,
+  CARRIER_VARIANT,
+  CARRIER_END,        /* a queue or a channel end */
+  CARRIER_BUFFER,
+  CARRIER_PICKLE,     /* text: the pickle; type_name: for errors */
+} CarrierKind;
+
+struct _InterpCarrier
+{
+  CarrierKind kind;
+  union {
+    gboolean boolean;
+    gint64 integer;
+    double number;
+    struct {
+      char *data;
+      gsize len;
+    } text;
+    struct {
+      InterpCarrier **items;
+      gsize n;
+    } tuple;
+    GVariant *variant;
+    struct {
+      InterpQueueState *state;
+      InterpEndKind kind;
+    } end;
+    InterpBufferShare *buffer;
+  };
+  char *type_name;
+};
+
+/* ------------------------------------------------------------------ */
+/* Buffers shared without copying                                      */
+
+struct _InterpBufferShare
+{
+  gatomicrefcount ref_count;
+  InterpExecutor *owner;   /* the interpreter the memory belongs to */
+  Py_buffer *view;         /* released on the owner's thread */
+  Py_ssize_t shape;
+  Py_ssize_t stride;
+  char format[32];
+};
+
+static InterpBufferShare *
+buffer_share_new (PyObject  *object,
+                  GError   **error)
+{
+  Py_buffer *view = g_new0 (Py_buffer, 1);
+  InterpBufferShare *share;
+  InterpExecutor *owner;
+  const char *format;
+
+  if (PyObject_GetBuffer (object, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0)
+    {
+      PyErr_Clear ();
+      if (PyObject_GetBuffer (object, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+        {
+          PyErr_Clear ();
+          g_set_error (error, INTERP_ERROR, INTERP_ERROR_NOT_SHAREABLE,
+                       "a buffer of type '%s' must be C-contiguous to be shared",
+                       Py_TYPE (object)->tp_name);
+          g_free (view);
+          return NULL;
+        }
+    }
+
+  owner = _interp_runtime_dup_executor_for_id (PyInterpreterState_GetID (PyInterpreterState_Get ()));
+  format = view->format ? view->format : "B";
+  if (owner == NULL || strlen (format) >= sizeof share->format || view->itemsize <= 0)
+    {
+      PyBuffer_Release (view);
+      g_free (view);
+      g_clear_pointer (&owner, _interp_executor_unref);
+      g_set_error (error, INTERP_ERROR, INTERP_ERROR_NOT_SHAREABLE,
+                   "this buffer of type '%s' cannot be shared", Py_TYPE (object)->tp_name);
+      return NULL;
+    }
+
+  share = g_new0 (InterpBufferShare, 1);
+  g_atomic_ref_count_init (&share->ref_count);
+  share->owner = owner;
+  share->view = view;
+  share->stride = view->itemsize;
+  share->shape = view->len / view->itemsize;
+  g_strlcpy (share->format, format, sizeof share->format);
+  _interp_executor_add_export (owner);
+  return share;
+}
+
+InterpBufferShare *
+_interp_buffer_share_ref (InterpBufferShare *share)
+{
+  g_atomic_ref_count_inc (&share->ref_count);
+  return share;
+}
+
+void
+_interp_buffer_share_unref (InterpBufferShare *share)
+{
+  if (!g_atomic_ref_count_dec (&share->ref_count))
+    return;
+
+  /* The exporter lives in the owner interpreter: release it there. */
+  _interp_executor_release_buffer (share->owner, share->view);
+  _interp_executor_unref (share->owner);
+  g_free (share);
+}
+
+gboolean
+_interp_buffer_share_fill (InterpBufferShare *share,
+                           PyObject          *exporter,
+                           Py_buffer         *view,
+                           int                flags)
+{
+  if ((flags & PyBUF_WRITABLE) == PyBUF_WRITABLE && share->view->readonly)
+    {
+      PyErr_SetString (PyExc_BufferError, "the shared buffer is read-only");
+      return FALSE;
+    }
+
+  view->obj = Py_NewRef (exporter);
+  view->buf = share->view->buf;
+  view->len = share->view->len;
+  view->readonly = share->view->readonly;
+  view->itemsize = share->view->itemsize;
+  view->format = (flags & PyBUF_FORMAT) ? share->format : NULL;
+  view->ndim = 1;
+  view->shape = (flags & PyBUF_ND) == PyBUF_ND ? &share->shape : NULL;
+  view->strides = (flags & PyBUF_STRIDES) == PyBUF_STRIDES ? &share->stride : NULL;
+  view->suboffsets = NULL;
+  view->internal = NULL;
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+
+static InterpCarrier *
+carrier_new (CarrierKind kind)
+{
+  InterpCarrier *carrier = g_new0 (InterpCarrier, 1);
+
+  carrier->kind = kind;
+  return carrier;
+}
+
+void
+_interp_carrier_free (InterpCarrier *carrier)
+{
+  if (carrier == NULL)
+    return;
+
+  switch (carrier->kind)
+    {
+    case CARRIER_BIGINT:
+    case CARRIER_STR:
+    case CARRIER_BYTES:
+    case CARRIER_PICKLE:
+      g_free (carrier->text.data);
+      break;
+    case CARRIER_TUPLE:
+      for (gsize i = 0; i < carrier->tuple.n; i++)
+        _interp_carrier_free (carrier->tuple.items[i]);
+      g_free (carrier->tuple.items);
+      break;
+    case CARRIER_VARIANT:
+      g_variant_unref (carrier->variant);
+      break;
+    case CARRIER_END:
+      _interp_queue_state_unref (carrier->end.state);
+      break;
+    case CARRIER_BUFFER:
+      _interp_buffer_share_unref (carrier->buffer);
+      break;
+    case CARRIER_NONE:
+    case CARRIER_BOOL:
+    case CARRIER_INT:
+    case CARRIER_FLOAT:
+    default:
+      break;
+    }
+  g_free (carrier->type_name);
+  g_free (carrier);
+}
+
+static void
+set_text (InterpCarrier *carrier,
+          const char    *data,
+          gsize          len)
+{
+  carrier->text.data = g_malloc (len + 1);
+  memcpy (carrier->text.data, data, len);
+  carrier->text.data[len] = '\0';
+  carrier->text.len = len;
+}
+
+/* Plain data that a GVariant carries exactly, type for type: only the
+ * exact builtin types, so nothing comes back as something else. */
+static gboolean
+is_plain (PyObject *object,
+          guint     depth)
+{
+  PyTypeObject *type = Py_TYPE (object);
+
+  if (depth > 64)
+    return FALSE;
+  if (object == Py_None || type == &PyBool_Type || type == &PyFloat_Type || type == &PyBytes_Type)
+    return TRUE;
+  if (type == &PyLong_Type)
+    {
+      int overflow = 0;
+      PyLong_AsLongLongAndOverflow (object, &overflow);
+      return overflow == 0;
+    }
+  if (type == &PyUnicode_Type)
+    {
+      Py_ssize_t len;
+      const char *s = PyUnicode_AsUTF8AndSize (object, &len);
+
+      if (s == NULL)
+        {
+          PyErr_Clear ();
+          return FALSE;
+        }
+      return (Py_ssize_t) strlen (s) == len;
+    }
+  if (type == &PyTuple_Type || type == &PyList_Type)
+    {
+      Py_ssize_t n = PySequence_Fast_GET_SIZE (object);
+      for (Py_ssize_t i = 0; i < n; i++)
+        if (!is_plain (PySequence_Fast_GET_ITEM (object, i), depth + 1))
+          return FALSE;
+      return TRUE;
+    }
+  if (type == &PyDict_Type)
+    {
+      PyObject *key, *value;
+      Py_ssize_t pos = 0;
+      int key_kind = -1;
+
+      while (PyDict_Next (object, &pos, &key, &value))
+        {
+          int kind = Py_TYPE (key) == &PyUnicode_Type ? 0 : Py_TYPE (key) == &PyLong_Type ? 1 : 2;
+
+          if (kind == 2 || (key_kind != -1 && kind != key_kind) ||
+              !is_plain (key, depth + 1) || !is_plain (value, depth + 1))
+            return FALSE;
+          key_kind = kind;
+        }
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static InterpCarrier *
+from_python (PyObject           *object,
+             InterpModuleState  *mod,
+             guint               depth,
+             GError            **error)
+{
+  InterpCarrier *carrier;
+  PyTypeObject *type = Py_TYPE (object);
+  InterpEndKind end_kind;
+  InterpQueueState *state;
+
+  if (depth > 64)
+    {
+      g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_NOT_SHAREABLE,
+                           "tuple nested too deeply to be shared");
+      return NULL;
+    }
+
+  if (object == Py_None)
+    return carrier_new (CARRIER_NONE);
+  if (type == &PyBool_Type)
+    {
+      carrier = carrier_new (CARRIER_BOOL);
+      carrier->boolean = object == Py_True;
+      return carrier;
+    }
+  if (type == &PyLong_Type)
+    {
+      int overflow = 0;
+      long long v = PyLong_AsLongLongAndOverflow (object, &overflow);
+
+      if (overflow == 0)
+        {
+          carrier = carrier_new (CARRIER_INT);
+          carrier->integer = v;
+          return carrier;
+        }
+      else
+        {
+          PyObject *hex = PyNumber_ToBase (object, 16);
+          const char *s = hex ? PyUnicode_AsUTF8 (hex) : NULL;
+
+          if (s == NULL)
+            {
+              Py_XDECREF (hex);
+              goto pickle_it;
+            }
+          carrier = carrier_new (CARRIER_BIGINT);
+          set_text (carrier, s, strlen (s));
+          Py_DECREF (hex);
+          return carrier;
+        }
+    }
+  if (type == &PyFloat_Type)
+    {
+      carrier = carrier_new (CARRIER_FLOAT);
+      carrier->number = PyFloat_AS_DOUBLE (object);
+      return carrier;
+    }
+  if (type == &PyUnicode_Type)
+    {
+      PyObject *utf8 = PyUnicode_AsEncodedString (object, "utf-8", "surrogatepass");
+
+      if (utf8 == NULL)
+        goto pickle_it;
+      carrier = carrier_new (CARRIER_STR);
+      set_text (carrier, PyBytes_AS_STRING (utf8), PyBytes_GET_SIZE (utf8));
+      Py_DECREF (utf8);
+      return carrier;
+    }
+  if (type == &PyBytes_Type)
+    {
+      carrier = carrier_new (CARRIER_BYTES);
+      set_text (carrier, PyBytes_AS_STRING (object), PyBytes_GET_SIZE (object));
+      return carrier;
+    }
+  if (type == &PyTuple_Type)
+    {
+      gsize n = PyTuple_GET_SIZE (object);
+
+      carrier = carrier_new (CARRIER_TUPLE);
+      carrier->tuple.items = g_new0 (InterpCarrier *, MAX (n, 1));
+      for (gsize i = 0; i < n; i++)
+        {
+          carrier->tuple.items[i] = from_python (PyTuple_GET_ITEM (object, i), mod, depth + 1, error);
+          if (carrier->tuple.items[i] == NULL)
+            {
+              _interp_carrier_free (carrier);
+              return NULL;
+            }
+          carrier->tuple.n = i + 1;
+        }
+      return carrier;
+    }
+  if (mod != NULL && (state = _interp_module_get_end (mod, object, &end_kind)) != NULL)
+    {
+      carrier = carrier_new (CARRIER_END);
+      carrier->end.state = _interp_queue_state_ref (state);
+      carrier->end.kind = end_kind;
+      return carrier;
+    }
+  if (PyMemoryView_Check (object))
+    {
+      InterpBufferShare *share = buffer_share_new (object, error);
+
+      if (share == NULL)
+        return NULL;
+      carrier = carrier_new (CARRIER_BUFFER);
+      carrier->buffer = share;
+      return carrier;
+    }
+  if ((type == &PyList_Type || type == &PyDict_Type) && is_plain (object, 0))
+    {
+      GVariant *variant = _interp_values_from_python (object, NULL);
+
+      if (variant != NULL)
+        {
+          carrier = carrier_new (CARRIER_VARIANT);
+          carrier->variant = variant;
+          return carrier;
+        }
+    }
+
+pickle_it:
+  PyErr_Clear ();
+  {
+    PyObject *pickled = mod && mod->pickle ? PyObject_CallMethod (mod->pickle, "dumps", "Oi", object, 5) : NULL;
+
+    if (pickled == NULL || !PyBytes_Check (pickled))
+      {
+        PyObject *exc = _interp_python_take_exception ();
+        PyObject *str = exc ? PyObject_Str (exc) : NULL;
+        const char *why = str ? PyUnicode_AsUTF8 (str) : NULL;
+
+        PyErr_Clear ();
+        g_set_error (error, INTERP_ERROR, INTERP_ERROR_NOT_SHAREABLE,
+                     "object of type '%s' cannot be shared between interpreters%s%s",
+                     type->tp_name, why ? ": " : "", why ? why : "");
+        Py_XDECREF (str);
+        Py_XDECREF (exc);
+        Py_XDECREF (pickled);
+        return NULL;
+      }
+    carrier = carrier_new (CARRIER_PICKLE);
+    set_text (carrier, PyBytes_AS_STRING (pickled), PyBytes_GET_SIZE (pickled));
+    carrier->type_name = g_strdup (type->tp_name);
+    Py_DECREF (pickled);
+    return carrier;
+  }
+}
+
+InterpCarrier *
+_interp_carrier_from_python (PyObject           *object,
+                             InterpModuleState  *mod,
+                             GError            **error)
+{
+  return from_python (object, mod, 0, error);
+}
+
+PyObject *
+_interp_carrier_to_python (InterpCarrier     *carrier,
+                           InterpModuleState *mod)
+{
+  switch (carrier->kind)
+    {
+    case CARRIER_NONE:
+      Py_RETURN_NONE;
+    case CARRIER_BOOL:
+      return PyBool_FromLong (carrier->boolean);
+    case CARRIER_INT:
+      return PyLong_FromLongLong (carrier->integer);
+    case CARRIER_BIGINT:
+      return PyLong_FromString (carrier->text.data, NULL, 0);
+    case CARRIER_FLOAT:
+      return PyFloat_FromDouble (carrier->number);
+    case CARRIER_STR:
+      return PyUnicode_DecodeUTF8 (carrier->text.data, carrier->text.len, "surrogatepass");
+    case CARRIER_BYTES:
+      return PyBytes_FromStringAndSize (carrier->text.data, carrier->text.len);
+    case CARRIER_TUPLE:
+      {
+        PyObject *tuple = PyTuple_New (carrier->tuple.n);
+
+        for (gsize i = 0; tuple != NULL && i < carrier->tuple.n; i++)
+          {
+            PyObject *item = _interp_carrier_to_python (carrier->tuple.items[i], mod);
+            if (item == NULL)
+              Py_CLEAR (tuple);
+            else
+              PyTuple_SET_ITEM (tuple, i, item);
+          }
+        return tuple;
+      }
+    case CARRIER_VARIANT:
+      {
+        GError *error = NULL;
+        PyObject *value = _interp_values_to_python (carrier->variant, &error);
+
+        if (value == NULL)
+          {
+            PyErr_SetString (mod ? mod->not_shareable : PyExc_TypeError,
+                             error ? error->message : "conversion failed");
+            g_clear_error (&error);
+          }
+        return value;
+      }
+    case CARRIER_END:
+      if (mod == NULL)
+        break;
+      return _interp_module_wrap_end (mod, carrier->end.state, carrier->end.kind);
+    case CARRIER_BUFFER:
+      {
+        PyObject *exporter;
+        PyObject *view;
+
+        if (mod == NULL)
+          break;
+        exporter = _interp_module_new_shared_buffer (mod, carrier->buffer);
+        if (exporter == NULL)
+          return NULL;
+        view = PyMemoryView_FromObject (exporter);
+        Py_DECREF (exporter);
+        return view;
+      }
+    case CARRIER_PICKLE:
+      {
+        PyObject *data;
+        PyObject *value;
+
+        if (mod == NULL || mod->pickle == NULL)
+          break;
+        data = PyBytes_FromStringAndSize (carrier->text.data, carrier->text.len);
+        value = data ? PyObject_CallMethod (mod->pickle, "loads", "O", data) : NULL;
+        Py_XDECREF (data);
+        return value;
+      }
+    default:
+      break;
+    }
+
+  PyErr_SetString (PyExc_TypeError, "this value cannot be received here");
+  return NULL;
+}
+
+InterpCarrier *
+_interp_carrier_from_variant (GVariant *value)
+{
+  InterpCarrier *carrier = carrier_new (CARRIER_VARIANT);
+
+  carrier->variant = g_variant_ref_sink (value);
+  return carrier;
+}
+
+GVariant *
+_interp_carrier_to_variant (InterpCarrier  *carrier,
+                            GError        **error)
+{
+  switch (carrier->kind)
+    {
+    case CARRIER_NONE:
+      return g_variant_ref_sink (g_variant_new_maybe (G_VARIANT_TYPE_VARIANT, NULL));
+    case CARRIER_BOOL:
+      return g_variant_ref_sink (g_variant_new_boolean (carrier->boolean));
+    case CARRIER_INT:
+      return g_variant_ref_sink (g_variant_new_int64 (carrier->integer));
+    case CARRIER_BIGINT:
+      {
+        /* Beyond int64: only what fits in uint64 has a GVariant form. */
+        const char *hex = carrier->text.data;
+        char *end = NULL;
+        guint64 v;
+
+        if (hex[0] != '-')
+          {
+            errno = 0;
+            v = g_ascii_strtoull (hex, &end, 0);
+            if (errno == 0 && end != NULL && *end == '\0')
+              return g_variant_ref_sink (g_variant_new_uint64 (v));
+          }
+        g_set_error (error, INTERP_ERROR, INTERP_ERROR_OUT_OF_RANGE,
+                     "int does not fit in 64 bits (GVariant 'x' or 't')");
+        return NULL;
+      }
+    case CARRIER_FLOAT:
+      return g_variant_ref_sink (g_variant_new_double (carrier->number));
+    case CARRIER_STR:
+      if (!g_utf8_validate_len (carrier->text.data, carrier->text.len, NULL) ||
+          strlen (carrier->text.data) != carrier->text.len)
+        {
+          g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_NOT_SHAREABLE,
+                               "str with lone surrogates or NUL has no GVariant 's' form");
+          return NULL;
+        }
+      return g_variant_ref_sink (g_variant_new_string (carrier->text.data));
+    case CARRIER_BYTES:
+      return g_variant_ref_sink (g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, carrier->text.data,
+                                                            carrier->text.len, 1));
+    case CARRIER_TUPLE:
+      {
+        GVariant **children = g_new0 (GVariant *, MAX (carrier->tuple.n, 1));
+        GVariant *tuple;
+
+        for (gsize i = 0; i < carrier->tuple.n; i++)
+          {
+            children[i] = _interp_carrier_to_variant (carrier->tuple.items[i], error);
+            if (children[i] == NULL)
+              {
+                for (gsize j = 0; j < i; j++)
+                  g_variant_unref (children[j]);
+                g_free (children);
+                return NULL;
+              }
+          }
+        tuple = g_variant_ref_sink (g_variant_new_tuple (children, carrier->tuple.n));
+        for (gsize i = 0; i < carrier->tuple.n; i++)
+          g_variant_unref (children[i]);
+        g_free (children);
+        return tuple;
+      }
+    case CARRIER_VARIANT:
+      return g_variant_ref (carrier->variant);
+    case CARRIER_BUFFER:
+      return g_variant_ref_sink (g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, carrier->buffer->view->buf,
+                                                            carrier->buffer->view->len, 1));
+    case CARRIER_END:
+      g_set_error (error, INTERP_ERROR, INTERP_ERROR_NOT_SHAREABLE,
+                   "a %s has no GVariant form: get it from Python code",
+                   carrier->end.kind == INTERP_END_QUEUE ? "queue" : "channel end");
+      return NULL;
+    case CARRIER_PICKLE:
+    default:
+      g_set_error (error, INTERP_ERROR, INTERP_ERROR_NOT_SHAREABLE,
+                   "object of type '%s' was pickled and has no GVariant form: get it from Python code",
+                   carrier->type_name ? carrier->type_name : "?");
+      return NULL;
+    }
+}
+
+gboolean
+_interp_carrier_is_shareable (PyObject          *object,
+                              InterpModuleState *mod)
+{
+  PyTypeObject *type = Py_TYPE (object);
+  InterpEndKind kind;
+
+  if (object == Py_None || type == &PyBool_Type || type == &PyLong_Type ||
+      type == &PyFloat_Type || type == &PyUnicode_Type || type == &PyBytes_Type ||
+      PyMemoryView_Check (object))
+    return TRUE;
+  if (type == &PyTuple_Type)
+    {
+      for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE (object); i++)
+        if (!_interp_carrier_is_shareable (PyTuple_GET_ITEM (object, i), mod))
+          return FALSE;
+      return TRUE;
+    }
+  return mod != NULL && _interp_module_get_end (mod, object, &kind) != NULL;
+}

@@ -1,0 +1,67 @@
+/* interp-module-private.h: the interp_glib module inside interpreters
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "interp-queue-private.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  INTERP_END_QUEUE,
+  INTERP_END_RECV,
+  INTERP_END_SEND,
+} InterpEndKind;
+
+typedef struct _InterpBufferShare InterpBufferShare;
+
+struct _InterpModuleState
+{
+  PyObject *handle_type;        /* _Handle: a reference to an InterpQueueState */
+  PyObject *buffer_type;        /* _SharedBuffer: memory of another interpreter */
+  PyObject *queue_class;        /* Queue, RecvChannel, SendChannel (Python) */
+  PyObject *recv_class;
+  PyObject *send_class;
+  PyObject *not_shareable;
+  PyObject *queue_empty;
+  PyObject *queue_full;
+  PyObject *queue_not_found;
+  PyObject *item_destroyed;
+  PyObject *channel_not_found;
+  PyObject *channel_empty;
+  PyObject *not_received;
+  PyObject *unbound;
+  PyObject *unbound_error;
+  PyObject *unbound_remove;
+  PyObject *pickle;
+};
+
+/* Creates the module and puts it in sys.modules (GIL held). */
+/* Makes interp_glib importable in the current interpreter (GIL held):
+ * now, or (lazy) when first imported. */
+gboolean          _interp_module_install          (PyObject           *cancelled_error,
+                                                   gboolean            lazy,
+                                                   GError            **error);
+
+/* The queue (borrowed) behind a Queue/RecvChannel/SendChannel, or NULL. */
+InterpQueueState *_interp_module_get_end          (InterpModuleState  *mod,
+                                                   PyObject           *object,
+                                                   InterpEndKind      *kind);
+PyObject         *_interp_module_wrap_end         (InterpModuleState  *mod,
+                                                   InterpQueueState   *state,
+                                                   InterpEndKind       kind);
+
+/* Buffers shared without copying (interp-carrier.c). */
+InterpBufferShare *_interp_buffer_share_ref       (InterpBufferShare  *share);
+void               _interp_buffer_share_unref     (InterpBufferShare  *share);
+PyObject          *_interp_module_new_shared_buffer (InterpModuleState *mod,
+                                                     InterpBufferShare *share);
+gboolean           _interp_buffer_share_fill      (InterpBufferShare  *share,
+                                                   PyObject           *exporter,
+                                                   Py_buffer          *view,
+                                                   int                 flags);
+
+G_END_DECLS

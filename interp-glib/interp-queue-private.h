@@ -1,0 +1,103 @@
+/* interp-queue-private.h: the shared state behind queues and channels
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * One InterpQueueState per queue or channel, in a process-wide registry by
+ * ID. InterpQueue/InterpChannel objects, Python Queue/RecvChannel/
+ * SendChannel objects in any interpreter, and carriers in transit each hold
+ * a reference; the last one removes the queue from the registry.
+ */
+
+#pragma once
+
+#include "interp-carrier-private.h"
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef struct _InterpQueueState InterpQueueState;
+
+/* What happens to an item when the interpreter that put it is destroyed:
+ * CPython's UNBOUND, UNBOUND_ERROR and UNBOUND_REMOVE. */
+typedef enum
+{
+  INTERP_UNBOUND_DEFAULT = 0,   /* the queue's default */
+  INTERP_UNBOUND_REPLACE = 1,   /* get() returns the UNBOUND sentinel */
+  INTERP_UNBOUND_ERROR = 2,     /* get() raises ItemInterpreterDestroyed */
+  INTERP_UNBOUND_REMOVE = 3,    /* the item disappears */
+} InterpUnbound;
+
+/* What a get() found besides a value. */
+typedef enum
+{
+  INTERP_ITEM_VALUE,
+  INTERP_ITEM_UNBOUND,          /* UNBOUND sentinel */
+  INTERP_ITEM_DESTROYED,        /* UNBOUND_ERROR */
+} InterpItemStatus;
+
+/* The owner of items put from outside any interpreter (C code). */
+#define INTERP_OWNER_NONE (-1)
+
+InterpQueueState *_interp_queue_state_new     (gint                maxsize,
+                                               InterpUnbound       unbound,
+                                               gboolean            is_channel);
+InterpQueueState *_interp_queue_state_lookup  (gint64              id,
+                                               gboolean            is_channel,
+                                               GError            **error);
+InterpQueueState *_interp_queue_state_ref     (InterpQueueState   *state);
+void              _interp_queue_state_unref   (InterpQueueState   *state);
+
+gint64            _interp_queue_state_get_id      (InterpQueueState *state);
+gint              _interp_queue_state_get_maxsize (InterpQueueState *state);
+gint              _interp_queue_state_get_size    (InterpQueueState *state);
+gboolean          _interp_queue_state_is_channel  (InterpQueueState *state);
+
+/* Blocking put/get: @timeout_us -1 waits forever, 0 not at all. They wait
+ * without the GIL: callers in an interpreter release it around them.
+ * put takes @carrier on success. For channels, put waits until the item
+ * was received when @wait_received. */
+gboolean          _interp_queue_state_put     (InterpQueueState   *state,
+                                               InterpCarrier      *carrier,
+                                               gint64              owner,
+                                               InterpUnbound       unbound,
+                                               gboolean            wait_received,
+                                               gint64              timeout_us,
+                                               GCancellable       *cancellable,
+                                               GError            **error);
+/* Who put an item and what happens when that interpreter goes away. */
+typedef struct
+{
+  gint64 owner;
+  InterpUnbound unbound;
+  InterpItemStatus status;
+} InterpItemInfo;
+
+/* Returns the carrier (NULL for an unbound item: see info->status), or
+ * NULL with @error set. */
+InterpCarrier    *_interp_queue_state_get     (InterpQueueState   *state,
+                                               gint64              timeout_us,
+                                               GCancellable       *cancellable,
+                                               InterpItemInfo     *info,
+                                               GError            **error);
+/* Puts back at the head what a get could not convert: nothing is lost. */
+void              _interp_queue_state_unget   (InterpQueueState   *state,
+                                               InterpCarrier      *carrier,
+                                               const InterpItemInfo *info);
+/* Channels: whether a receiver is blocked waiting right now. */
+gboolean          _interp_queue_state_has_waiting_getter (InterpQueueState *state);
+
+/* C-side async waits; the task gets a GVariant (get) or TRUE (put). */
+void              _interp_queue_state_get_async (InterpQueueState *state,
+                                                 GTask            *task);
+void              _interp_queue_state_put_async (InterpQueueState *state,
+                                                 InterpCarrier    *carrier,
+                                                 GTask            *task);
+
+/* Applies the unbound policies to the items interpreter @interp_id put. */
+void              _interp_queues_interpreter_closing (gint64 interp_id);
+
+/* IDs of the live channels, for list_all_channels(). */
+GArray           *_interp_queues_list_channels (void);
+
+G_END_DECLS

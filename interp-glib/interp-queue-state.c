@@ -1,0 +1,692 @@
+/* interp-queue-state.c: the shared state behind queues and channels
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Waits block on a condition variable and wake when an item (or room)
+ * arrives, from C or Python: no polling. A GCancellable wakes a wait by
+ * broadcasting the condition. Carriers are never freed with a queue lock
+ * held (freeing one may take an executor's lock).
+ */
+
+#include "interp-queue-private.h"
+#include "interp-error.h"
+#include "interp-task-private.h"
+
+typedef struct
+{
+  gboolean received;
+} SendWait;
+
+typedef struct
+{
+  InterpCarrier *carrier;   /* NULL once the owner is gone */
+  InterpItemInfo info;
+  SendWait *wait;           /* channels: the sender waiting for receipt */
+} Item;
+
+/* References: the caller while starting, the queue's list while queued,
+ * the cancellable's connection while connected. */
+typedef struct
+{
+  gatomicrefcount ref_count;
+  InterpQueueState *state;
+  GTask *task;
+  InterpCarrier *carrier;   /* put waiters */
+  gulong cancel_id;
+  gboolean done;            /* guarded by state->lock */
+} AsyncWaiter;
+
+struct _InterpQueueState
+{
+  gatomicrefcount ref_count;  /* the last unref happens under registry_lock */
+  gint64 id;
+  gboolean is_channel;
+  gint maxsize;
+  InterpUnbound unbound;
+
+  GMutex lock;
+  GCond cond;
+  GQueue items;               /* Item* */
+  GQueue get_waiters;         /* AsyncWaiter* */
+  GQueue put_waiters;         /* AsyncWaiter* */
+  guint waiting_getters;      /* blocked sync getters */
+};
+
+static GMutex registry_lock;
+static GHashTable *registry;  /* gint64* id -> InterpQueueState* (no reference) */
+static gint64 next_id = 1;
+
+/* Work to finish once the queue lock is released. */
+typedef struct
+{
+  GQueue tasks;               /* TaskDone* */
+  GQueue carriers;            /* InterpCarrier* to free */
+  GQueue waiters;             /* AsyncWaiter* served: disconnect, unref */
+} Deferred;
+
+#define DEFERRED_INIT { G_QUEUE_INIT, G_QUEUE_INIT, G_QUEUE_INIT }
+
+static void waiter_unref (gpointer data);
+
+typedef struct
+{
+  GTask *task;
+  GVariant *result;
+  GError *error;
+} TaskDone;
+
+static void
+deferred_task (Deferred *deferred,
+               GTask    *task,
+               GVariant *result,
+               GError   *error)
+{
+  TaskDone *done = g_new0 (TaskDone, 1);
+
+  done->task = task;
+  done->result = result;
+  done->error = error;
+  g_queue_push_tail (&deferred->tasks, done);
+}
+
+static void
+deferred_run (Deferred *deferred)
+{
+  TaskDone *done;
+  InterpCarrier *carrier;
+  AsyncWaiter *waiter;
+
+  while ((done = g_queue_pop_head (&deferred->tasks)) != NULL)
+    {
+      _interp_task_return_in_context (done->task, done->result, done->error);
+      g_free (done);
+    }
+  while ((carrier = g_queue_pop_head (&deferred->carriers)) != NULL)
+    _interp_carrier_free (carrier);
+  while ((waiter = g_queue_pop_head (&deferred->waiters)) != NULL)
+    {
+      if (waiter->cancel_id != 0)
+        g_cancellable_disconnect (g_task_get_cancellable (waiter->task), waiter->cancel_id);
+      waiter_unref (waiter);  /* the list's reference */
+    }
+}
+
+static void
+item_free (Item *item)
+{
+  g_free (item);
+}
+
+InterpQueueState *
+_interp_queue_state_new (gint          maxsize,
+                         InterpUnbound unbound,
+                         gboolean      is_channel)
+{
+  InterpQueueState *state = g_new0 (InterpQueueState, 1);
+
+  g_atomic_ref_count_init (&state->ref_count);
+  state->is_channel = is_channel;
+  state->maxsize = MAX (maxsize, 0);
+  state->unbound = unbound == INTERP_UNBOUND_DEFAULT ? INTERP_UNBOUND_REPLACE : unbound;
+  g_mutex_init (&state->lock);
+  g_cond_init (&state->cond);
+  g_queue_init (&state->items);
+  g_queue_init (&state->get_waiters);
+  g_queue_init (&state->put_waiters);
+
+  g_mutex_lock (&registry_lock);
+  if (registry == NULL)
+    registry = g_hash_table_new (g_int64_hash, g_int64_equal);
+  state->id = next_id++;
+  g_hash_table_insert (registry, &state->id, state);
+  g_mutex_unlock (&registry_lock);
+
+  return state;
+}
+
+InterpQueueState *
+_interp_queue_state_lookup (gint64     id,
+                            gboolean   is_channel,
+                            GError   **error)
+{
+  InterpQueueState *state = NULL;
+
+  g_mutex_lock (&registry_lock);
+  if (registry != NULL)
+    state = g_hash_table_lookup (registry, &id);
+  if (state != NULL && state->is_channel == is_channel)
+    g_atomic_ref_count_inc (&state->ref_count);
+  else
+    state = NULL;
+  g_mutex_unlock (&registry_lock);
+
+  if (state == NULL)
+    g_set_error (error, INTERP_ERROR, INTERP_ERROR_QUEUE_NOT_FOUND,
+                 "%s %" G_GINT64_FORMAT " not found", is_channel ? "Channel" : "Queue", id);
+  return state;
+}
+
+InterpQueueState *
+_interp_queue_state_ref (InterpQueueState *state)
+{
+  g_atomic_ref_count_inc (&state->ref_count);
+  return state;
+}
+
+void
+_interp_queue_state_unref (InterpQueueState *state)
+{
+  Item *item;
+
+  g_mutex_lock (&registry_lock);
+  if (!g_atomic_ref_count_dec (&state->ref_count))
+    {
+      g_mutex_unlock (&registry_lock);
+      return;
+    }
+  g_hash_table_remove (registry, &state->id);
+  g_mutex_unlock (&registry_lock);
+
+  /* Nobody else can reach it now. */
+  while ((item = g_queue_pop_head (&state->items)) != NULL)
+    {
+      _interp_carrier_free (item->carrier);
+      item_free (item);
+    }
+  g_mutex_clear (&state->lock);
+  g_cond_clear (&state->cond);
+  g_free (state);
+}
+
+gint64
+_interp_queue_state_get_id (InterpQueueState *state)
+{
+  return state->id;
+}
+
+gint
+_interp_queue_state_get_maxsize (InterpQueueState *state)
+{
+  return state->maxsize;
+}
+
+gint
+_interp_queue_state_get_size (InterpQueueState *state)
+{
+  gint size;
+
+  g_mutex_lock (&state->lock);
+  size = g_queue_get_length (&state->items);
+  g_mutex_unlock (&state->lock);
+  return size;
+}
+
+gboolean
+_interp_queue_state_is_channel (InterpQueueState *state)
+{
+  return state->is_channel;
+}
+
+gboolean
+_interp_queue_state_has_waiting_getter (InterpQueueState *state)
+{
+  gboolean waiting;
+
+  g_mutex_lock (&state->lock);
+  waiting = state->waiting_getters > 0 || !g_queue_is_empty (&state->get_waiters);
+  g_mutex_unlock (&state->lock);
+  return waiting;
+}
+
+static gboolean
+has_room_locked (InterpQueueState *state)
+{
+  return state->maxsize <= 0 || (gint) g_queue_get_length (&state->items) < state->maxsize;
+}
+
+/* Served: the task is returned and the list's reference dropped once the
+ * lock is released. The task object stays with the waiter until then, for
+ * its cancellable. */
+static void
+waiter_finish_locked (AsyncWaiter *waiter,
+                      Deferred    *deferred,
+                      GVariant    *result,
+                      GError      *error)
+{
+  waiter->done = TRUE;
+  deferred_task (deferred, g_object_ref (waiter->task), result, error);
+  g_queue_push_tail (&deferred->waiters, waiter);
+}
+
+static GError *
+destroyed_error (void)
+{
+  return g_error_new_literal (INTERP_ERROR, INTERP_ERROR_ITEM_INTERPRETER_DESTROYED,
+                              "The interpreter that put this item was destroyed");
+}
+
+/* Matches async getters with items and async putters with room. */
+static void
+pump_locked (InterpQueueState *state,
+             Deferred         *deferred)
+{
+  gboolean progress = TRUE;
+
+  while (progress)
+    {
+      AsyncWaiter *waiter;
+
+      progress = FALSE;
+
+      if (!g_queue_is_empty (&state->get_waiters) && !g_queue_is_empty (&state->items))
+        {
+          Item *item = g_queue_peek_head (&state->items);
+          GError *error = NULL;
+          GVariant *value = NULL;
+
+          waiter = g_queue_pop_head (&state->get_waiters);
+          if (item->info.status != INTERP_ITEM_VALUE)
+            error = destroyed_error ();
+          else
+            value = _interp_carrier_to_variant (item->carrier, &error);
+
+          /* What C cannot read stays for a Python reader: nothing is lost. */
+          if (value != NULL || item->info.status != INTERP_ITEM_VALUE)
+            {
+              g_queue_pop_head (&state->items);
+              if (item->wait != NULL)
+                item->wait->received = TRUE;
+              if (item->carrier != NULL)
+                g_queue_push_tail (&deferred->carriers, item->carrier);
+              item_free (item);
+            }
+          waiter_finish_locked (waiter, deferred, value, error);
+          progress = TRUE;
+        }
+
+      if (!g_queue_is_empty (&state->put_waiters) && has_room_locked (state))
+        {
+          Item *item = g_new0 (Item, 1);
+
+          waiter = g_queue_pop_head (&state->put_waiters);
+          item->carrier = g_steal_pointer (&waiter->carrier);
+          item->info.owner = INTERP_OWNER_NONE;
+          item->info.unbound = state->unbound;
+          item->info.status = INTERP_ITEM_VALUE;
+          g_queue_push_tail (&state->items, item);
+          waiter_finish_locked (waiter, deferred, NULL, NULL);
+          progress = TRUE;
+        }
+    }
+  g_cond_broadcast (&state->cond);
+}
+
+static void
+wake_cb (GCancellable *cancellable,
+         gpointer      data)
+{
+  InterpQueueState *state = data;
+
+  g_mutex_lock (&state->lock);
+  g_cond_broadcast (&state->cond);
+  g_mutex_unlock (&state->lock);
+}
+
+/* Waits on the condition until @ready, the deadline or cancellation. Called
+ * with the lock held; returns FALSE with @error set when it gives up. */
+typedef gboolean (*ReadyFunc) (InterpQueueState *state, gpointer data);
+
+static gboolean
+wait_locked (InterpQueueState  *state,
+             ReadyFunc          ready,
+             gpointer           data,
+             gint64             deadline,
+             GCancellable      *cancellable,
+             int                timeout_code,
+             GError           **error)
+{
+  while (!ready (state, data))
+    {
+      if (cancellable != NULL && g_cancellable_is_cancelled (cancellable))
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+          return FALSE;
+        }
+      if (deadline == 0 ||
+          (deadline > 0 && !g_cond_wait_until (&state->cond, &state->lock, deadline) &&
+           !ready (state, data)))
+        {
+          g_set_error (error, INTERP_ERROR, timeout_code,
+                       timeout_code == INTERP_ERROR_QUEUE_FULL ? "The queue is full" :
+                       timeout_code == INTERP_ERROR_QUEUE_EMPTY ? "The queue is empty" :
+                       "Nobody received the item");
+          return FALSE;
+        }
+      if (deadline < 0)
+        g_cond_wait (&state->cond, &state->lock);
+    }
+  return TRUE;
+}
+
+static gint64
+deadline_for (gint64 timeout_us)
+{
+  if (timeout_us < 0)
+    return -1;
+  if (timeout_us == 0)
+    return 0;
+  return g_get_monotonic_time () + timeout_us;
+}
+
+static gboolean
+ready_room (InterpQueueState *state,
+            gpointer          data)
+{
+  return has_room_locked (state);
+}
+
+static gboolean
+ready_item (InterpQueueState *state,
+            gpointer          data)
+{
+  return !g_queue_is_empty (&state->items);
+}
+
+static gboolean
+ready_received (InterpQueueState *state,
+                gpointer          data)
+{
+  return ((SendWait *) data)->received;
+}
+
+gboolean
+_interp_queue_state_put (InterpQueueState  *state,
+                         InterpCarrier     *carrier,
+                         gint64             owner,
+                         InterpUnbound      unbound,
+                         gboolean           wait_received,
+                         gint64             timeout_us,
+                         GCancellable      *cancellable,
+                         GError           **error)
+{
+  Deferred deferred = DEFERRED_INIT;
+  gint64 deadline = deadline_for (timeout_us);
+  SendWait wait = { FALSE };
+  gulong cancel_id = 0;
+  Item *item = NULL;
+  gboolean ok;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  if (cancellable != NULL)
+    cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (wake_cb), state, NULL);
+
+  g_mutex_lock (&state->lock);
+  ok = wait_locked (state, ready_room, NULL, deadline, cancellable, INTERP_ERROR_QUEUE_FULL, error);
+  if (ok)
+    {
+      item = g_new0 (Item, 1);
+      item->carrier = carrier;
+      item->info.owner = owner;
+      item->info.unbound = unbound == INTERP_UNBOUND_DEFAULT ? state->unbound : unbound;
+      item->info.status = INTERP_ITEM_VALUE;
+      item->wait = wait_received ? &wait : NULL;
+      g_queue_push_tail (&state->items, item);
+      pump_locked (state, &deferred);
+
+      if (wait_received && !wait.received &&
+          !wait_locked (state, ready_received, &wait, deadline, cancellable,
+                        INTERP_ERROR_NOT_RECEIVED, error))
+        {
+          /* Withdrawn: the caller keeps its carrier. */
+          g_queue_remove (&state->items, item);
+          item_free (item);
+          g_cond_broadcast (&state->cond);
+          ok = FALSE;
+        }
+      else if (wait_received)
+        item = NULL;  /* freed by the receiver */
+    }
+  g_mutex_unlock (&state->lock);
+
+  if (cancel_id != 0)
+    g_cancellable_disconnect (cancellable, cancel_id);
+  deferred_run (&deferred);
+  return ok;
+}
+
+InterpCarrier *
+_interp_queue_state_get (InterpQueueState  *state,
+                         gint64             timeout_us,
+                         GCancellable      *cancellable,
+                         InterpItemInfo    *info,
+                         GError           **error)
+{
+  Deferred deferred = DEFERRED_INIT;
+  gint64 deadline = deadline_for (timeout_us);
+  InterpCarrier *carrier = NULL;
+  gulong cancel_id = 0;
+  gboolean ok;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  if (cancellable != NULL)
+    cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (wake_cb), state, NULL);
+
+  g_mutex_lock (&state->lock);
+  state->waiting_getters++;
+  ok = wait_locked (state, ready_item, NULL, deadline, cancellable, INTERP_ERROR_QUEUE_EMPTY, error);
+  state->waiting_getters--;
+  if (ok)
+    {
+      Item *item = g_queue_pop_head (&state->items);
+
+      *info = item->info;
+      carrier = item->carrier;
+      if (item->wait != NULL)
+        item->wait->received = TRUE;
+      item_free (item);
+      pump_locked (state, &deferred);
+    }
+  g_mutex_unlock (&state->lock);
+
+  if (cancel_id != 0)
+    g_cancellable_disconnect (cancellable, cancel_id);
+  deferred_run (&deferred);
+  return carrier;
+}
+
+void
+_interp_queue_state_unget (InterpQueueState     *state,
+                           InterpCarrier        *carrier,
+                           const InterpItemInfo *info)
+{
+  Item *item = g_new0 (Item, 1);
+
+  item->carrier = carrier;
+  item->info = *info;
+  g_mutex_lock (&state->lock);
+  g_queue_push_head (&state->items, item);
+  g_cond_broadcast (&state->cond);
+  g_mutex_unlock (&state->lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Async waits from C                                                  */
+
+static void
+waiter_unref (gpointer data)
+{
+  AsyncWaiter *waiter = data;
+
+  if (!g_atomic_ref_count_dec (&waiter->ref_count))
+    return;
+  _interp_carrier_free (waiter->carrier);
+  g_clear_object (&waiter->task);
+  _interp_queue_state_unref (waiter->state);
+  g_free (waiter);
+}
+
+static void
+waiter_cancelled_cb (GCancellable *cancellable,
+                     gpointer      data)
+{
+  AsyncWaiter *waiter = data;
+  InterpQueueState *state = waiter->state;
+  gboolean queued = FALSE;
+  gboolean cancel = FALSE;
+  InterpCarrier *carrier = NULL;
+
+  g_mutex_lock (&state->lock);
+  if (!waiter->done)
+    {
+      queued = g_queue_remove (&state->get_waiters, waiter) ||
+               g_queue_remove (&state->put_waiters, waiter);
+      waiter->done = TRUE;
+      cancel = TRUE;
+      carrier = g_steal_pointer (&waiter->carrier);
+    }
+  g_mutex_unlock (&state->lock);
+
+  if (cancel)
+    _interp_task_return_in_context (g_object_ref (waiter->task), NULL,
+                                    g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                         "Operation was cancelled"));
+  _interp_carrier_free (carrier);
+  if (queued)
+    waiter_unref (waiter);
+}
+
+static void
+start_async_wait (InterpQueueState *state,
+                  GTask            *task,
+                  InterpCarrier    *carrier,
+                  gboolean          is_get)
+{
+  Deferred deferred = DEFERRED_INIT;
+  AsyncWaiter *waiter = g_new0 (AsyncWaiter, 1);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  g_atomic_ref_count_init (&waiter->ref_count);
+  waiter->state = _interp_queue_state_ref (state);
+  waiter->task = g_object_ref (task);
+  waiter->carrier = carrier;
+
+  /* Connected first: a cancellable cancelled already completes the task
+   * right here, and the waiter is never queued. */
+  if (cancellable != NULL)
+    {
+      g_atomic_ref_count_inc (&waiter->ref_count);
+      waiter->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (waiter_cancelled_cb),
+                                                 waiter, waiter_unref);
+    }
+
+  g_mutex_lock (&state->lock);
+  if (!waiter->done)
+    {
+      g_atomic_ref_count_inc (&waiter->ref_count);
+      g_queue_push_tail (is_get ? &state->get_waiters : &state->put_waiters, waiter);
+      pump_locked (state, &deferred);
+    }
+  g_mutex_unlock (&state->lock);
+  deferred_run (&deferred);
+  waiter_unref (waiter);
+}
+
+void
+_interp_queue_state_get_async (InterpQueueState *state,
+                               GTask            *task)
+{
+  start_async_wait (state, task, NULL, TRUE);
+}
+
+void
+_interp_queue_state_put_async (InterpQueueState *state,
+                               InterpCarrier    *carrier,
+                               GTask            *task)
+{
+  start_async_wait (state, task, carrier, FALSE);
+}
+
+/* ------------------------------------------------------------------ */
+
+static GPtrArray *
+snapshot_states (gboolean channels_only)
+{
+  GPtrArray *states = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+
+  g_mutex_lock (&registry_lock);
+  if (registry != NULL)
+    {
+      g_hash_table_iter_init (&iter, registry);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          InterpQueueState *state = value;
+
+          if (channels_only && !state->is_channel)
+            continue;
+          g_atomic_ref_count_inc (&state->ref_count);
+          g_ptr_array_add (states, state);
+        }
+    }
+  g_mutex_unlock (&registry_lock);
+  return states;
+}
+
+void
+_interp_queues_interpreter_closing (gint64 interp_id)
+{
+  GPtrArray *states = snapshot_states (FALSE);
+
+  for (guint i = 0; i < states->len; i++)
+    {
+      InterpQueueState *state = g_ptr_array_index (states, i);
+      Deferred deferred = DEFERRED_INIT;
+      GList *l;
+
+      g_mutex_lock (&state->lock);
+      l = state->items.head;
+      while (l != NULL)
+        {
+          GList *next = l->next;
+          Item *item = l->data;
+
+          if (item->info.owner == interp_id && item->info.status == INTERP_ITEM_VALUE)
+            {
+              g_queue_push_tail (&deferred.carriers, g_steal_pointer (&item->carrier));
+              if (item->info.unbound == INTERP_UNBOUND_REMOVE)
+                {
+                  g_queue_delete_link (&state->items, l);
+                  item_free (item);
+                }
+              else
+                item->info.status = item->info.unbound == INTERP_UNBOUND_ERROR
+                                    ? INTERP_ITEM_DESTROYED : INTERP_ITEM_UNBOUND;
+            }
+          l = next;
+        }
+      pump_locked (state, &deferred);
+      g_mutex_unlock (&state->lock);
+      deferred_run (&deferred);
+      _interp_queue_state_unref (state);
+    }
+  g_ptr_array_unref (states);
+}
+
+GArray *
+_interp_queues_list_channels (void)
+{
+  GPtrArray *states = snapshot_states (TRUE);
+  GArray *ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), states->len);
+
+  for (guint i = 0; i < states->len; i++)
+    {
+      InterpQueueState *state = g_ptr_array_index (states, i);
+      g_array_append_val (ids, state->id);
+      _interp_queue_state_unref (state);
+    }
+  g_ptr_array_unref (states);
+  return ids;
+}
