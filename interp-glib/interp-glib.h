@@ -12,5 +12,7 @@
 #include <interp-error.h>
 #include <interp-runtime.h>
 #include <interp-interpreter.h>
+#include <interp-queue.h>
+#include <interp-channel.h>
 
 #undef __INTERP_GLIB_INSIDE__

@@ -84,6 +84,20 @@ InterpCarrier    *_interp_queue_state_get     (InterpQueueState   *state,
 void              _interp_queue_state_unget   (InterpQueueState   *state,
                                                InterpCarrier      *carrier,
                                                const InterpItemInfo *info);
+/* For C callers: the GVariant mapping, no GIL involved. get fails with
+ * INTERP_ERROR_ITEM_INTERPRETER_DESTROYED for unbound items, and leaves an
+ * item without a GVariant form in place (INTERP_ERROR_NOT_SHAREABLE). */
+gboolean          _interp_queue_state_put_variant (InterpQueueState  *state,
+                                                   GVariant          *value,
+                                                   gboolean           wait_received,
+                                                   gint64             timeout_us,
+                                                   GCancellable      *cancellable,
+                                                   GError           **error);
+GVariant         *_interp_queue_state_get_variant (InterpQueueState  *state,
+                                                   gint64             timeout_us,
+                                                   GCancellable      *cancellable,
+                                                   GError           **error);
+
 /* Channels: whether a receiver is blocked waiting right now. */
 gboolean          _interp_queue_state_has_waiting_getter (InterpQueueState *state);
 

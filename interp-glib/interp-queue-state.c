@@ -690,3 +690,52 @@ _interp_queues_list_channels (void)
   g_ptr_array_unref (states);
   return ids;
 }
+
+/* ------------------------------------------------------------------ */
+/* The C face: GVariant in, GVariant out                               */
+
+gboolean
+_interp_queue_state_put_variant (InterpQueueState  *state,
+                                 GVariant          *value,
+                                 gboolean           wait_received,
+                                 gint64             timeout_us,
+                                 GCancellable      *cancellable,
+                                 GError           **error)
+{
+  InterpCarrier *carrier = _interp_carrier_from_variant (value);
+
+  if (!_interp_queue_state_put (state, carrier, INTERP_OWNER_NONE, INTERP_UNBOUND_DEFAULT,
+                                wait_received, timeout_us, cancellable, error))
+    {
+      _interp_carrier_free (carrier);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+GVariant *
+_interp_queue_state_get_variant (InterpQueueState  *state,
+                                 gint64             timeout_us,
+                                 GCancellable      *cancellable,
+                                 GError           **error)
+{
+  InterpItemInfo info = { 0 };
+  InterpCarrier *carrier = _interp_queue_state_get (state, timeout_us, cancellable, &info, error);
+  GVariant *value;
+
+  if (carrier == NULL)
+    {
+      if (info.status != INTERP_ITEM_VALUE)
+        g_propagate_error (error, destroyed_error ());
+      return NULL;
+    }
+  value = _interp_carrier_to_variant (carrier, error);
+  if (value == NULL)
+    {
+      /* Python can read it; C cannot: it stays, first in line. */
+      _interp_queue_state_unget (state, carrier, &info);
+      return NULL;
+    }
+  _interp_carrier_free (carrier);
+  return value;
+}

@@ -1,0 +1,305 @@
+/* interp-channel.c: a rendezvous channel shared by C and every interpreter
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "interp-channel.h"
+#include "interp-error.h"
+#include "interp-queue-private.h"
+
+/**
+ * SECTION:interp-channel
+ * @Title: InterpChannel
+ * @Short_description: a channel whose sender waits for the receiver
+ *
+ * The channels of CPython's earlier interpreters API (the seeds'
+ * `create_channel()`, `RecvChannel`, `SendChannel`), native to GLib.
+ * Unlike a queue, a send waits until the object was received. In Python,
+ * `interp_glib.create_channel()` returns `(RecvChannel, SendChannel)`, and
+ * `interp_glib.RecvChannel(id)` / `SendChannel(id)` give the ends of an
+ * existing channel in any interpreter; in C one #InterpChannel holds both
+ * ends.
+ *
+ * Values convert as for #InterpQueue. `send_nowait()` hands the object
+ * over only when a receiver is waiting at that moment.
+ */
+
+struct _InterpChannel
+{
+  GObject parent_instance;
+
+  InterpQueueState *state;
+};
+
+enum {
+  PROP_0,
+  PROP_ID,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static GPrivate adopted_state;
+
+G_DEFINE_FINAL_TYPE (InterpChannel, interp_channel, G_TYPE_OBJECT)
+
+static void
+interp_channel_constructed (GObject *object)
+{
+  InterpChannel *self = INTERP_CHANNEL (object);
+
+  G_OBJECT_CLASS (interp_channel_parent_class)->constructed (object);
+
+  self->state = g_private_get (&adopted_state);
+  g_private_set (&adopted_state, NULL);
+  if (self->state == NULL)
+    self->state = _interp_queue_state_new (0, INTERP_UNBOUND_DEFAULT, TRUE);
+}
+
+static void
+interp_channel_finalize (GObject *object)
+{
+  InterpChannel *self = INTERP_CHANNEL (object);
+
+  g_clear_pointer (&self->state, _interp_queue_state_unref);
+
+  G_OBJECT_CLASS (interp_channel_parent_class)->finalize (object);
+}
+
+static void
+interp_channel_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_value_set_int64 (value, interp_channel_get_id (INTERP_CHANNEL (object)));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+interp_channel_class_init (InterpChannelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = interp_channel_constructed;
+  object_class->finalize = interp_channel_finalize;
+  object_class->get_property = interp_channel_get_property;
+
+  /**
+   * InterpChannel:id:
+   *
+   * The channel's ID: `interp_glib.RecvChannel(id)` and `SendChannel(id)`
+   * are its ends in Python.
+   */
+  properties[PROP_ID] =
+    g_param_spec_int64 ("id", "ID", "The channel's ID", 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+interp_channel_init (InterpChannel *self)
+{
+}
+
+/**
+ * interp_channel_new:
+ *
+ * Creates a channel (the seeds' `create_channel()`).
+ *
+ * Returns: (transfer full): the new channel
+ */
+InterpChannel *
+interp_channel_new (void)
+{
+  return g_object_new (INTERP_TYPE_CHANNEL, NULL);
+}
+
+/**
+ * interp_channel_new_for_id:
+ * @id: the ID of an existing channel, e.g. one Python code made
+ * @error: return location for a #GError
+ *
+ * Gets the channel with ID @id.
+ *
+ * Returns: (transfer full): the channel, or %NULL with
+ *   %INTERP_ERROR_QUEUE_NOT_FOUND when there is no such channel
+ */
+InterpChannel *
+interp_channel_new_for_id (gint64   id,
+                           GError **error)
+{
+  InterpQueueState *state;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  state = _interp_queue_state_lookup (id, TRUE, error);
+  if (state == NULL)
+    return NULL;
+  g_private_set (&adopted_state, state);
+  return g_object_new (INTERP_TYPE_CHANNEL, NULL);
+}
+
+/**
+ * interp_channel_get_id:
+ * @self: a channel
+ *
+ * The channel's ID, the same in every interpreter.
+ *
+ * Returns: the ID
+ */
+gint64
+interp_channel_get_id (InterpChannel *self)
+{
+  g_return_val_if_fail (INTERP_IS_CHANNEL (self), 0);
+
+  return _interp_queue_state_get_id (self->state);
+}
+
+/**
+ * interp_channel_send:
+ * @self: a channel
+ * @item: the value to send; a floating reference is consumed
+ * @timeout_us: how long to wait for a receiver to take it, in
+ *   microseconds: -1 for ever
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Sends @item and waits until it is received (`SendChannel.send()`).
+ *
+ * Returns: %TRUE once received; %FALSE with %INTERP_ERROR_NOT_RECEIVED
+ *   when nobody took it before the timeout (it is withdrawn), or
+ *   %G_IO_ERROR_CANCELLED
+ */
+gboolean
+interp_channel_send (InterpChannel  *self,
+                     GVariant       *item,
+                     gint64          timeout_us,
+                     GCancellable   *cancellable,
+                     GError        **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (INTERP_IS_CHANNEL (self), FALSE);
+  g_return_val_if_fail (item != NULL, FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  g_variant_ref_sink (item);
+  ok = _interp_queue_state_put_variant (self->state, item, TRUE, timeout_us, cancellable, error);
+  g_variant_unref (item);
+  return ok;
+}
+
+/**
+ * interp_channel_send_nowait:
+ * @self: a channel
+ * @item: the value to send; a floating reference is consumed
+ * @error: return location for a #GError
+ *
+ * Hands @item to a receiver that is waiting right now, without waiting
+ * (`SendChannel.send_nowait()`).
+ *
+ * Returns: %TRUE if a receiver was waiting; %FALSE with
+ *   %INTERP_ERROR_NOT_RECEIVED (and nothing sent) otherwise
+ */
+gboolean
+interp_channel_send_nowait (InterpChannel  *self,
+                            GVariant       *item,
+                            GError        **error)
+{
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (INTERP_IS_CHANNEL (self), FALSE);
+  g_return_val_if_fail (item != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  g_variant_ref_sink (item);
+  if (_interp_queue_state_has_waiting_getter (self->state))
+    ok = _interp_queue_state_put_variant (self->state, item, FALSE, 0, NULL, error);
+  else
+    g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_NOT_RECEIVED,
+                         "Nobody was waiting to receive the item");
+  g_variant_unref (item);
+  return ok;
+}
+
+/**
+ * interp_channel_recv:
+ * @self: a channel
+ * @timeout_us: how long to wait, in microseconds: -1 for ever, 0 not at all
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Receives the next item, waiting for one (`RecvChannel.recv()`).
+ *
+ * Returns: (transfer full): the item, or %NULL with
+ *   %INTERP_ERROR_QUEUE_EMPTY when none came before the timeout, or the
+ *   errors of interp_queue_get()
+ */
+GVariant *
+interp_channel_recv (InterpChannel  *self,
+                     gint64          timeout_us,
+                     GCancellable   *cancellable,
+                     GError        **error)
+{
+  g_return_val_if_fail (INTERP_IS_CHANNEL (self), NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return _interp_queue_state_get_variant (self->state, timeout_us, cancellable, error);
+}
+
+/**
+ * interp_channel_recv_async:
+ * @self: a channel
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the item
+ * @user_data: data for @callback
+ *
+ * Receives the next item without blocking the caller; the callback runs
+ * in the thread-default main context of the caller.
+ */
+void
+interp_channel_recv_async (InterpChannel       *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (INTERP_IS_CHANNEL (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, interp_channel_recv_async);
+  _interp_queue_state_get_async (self->state, task);
+}
+
+/**
+ * interp_channel_recv_finish:
+ * @self: a channel
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes interp_channel_recv_async().
+ *
+ * Returns: (transfer full): the item, or %NULL with @error set
+ */
+GVariant *
+interp_channel_recv_finish (InterpChannel  *self,
+                            GAsyncResult   *result,
+                            GError        **error)
+{
+  g_return_val_if_fail (INTERP_IS_CHANNEL (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
