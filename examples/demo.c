@@ -229,7 +229,7 @@ exception_done (GObject      *source,
   /* The message is "TypeName: message" and then the Python traceback;
    * InterpExceptionInfo has the parts. */
   lines = g_strsplit (error->message, "\n", 2);
-  info = interp_exception_info_new_from_error (error);
+  info = interp_exception_info_from_error (error);
   g_print ("  GError INTERP_ERROR_EXECUTION_FAILED: %s\n", lines[0]);
   g_print ("  InterpExceptionInfo: type %s.%s, message \"%s\"\n",
            interp_exception_info_get_module (info),

@@ -5,7 +5,10 @@
 
 #include "interp-error-private.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#define MARKER "\n\nUncaught in interpreter "
 
 /**
  * SECTION:interp-error
@@ -23,14 +26,15 @@
  * |[
  * ZeroDivisionError: division by zero
  *
- * Uncaught in interpreter 1 (type builtins:ZeroDivisionError):
+ * Uncaught in interpreter 1 (type builtins:ZeroDivisionError; lengths 17,16):
  *
  * Traceback (most recent call last):
  *   File "<interp-glib>", line 1, in <module>
  * ZeroDivisionError: division by zero
  * ]|
  *
- * The first line is `TypeName: message`. interp_exception_info_new_from_error()
+ * The first line is `TypeName: message`; the lengths are those of the type
+ * name and the message, in bytes. interp_exception_info_from_error()
  * turns such an error into an #InterpExceptionInfo: exactly from the data
  * the error carries when it is the #GError the library made (C, GJS), or by
  * reading the message back when a binding rebuilt the error and kept only
@@ -149,56 +153,63 @@ _interp_error_set_execution_failed (GError              **error,
     return;
 
   new_error = g_error_new (INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED,
-                           "%s: %s\n\nUncaught in interpreter %" G_GINT64_FORMAT " (type %s:%s):\n\n%s",
+                           "%s: %s" MARKER "%" G_GINT64_FORMAT " (type %s:%s; lengths %" G_GSIZE_FORMAT
+                           ",%" G_GSIZE_FORMAT "):\n\n%s",
                            info->type_name, info->message, interp_id,
-                           info->module, info->qualname, info->traceback);
+                           info->module, info->qualname, strlen (info->type_name),
+                           strlen (info->message), info->traceback);
   interp_error_get_private (new_error)->info = interp_exception_info_ref (info);
   g_propagate_error (error, new_error);
 }
 
 /* Reads back the message _interp_error_set_execution_failed() wrote, for
- * errors a binding rebuilt from domain, code and message alone. */
+ * errors a binding rebuilt from domain, code and message alone. The marker
+ * line gives the byte lengths of type name and message, so a message that
+ * itself contains the marker text cannot mislead it. */
 static InterpExceptionInfo *
 exception_info_parse (const char *text)
 {
-  const char *marker = strstr (text, "\n\nUncaught in interpreter ");
-  const char *colon;
-  const char *type_open;
-  const char *sep;
-  const char *type_close;
-  const char *tb;
-  g_autofree char *type_name = NULL;
-  g_autofree char *message = NULL;
-  g_autofree char *module = NULL;
-  g_autofree char *qualname = NULL;
+  for (const char *marker = strstr (text, MARKER); marker != NULL;
+       marker = strstr (marker + 1, MARKER))
+    {
+      const char *line = marker + strlen (MARKER);
+      const char *line_end = strstr (line, "):\n\n");
+      const char *type_open = strstr (line, " (type ");
+      const char *lengths;
+      const char *sep;
+      g_autofree char *line_copy = NULL;
+      g_autofree char *module = NULL;
+      g_autofree char *qualname = NULL;
+      g_autofree char *type_name = NULL;
+      g_autofree char *message = NULL;
+      gsize name_len, message_len;
 
-  if (marker == NULL)
-    return NULL;
+      if (line_end == NULL || type_open == NULL || type_open > line_end)
+        continue;
+      line_copy = g_strndup (line, line_end - line);
+      lengths = g_strrstr (line_copy, "; lengths ");
+      if (lengths == NULL ||
+          sscanf (lengths, "; lengths %" G_GSIZE_FORMAT ",%" G_GSIZE_FORMAT, &name_len, &message_len) != 2 ||
+          name_len + 2 + message_len != (gsize) (marker - text) ||
+          text[name_len] != ':' || text[name_len + 1] != ' ')
+        continue;
 
-  colon = strstr (text, ": ");
-  if (colon == NULL || colon > marker)
-    return NULL;
-
-  type_open = strstr (marker, " (type ");
-  if (type_open == NULL)
-    return NULL;
-  type_open += strlen (" (type ");
-  type_close = strstr (type_open, "):\n\n");
-  sep = strchr (type_open, ':');
-  if (type_close == NULL || sep == NULL || sep > type_close)
-    return NULL;
-  tb = type_close + strlen ("):\n\n");
-
-  type_name = g_strndup (text, colon - text);
-  message = g_strndup (colon + 2, marker - (colon + 2));
-  module = g_strndup (type_open, sep - type_open);
-  qualname = g_strndup (sep + 1, type_close - (sep + 1));
-
-  return _interp_exception_info_new (type_name, qualname, module, message, tb);
+      type_open = line_copy + (type_open - line) + strlen (" (type ");
+      sep = strchr (type_open, ':');
+      if (sep == NULL || sep > lengths)
+        continue;
+      module = g_strndup (type_open, sep - type_open);
+      qualname = g_strndup (sep + 1, lengths - (sep + 1));
+      type_name = g_strndup (text, name_len);
+      message = g_strndup (text + name_len + 2, message_len);
+      return _interp_exception_info_new (type_name, qualname, module, message,
+                                         line_end + strlen ("):\n\n"));
+    }
+  return NULL;
 }
 
 /**
- * interp_exception_info_new_from_error:
+ * interp_exception_info_from_error:
  * @error: an error, usually %INTERP_ERROR_EXECUTION_FAILED
  *
  * Gets the snapshot of the Python exception behind @error.
@@ -207,7 +218,7 @@ exception_info_parse (const char *text)
  *   not an %INTERP_ERROR_EXECUTION_FAILED error
  */
 InterpExceptionInfo *
-interp_exception_info_new_from_error (const GError *error)
+interp_exception_info_from_error (const GError *error)
 {
   InterpErrorPrivate *priv;
 

@@ -29,7 +29,7 @@ G_BEGIN_DECLS
  *   (CPython's `InterpreterNotFoundError`)
  * @INTERP_ERROR_EXECUTION_FAILED: the Python code raised an uncaught exception
  *   (CPython's `ExecutionFailed`); the message starts with `TypeName: message`
- *   and interp_exception_info_new_from_error() gives the full snapshot
+ *   and interp_exception_info_from_error() gives the full snapshot
  * @INTERP_ERROR_NOT_SHAREABLE: a value cannot cross the boundary (CPython's
  *   `NotShareableError`); the message names the type
  * @INTERP_ERROR_QUEUE_EMPTY: a queue had no item before the timeout
@@ -81,7 +81,7 @@ GQuark interp_error_quark (void);
  * An immutable snapshot of a Python exception raised in an interpreter:
  * the counterpart of CPython's `ExecutionFailed.excinfo`. Get it from an
  * %INTERP_ERROR_EXECUTION_FAILED error with
- * interp_exception_info_new_from_error().
+ * interp_exception_info_from_error().
  */
 typedef struct _InterpExceptionInfo InterpExceptionInfo;
 
@@ -91,7 +91,7 @@ INTERP_AVAILABLE_IN_1_0
 GType                interp_exception_info_get_type       (void) G_GNUC_CONST;
 
 INTERP_AVAILABLE_IN_1_0
-InterpExceptionInfo *interp_exception_info_new_from_error (const GError        *error);
+InterpExceptionInfo *interp_exception_info_from_error (const GError        *error);
 
 INTERP_AVAILABLE_IN_1_0
 InterpExceptionInfo *interp_exception_info_ref            (InterpExceptionInfo *info);

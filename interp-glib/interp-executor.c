@@ -84,6 +84,7 @@ struct _InterpExecutor
   GMutex lock;
   GCond job_cond;             /* work queued or state changed */
   GCond done_cond;            /* a sync job finished, or interrupters dropped */
+  GCond ticker_cond;          /* Python 3.11: a job started, or the executor ended */
   GQueue jobs;
   InterpJob *running_job;
   ExecutorState state;
@@ -304,6 +305,10 @@ job_cancelled_cb (GCancellable *cancellable,
       job->cancel_requested = TRUE;
       break;
     case JOB_STATE_QUEUED:
+      /* A setup job stays: the executor thread sees the cancellation when
+       * it takes it first, and marks the executor failed. */
+      if (job->kind != JOB_NORMAL)
+        break;
       g_queue_remove (&executor->jobs, job);
       job->state = JOB_STATE_RUNNING; /* owned by this handler now */
       drop = TRUE;
@@ -374,6 +379,54 @@ _interp_executor_get_wait_cancellable (void)
   /* Owned by the running job, which outlives every wait in its code. */
   return wait;
 }
+
+/* ------------------------------------------------------------------ */
+/* Taking turns under Python 3.11's shared GIL                         */
+
+#if !INTERP_PY_HAS_OWN_GIL
+/* CPython 3.11 asks the GIL holder to let go only through the waiting
+ * thread's own interpreter: code running in one interpreter never yields
+ * to threads of another (the host's included) until it blocks. Each
+ * sub-interpreter gets a ticker thread that, while the interpreter runs a
+ * job, waits for the GIL with a thread state of that interpreter: after a
+ * switch interval, that asks the interpreter itself to drop the GIL, so
+ * every waiter gets its turn, whichever interpreter holds the GIL. */
+static gpointer
+ticker_thread (gpointer data)
+{
+  InterpExecutor *executor = data;
+
+  g_mutex_lock (&executor->lock);
+  while (executor->state != EXECUTOR_CLOSED && executor->state != EXECUTOR_FAILED)
+    {
+      PyThreadState *tstate;
+
+      if (executor->running_job == NULL)
+        {
+          g_cond_wait (&executor->ticker_cond, &executor->lock);
+          continue;
+        }
+      /* Counted as an interrupter: teardown waits for us. */
+      executor->interrupters++;
+      g_mutex_unlock (&executor->lock);
+
+      tstate = PyThreadState_New (executor->interp);
+      PyEval_RestoreThread (tstate);
+      PyThreadState_Clear (tstate);
+      PyThreadState_DeleteCurrent ();
+
+      g_mutex_lock (&executor->lock);
+      executor->interrupters--;
+      g_cond_broadcast (&executor->done_cond);
+      g_mutex_unlock (&executor->lock);
+      g_usleep (5000);
+      g_mutex_lock (&executor->lock);
+    }
+  g_mutex_unlock (&executor->lock);
+  _interp_executor_unref (executor);
+  return NULL;
+}
+#endif
 
 /* ------------------------------------------------------------------ */
 /* Setting up and tearing down the interpreter                         */
@@ -716,6 +769,11 @@ executor_thread (gpointer data)
           g_mutex_lock (&executor->lock);
           executor->state = ok ? EXECUTOR_READY : EXECUTOR_FAILED;
           g_mutex_unlock (&executor->lock);
+#if !INTERP_PY_HAS_OWN_GIL
+          if (ok && !executor->is_main)
+            g_thread_unref (g_thread_new ("interp-ticker", ticker_thread,
+                                          _interp_executor_ref (executor)));
+#endif
           if (!ok)
             {
               GList *rest;
@@ -757,6 +815,7 @@ executor_thread (gpointer data)
         default:
           g_mutex_lock (&executor->lock);
           executor->running_job = job;
+          g_cond_broadcast (&executor->ticker_cond);
           g_mutex_unlock (&executor->lock);
 
           PyEval_RestoreThread (executor->tstate);
@@ -834,6 +893,10 @@ executor_thread (gpointer data)
       job_unref (job);
     }
 
+  g_mutex_lock (&executor->lock);
+  g_cond_broadcast (&executor->ticker_cond);
+  g_mutex_unlock (&executor->lock);
+
   if (!executor->is_main)
     _interp_runtime_remove_executor (executor);
   g_private_set (&current_executor, NULL);
@@ -855,6 +918,7 @@ executor_new (gboolean is_main)
   g_mutex_init (&executor->lock);
   g_cond_init (&executor->job_cond);
   g_cond_init (&executor->done_cond);
+  g_cond_init (&executor->ticker_cond);
   g_queue_init (&executor->jobs);
   g_weak_ref_init (&executor->owner, NULL);
   executor->state = EXECUTOR_NEW;
@@ -908,6 +972,7 @@ _interp_executor_unref (InterpExecutor *executor)
   g_mutex_clear (&executor->lock);
   g_cond_clear (&executor->job_cond);
   g_cond_clear (&executor->done_cond);
+  g_cond_clear (&executor->ticker_cond);
   g_free (executor);
 }
 

@@ -24,7 +24,7 @@ test_exception (void)
   g_assert_error (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED);
   g_assert_true (g_str_has_prefix (error->message, "ZeroDivisionError: division by zero"));
 
-  info = interp_exception_info_new_from_error (error);
+  info = interp_exception_info_from_error (error);
   g_assert_nonnull (info);
   g_assert_cmpstr (interp_exception_info_get_type_name (info), ==, "ZeroDivisionError");
   g_assert_cmpstr (interp_exception_info_get_qualname (info), ==, "ZeroDivisionError");
@@ -58,7 +58,7 @@ test_custom_exception (void)
   g_assert_error (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED);
   g_assert_true (g_str_has_prefix (error->message, "Problem: bad thing:\nsecond line"));
 
-  info = interp_exception_info_new_from_error (error);
+  info = interp_exception_info_from_error (error);
   g_assert_cmpstr (interp_exception_info_get_type_name (info), ==, "Problem");
   g_assert_cmpstr (interp_exception_info_get_qualname (info), ==, "Outer.Problem");
   g_assert_cmpstr (interp_exception_info_get_module (info), ==, "__main__");
@@ -68,13 +68,13 @@ test_custom_exception (void)
   /* Copies keep the snapshot. */
   copy = g_error_copy (error);
   g_clear_pointer (&info, interp_exception_info_unref);
-  info = interp_exception_info_new_from_error (copy);
+  info = interp_exception_info_from_error (copy);
   g_assert_cmpstr (interp_exception_info_get_qualname (info), ==, "Outer.Problem");
 
   /* A binding that rebuilds the error from domain, code and message alone
    * (PyGObject does) still gets the same snapshot back. */
   rebuilt = g_error_new_literal (error->domain, error->code, error->message);
-  parsed = interp_exception_info_new_from_error (rebuilt);
+  parsed = interp_exception_info_from_error (rebuilt);
   g_assert_nonnull (parsed);
   g_assert_cmpstr (interp_exception_info_get_type_name (parsed), ==, "Problem");
   g_assert_cmpstr (interp_exception_info_get_qualname (parsed), ==, "Outer.Problem");
@@ -92,9 +92,9 @@ test_no_snapshot (void)
   g_autoptr(GError) garbled = g_error_new_literal (INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED,
                                                    "no structure here");
 
-  g_assert_null (interp_exception_info_new_from_error (other));
-  g_assert_null (interp_exception_info_new_from_error (not_found));
-  g_assert_null (interp_exception_info_new_from_error (garbled));
+  g_assert_null (interp_exception_info_from_error (other));
+  g_assert_null (interp_exception_info_from_error (not_found));
+  g_assert_null (interp_exception_info_from_error (garbled));
 }
 
 static void
@@ -265,7 +265,7 @@ test_null_arguments (void)
   g_test_assert_expected_messages ();
 
   g_test_expect_message ("Interp", G_LOG_LEVEL_CRITICAL, "*error != NULL*");
-  g_assert_null (interp_exception_info_new_from_error (NULL));
+  g_assert_null (interp_exception_info_from_error (NULL));
   g_test_assert_expected_messages ();
 
   g_test_expect_message ("Interp", G_LOG_LEVEL_CRITICAL, "*code != NULL*");

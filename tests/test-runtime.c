@@ -255,6 +255,89 @@ test_close_from_inside (void)
   g_test_trap_assert_passed ();
 }
 
+/* `import signal` in the main interpreter leaves the host its SIGINT. */
+static void
+test_sigint_kept (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(InterpInterpreter) main_interp = NULL;
+      struct sigaction before, after;
+
+      sigaction (SIGINT, NULL, &before);
+      main_interp = interp_get_main ();
+      exec_ok (main_interp, "import signal, asyncio, subprocess\n");
+      sigaction (SIGINT, NULL, &after);
+      g_assert_true (before.sa_handler == after.sa_handler);
+      g_assert_true (interp_shutdown (NULL));
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+/* A creation cancelled before its thread started does not hold up
+ * shutdown. */
+static void
+test_shutdown_after_cancelled_create (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      g_autoptr(GError) error = NULL;
+      g_autoptr(InterpInterpreter) interp = NULL;
+      AsyncWait wait = { 0 };
+
+      g_assert_true (interp_init (NULL));
+      g_cancellable_cancel (cancellable);
+      interp_interpreter_new_async (cancellable, async_wait_cb, &wait);
+      interp = interp_interpreter_new_finish (async_wait_run (&wait), &error);
+      g_assert_null (interp);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      async_wait_clear (&wait);
+      g_assert_true (interp_shutdown (NULL));
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+/* With several interpreters, shutdown fails every queued call: none of
+ * them starts after the running one was interrupted. */
+static void
+test_shutdown_many_pending (void)
+{
+  if (g_test_subprocess ())
+    {
+      InterpInterpreter *interps[4];
+      ShutdownCounts counts = { 0 };
+
+      for (guint i = 0; i < G_N_ELEMENTS (interps); i++)
+        {
+          interps[i] = new_interpreter ();
+          interp_interpreter_exec_async (interps[i], "while True: pass", NULL, shutdown_count_cb, &counts);
+          interp_interpreter_exec_async (interps[i], "pass", NULL, shutdown_count_cb, &counts);
+        }
+      for (guint i = 0; i < G_N_ELEMENTS (interps); i++)
+        while (!interp_interpreter_is_running (interps[i]))
+          g_usleep (1000);
+
+      g_assert_true (interp_shutdown (NULL));
+      while (counts.completions < 8)
+        g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpuint (counts.runtime, ==, 4);
+      g_assert_cmpuint (counts.not_found, ==, 4);
+      for (guint i = 0; i < G_N_ELEMENTS (interps); i++)
+        g_object_unref (interps[i]);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -266,6 +349,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/runtime/shutdown-pending", test_shutdown_pending);
   g_test_add_func ("/runtime/shutdown-from-inside", test_shutdown_from_inside);
   g_test_add_func ("/runtime/call-self-from-inside", test_close_from_inside);
+  g_test_add_func ("/runtime/sigint-kept", test_sigint_kept);
+  g_test_add_func ("/runtime/shutdown-after-cancelled-create", test_shutdown_after_cancelled_create);
+  g_test_add_func ("/runtime/shutdown-many-pending", test_shutdown_many_pending);
 
   return g_test_run ();
 }

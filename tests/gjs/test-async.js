@@ -83,7 +83,7 @@ test('errors arrive through the callback', async () => {
     let e = await assertRejects(callAsync(a, 'exec', '1/0', null), 'exec_async 1/0');
     assertGError(e, Interp.Error, Interp.Error.EXECUTION_FAILED);
     assertStartsWith(e.message, 'ZeroDivisionError: division by zero');
-    const info = Interp.ExceptionInfo.new_from_error(e);
+    const info = Interp.ExceptionInfo.from_error(e);
     assertEqual(info.get_type_name(), 'ZeroDivisionError');
     assertEqual(info.get_module(), 'builtins');
 
@@ -185,7 +185,7 @@ test('cancelling exec_async() of `while True: pass` gives CANCELLED quickly', as
     const e = await assertRejects(p, 'the call fails');
     const elapsed = now() - t0;
     assertGError(e, Gio.IOErrorEnum, CANCELLED);
-    assertEqual(Interp.ExceptionInfo.new_from_error(e), null, 'no exception snapshot');
+    assertEqual(Interp.ExceptionInfo.from_error(e), null, 'no exception snapshot');
     assertLess(elapsed, 500, 'cancelled in well under a second (ms)');
     assertEqual(p.state.calls, 1, 'the callback ran once');
     assertEqual(a.eval('1+1', null).deepUnpack(), 2, 'eval("1+1") afterwards');

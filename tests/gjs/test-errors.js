@@ -20,7 +20,7 @@ let a, b;
 /** Runs @fn, which must fail with EXECUTION_FAILED; returns [error, info]. */
 function expectPythonError(fn, what) {
     const error = assertThrowsGError(fn, Interp.Error, EXECUTION_FAILED, what);
-    const info = Interp.ExceptionInfo.new_from_error(error);
+    const info = Interp.ExceptionInfo.from_error(error);
     assert(info !== null, `${what}: new_from_error() gives a snapshot`);
     return [error, info];
 }
@@ -54,7 +54,7 @@ test('an exception in exec() is a GLib.Error EXECUTION_FAILED', () => {
     assert(caught.message.includes('Traceback (most recent call last):'), 'the message has the traceback');
 });
 
-test('ExceptionInfo.new_from_error() gives the exception snapshot', () => {
+test('ExceptionInfo.from_error() gives the exception snapshot', () => {
     const [, info] = expectPythonError(() => a.exec('x = 1\n1/0', null), 'exec');
     assertEqual(info.get_type_name(), 'ZeroDivisionError', 'type name');
     assertEqual(info.get_qualname(), 'ZeroDivisionError', 'qualname');
@@ -135,7 +135,7 @@ test('an exception whose str() fails still becomes an error', () => {
 test('a GLib.Error rebuilt from domain, code and message parses back', () => {
     const [original, info] = expectPythonError(() => a.exec('raise Outer.Error("re: built")', null), 'raise');
     const rebuilt = new GLib.Error(Interp.Error, EXECUTION_FAILED, original.message);
-    const parsed = Interp.ExceptionInfo.new_from_error(rebuilt);
+    const parsed = Interp.ExceptionInfo.from_error(rebuilt);
     assert(parsed !== null, 'the rebuilt error parses');
     assertEqual(parsed.get_type_name(), info.get_type_name(), 'type name');
     assertEqual(parsed.get_qualname(), info.get_qualname(), 'qualname');
@@ -146,11 +146,11 @@ test('a GLib.Error rebuilt from domain, code and message parses back', () => {
 
 test('new_from_error() is null for other errors', () => {
     const notFound = new GLib.Error(Interp.Error, Interp.Error.NOT_FOUND, 'Interpreter 9 is closed');
-    assertEqual(Interp.ExceptionInfo.new_from_error(notFound), null, 'NOT_FOUND');
+    assertEqual(Interp.ExceptionInfo.from_error(notFound), null, 'NOT_FOUND');
     const io = new GLib.Error(Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED, 'Operation was cancelled');
-    assertEqual(Interp.ExceptionInfo.new_from_error(io), null, 'G_IO_ERROR_CANCELLED');
+    assertEqual(Interp.ExceptionInfo.from_error(io), null, 'G_IO_ERROR_CANCELLED');
     const free = new GLib.Error(Interp.Error, EXECUTION_FAILED, 'not the library format');
-    assertEqual(Interp.ExceptionInfo.new_from_error(free), null, 'unparsable message');
+    assertEqual(Interp.ExceptionInfo.from_error(free), null, 'unparsable message');
 });
 
 test('SystemExit raised by Python is an error and gjs keeps running', () => {
@@ -239,7 +239,7 @@ test('a malformed callable name is INVALID_ARGUMENT', () => {
         const error = assertThrowsGError(() => a.call(name, null, null, null), Interp.Error, INVALID_ARGUMENT,
             `callable ${JSON.stringify(name)}`);
         assert(error.message.includes('is not a callable name'), `message: ${error.message}`);
-        assertEqual(Interp.ExceptionInfo.new_from_error(error), null, 'no snapshot');
+        assertEqual(Interp.ExceptionInfo.from_error(error), null, 'no snapshot');
     }
 });
 
