@@ -16,6 +16,38 @@ import threading
 import time
 
 
+def cpython_queues(interpreters, interps, here):
+    """The same queue workload over CPython's own cross-interpreter queues."""
+    from test.support.interpreters import queues
+    sys.path.insert(0, here)
+    import queue_workload as w
+
+    a, b = interps[0], interps[1 % len(interps)]
+    results = {}
+    for name, writer, reader, params, measure in (
+            ("queue_items_per_s", w.PRODUCER, w.CONSUMER, "N = 100000\n", "count / elapsed"),
+            ("queue_wake_us", w.PINGER, w.WAITER, "ROUNDS = 300\n",
+             "latencies[len(latencies) // 2] * 1e6")):
+        q = queues.create()
+        setup = ("from test.support.interpreters import queues\nQUEUE = queues.Queue\n" + params)
+        a.exec(setup)
+        b.exec(setup)
+        threads = [threading.Thread(target=b.exec, args=(reader.replace("QID", str(q.id)),)),
+                   threading.Thread(target=a.exec, args=(writer.replace("QID", str(q.id)),))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        # Results come back through a queue: CPython's exec returns nothing.
+        out = queues.create()
+        b.exec(f"QUEUE({out.id}).put(float({measure}))")
+        results[name] = out.get()
+        if name == "queue_wake_us":
+            b.exec(f"QUEUE({out.id}).put(float(latencies[int(len(latencies) * 0.99)] * 1e6))")
+            results["queue_wake_p99_us"] = out.get()
+    return results
+
+
 def main():
     path, iterations, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     source = open(path).read()
@@ -75,6 +107,7 @@ def main():
         for _ in range(rounds):
             interpreters.create().close()
         out["cpython_create_close_ms"] = (time.perf_counter() - start) / rounds * 1e3
+        out.update(cpython_queues(interpreters, interps, os.path.dirname(os.path.abspath(path))))
         for interp in interps:
             interp.close()
 

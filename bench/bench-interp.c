@@ -118,6 +118,65 @@ raw_create_close (gpointer data)
   return elapsed;
 }
 
+static double
+eval_double (InterpInterpreter *interp,
+             const char        *expr)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) value = interp_interpreter_eval (interp, expr, NULL, &error);
+
+  if (value == NULL)
+    g_error ("%s: %s", expr, error->message);
+  return g_variant_get_double (value);
+}
+
+static void
+exec_done_ok_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Pending *pending = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!interp_interpreter_exec_finish (INTERP_INTERPRETER (source), result, &error))
+    g_error ("%s", error->message);
+  pending->done++;
+}
+
+/* Runs the workload's @writer in @a and @reader in @b at once over a new
+ * interp_glib queue; returns @measure evaluated in @b. */
+static double
+run_queue_pair (InterpInterpreter *a,
+                InterpInterpreter *b,
+                const char        *source,
+                const char        *writer,
+                const char        *reader,
+                const char        *params,
+                const char        *measure)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) qid = NULL;
+  g_autofree char *setup = NULL;
+  g_autofree char *run_writer = NULL;
+  g_autofree char *run_reader = NULL;
+  Pending pending = { 0 };
+
+  setup = g_strdup_printf ("import interp_glib\nQUEUE = interp_glib.Queue\n%s%s\n", params, source);
+  if (!interp_interpreter_exec (a, setup, NULL, &error) || !interp_interpreter_exec (b, setup, NULL, &error))
+    g_error ("%s", error->message);
+  if (!interp_interpreter_exec (a, "bench_queue = interp_glib.create_queue()\nQID = bench_queue.id\n", NULL, &error))
+    g_error ("%s", error->message);
+  qid = interp_interpreter_eval (a, "QID", NULL, &error);
+  run_writer = g_strdup_printf ("exec(%s.replace('QID', str(QID)))", writer);
+  run_reader = g_strdup_printf ("QID = %" G_GINT64_FORMAT "\nexec(%s.replace('QID', str(QID)))",
+                                g_variant_get_int64 (qid), reader);
+  interp_interpreter_exec_async (b, run_reader, NULL, exec_done_ok_cb, &pending);
+  interp_interpreter_exec_async (a, run_writer, NULL, exec_done_ok_cb, &pending);
+  while (pending.done < 2)
+    g_main_context_iteration (NULL, TRUE);
+  return eval_double (b, measure);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -127,6 +186,7 @@ main (int argc, char *argv[])
   guint n;
   InterpInterpreter **interps;
   double single, parallel, sync_us, async_rate, create_ms, raw_ms, cancel_ms = 0;
+  double queue_throughput, queue_latency_us, queue_latency_p99_us;
   const guint sync_rounds = 20000, async_rounds = 100000, create_rounds = 20, cancel_rounds = 10;
 
   if (argc != 4 || !g_file_get_contents (argv[1], &source, NULL, &error))
@@ -205,12 +265,30 @@ main (int argc, char *argv[])
     }
   cancel_ms /= cancel_rounds;
 
+  /* Queues: Python to Python across two interpreters running at once. */
+  {
+    g_autofree char *queue_source = NULL;
+    g_autofree char *dir = g_path_get_dirname (argv[1]);
+    g_autofree char *path = g_build_filename (dir, "queue_workload.py", NULL);
+    InterpInterpreter *a = interps[0], *b = interps[1 % n];
+
+    if (!g_file_get_contents (path, &queue_source, NULL, &error))
+      g_error ("%s", error->message);
+    queue_throughput = run_queue_pair (a, b, queue_source, "PRODUCER", "CONSUMER",
+                                       "N = 100000\n", "count / elapsed");
+    queue_latency_us = run_queue_pair (a, b, queue_source, "PINGER", "WAITER",
+                                       "ROUNDS = 300\n", "latencies[len(latencies) // 2] * 1e6");
+    queue_latency_p99_us = eval_double (b, "latencies[int(len(latencies) * 0.99)] * 1e6");
+  }
+
   g_print ("{\"python\": \"%s\", \"own_gil\": %s, \"n\": %u, \"iterations\": %" G_GINT64_FORMAT ", "
            "\"single_s\": %.4f, \"parallel_s\": %.4f, \"sync_call_us\": %.2f, "
            "\"async_calls_per_s\": %.0f, \"create_close_ms\": %.3f, \"raw_create_close_ms\": %.3f, "
-           "\"cancel_latency_ms\": %.3f}\n",
+           "\"cancel_latency_ms\": %.3f, \"queue_items_per_s\": %.0f, \"queue_wake_us\": %.1f, "
+           "\"queue_wake_p99_us\": %.1f}\n",
            PY_VERSION, interp_supports_own_gil () ? "true" : "false", n, iterations,
-           single, parallel, sync_us, async_rate, create_ms, raw_ms, cancel_ms);
+           single, parallel, sync_us, async_rate, create_ms, raw_ms, cancel_ms,
+           queue_throughput, queue_latency_us, queue_latency_p99_us);
 
   for (guint i = 0; i < n; i++)
     g_object_unref (interps[i]);

@@ -68,6 +68,18 @@ def main():
                      f"{peers['cpython_create_close_ms'] / ours['create_close_ms']:.2f}x ours"))
     rows.append(("cancel -> completion of a spin loop", f"{ours['cancel_latency_ms']:.2f} ms",
                  "CPython: not possible"))
+    rows.append(("queue put+get, Python to Python, 2 interpreters", f"{ours['queue_items_per_s']:.0f} /s",
+                 f"{ours['queue_items_per_s'] / peers['queue_items_per_s']:.2f}x CPython's queues"
+                 if "queue_items_per_s" in peers else "goal >= 2x CPython's"))
+    if "queue_items_per_s" in peers:
+        rows.append(("  CPython 3.13 queues, same workload", f"{peers['queue_items_per_s']:.0f} /s", "peer"))
+    rows.append(("blocked get woken by a put (median)", f"{ours['queue_wake_us']:.1f} us",
+                 f"{peers['queue_wake_us'] / ours['queue_wake_us']:.1f}x faster than CPython's"
+                 if "queue_wake_us" in peers else "goal <= 100 us"))
+    rows.append(("blocked get woken by a put (p99)", f"{ours['queue_wake_p99_us']:.1f} us", ""))
+    if "queue_wake_us" in peers:
+        rows.append(("  CPython 3.13 queues, median / p99",
+                     f"{peers['queue_wake_us']:.0f} us", f"p99 {peers['queue_wake_p99_us']:.0f} us (polls every 10 ms)"))
 
     print(f"interp-glib benchmarks: Python {ours['python']}, own GIL: {ours['own_gil']}, "
           f"{n} cores, work({iterations})")

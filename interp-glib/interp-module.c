@@ -323,25 +323,78 @@ mod_channel_lookup (PyObject *module,
   return mod_lookup (module, arg, TRUE);
 }
 
-/* _put(handle, obj, timeout_us, unbound, wait_received) */
+/* -1 to wait for ever, 0 not at all: block=True, timeout=None as in
+ * queue.Queue. Returns FALSE with an exception set for a bad timeout. */
+static gboolean
+parse_timeout (int        block,
+               PyObject  *timeout,
+               gint64    *timeout_us)
+{
+  double seconds;
+
+  if (!block)
+    {
+      *timeout_us = 0;
+      return TRUE;
+    }
+  if (timeout == Py_None)
+    {
+      *timeout_us = -1;
+      return TRUE;
+    }
+  seconds = PyFloat_AsDouble (timeout);
+  if (seconds == -1.0 && PyErr_Occurred ())
+    return FALSE;
+  if (seconds < 0)
+    {
+      PyErr_SetString (PyExc_ValueError, "timeout value must be non-negative");
+      return FALSE;
+    }
+  *timeout_us = MAX ((gint64) (seconds * G_USEC_PER_SEC), 1);
+  return TRUE;
+}
+
+static gboolean
+parse_unbound (InterpModuleState *mod,
+               PyObject          *op,
+               InterpUnbound     *unbound)
+{
+  if (op == Py_None)
+    *unbound = INTERP_UNBOUND_DEFAULT;
+  else if (op == mod->unbound)
+    *unbound = INTERP_UNBOUND_REPLACE;
+  else if (op == mod->unbound_error)
+    *unbound = INTERP_UNBOUND_ERROR;
+  else if (op == mod->unbound_remove)
+    *unbound = INTERP_UNBOUND_REMOVE;
+  else
+    {
+      PyErr_Format (PyExc_NotImplementedError, "unsupported unbound replacement op %R", op);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* _put(handle, obj, block, timeout, unbounditems, wait_received) */
 static PyObject *
 mod_put (PyObject *module,
          PyObject *args)
 {
   InterpModuleState *mod = get_state (module);
-  PyObject *handle, *object;
-  long long timeout_us;
-  int unbound, wait_received;
+  PyObject *handle, *object, *timeout, *unbound_op;
+  int block, wait_received;
+  gint64 timeout_us;
+  InterpUnbound unbound;
   InterpQueueState *state;
   InterpCarrier *carrier;
-  GCancellable *cancellable;
   GError *error = NULL;
   gint64 owner;
   gboolean ok;
 
-  if (!PyArg_ParseTuple (args, "OOLip", &handle, &object, &timeout_us, &unbound, &wait_received))
-    return NULL;
-  if ((state = handle_state (mod, handle)) == NULL)
+  if (!PyArg_ParseTuple (args, "OOpOOp", &handle, &object, &block, &timeout, &unbound_op, &wait_received) ||
+      (state = handle_state (mod, handle)) == NULL ||
+      !parse_timeout (block, timeout, &timeout_us) ||
+      !parse_unbound (mod, unbound_op, &unbound))
     return NULL;
 
   carrier = _interp_carrier_from_python (object, mod, &error);
@@ -349,11 +402,19 @@ mod_put (PyObject *module,
     return raise_error (mod, _interp_queue_state_is_channel (state), error);
 
   owner = PyInterpreterState_GetID (PyInterpreterState_Get ());
-  cancellable = _interp_executor_get_wait_cancellable ();
-  Py_BEGIN_ALLOW_THREADS
-  ok = _interp_queue_state_put (state, carrier, owner, unbound, wait_received,
-                                timeout_us, cancellable, &error);
-  Py_END_ALLOW_THREADS
+  /* Try without waiting first, the GIL held (no queue lock is ever held
+   * while waiting for a GIL); release the GIL only to wait. */
+  ok = !wait_received && _interp_queue_state_put (state, carrier, owner, unbound, FALSE,
+                                                  0, NULL, FALSE, NULL);
+  if (!ok && (timeout_us != 0 || wait_received))
+    {
+      Py_BEGIN_ALLOW_THREADS
+      ok = _interp_queue_state_put (state, carrier, owner, unbound, wait_received,
+                                    timeout_us, NULL, TRUE, &error);
+      Py_END_ALLOW_THREADS
+    }
+  else if (!ok)
+    error = g_error_new_literal (INTERP_ERROR, INTERP_ERROR_QUEUE_FULL, "The queue is full");
   if (!ok)
     {
       _interp_carrier_free (carrier);
@@ -362,35 +423,44 @@ mod_put (PyObject *module,
   Py_RETURN_NONE;
 }
 
-/* _get(handle, timeout_us) -> (obj, unbound) */
+/* _get(handle, block, timeout) -> obj, or UNBOUND */
 static PyObject *
 mod_get (PyObject *module,
          PyObject *args)
 {
   InterpModuleState *mod = get_state (module);
-  PyObject *handle;
-  long long timeout_us;
+  PyObject *handle, *timeout;
+  int block;
+  gint64 timeout_us;
   InterpQueueState *state;
   InterpCarrier *carrier;
   InterpItemInfo info = { 0 };
-  GCancellable *cancellable;
   GError *error = NULL;
   PyObject *object;
 
-  if (!PyArg_ParseTuple (args, "OL", &handle, &timeout_us))
-    return NULL;
-  if ((state = handle_state (mod, handle)) == NULL)
+  if (!PyArg_ParseTuple (args, "OpO", &handle, &block, &timeout) ||
+      (state = handle_state (mod, handle)) == NULL ||
+      !parse_timeout (block, timeout, &timeout_us))
     return NULL;
 
-  cancellable = _interp_executor_get_wait_cancellable ();
-  Py_BEGIN_ALLOW_THREADS
-  carrier = _interp_queue_state_get (state, timeout_us, cancellable, &info, &error);
-  Py_END_ALLOW_THREADS
+  /* As for put: without waiting and the GIL held first. */
+  carrier = _interp_queue_state_get (state, 0, NULL, FALSE, &info, NULL);
+  if (carrier == NULL && info.status == INTERP_ITEM_VALUE)
+    {
+      if (timeout_us != 0)
+        {
+          Py_BEGIN_ALLOW_THREADS
+          carrier = _interp_queue_state_get (state, timeout_us, NULL, TRUE, &info, &error);
+          Py_END_ALLOW_THREADS
+        }
+      else
+        error = g_error_new_literal (INTERP_ERROR, INTERP_ERROR_QUEUE_EMPTY, "The queue is empty");
+    }
   if (error != NULL)
     return raise_error (mod, _interp_queue_state_is_channel (state), error);
 
   if (info.status == INTERP_ITEM_UNBOUND)
-    return Py_BuildValue ("(OO)", Py_None, Py_True);
+    return Py_NewRef (mod->unbound);
   if (info.status == INTERP_ITEM_DESTROYED)
     return raise_error (mod, FALSE,
                         g_error_new_literal (INTERP_ERROR, INTERP_ERROR_ITEM_INTERPRETER_DESTROYED,
@@ -405,7 +475,7 @@ mod_get (PyObject *module,
       return NULL;
     }
   _interp_carrier_free (carrier);
-  return Py_BuildValue ("(NO)", object, Py_False);
+  return object;
 }
 
 static PyObject *
@@ -548,15 +618,7 @@ static const char module_source[] =
   "        return op._code\n"
   "    raise NotImplementedError(f'unsupported unbound replacement op {op!r}')\n"
   "\n"
-  "def _timeout_us(block, timeout):\n"
-  "    if not block:\n"
-  "        return 0\n"
-  "    if timeout is None:\n"
-  "        return -1\n"
-  "    if timeout < 0:\n"
-  "        raise ValueError('timeout value must be non-negative')\n"
-  "    return max(1, int(timeout * 1_000_000))\n"
-  "\n"
+
   "class Queue:\n"
   "    '''A cross-interpreter FIFO queue; the queue.Queue interface.\n"
   "\n"
@@ -596,15 +658,14 @@ static const char module_source[] =
   "        return _size(self._handle)\n"
   "    def put(self, obj, block=True, timeout=None, *, unbounditems=None):\n"
   "        '''Adds obj; waits for room (without polling) if the queue is full.'''\n"
-  "        _put(self._handle, obj, _timeout_us(block, timeout), _unbound_code(unbounditems), False)\n"
+  "        _put(self._handle, obj, block, timeout, unbounditems, False)\n"
   "    def put_nowait(self, obj, *, unbounditems=None):\n"
-  "        return self.put(obj, block=False, unbounditems=unbounditems)\n"
+  "        _put(self._handle, obj, False, None, unbounditems, False)\n"
   "    def get(self, block=True, timeout=None):\n"
   "        '''Removes and returns the next item; waits (without polling) if empty.'''\n"
-  "        obj, unbound = _get(self._handle, _timeout_us(block, timeout))\n"
-  "        return UNBOUND if unbound else obj\n"
+  "        return _get(self._handle, block, timeout)\n"
   "    def get_nowait(self):\n"
-  "        return self.get(block=False)\n"
+  "        return _get(self._handle, False, None)\n"
   "\n"
   "def create_queue(maxsize=0, *, unbounditems=UNBOUND):\n"
   "    '''Creates a new cross-interpreter queue.'''\n"
@@ -640,27 +701,25 @@ static const char module_source[] =
   "    __slots__ = ()\n"
   "    def recv(self, timeout=None):\n"
   "        '''Returns the next object sent; waits (without polling) if none.'''\n"
-  "        obj, unbound = _get(self._handle, _timeout_us(True, timeout))\n"
-  "        return UNBOUND if unbound else obj\n"
+  "        return _get(self._handle, True, timeout)\n"
   "    def recv_nowait(self, default=None):\n"
   "        '''Like recv(), but returns default instead of waiting.'''\n"
   "        try:\n"
-  "            obj, unbound = _get(self._handle, 0)\n"
+  "            return _get(self._handle, False, None)\n"
   "        except ChannelEmptyError:\n"
   "            return default\n"
-  "        return UNBOUND if unbound else obj\n"
   "\n"
   "class SendChannel(_ChannelEnd):\n"
   "    '''The sending end of a channel.'''\n"
   "    __slots__ = ()\n"
   "    def send(self, obj, timeout=None, *, unbounditems=None):\n"
   "        '''Sends obj and waits until it is received (NotReceivedError on timeout).'''\n"
-  "        _put(self._handle, obj, _timeout_us(True, timeout), _unbound_code(unbounditems), True)\n"
+  "        _put(self._handle, obj, True, timeout, unbounditems, True)\n"
   "    def send_nowait(self, obj, *, unbounditems=None):\n"
   "        '''Sends obj only if a receiver is waiting for it: returns whether it was.'''\n"
   "        if not _has_waiting_getter(self._handle):\n"
   "            return False\n"
-  "        _put(self._handle, obj, 0, _unbound_code(unbounditems), False)\n"
+  "        _put(self._handle, obj, False, None, unbounditems, False)\n"
   "        return True\n"
   "\n"
   "def create_channel(*, unbounditems=UNBOUND):\n"

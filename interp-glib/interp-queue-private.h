@@ -54,7 +54,8 @@ gint              _interp_queue_state_get_size    (InterpQueueState *state);
 gboolean          _interp_queue_state_is_channel  (InterpQueueState *state);
 
 /* Blocking put/get: @timeout_us -1 waits forever, 0 not at all. They wait
- * without the GIL: callers in an interpreter release it around them.
+ * without the GIL: callers in an interpreter release it around them, and
+ * pass @job_cancellable so that cancelling their job wakes the wait.
  * put takes @carrier on success. For channels, put waits until the item
  * was received when @wait_received. */
 gboolean          _interp_queue_state_put     (InterpQueueState   *state,
@@ -64,7 +65,9 @@ gboolean          _interp_queue_state_put     (InterpQueueState   *state,
                                                gboolean            wait_received,
                                                gint64              timeout_us,
                                                GCancellable       *cancellable,
+                                               gboolean            job_cancellable,
                                                GError            **error);
+
 /* Who put an item and what happens when that interpreter goes away. */
 typedef struct
 {
@@ -78,6 +81,7 @@ typedef struct
 InterpCarrier    *_interp_queue_state_get     (InterpQueueState   *state,
                                                gint64              timeout_us,
                                                GCancellable       *cancellable,
+                                               gboolean            job_cancellable,
                                                InterpItemInfo     *info,
                                                GError            **error);
 /* Puts back at the head what a get could not convert: nothing is lost. */

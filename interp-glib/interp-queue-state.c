@@ -10,6 +10,7 @@
 
 #include "interp-queue-private.h"
 #include "interp-error.h"
+#include "interp-executor-private.h"
 #include "interp-task-private.h"
 
 typedef struct
@@ -50,6 +51,7 @@ struct _InterpQueueState
   GQueue get_waiters;         /* AsyncWaiter* */
   GQueue put_waiters;         /* AsyncWaiter* */
   guint waiting_getters;      /* blocked sync getters */
+  guint sleepers;             /* threads in g_cond_wait on cond */
 };
 
 static GMutex registry_lock;
@@ -318,8 +320,11 @@ pump_locked (InterpQueueState *state,
           progress = TRUE;
         }
     }
-  g_cond_broadcast (&state->cond);
+  /* A broadcast is a system call: only when somebody sleeps on it. */
+  if (state->sleepers > 0)
+    g_cond_broadcast (&state->cond);
 }
+
 
 static void
 wake_cb (GCancellable *cancellable,
@@ -347,14 +352,23 @@ wait_locked (InterpQueueState  *state,
 {
   while (!ready (state, data))
     {
+      gboolean woken = TRUE;
+
       if (cancellable != NULL && g_cancellable_is_cancelled (cancellable))
         {
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
           return FALSE;
         }
-      if (deadline == 0 ||
-          (deadline > 0 && !g_cond_wait_until (&state->cond, &state->lock, deadline) &&
-           !ready (state, data)))
+      if (deadline != 0)
+        {
+          state->sleepers++;
+          if (deadline > 0)
+            woken = g_cond_wait_until (&state->cond, &state->lock, deadline);
+          else
+            g_cond_wait (&state->cond, &state->lock);
+          state->sleepers--;
+        }
+      if (deadline == 0 || (!woken && !ready (state, data)))
         {
           g_set_error (error, INTERP_ERROR, timeout_code,
                        timeout_code == INTERP_ERROR_QUEUE_FULL ? "The queue is full" :
@@ -362,10 +376,26 @@ wait_locked (InterpQueueState  *state,
                        "Nobody received the item");
           return FALSE;
         }
-      if (deadline < 0)
-        g_cond_wait (&state->cond, &state->lock);
     }
   return TRUE;
+}
+
+/* About to wait (the lock held): connects the cancellable, or the running
+ * job's when @job_cancellable, so that cancelling wakes the wait. Drops
+ * the lock meanwhile: the caller's wait checks its condition again. */
+static GCancellable *
+prepare_wait (InterpQueueState  *state,
+              GCancellable      *cancellable,
+              gboolean           job_cancellable,
+              gulong            *cancel_id)
+{
+  g_mutex_unlock (&state->lock);
+  if (job_cancellable)
+    cancellable = _interp_executor_get_wait_cancellable ();
+  if (cancellable != NULL)
+    *cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (wake_cb), state, NULL);
+  g_mutex_lock (&state->lock);
+  return cancellable;
 }
 
 static gint64
@@ -407,6 +437,7 @@ _interp_queue_state_put (InterpQueueState  *state,
                          gboolean           wait_received,
                          gint64             timeout_us,
                          GCancellable      *cancellable,
+                         gboolean           job_cancellable,
                          GError           **error)
 {
   Deferred deferred = DEFERRED_INIT;
@@ -418,10 +449,11 @@ _interp_queue_state_put (InterpQueueState  *state,
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
-  if (cancellable != NULL)
-    cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (wake_cb), state, NULL);
 
   g_mutex_lock (&state->lock);
+  /* Connected only when the put may wait: the common case stays cheap. */
+  if ((!has_room_locked (state) || wait_received) && deadline != 0)
+    cancellable = prepare_wait (state, cancellable, job_cancellable, &cancel_id);
   ok = wait_locked (state, ready_room, NULL, deadline, cancellable, INTERP_ERROR_QUEUE_FULL, error);
   if (ok)
     {
@@ -441,11 +473,10 @@ _interp_queue_state_put (InterpQueueState  *state,
           /* Withdrawn: the caller keeps its carrier. */
           g_queue_remove (&state->items, item);
           item_free (item);
-          g_cond_broadcast (&state->cond);
+          if (state->sleepers > 0)
+            g_cond_broadcast (&state->cond);
           ok = FALSE;
         }
-      else if (wait_received)
-        item = NULL;  /* freed by the receiver */
     }
   g_mutex_unlock (&state->lock);
 
@@ -459,6 +490,7 @@ InterpCarrier *
 _interp_queue_state_get (InterpQueueState  *state,
                          gint64             timeout_us,
                          GCancellable      *cancellable,
+                         gboolean           job_cancellable,
                          InterpItemInfo    *info,
                          GError           **error)
 {
@@ -470,11 +502,11 @@ _interp_queue_state_get (InterpQueueState  *state,
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
-  if (cancellable != NULL)
-    cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (wake_cb), state, NULL);
 
   g_mutex_lock (&state->lock);
   state->waiting_getters++;
+  if (g_queue_is_empty (&state->items) && deadline != 0)
+    cancellable = prepare_wait (state, cancellable, job_cancellable, &cancel_id);
   ok = wait_locked (state, ready_item, NULL, deadline, cancellable, INTERP_ERROR_QUEUE_EMPTY, error);
   state->waiting_getters--;
   if (ok)
@@ -705,7 +737,7 @@ _interp_queue_state_put_variant (InterpQueueState  *state,
   InterpCarrier *carrier = _interp_carrier_from_variant (value);
 
   if (!_interp_queue_state_put (state, carrier, INTERP_OWNER_NONE, INTERP_UNBOUND_DEFAULT,
-                                wait_received, timeout_us, cancellable, error))
+                                wait_received, timeout_us, cancellable, FALSE, error))
     {
       _interp_carrier_free (carrier);
       return FALSE;
@@ -720,7 +752,7 @@ _interp_queue_state_get_variant (InterpQueueState  *state,
                                  GError           **error)
 {
   InterpItemInfo info = { 0 };
-  InterpCarrier *carrier = _interp_queue_state_get (state, timeout_us, cancellable, &info, error);
+  InterpCarrier *carrier = _interp_queue_state_get (state, timeout_us, cancellable, FALSE, &info, error);
   GVariant *value;
 
   if (carrier == NULL)
