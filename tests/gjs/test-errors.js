@@ -49,7 +49,7 @@ test('an exception in exec() is a GLib.Error EXECUTION_FAILED', () => {
     assertEqual(caught.code, Interp.Error.EXECUTION_FAILED, 'code');
     assertStartsWith(caught.message, 'ZeroDivisionError: division by zero');
     assertEqual(firstLine(caught), 'ZeroDivisionError: division by zero', 'the first line');
-    assert(caught.message.includes(`Uncaught in interpreter ${a.id} (type builtins:ZeroDivisionError)`),
+    assert(caught.message.includes(`Uncaught in interpreter ${a.id} (type builtins:ZeroDivisionError; lengths 17,16)`),
         `the message names the interpreter and type:\n${caught.message}`);
     assert(caught.message.includes('Traceback (most recent call last):'), 'the message has the traceback');
 });
@@ -90,7 +90,7 @@ test('the snapshot of a nested exception class in __main__', () => {
     assertEqual(info.get_module(), '__main__', 'module');
     assertEqual(info.get_message(), 'boom: bang', 'message');
     assertMatch(info.get_traceback(), /Outer\.Error: boom: bang\n?$/, 'traceback');
-    assert(error.message.includes('(type __main__:Outer.Error)'), `message names module:qualname:\n${error.message}`);
+    assert(error.message.includes('(type __main__:Outer.Error; lengths 5,10)'), `message names module:qualname:\n${error.message}`);
 });
 
 test('the snapshot of an exception from a library module', () => {
