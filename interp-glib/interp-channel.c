@@ -215,19 +215,21 @@ interp_channel_send_nowait (InterpChannel  *self,
                             GVariant       *item,
                             GError        **error)
 {
-  gboolean ok = FALSE;
+  InterpCarrier *carrier;
+  gboolean ok;
 
   g_return_val_if_fail (INTERP_IS_CHANNEL (self), FALSE);
   g_return_val_if_fail (item != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  g_variant_ref_sink (item);
-  if (_interp_queue_state_has_waiting_getter (self->state))
-    ok = _interp_queue_state_put_variant (self->state, item, FALSE, 0, NULL, error);
-  else
-    g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_NOT_RECEIVED,
-                         "Nobody was waiting to receive the item");
-  g_variant_unref (item);
+  carrier = _interp_carrier_from_variant (item);
+  ok = _interp_queue_state_offer (self->state, carrier, INTERP_OWNER_NONE, INTERP_UNBOUND_DEFAULT);
+  if (!ok)
+    {
+      _interp_carrier_free (carrier);
+      g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_NOT_RECEIVED,
+                           "Nobody was waiting to receive the item");
+    }
   return ok;
 }
 

@@ -474,8 +474,34 @@ mod_get (PyObject *module,
       _interp_queue_state_unget (state, carrier, &info);
       return NULL;
     }
+  _interp_queue_state_done (state, &info);
   _interp_carrier_free (carrier);
   return object;
+}
+
+/* _offer(handle, obj, unbounditems) -> bool: SendChannel.send_nowait() */
+static PyObject *
+mod_offer (PyObject *module,
+           PyObject *args)
+{
+  InterpModuleState *mod = get_state (module);
+  PyObject *handle, *object, *unbound_op;
+  InterpUnbound unbound;
+  InterpQueueState *state;
+  InterpCarrier *carrier;
+  GError *error = NULL;
+
+  if (!PyArg_ParseTuple (args, "OOO", &handle, &object, &unbound_op) ||
+      (state = handle_state (mod, handle)) == NULL ||
+      !parse_unbound (mod, unbound_op, &unbound))
+    return NULL;
+  carrier = _interp_carrier_from_python (object, mod, &error);
+  if (carrier == NULL)
+    return raise_error (mod, TRUE, error);
+  if (_interp_queue_state_offer (state, carrier, PyInterpreterState_GetID (PyInterpreterState_Get ()), unbound))
+    Py_RETURN_TRUE;
+  _interp_carrier_free (carrier);
+  Py_RETURN_FALSE;
 }
 
 static PyObject *
@@ -530,6 +556,7 @@ static PyMethodDef module_methods[] = {
   { "_channel_lookup", mod_channel_lookup, METH_O, NULL },
   { "_put", mod_put, METH_VARARGS, NULL },
   { "_get", mod_get, METH_VARARGS, NULL },
+  { "_offer", mod_offer, METH_VARARGS, NULL },
   { "_size", mod_size, METH_O, NULL },
   { "_has_waiting_getter", mod_has_waiting_getter, METH_O, NULL },
   { "_list_channels", mod_list_channels, METH_NOARGS, NULL },
@@ -717,10 +744,7 @@ static const char module_source[] =
   "        _put(self._handle, obj, True, timeout, unbounditems, True)\n"
   "    def send_nowait(self, obj, *, unbounditems=None):\n"
   "        '''Sends obj only if a receiver is waiting for it: returns whether it was.'''\n"
-  "        if not _has_waiting_getter(self._handle):\n"
-  "            return False\n"
-  "        _put(self._handle, obj, False, None, unbounditems, False)\n"
-  "        return True\n"
+  "        return _offer(self._handle, obj, unbounditems)\n"
   "\n"
   "def create_channel(*, unbounditems=UNBOUND):\n"
   "    '''Creates a channel: returns (RecvChannel, SendChannel).'''\n"

@@ -74,16 +74,20 @@ typedef struct
   gint64 owner;
   InterpUnbound unbound;
   InterpItemStatus status;
+  gpointer send_wait;   /* channels: the sender, until done or unget */
 } InterpItemInfo;
 
 /* Returns the carrier (NULL for an unbound item: see info->status), or
- * NULL with @error set. */
+ * NULL with @error set. The caller converts it, then calls done() (which
+ * tells a channel's sender it was received) or unget(). */
 InterpCarrier    *_interp_queue_state_get     (InterpQueueState   *state,
                                                gint64              timeout_us,
                                                GCancellable       *cancellable,
                                                gboolean            job_cancellable,
                                                InterpItemInfo     *info,
                                                GError            **error);
+void              _interp_queue_state_done    (InterpQueueState   *state,
+                                               const InterpItemInfo *info);
 /* Puts back at the head what a get could not convert: nothing is lost. */
 void              _interp_queue_state_unget   (InterpQueueState   *state,
                                                InterpCarrier      *carrier,
@@ -102,6 +106,12 @@ GVariant         *_interp_queue_state_get_variant (InterpQueueState  *state,
                                                    GCancellable      *cancellable,
                                                    GError           **error);
 
+/* Channels: hands @carrier over (TRUE) only if a receiver is waiting
+ * right now, checked and done in one step; else the caller keeps it. */
+gboolean          _interp_queue_state_offer   (InterpQueueState   *state,
+                                               InterpCarrier      *carrier,
+                                               gint64              owner,
+                                               InterpUnbound       unbound);
 /* Channels: whether a receiver is blocked waiting right now. */
 gboolean          _interp_queue_state_has_waiting_getter (InterpQueueState *state);
 

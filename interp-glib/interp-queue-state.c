@@ -13,8 +13,13 @@
 #include "interp-executor-private.h"
 #include "interp-task-private.h"
 
+/* A channel sender waiting for its item to be received. A getter that
+ * takes the item marks it taken, then received once it could convert it,
+ * or puts it back (no longer taken): a sender never gives up on an item
+ * that is taken. */
 typedef struct
 {
+  gboolean taken;
   gboolean received;
 } SendWait;
 
@@ -422,12 +427,6 @@ ready_item (InterpQueueState *state,
   return !g_queue_is_empty (&state->items);
 }
 
-static gboolean
-ready_received (InterpQueueState *state,
-                gpointer          data)
-{
-  return ((SendWait *) data)->received;
-}
 
 gboolean
 _interp_queue_state_put (InterpQueueState  *state,
@@ -466,16 +465,100 @@ _interp_queue_state_put (InterpQueueState  *state,
       g_queue_push_tail (&state->items, item);
       pump_locked (state, &deferred);
 
-      if (wait_received && !wait.received &&
-          !wait_locked (state, ready_received, &wait, deadline, cancellable,
-                        INTERP_ERROR_NOT_RECEIVED, error))
+      while (wait_received && !wait.received)
         {
-          /* Withdrawn: the caller keeps its carrier. */
-          g_queue_remove (&state->items, item);
+          gboolean cancelled = cancellable != NULL && g_cancellable_is_cancelled (cancellable);
+          gboolean expired = deadline == 0 || (deadline > 0 && g_get_monotonic_time () >= deadline);
+
+          /* An item a receiver holds is waited for whatever happens. */
+          if (!wait.taken && (cancelled || expired))
+            {
+              if (cancelled)
+                g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+              else
+                g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_NOT_RECEIVED,
+                                     "Nobody received the item");
+              /* Withdrawn: the caller keeps its carrier. */
+              g_queue_remove (&state->items, item);
+              item_free (item);
+              if (state->sleepers > 0)
+                g_cond_broadcast (&state->cond);
+              ok = FALSE;
+              break;
+            }
+          state->sleepers++;
+          if (deadline > 0 && !wait.taken)
+            g_cond_wait_until (&state->cond, &state->lock, deadline);
+          else
+            g_cond_wait (&state->cond, &state->lock);
+          state->sleepers--;
+        }
+    }
+  g_mutex_unlock (&state->lock);
+
+  if (cancel_id != 0)
+    g_cancellable_disconnect (cancellable, cancel_id);
+  deferred_run (&deferred);
+  return ok;
+}
+
+/* Takes the first item: as a carrier (the caller converts it and calls
+ * _interp_queue_state_done() or _interp_queue_state_unget()), or, with
+ * @variant, converted under the lock, and left in place if that fails. */
+static gboolean
+get_common (InterpQueueState  *state,
+            gint64             timeout_us,
+            GCancellable      *cancellable,
+            gboolean           job_cancellable,
+            InterpCarrier    **carrier,
+            GVariant         **variant,
+            InterpItemInfo    *info,
+            GError           **error)
+{
+  Deferred deferred = DEFERRED_INIT;
+  gint64 deadline = deadline_for (timeout_us);
+  gulong cancel_id = 0;
+  gboolean ok;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+
+  g_mutex_lock (&state->lock);
+  state->waiting_getters++;
+  if (g_queue_is_empty (&state->items) && deadline != 0)
+    cancellable = prepare_wait (state, cancellable, job_cancellable, &cancel_id);
+  ok = wait_locked (state, ready_item, NULL, deadline, cancellable, INTERP_ERROR_QUEUE_EMPTY, error);
+  state->waiting_getters--;
+  if (ok)
+    {
+      Item *item = g_queue_peek_head (&state->items);
+
+      *info = item->info;
+      info->send_wait = NULL;
+      if (variant != NULL && item->info.status == INTERP_ITEM_VALUE)
+        {
+          *variant = _interp_carrier_to_variant (item->carrier, error);
+          ok = *variant != NULL;
+          if (ok)
+            g_queue_push_tail (&deferred.carriers, item->carrier);
+        }
+      else if (carrier != NULL)
+        *carrier = item->carrier;
+      else if (item->carrier != NULL)
+        g_queue_push_tail (&deferred.carriers, item->carrier);
+
+      if (ok)
+        {
+          g_queue_pop_head (&state->items);
+          if (item->wait != NULL && carrier != NULL && item->info.status == INTERP_ITEM_VALUE)
+            {
+              item->wait->taken = TRUE;
+              info->send_wait = item->wait;
+            }
+          else if (item->wait != NULL)
+            item->wait->received = TRUE;
           item_free (item);
-          if (state->sleepers > 0)
-            g_cond_broadcast (&state->cond);
-          ok = FALSE;
+          pump_locked (state, &deferred);
         }
     }
   g_mutex_unlock (&state->lock);
@@ -494,38 +577,26 @@ _interp_queue_state_get (InterpQueueState  *state,
                          InterpItemInfo    *info,
                          GError           **error)
 {
-  Deferred deferred = DEFERRED_INIT;
-  gint64 deadline = deadline_for (timeout_us);
   InterpCarrier *carrier = NULL;
-  gulong cancel_id = 0;
-  gboolean ok;
 
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return NULL;
-
-  g_mutex_lock (&state->lock);
-  state->waiting_getters++;
-  if (g_queue_is_empty (&state->items) && deadline != 0)
-    cancellable = prepare_wait (state, cancellable, job_cancellable, &cancel_id);
-  ok = wait_locked (state, ready_item, NULL, deadline, cancellable, INTERP_ERROR_QUEUE_EMPTY, error);
-  state->waiting_getters--;
-  if (ok)
-    {
-      Item *item = g_queue_pop_head (&state->items);
-
-      *info = item->info;
-      carrier = item->carrier;
-      if (item->wait != NULL)
-        item->wait->received = TRUE;
-      item_free (item);
-      pump_locked (state, &deferred);
-    }
-  g_mutex_unlock (&state->lock);
-
-  if (cancel_id != 0)
-    g_cancellable_disconnect (cancellable, cancel_id);
-  deferred_run (&deferred);
+  get_common (state, timeout_us, cancellable, job_cancellable, &carrier, NULL, info, error);
   return carrier;
+}
+
+void
+_interp_queue_state_done (InterpQueueState     *state,
+                          const InterpItemInfo *info)
+{
+  SendWait *wait = info->send_wait;
+
+  if (wait == NULL)
+    return;
+  g_mutex_lock (&state->lock);
+  wait->taken = FALSE;
+  wait->received = TRUE;
+  if (state->sleepers > 0)
+    g_cond_broadcast (&state->cond);
+  g_mutex_unlock (&state->lock);
 }
 
 void
@@ -537,7 +608,11 @@ _interp_queue_state_unget (InterpQueueState     *state,
 
   item->carrier = carrier;
   item->info = *info;
+  item->wait = info->send_wait;
+  item->info.send_wait = NULL;
   g_mutex_lock (&state->lock);
+  if (item->wait != NULL)
+    item->wait->taken = FALSE;
   g_queue_push_head (&state->items, item);
   g_cond_broadcast (&state->cond);
   g_mutex_unlock (&state->lock);
@@ -752,22 +827,38 @@ _interp_queue_state_get_variant (InterpQueueState  *state,
                                  GError           **error)
 {
   InterpItemInfo info = { 0 };
-  InterpCarrier *carrier = _interp_queue_state_get (state, timeout_us, cancellable, FALSE, &info, error);
-  GVariant *value;
+  GVariant *value = NULL;
 
-  if (carrier == NULL)
-    {
-      if (info.status != INTERP_ITEM_VALUE)
-        g_propagate_error (error, destroyed_error ());
-      return NULL;
-    }
-  value = _interp_carrier_to_variant (carrier, error);
-  if (value == NULL)
-    {
-      /* Python can read it; C cannot: it stays, first in line. */
-      _interp_queue_state_unget (state, carrier, &info);
-      return NULL;
-    }
-  _interp_carrier_free (carrier);
+  if (!get_common (state, timeout_us, cancellable, FALSE, NULL, &value, &info, error))
+    return NULL;
+  if (info.status != INTERP_ITEM_VALUE)
+    g_propagate_error (error, destroyed_error ());
   return value;
+}
+
+gboolean
+_interp_queue_state_offer (InterpQueueState *state,
+                           InterpCarrier    *carrier,
+                           gint64            owner,
+                           InterpUnbound     unbound)
+{
+  Deferred deferred = DEFERRED_INIT;
+  gboolean waiting;
+
+  g_mutex_lock (&state->lock);
+  waiting = state->waiting_getters > 0 || !g_queue_is_empty (&state->get_waiters);
+  if (waiting)
+    {
+      Item *item = g_new0 (Item, 1);
+
+      item->carrier = carrier;
+      item->info.owner = owner;
+      item->info.unbound = unbound == INTERP_UNBOUND_DEFAULT ? state->unbound : unbound;
+      item->info.status = INTERP_ITEM_VALUE;
+      g_queue_push_tail (&state->items, item);
+      pump_locked (state, &deferred);
+    }
+  g_mutex_unlock (&state->lock);
+  deferred_run (&deferred);
+  return waiting;
 }

@@ -35,9 +35,10 @@
  * themselves, queues and channel ends as the same queue or channel,
  * memoryviews without copying (the memory stays valid while any
  * interpreter holds a view of it), plain lists and dicts as #GVariant, and
- * anything else pickled. An item without a #GVariant form (a pickled
- * object, an int beyond 64 bits) stays in the queue when C tries to get
- * it, and the get fails with %INTERP_ERROR_NOT_SHAREABLE.
+ * anything else pickled. An item without a #GVariant form stays in the
+ * queue when C tries to get it: the get fails with
+ * %INTERP_ERROR_NOT_SHAREABLE for a pickled object and with
+ * %INTERP_ERROR_OUT_OF_RANGE for an int beyond 64 bits.
  *
  * Waits block on a condition and wake as soon as an item or room
  * arrives, from C or Python; CPython's own queues poll every 10 ms. Every
@@ -348,8 +349,9 @@ interp_queue_put (InterpQueue   *self,
  * empty.
  *
  * Returns: (transfer full): the item, or %NULL with %INTERP_ERROR_QUEUE_EMPTY
- *   when none came before the timeout, %INTERP_ERROR_NOT_SHAREABLE when the
- *   first item has no #GVariant form (it stays in the queue),
+ *   when none came before the timeout, %INTERP_ERROR_NOT_SHAREABLE or
+ *   %INTERP_ERROR_OUT_OF_RANGE when the first item has no #GVariant form
+ *   (it stays in the queue),
  *   %INTERP_ERROR_ITEM_INTERPRETER_DESTROYED, or %G_IO_ERROR_CANCELLED
  */
 GVariant *
