@@ -31,6 +31,11 @@ GVariant      *_interp_carrier_to_variant   (InterpCarrier      *carrier,
                                              GError            **error);
 void           _interp_carrier_free         (InterpCarrier      *carrier);
 
+/* Called while pickling (from Queue.__reduce__()): the carrier being made
+ * keeps @state alive. No-op outside of one. */
+typedef struct _InterpQueueState InterpQueueState;
+void           _interp_carrier_keep_alive   (InterpQueueState   *state);
+
 /* Whether @object crosses as itself rather than pickled (GIL held). */
 gboolean       _interp_carrier_is_shareable (PyObject           *object,
                                              InterpModuleState  *mod);

@@ -61,7 +61,25 @@ struct _InterpCarrier
     InterpBufferShare *buffer;
   };
   char *type_name;
+  GPtrArray *keep_alive;  /* pickle: queues and channels pickled by ID inside */
 };
+
+/* The pickle carrier being built on this thread: Queue.__reduce__() adds
+ * the queue to it, so that a queue inside a pickled container lives as
+ * long as the item that refers to it by ID. */
+static GPrivate pickling_carrier;
+
+void
+_interp_carrier_keep_alive (InterpQueueState *state)
+{
+  InterpCarrier *carrier = g_private_get (&pickling_carrier);
+
+  if (carrier == NULL)
+    return;
+  if (carrier->keep_alive == NULL)
+    carrier->keep_alive = g_ptr_array_new_with_free_func ((GDestroyNotify) _interp_queue_state_unref);
+  g_ptr_array_add (carrier->keep_alive, _interp_queue_state_ref (state));
+}
 
 /* ------------------------------------------------------------------ */
 /* Buffers shared without copying                                      */
@@ -213,6 +231,7 @@ _interp_carrier_free (InterpCarrier *carrier)
     default:
       break;
     }
+  g_clear_pointer (&carrier->keep_alive, g_ptr_array_unref);
   g_free (carrier->type_name);
   g_free (carrier);
 }
@@ -412,7 +431,13 @@ from_python (PyObject           *object,
 pickle_it:
   PyErr_Clear ();
   {
-    PyObject *pickled = mod && mod->pickle ? PyObject_CallMethod (mod->pickle, "dumps", "Oi", object, 5) : NULL;
+    InterpCarrier *outer = g_private_get (&pickling_carrier);
+    PyObject *pickled;
+
+    carrier = carrier_new (CARRIER_PICKLE);
+    g_private_set (&pickling_carrier, carrier);
+    pickled = mod && mod->pickle ? PyObject_CallMethod (mod->pickle, "dumps", "Oi", object, 5) : NULL;
+    g_private_set (&pickling_carrier, outer);
 
     if (pickled == NULL || !PyBytes_Check (pickled))
       {
@@ -427,9 +452,9 @@ pickle_it:
         Py_XDECREF (str);
         Py_XDECREF (exc);
         Py_XDECREF (pickled);
+        _interp_carrier_free (carrier);
         return NULL;
       }
-    carrier = carrier_new (CARRIER_PICKLE);
     set_text (carrier, PyBytes_AS_STRING (pickled), PyBytes_GET_SIZE (pickled));
     carrier->type_name = g_strdup (type->tp_name);
     Py_DECREF (pickled);

@@ -13,14 +13,14 @@
  * @Short_description: a channel whose sender waits for the receiver
  *
  * The channels of CPython's earlier interpreters API (the seeds'
- * `create_channel()`, `RecvChannel`, `SendChannel`), native to GLib.
+ * `interpreters.create_channel()`, `RecvChannel`, `SendChannel`), native to GLib.
  * Unlike a queue, a send waits until the object was received. In Python,
  * `interp_glib.create_channel()` returns `(RecvChannel, SendChannel)`, and
  * `interp_glib.RecvChannel(id)` / `SendChannel(id)` give the ends of an
  * existing channel in any interpreter; in C one #InterpChannel holds both
  * ends.
  *
- * Values convert as for #InterpQueue. `send_nowait()` hands the object
+ * Values convert as for #InterpQueue. `SendChannel.send_nowait()` hands the object
  * over only when a receiver is waiting at that moment.
  */
 
@@ -112,7 +112,7 @@ interp_channel_init (InterpChannel *self)
 /**
  * interp_channel_new:
  *
- * Creates a channel (the seeds' `create_channel()`).
+ * Creates a channel (the seeds' `interpreters.create_channel()`).
  *
  * Returns: (transfer full): the new channel
  */

@@ -322,7 +322,7 @@ interp_exception_info_get_module (InterpExceptionInfo *info)
  * interp_exception_info_get_message:
  * @info: a snapshot
  *
- * `str()` of the exception, e.g. `division by zero`.
+ * `str(exc)` of the exception, e.g. `division by zero`.
  *
  * Returns: the message
  */

@@ -504,6 +504,19 @@ mod_offer (PyObject *module,
   Py_RETURN_FALSE;
 }
 
+/* _keep_alive(handle): called from __reduce__(), see interp-carrier.c */
+static PyObject *
+mod_keep_alive (PyObject *module,
+                PyObject *handle)
+{
+  InterpQueueState *state = handle_state (get_state (module), handle);
+
+  if (state == NULL)
+    return NULL;
+  _interp_carrier_keep_alive (state);
+  Py_RETURN_NONE;
+}
+
 static PyObject *
 mod_size (PyObject *module,
           PyObject *handle)
@@ -558,6 +571,7 @@ static PyMethodDef module_methods[] = {
   { "_get", mod_get, METH_VARARGS, NULL },
   { "_offer", mod_offer, METH_VARARGS, NULL },
   { "_size", mod_size, METH_O, NULL },
+  { "_keep_alive", mod_keep_alive, METH_O, NULL },
   { "_has_waiting_getter", mod_has_waiting_getter, METH_O, NULL },
   { "_list_channels", mod_list_channels, METH_NOARGS, NULL },
   { "is_shareable", mod_is_shareable, METH_O,
@@ -670,6 +684,7 @@ static const char module_source[] =
   "            return NotImplemented\n"
   "        return self.id == other.id\n"
   "    def __reduce__(self):\n"
+  "        _keep_alive(self._handle)\n"
   "        return (type(self), (self.id,))\n"
   "    @property\n"
   "    def id(self):\n"
@@ -718,6 +733,7 @@ static const char module_source[] =
   "            return NotImplemented\n"
   "        return type(self) is type(other) and self.id == other.id\n"
   "    def __reduce__(self):\n"
+  "        _keep_alive(self._handle)\n"
   "        return (type(self), (self.id,))\n"
   "    @property\n"
   "    def id(self):\n"

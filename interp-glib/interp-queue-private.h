@@ -16,7 +16,6 @@
 
 G_BEGIN_DECLS
 
-typedef struct _InterpQueueState InterpQueueState;
 
 /* What happens to an item when the interpreter that put it is destroyed:
  * CPython's UNBOUND, UNBOUND_ERROR and UNBOUND_REMOVE. */

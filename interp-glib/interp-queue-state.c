@@ -377,7 +377,8 @@ wait_locked (InterpQueueState  *state,
         {
           g_set_error (error, INTERP_ERROR, timeout_code,
                        timeout_code == INTERP_ERROR_QUEUE_FULL ? "The queue is full" :
-                       timeout_code == INTERP_ERROR_QUEUE_EMPTY ? "The queue is empty" :
+                       timeout_code == INTERP_ERROR_QUEUE_EMPTY
+                         ? (state->is_channel ? "The channel is empty" : "The queue is empty") :
                        "Nobody received the item");
           return FALSE;
         }

@@ -181,7 +181,7 @@ interp_queue_init (InterpQueue *self)
  * interp_queue_new:
  * @maxsize: how many items the queue holds at most; 0 for no limit
  *
- * Creates a queue (CPython's `create_queue()`).
+ * Creates a queue (CPython's `interpreters.create_queue()`).
  *
  * Returns: (transfer full): the new queue
  */
@@ -254,7 +254,7 @@ interp_queue_get_maxsize (InterpQueue *self)
  * interp_queue_get_size:
  * @self: a queue
  *
- * How many items the queue holds now (CPython's `qsize()`); other threads
+ * How many items the queue holds now (CPython's `Queue.qsize()`); other threads
  * may change it at any time.
  *
  * Returns: the number of items
