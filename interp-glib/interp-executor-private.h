@@ -49,6 +49,9 @@ gboolean        _interp_executor_is_closed     (InterpExecutor      *executor);
 PyObject       *_interp_executor_get_cancel_exception (InterpExecutor *executor);
 
 GCancellable   *_interp_executor_get_wait_cancellable (void);
+/* A blocking wait in the running job's code raises the cancellation itself
+ * (GIL held): no interrupter adds a second one. */
+void            _interp_executor_cancel_delivered (void);
 void            _interp_executor_add_export    (InterpExecutor      *executor);
 void            _interp_executor_release_buffer (InterpExecutor     *executor,
                                                  Py_buffer          *view);

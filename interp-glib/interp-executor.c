@@ -66,6 +66,7 @@ typedef struct
   gulong cancel_id;
   gboolean cancel_requested;
   gboolean interrupted;       /* an interrupter was started for it */
+  gboolean cancel_delivered;  /* a blocking wait raised the cancellation itself */
   GError *interrupt_reason;   /* why the job was interrupted, if not by its cancellable */
   GCancellable *wait_cancellable; /* for blocking waits in the job's code */
   GTask *task;                /* async jobs */
@@ -236,7 +237,7 @@ interrupter_thread (gpointer data)
   g_mutex_lock (&executor->lock);
   /* Checked with the GIL held: the executor clears running_job with the
    * GIL held too, so the exception cannot land in a later job. */
-  if (executor->running_job == interrupt->job)
+  if (executor->running_job == interrupt->job && !interrupt->job->cancel_delivered)
     PyThreadState_SetAsyncExc (executor->thread_ident, executor->cancel_exc);
   g_mutex_unlock (&executor->lock);
 
@@ -347,6 +348,22 @@ _interp_executor_interrupt (InterpExecutor *executor,
     }
   g_mutex_unlock (&executor->lock);
   cancel_and_unref (wait);
+}
+
+void
+_interp_executor_cancel_delivered (void)
+{
+  InterpExecutor *executor = g_private_get (&current_executor);
+
+  if (executor == NULL)
+    return;
+  g_mutex_lock (&executor->lock);
+  if (executor->running_job != NULL)
+    executor->running_job->cancel_delivered = TRUE;
+  g_mutex_unlock (&executor->lock);
+  /* The GIL is held: an interrupter that came first is undone, and one
+   * that comes later sees the flag. */
+  PyThreadState_SetAsyncExc (executor->thread_ident, NULL);
 }
 
 GCancellable *

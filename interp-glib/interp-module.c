@@ -214,6 +214,7 @@ raise_error (InterpModuleState *mod,
       InterpExecutor *executor = _interp_executor_get_current ();
       PyObject *cancelled = executor ? _interp_executor_get_cancel_exception (executor) : NULL;
 
+      _interp_executor_cancel_delivered ();
       type = cancelled ? cancelled : PyExc_KeyboardInterrupt;
     }
   else if (error->domain == INTERP_ERROR)
