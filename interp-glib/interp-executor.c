@@ -467,8 +467,9 @@ setup_common (InterpExecutor  *executor,
                    "Could not set up interpreter %" G_GINT64_FORMAT, executor->id);
       return FALSE;
     }
-  return _interp_module_install (executor->cancel_exc,
-                                 executor->is_main && !executor->embedded, error);
+  /* Built when first imported: creating an interpreter stays cheap, and
+   * in hosted mode its imports (threading) happen on the host's thread. */
+  return _interp_module_install (executor->cancel_exc, TRUE, error);
 }
 
 /* Importing `signal` in the main interpreter installs Python's SIGINT

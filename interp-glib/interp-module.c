@@ -949,7 +949,7 @@ static PyMethodDef load_def = {
 
 static const char finder_source[] =
   "import sys\n"
-  "from importlib.machinery import ModuleSpec\n"
+  "from _frozen_importlib import ModuleSpec\n"
   "class _InterpGlibFinder:\n"
   "    '''Makes interp_glib importable; built by the importing thread.'''\n"
   "    def __init__(self, load):\n"

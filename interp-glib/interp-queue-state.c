@@ -57,6 +57,7 @@ struct _InterpQueueState
   GQueue put_waiters;         /* AsyncWaiter* */
   guint waiting_getters;      /* blocked sync getters */
   guint sleepers;             /* threads in g_cond_wait on cond */
+  gint length;                /* items.length, readable without the lock */
 };
 
 static GMutex registry_lock;
@@ -245,6 +246,13 @@ _interp_queue_state_has_waiting_getter (InterpQueueState *state)
   return waiting;
 }
 
+/* Call after every change of state->items (the lock held). */
+static void
+update_length_locked (InterpQueueState *state)
+{
+  g_atomic_int_set (&state->length, g_queue_get_length (&state->items));
+}
+
 static gboolean
 has_room_locked (InterpQueueState *state)
 {
@@ -325,6 +333,7 @@ pump_locked (InterpQueueState *state,
           progress = TRUE;
         }
     }
+  update_length_locked (state);
   /* A broadcast is a system call: only when somebody sleeps on it. */
   if (state->sleepers > 0)
     g_cond_broadcast (&state->cond);
@@ -342,9 +351,49 @@ wake_cb (GCancellable *cancellable,
   g_mutex_unlock (&state->lock);
 }
 
+/* Before sleeping, watch the length for a few microseconds without the
+ * lock: between interpreters on other cores the next item (or room)
+ * usually comes that soon, and then nobody pays for a sleep and a wake-up.
+ * Only for items and room, and only with more than one core. Called with
+ * the lock held; returns with it held. */
+#define SPIN_US 20
+
+typedef gboolean (*ReadyFunc) (InterpQueueState *state, gpointer data);
+
+static gboolean ready_item (InterpQueueState *state, gpointer data);
+static gboolean ready_room (InterpQueueState *state, gpointer data);
+
+static gboolean
+spin_for (InterpQueueState *state,
+          ReadyFunc         ready,
+          gpointer          data)
+{
+  static gint n_cpus;
+  gboolean want_item = ready == ready_item;
+  gint64 until;
+  gboolean seen = FALSE;
+
+  if (n_cpus == 0)
+    g_atomic_int_set (&n_cpus, g_get_num_processors ());
+  if (g_atomic_int_get (&n_cpus) < 2 || (ready != ready_item && ready != ready_room))
+    return FALSE;
+
+  g_mutex_unlock (&state->lock);
+  until = g_get_monotonic_time () + SPIN_US;
+  for (guint i = 0; !seen; i++)
+    {
+      gint length = g_atomic_int_get (&state->length);
+
+      seen = want_item ? length > 0 : (state->maxsize <= 0 || length < state->maxsize);
+      if (!seen && (i & 63) == 63 && g_get_monotonic_time () >= until)
+        break;
+    }
+  g_mutex_lock (&state->lock);
+  return seen;
+}
+
 /* Waits on the condition until @ready, the deadline or cancellation. Called
  * with the lock held; returns FALSE with @error set when it gives up. */
-typedef gboolean (*ReadyFunc) (InterpQueueState *state, gpointer data);
 
 static gboolean
 wait_locked (InterpQueueState  *state,
@@ -364,6 +413,8 @@ wait_locked (InterpQueueState  *state,
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
           return FALSE;
         }
+      if (deadline != 0 && spin_for (state, ready, data))
+        continue;
       if (deadline != 0)
         {
           state->sleepers++;
@@ -482,6 +533,7 @@ _interp_queue_state_put (InterpQueueState  *state,
               /* Withdrawn: the caller keeps its carrier. */
               g_queue_remove (&state->items, item);
               item_free (item);
+              update_length_locked (state);
               if (state->sleepers > 0)
                 g_cond_broadcast (&state->cond);
               ok = FALSE;
@@ -615,6 +667,7 @@ _interp_queue_state_unget (InterpQueueState     *state,
   if (item->wait != NULL)
     item->wait->taken = FALSE;
   g_queue_push_head (&state->items, item);
+  update_length_locked (state);
   g_cond_broadcast (&state->cond);
   g_mutex_unlock (&state->lock);
 }
