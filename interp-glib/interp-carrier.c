@@ -441,16 +441,11 @@ pickle_it:
 
     if (pickled == NULL || !PyBytes_Check (pickled))
       {
-        PyObject *exc = _interp_python_take_exception ();
-        PyObject *str = exc ? PyObject_Str (exc) : NULL;
-        const char *why = str ? PyUnicode_AsUTF8 (str) : NULL;
+        g_autofree char *why = _interp_python_take_error_text ();
 
-        PyErr_Clear ();
         g_set_error (error, INTERP_ERROR, INTERP_ERROR_NOT_SHAREABLE,
                      "object of type '%s' cannot be shared between interpreters%s%s",
                      type->tp_name, why ? ": " : "", why ? why : "");
-        Py_XDECREF (str);
-        Py_XDECREF (exc);
         Py_XDECREF (pickled);
         _interp_carrier_free (carrier);
         return NULL;

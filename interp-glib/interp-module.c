@@ -840,6 +840,13 @@ module_exec (PyObject *module)
   return 0;
 }
 
+/* Every PyObject in the module state, for traverse and clear. */
+#define FOR_EACH_STATE_OBJECT(X) \
+  X (handle_type) X (buffer_type) X (queue_class) X (recv_class) X (send_class) \
+  X (not_shareable) X (queue_empty) X (queue_full) X (queue_not_found) \
+  X (item_destroyed) X (channel_not_found) X (channel_empty) X (not_received) \
+  X (unbound) X (unbound_error) X (unbound_remove) X (pickle)
+
 static int
 module_traverse (PyObject  *module,
                  visitproc  visit,
@@ -847,23 +854,9 @@ module_traverse (PyObject  *module,
 {
   InterpModuleState *mod = get_state (module);
 
-  Py_VISIT (mod->handle_type);
-  Py_VISIT (mod->buffer_type);
-  Py_VISIT (mod->queue_class);
-  Py_VISIT (mod->recv_class);
-  Py_VISIT (mod->send_class);
-  Py_VISIT (mod->not_shareable);
-  Py_VISIT (mod->queue_empty);
-  Py_VISIT (mod->queue_full);
-  Py_VISIT (mod->queue_not_found);
-  Py_VISIT (mod->item_destroyed);
-  Py_VISIT (mod->channel_not_found);
-  Py_VISIT (mod->channel_empty);
-  Py_VISIT (mod->not_received);
-  Py_VISIT (mod->unbound);
-  Py_VISIT (mod->unbound_error);
-  Py_VISIT (mod->unbound_remove);
-  Py_VISIT (mod->pickle);
+#define VISIT(field) Py_VISIT (mod->field);
+  FOR_EACH_STATE_OBJECT (VISIT)
+#undef VISIT
   return 0;
 }
 
@@ -872,23 +865,9 @@ module_clear (PyObject *module)
 {
   InterpModuleState *mod = get_state (module);
 
-  Py_CLEAR (mod->handle_type);
-  Py_CLEAR (mod->buffer_type);
-  Py_CLEAR (mod->queue_class);
-  Py_CLEAR (mod->recv_class);
-  Py_CLEAR (mod->send_class);
-  Py_CLEAR (mod->not_shareable);
-  Py_CLEAR (mod->queue_empty);
-  Py_CLEAR (mod->queue_full);
-  Py_CLEAR (mod->queue_not_found);
-  Py_CLEAR (mod->item_destroyed);
-  Py_CLEAR (mod->channel_not_found);
-  Py_CLEAR (mod->channel_empty);
-  Py_CLEAR (mod->not_received);
-  Py_CLEAR (mod->unbound);
-  Py_CLEAR (mod->unbound_error);
-  Py_CLEAR (mod->unbound_remove);
-  Py_CLEAR (mod->pickle);
+#define CLEAR(field) Py_CLEAR (mod->field);
+  FOR_EACH_STATE_OBJECT (CLEAR)
+#undef CLEAR
   return 0;
 }
 
@@ -1003,15 +982,10 @@ _interp_module_install (PyObject  *cancelled_error,
 
   if (!ok)
     {
-      PyObject *exc = _interp_python_take_exception ();
-      PyObject *str = exc ? PyObject_Str (exc) : NULL;
-      const char *text = str ? PyUnicode_AsUTF8 (str) : NULL;
+      g_autofree char *why = _interp_python_take_error_text ();
 
-      PyErr_Clear ();
       g_set_error (error, INTERP_ERROR, INTERP_ERROR_FAILED,
-                   "Could not create the interp_glib module: %s", text ? text : "unknown error");
-      Py_XDECREF (str);
-      Py_XDECREF (exc);
+                   "Could not create the interp_glib module: %s", why ? why : "unknown error");
     }
   return ok;
 }

@@ -187,15 +187,10 @@ static const char writer_source[] =
 static gboolean
 fail_from_python (GError **error)
 {
-  PyObject *exc = _interp_python_take_exception ();
-  PyObject *str = exc ? PyObject_Str (exc) : NULL;
-  const char *text = str ? PyUnicode_AsUTF8 (str) : NULL;
+  g_autofree char *why = _interp_python_take_error_text ();
 
-  PyErr_Clear ();
   g_set_error (error, INTERP_ERROR, INTERP_ERROR_FAILED,
-               "Could not redirect the interpreter's output: %s", text ? text : "unknown error");
-  Py_XDECREF (str);
-  Py_XDECREF (exc);
+               "Could not redirect the interpreter's output: %s", why ? why : "unknown error");
   return FALSE;
 }
 

@@ -8,6 +8,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <glib.h>
+
 #if PY_VERSION_HEX >= 0x030C0000
 # define INTERP_PY_HAS_OWN_GIL 1
 #else
@@ -34,4 +36,25 @@ _interp_python_take_exception (void)
   Py_XDECREF (tb);
   return value;
 #endif
+}
+
+/* Takes the pending exception and describes it as "Type: message" for a
+ * GError; NULL when none is pending. Clears the error indicator. */
+static inline char *
+_interp_python_take_error_text (void)
+{
+  PyObject *exc = _interp_python_take_exception ();
+  PyObject *str;
+  const char *text;
+  char *description;
+
+  if (exc == NULL)
+    return NULL;
+  str = PyObject_Str (exc);
+  text = str ? PyUnicode_AsUTF8 (str) : NULL;
+  description = g_strdup_printf ("%s: %s", Py_TYPE (exc)->tp_name, text ? text : "(unprintable)");
+  PyErr_Clear ();
+  Py_XDECREF (str);
+  Py_DECREF (exc);
+  return description;
 }

@@ -172,18 +172,12 @@ static void
 take_python_error (GError     **error,
                    const char  *what)
 {
-  PyObject *exc = _interp_python_take_exception ();
-  PyObject *str = exc ? PyObject_Str (exc) : NULL;
-  const char *text = str ? PyUnicode_AsUTF8 (str) : NULL;
+  g_autofree char *why = _interp_python_take_error_text ();
 
-  PyErr_Clear ();
-  if (exc == NULL)
+  if (why == NULL)
     g_set_error (error, INTERP_ERROR, INTERP_ERROR_FAILED, "%s failed", what);
   else
-    g_set_error (error, INTERP_ERROR, INTERP_ERROR_NOT_SHAREABLE, "%s: %s: %s",
-                 what, Py_TYPE (exc)->tp_name, text ? text : "(unprintable)");
-  Py_XDECREF (str);
-  Py_XDECREF (exc);
+    g_set_error (error, INTERP_ERROR, INTERP_ERROR_NOT_SHAREABLE, "%s: %s", what, why);
 }
 
 PyObject *
