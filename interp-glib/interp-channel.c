@@ -267,7 +267,8 @@ interp_channel_recv (InterpChannel  *self,
  * @user_data: data for @callback
  *
  * Receives the next item without blocking the caller; the callback runs
- * in the thread-default main context of the caller.
+ * in the thread-default main context of the caller. Cancelling withdraws
+ * the wait; an item already taken for this call is still delivered.
  */
 void
 interp_channel_recv_async (InterpChannel       *self,
@@ -282,6 +283,9 @@ interp_channel_recv_async (InterpChannel       *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, interp_channel_recv_async);
+  /* Cancelling withdraws the wait; once served, the item stands (it left
+   * the queue), whatever the cancellable says by the time of the callback. */
+  g_task_set_check_cancellable (task, FALSE);
   _interp_queue_state_get_async (self->state, task);
 }
 

@@ -376,7 +376,9 @@ interp_queue_get (InterpQueue   *self,
  * @user_data: data for @callback
  *
  * Adds @item, waiting for room without blocking the caller; the callback
- * runs in the thread-default main context of the caller.
+ * runs in the thread-default main context of the caller. Cancelling
+ * withdraws the item while it waits; once it is in the queue, the call
+ * succeeds.
  */
 void
 interp_queue_put_async (InterpQueue         *self,
@@ -393,6 +395,9 @@ interp_queue_put_async (InterpQueue         *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, interp_queue_put_async);
+  /* Cancelling withdraws the wait; once served, the item stands (it left
+   * the queue), whatever the cancellable says by the time of the callback. */
+  g_task_set_check_cancellable (task, FALSE);
   _interp_queue_state_put_async (self->state, _interp_carrier_from_variant (item), task);
 }
 
@@ -427,6 +432,8 @@ interp_queue_put_finish (InterpQueue   *self,
  * Waits for an item without blocking the caller: a GNOME application
  * gets what its interpreters produce while its UI stays responsive. The
  * callback runs in the thread-default main context of the caller.
+ * Cancelling withdraws the wait; an item already taken for this call is
+ * still delivered, so nothing is lost.
  */
 void
 interp_queue_get_async (InterpQueue         *self,
@@ -441,6 +448,9 @@ interp_queue_get_async (InterpQueue         *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, interp_queue_get_async);
+  /* Cancelling withdraws the wait; once served, the item stands (it left
+   * the queue), whatever the cancellable says by the time of the callback. */
+  g_task_set_check_cancellable (task, FALSE);
   _interp_queue_state_get_async (self->state, task);
 }
 
