@@ -22,7 +22,7 @@ def run_json(cmd, env=None):
 
 def main():
     build = sys.argv[1]
-    iterations = sys.argv[2] if len(sys.argv) > 2 else "3000000"
+    iterations = sys.argv[2] if len(sys.argv) > 2 else "12000000"
     n = str(os.cpu_count() or 2)
     workload = os.path.join(here, "workload.py")
     info = subprocess.run([sys.executable, os.path.join(here, "..", "build-aux", "python-info.py")],

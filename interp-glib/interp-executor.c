@@ -23,6 +23,7 @@
 #include "interp-module-private.h"
 #include "interp-output-private.h"
 #include "interp-runtime-private.h"
+#include "interp-spin-private.h"
 #include "interp-task-private.h"
 
 #include <gio/gio.h>
@@ -71,6 +72,7 @@ typedef struct
   GCancellable *wait_cancellable; /* for blocking waits in the job's code */
   GTask *task;                /* async jobs */
   gboolean done;              /* sync jobs: guarded by executor->lock */
+  gint done_flag;             /* the same, atomic, for a spinning waiter */
   GVariant *result;
   GError *error;
 } InterpJob;
@@ -87,6 +89,9 @@ struct _InterpExecutor
   GCond done_cond;            /* a sync job finished, or interrupters dropped */
   GCond ticker_cond;          /* Python 3.11: a job started, or the executor ended */
   GQueue jobs;
+  gint n_queued;              /* jobs.length, atomic, for the idle spin */
+  gboolean idle_sleeping;     /* the executor thread waits on job_cond */
+  guint done_sleepers;        /* sync callers waiting on done_cond */
   InterpJob *running_job;
   ExecutorState state;
   guint interrupters;
@@ -109,6 +114,13 @@ struct _InterpExecutor
 };
 
 static GPrivate current_executor;
+
+/* After every change of executor->jobs, the lock held. */
+static void
+update_queued_locked (InterpExecutor *executor)
+{
+  g_atomic_int_set (&executor->n_queued, g_queue_get_length (&executor->jobs));
+}
 
 static void
 job_free (InterpJob *job)
@@ -207,7 +219,9 @@ job_complete (InterpJob *job,
       job->result = result;
       job->error = error;
       job->done = TRUE;
-      g_cond_broadcast (&executor->done_cond);
+      g_atomic_int_set (&job->done_flag, 1);
+      if (executor->done_sleepers > 0)
+        g_cond_broadcast (&executor->done_cond);
       g_mutex_unlock (&executor->lock);
     }
 }
@@ -311,6 +325,7 @@ job_cancelled_cb (GCancellable *cancellable,
       if (job->kind != JOB_NORMAL)
         break;
       g_queue_remove (&executor->jobs, job);
+      update_queued_locked (executor);
       job->state = JOB_STATE_RUNNING; /* owned by this handler now */
       drop = TRUE;
       break;
@@ -721,6 +736,7 @@ steal_normal_jobs_locked (InterpExecutor *executor)
         {
           job->state = JOB_STATE_RUNNING; /* owned by the stealer now */
           g_queue_delete_link (&executor->jobs, l);
+          update_queued_locked (executor);
           stolen = g_list_prepend (stolen, job);
         }
       l = next;
@@ -753,8 +769,19 @@ executor_thread (gpointer data)
 
       g_mutex_lock (&executor->lock);
       while (g_queue_is_empty (&executor->jobs))
-        g_cond_wait (&executor->job_cond, &executor->lock);
+        {
+          /* The next call often comes right after the last one. */
+          g_mutex_unlock (&executor->lock);
+          _interp_spin_until_nonzero (&executor->n_queued, 50);
+          g_mutex_lock (&executor->lock);
+          if (!g_queue_is_empty (&executor->jobs))
+            break;
+          executor->idle_sleeping = TRUE;
+          g_cond_wait (&executor->job_cond, &executor->lock);
+          executor->idle_sleeping = FALSE;
+        }
       job = g_queue_pop_head (&executor->jobs);
+      update_queued_locked (executor);
       job->state = JOB_STATE_RUNNING;
       g_mutex_unlock (&executor->lock);
 
@@ -902,6 +929,7 @@ executor_thread (gpointer data)
 
       g_mutex_lock (&executor->lock);
       job = g_queue_pop_head (&executor->jobs);
+      update_queued_locked (executor);
       if (job != NULL)
         job->state = JOB_STATE_RUNNING;
       g_mutex_unlock (&executor->lock);
@@ -1026,7 +1054,9 @@ submit (InterpExecutor *executor,
         g_queue_push_head (&executor->jobs, job_ref (job));
       else
         g_queue_push_tail (&executor->jobs, job_ref (job));
-      g_cond_signal (&executor->job_cond);
+      update_queued_locked (executor);
+      if (executor->idle_sleeping)
+        g_cond_signal (&executor->job_cond);
 
       if (!executor->thread_started)
         {
@@ -1057,10 +1087,18 @@ wait_sync (InterpExecutor  *executor,
 {
   gboolean ok;
 
-  g_mutex_lock (&executor->lock);
-  while (!job->done)
-    g_cond_wait (&executor->done_cond, &executor->lock);
-  g_mutex_unlock (&executor->lock);
+  /* A short call is usually done before sleeping would pay off. */
+  if (!_interp_spin_until_nonzero (&job->done_flag, 50))
+    {
+      g_mutex_lock (&executor->lock);
+      while (!job->done)
+        {
+          executor->done_sleepers++;
+          g_cond_wait (&executor->done_cond, &executor->lock);
+          executor->done_sleepers--;
+        }
+      g_mutex_unlock (&executor->lock);
+    }
 
   ok = job->error == NULL;
   if (!ok)

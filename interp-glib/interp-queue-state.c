@@ -11,6 +11,7 @@
 #include "interp-queue-private.h"
 #include "interp-error.h"
 #include "interp-executor-private.h"
+#include "interp-spin-private.h"
 #include "interp-task-private.h"
 
 /* A channel sender waiting for its item to be received. A getter that
@@ -368,14 +369,11 @@ spin_for (InterpQueueState *state,
           ReadyFunc         ready,
           gpointer          data)
 {
-  static gint n_cpus;
   gboolean want_item = ready == ready_item;
   gint64 until;
   gboolean seen = FALSE;
 
-  if (n_cpus == 0)
-    g_atomic_int_set (&n_cpus, g_get_num_processors ());
-  if (g_atomic_int_get (&n_cpus) < 2 || (ready != ready_item && ready != ready_room))
+  if (!_interp_spin_allowed () || (ready != ready_item && ready != ready_room))
     return FALSE;
 
   g_mutex_unlock (&state->lock);
