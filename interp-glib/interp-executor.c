@@ -1030,6 +1030,7 @@ submit (InterpExecutor *executor,
 {
   GError *refusal = NULL;
   gboolean cancelled = FALSE;
+  gboolean closed_already = FALSE;
 
   if (job->cancellable != NULL)
     job->cancel_id = g_cancellable_connect (job->cancellable, G_CALLBACK (job_cancelled_cb),
@@ -1038,6 +1039,9 @@ submit (InterpExecutor *executor,
   g_mutex_lock (&executor->lock);
   if (job->cancel_requested)
     cancelled = TRUE;
+  else if (job->kind == JOB_CLOSE &&
+           (executor->state == EXECUTOR_CLOSED || executor->state == EXECUTOR_FAILED))
+    closed_already = TRUE;  /* the thread may have drained its queue already */
   else if ((job->kind == JOB_NORMAL &&
             (executor->state == EXECUTOR_CLOSING || executor->state == EXECUTOR_CLOSED ||
              executor->state == EXECUTOR_FAILED)) ||
@@ -1069,7 +1073,9 @@ submit (InterpExecutor *executor,
     executor->state = EXECUTOR_FAILED;
   g_mutex_unlock (&executor->lock);
 
-  if (cancelled || refusal != NULL)
+  if (closed_already)
+    job_complete (job, NULL, NULL, FALSE);
+  else if (cancelled || refusal != NULL)
     {
       /* A setup that never started a thread: nothing else will take the
        * executor out of the runtime's list. */

@@ -411,7 +411,9 @@ wait_locked (InterpQueueState  *state,
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
           return FALSE;
         }
-      if (deadline != 0 && spin_for (state, ready, data))
+      /* The spin drops the lock: whatever arrived meanwhile was not
+       * broadcast to us (nobody slept yet), so look again before sleeping. */
+      if (deadline != 0 && (spin_for (state, ready, data) || ready (state, data)))
         continue;
       if (deadline != 0)
         {

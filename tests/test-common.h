@@ -100,6 +100,53 @@ eval_bool (InterpInterpreter *interp,
   return g_variant_get_boolean (value);
 }
 
+/* An interpreter closed (not just unreferenced) when it goes out of scope. */
+typedef InterpInterpreter TestInterp;
+
+static inline void
+test_interp_free (TestInterp *interp)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!interp_interpreter_close (interp, &error))
+    g_test_message ("closing interpreter %" G_GINT64_FORMAT ": %s",
+                    interp_interpreter_get_id (interp), error->message);
+  g_object_unref (interp);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestInterp, test_interp_free)
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                             */
+
+static inline void G_GNUC_PRINTF (2, 3)
+exec_fmt (InterpInterpreter *interp,
+          const char        *format,
+          ...)
+{
+  g_autofree char *code = NULL;
+  va_list args;
+
+  va_start (args, format);
+  code = g_strdup_vprintf (format, args);
+  va_end (args);
+  exec_ok (interp, code);
+}
+
+static inline gboolean G_GNUC_PRINTF (2, 3)
+eval_bool_fmt (InterpInterpreter *interp,
+               const char        *format,
+               ...)
+{
+  g_autofree char *expr = NULL;
+  va_list args;
+
+  va_start (args, format);
+  expr = g_strdup_vprintf (format, args);
+  va_end (args);
+  return eval_bool (interp, expr);
+}
+
 static inline int
 finish_tests (void)
 {

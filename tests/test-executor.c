@@ -283,6 +283,37 @@ test_dispose_idle (void)
     }
 }
 
+/* Closes that race with the end of a teardown complete too: every
+ * close_async() callback runs, however late it was asked. */
+static void
+close_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  guint *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (interp_interpreter_close_finish (INTERP_INTERPRETER (source), result, &error));
+  g_assert_no_error (error);
+  (*done)++;
+}
+
+static void
+test_close_many (void)
+{
+  for (guint round = 0; round < 5; round++)
+    {
+      g_autoptr(InterpInterpreter) interp = new_interpreter ();
+      guint done = 0;
+
+      for (guint i = 0; i < 1000; i++)
+        interp_interpreter_close_async (interp, NULL, close_done_cb, &done);
+      while (done < 1000)
+        g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpuint (done, ==, 1000);
+    }
+}
+
 /* 8 threads, 3 interpreters, sync, async and cancelled calls mixed. */
 typedef struct
 {
@@ -401,6 +432,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/executor/close-sync-pending", test_close_sync_pending);
   g_test_add_func ("/executor/dispose-pending", test_dispose_pending);
   g_test_add_func ("/executor/dispose-idle", test_dispose_idle);
+  g_test_add_func ("/executor/close-many", test_close_many);
   g_test_add_func ("/executor/stress", test_stress);
 
   return finish_tests ();

@@ -14,51 +14,6 @@
  * second close request racing with the end of a teardown (interp_shutdown()
  * right after the last test) is never completed, a library bug (see the
  * report) these tests are not about. */
-typedef InterpInterpreter TestInterp;
-
-static void
-test_interp_free (TestInterp *interp)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!interp_interpreter_close (interp, &error))
-    g_test_message ("closing interpreter %" G_GINT64_FORMAT ": %s",
-                    interp_interpreter_get_id (interp), error->message);
-  g_object_unref (interp);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestInterp, test_interp_free)
-
-/* ------------------------------------------------------------------ */
-/* Helpers                                                             */
-
-static void G_GNUC_PRINTF (2, 3)
-exec_fmt (InterpInterpreter *interp,
-          const char        *format,
-          ...)
-{
-  g_autofree char *code = NULL;
-  va_list args;
-
-  va_start (args, format);
-  code = g_strdup_vprintf (format, args);
-  va_end (args);
-  exec_ok (interp, code);
-}
-
-static gboolean G_GNUC_PRINTF (2, 3)
-eval_bool_fmt (InterpInterpreter *interp,
-               const char        *format,
-               ...)
-{
-  g_autofree char *expr = NULL;
-  va_list args;
-
-  va_start (args, format);
-  expr = g_strdup_vprintf (format, args);
-  va_end (args);
-  return eval_bool (interp, expr);
-}
 
 /* A new interpreter with interp_glib imported and `q` bound to @queue. */
 static InterpInterpreter *
