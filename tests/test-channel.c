@@ -84,52 +84,6 @@ assert_nothing_to_receive (InterpChannel *channel)
   g_assert_error (error, INTERP_ERROR, INTERP_ERROR_QUEUE_EMPTY);
 }
 
-typedef struct
-{
-  guint completions;
-  guint ok;
-  guint cancelled;
-  guint other;
-} Counts;
-
-static void
-count_exec_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  Counts *counts = user_data;
-  g_autoptr(GError) error = NULL;
-
-  counts->completions++;
-  if (interp_interpreter_exec_finish (INTERP_INTERPRETER (source), result, &error))
-    counts->ok++;
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    counts->cancelled++;
-  else
-    {
-      g_test_message ("exec failed: %s", error->message);
-      counts->other++;
-    }
-}
-
-static void
-wait_for_completions (Counts *counts,
-                      guint   n)
-{
-  while (counts->completions < n)
-    g_main_context_iteration (NULL, TRUE);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  g_assert_cmpuint (counts->completions, ==, n);
-}
-
-static void
-drain_main_context (void)
-{
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
 /* Sends from another thread, so that the test can watch it wait. */
 typedef struct
 {

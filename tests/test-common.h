@@ -100,6 +100,71 @@ eval_bool (InterpInterpreter *interp,
   return g_variant_get_boolean (value);
 }
 
+/* Lets whatever is ready on the main context run, without blocking. */
+static inline void
+drain_main_context (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* How async calls ended; each completes exactly once. */
+typedef struct
+{
+  guint completions;
+  guint ok;
+  guint cancelled;
+  guint not_found;
+  guint other;
+  GPtrArray *values;   /* GVariant* of successful gets, when counts_init() made it */
+} Counts;
+
+static inline void
+counts_init (Counts *counts)
+{
+  *counts = (Counts) { 0 };
+  counts->values = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+}
+
+static inline void
+counts_clear (Counts *counts)
+{
+  g_clear_pointer (&counts->values, g_ptr_array_unref);
+}
+
+static inline void
+count_exec_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Counts *counts = user_data;
+  g_autoptr(GError) error = NULL;
+
+  counts->completions++;
+  if (interp_interpreter_exec_finish (INTERP_INTERPRETER (source), result, &error))
+    counts->ok++;
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    counts->cancelled++;
+  else if (g_error_matches (error, INTERP_ERROR, INTERP_ERROR_NOT_FOUND))
+    counts->not_found++;
+  else
+    {
+      g_test_message ("exec failed: %s", error->message);
+      counts->other++;
+    }
+}
+
+/* Waits for @n completions, then checks that nothing more arrives. */
+static inline void
+wait_for_completions (Counts *counts,
+                      guint   n)
+{
+  while (counts->completions < n)
+    g_main_context_iteration (NULL, TRUE);
+  drain_main_context ();
+  g_assert_cmpuint (counts->completions, ==, n);
+}
+
 /* An interpreter closed (not just unreferenced) when it goes out of scope. */
 typedef InterpInterpreter TestInterp;
 

@@ -6,46 +6,6 @@
 
 #include "test-common.h"
 
-typedef struct
-{
-  guint completions;
-  guint ok;
-  guint cancelled;
-  guint not_found;
-  guint other;
-} Counts;
-
-static void
-count_exec_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  Counts *counts = user_data;
-  g_autoptr(GError) error = NULL;
-
-  counts->completions++;
-  if (interp_interpreter_exec_finish (INTERP_INTERPRETER (source), result, &error))
-    counts->ok++;
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    counts->cancelled++;
-  else if (g_error_matches (error, INTERP_ERROR, INTERP_ERROR_NOT_FOUND))
-    counts->not_found++;
-  else
-    counts->other++;
-}
-
-static void
-wait_for_completions (Counts *counts,
-                      guint   n)
-{
-  while (counts->completions < n)
-    g_main_context_iteration (NULL, TRUE);
-  /* Nothing more may arrive: every call completes exactly once. */
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  g_assert_cmpuint (counts->completions, ==, n);
-}
-
 static void
 wait_running (InterpInterpreter *interp)
 {

@@ -26,13 +26,6 @@ output_cb (InterpInterpreter *interp,
 }
 
 static void
-drain (void)
-{
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-static void
 test_capture (void)
 {
   g_autoptr(InterpInterpreter) interp = new_interpreter ();
@@ -57,7 +50,7 @@ test_capture (void)
            "    print(i, end=' ')\n");
   /* Not captured: the other interpreter prints to the process's stdout. */
   exec_ok (other, "print('# not captured: this line goes to the test log')\n");
-  drain ();
+  drain_main_context ();
 
   g_assert_cmpstr (captured.out->str, ==, "hello\ntwo-words\n0 1 2 ");
   g_assert_cmpstr (captured.err->str, ==, "oops\n");
@@ -67,7 +60,7 @@ test_capture (void)
   g_assert_false (interp_interpreter_exec (interp, "print('before')\n1/0\n", NULL, &error));
   g_assert_error (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED);
   g_clear_error (&error);
-  drain ();
+  drain_main_context ();
   g_assert_cmpstr (captured.out->str, ==, "before\n");
 
   /* Off again: nothing more arrives. */
@@ -75,7 +68,7 @@ test_capture (void)
   g_assert_false (interp_interpreter_get_capture_output (interp));
   g_string_truncate (captured.out, 0);
   exec_ok (interp, "print('# uncaptured line from the test')\n");
-  drain ();
+  drain_main_context ();
   g_assert_cmpstr (captured.out->str, ==, "");
   g_assert_true (eval_bool (interp, "__import__('sys').stdout is __import__('sys').__stdout__"));
 
@@ -93,7 +86,7 @@ test_capture_many_lines (void)
   g_signal_connect (interp, "output", G_CALLBACK (output_cb), &captured);
   g_assert_true (interp_interpreter_set_capture_output (interp, TRUE, &error));
   exec_ok (interp, "for i in range(2000):\n    print(i)\n");
-  drain ();
+  drain_main_context ();
   g_assert_cmpuint (captured.lines, ==, 2000);
   g_assert_true (g_str_has_prefix (captured.out->str, "0\n1\n2\n"));
   g_assert_true (g_str_has_suffix (captured.out->str, "1998\n1999\n"));

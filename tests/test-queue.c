@@ -96,15 +96,6 @@ get_ok (InterpQueue *queue)
 }
 
 /* Every async call completes exactly once: counted by outcome. */
-typedef struct
-{
-  guint completions;
-  guint ok;
-  guint cancelled;
-  guint other;
-  GPtrArray *values;   /* GVariant* of successful gets, in completion order */
-} Counts;
-
 static void
 count_get_cb (GObject      *source,
               GAsyncResult *result,
@@ -141,59 +132,6 @@ count_put_cb (GObject      *source,
     counts->cancelled++;
   else
     counts->other++;
-}
-
-static void
-count_exec_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  Counts *counts = user_data;
-  g_autoptr(GError) error = NULL;
-
-  counts->completions++;
-  if (interp_interpreter_exec_finish (INTERP_INTERPRETER (source), result, &error))
-    counts->ok++;
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    counts->cancelled++;
-  else
-    {
-      g_test_message ("exec failed: %s", error->message);
-      counts->other++;
-    }
-}
-
-static void
-wait_for_completions (Counts *counts,
-                      guint   n)
-{
-  while (counts->completions < n)
-    g_main_context_iteration (NULL, TRUE);
-  /* Nothing more may arrive. */
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  g_assert_cmpuint (counts->completions, ==, n);
-}
-
-static void
-counts_init (Counts *counts)
-{
-  *counts = (Counts) { 0 };
-  counts->values = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
-}
-
-static void
-counts_clear (Counts *counts)
-{
-  g_clear_pointer (&counts->values, g_ptr_array_unref);
-}
-
-/* Lets whatever is ready on the main context run, without blocking. */
-static void
-drain_main_context (void)
-{
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
 }
 
 /* ------------------------------------------------------------------ */
