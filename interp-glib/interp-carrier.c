@@ -247,64 +247,6 @@ set_text (InterpCarrier *carrier,
   carrier->text.len = len;
 }
 
-/* Plain data that a GVariant carries exactly, type for type: only the
- * exact builtin types, so nothing comes back as something else. */
-static gboolean
-is_plain (PyObject *object,
-          guint     depth)
-{
-  PyTypeObject *type = Py_TYPE (object);
-
-  if (depth > 64)
-    return FALSE;
-  if (object == Py_None || type == &PyBool_Type || type == &PyFloat_Type || type == &PyBytes_Type)
-    return TRUE;
-  if (type == &PyLong_Type)
-    {
-      int overflow = 0;
-      PyLong_AsLongLongAndOverflow (object, &overflow);
-      return overflow == 0;
-    }
-  if (type == &PyUnicode_Type)
-    {
-      Py_ssize_t len;
-      const char *s = PyUnicode_AsUTF8AndSize (object, &len);
-
-      if (s == NULL)
-        {
-          PyErr_Clear ();
-          return FALSE;
-        }
-      return (Py_ssize_t) strlen (s) == len;
-    }
-  if (type == &PyTuple_Type || type == &PyList_Type)
-    {
-      Py_ssize_t n = PySequence_Fast_GET_SIZE (object);
-      for (Py_ssize_t i = 0; i < n; i++)
-        if (!is_plain (PySequence_Fast_GET_ITEM (object, i), depth + 1))
-          return FALSE;
-      return TRUE;
-    }
-  if (type == &PyDict_Type)
-    {
-      PyObject *key, *value;
-      Py_ssize_t pos = 0;
-      int key_kind = -1;
-
-      while (PyDict_Next (object, &pos, &key, &value))
-        {
-          int kind = Py_TYPE (key) == &PyUnicode_Type ? 0 : Py_TYPE (key) == &PyLong_Type ? 1 : 2;
-
-          if (kind == 2 || (key_kind != -1 && kind != key_kind) ||
-              !is_plain (key, depth + 1) || !is_plain (value, depth + 1))
-            return FALSE;
-          key_kind = kind;
-        }
-      return TRUE;
-    }
-  return FALSE;
-}
-
 static InterpCarrier *
 from_python (PyObject           *object,
              InterpModuleState  *mod,
@@ -416,9 +358,10 @@ from_python (PyObject           *object,
       carrier->buffer = share;
       return carrier;
     }
-  if ((type == &PyList_Type || type == &PyDict_Type) && is_plain (object, 0))
+  /* Plain data travels as a GVariant, which C readers take as it is. */
+  if (type == &PyList_Type || type == &PyDict_Type)
     {
-      GVariant *variant = _interp_values_from_python (object, NULL);
+      GVariant *variant = _interp_values_from_python_exact (object);
 
       if (variant != NULL)
         {

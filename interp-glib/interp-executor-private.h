@@ -43,7 +43,6 @@ void            _interp_executor_start_async   (InterpExecutor      *executor,
 
 gint64          _interp_executor_get_id        (InterpExecutor      *executor);
 const InterpConfig *_interp_executor_get_config (InterpExecutor     *executor);
-gboolean        _interp_executor_is_main       (InterpExecutor      *executor);
 gboolean        _interp_executor_is_running    (InterpExecutor      *executor);
 gboolean        _interp_executor_is_closed     (InterpExecutor      *executor);
 PyObject       *_interp_executor_get_cancel_exception (InterpExecutor *executor);

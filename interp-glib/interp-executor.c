@@ -1286,12 +1286,6 @@ _interp_executor_get_config (InterpExecutor *executor)
 }
 
 gboolean
-_interp_executor_is_main (InterpExecutor *executor)
-{
-  return executor->is_main;
-}
-
-gboolean
 _interp_executor_is_running (InterpExecutor *executor)
 {
   gboolean running;

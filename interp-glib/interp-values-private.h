@@ -18,4 +18,9 @@ PyObject *_interp_values_to_python   (GVariant  *value,
 GVariant *_interp_values_from_python (PyObject  *object,
                                       GError   **error);
 
+/* Only for values the GVariant brings back as the very same types (plain
+ * None, bool, int, float, str, bytes, tuples, lists, dicts, no
+ * subclasses); NULL for anything else, without an error. */
+GVariant *_interp_values_from_python_exact (PyObject *object);
+
 G_END_DECLS

@@ -209,7 +209,7 @@ type_name_of (PyObject *object)
   return Py_TYPE (object)->tp_name;
 }
 
-static GVariant *from_python (PyObject *object, guint depth, GError **error);
+static GVariant *from_python (PyObject *object, gboolean exact, guint depth, GError **error);
 
 static GVariant *
 int_from_python (PyObject  *object,
@@ -236,6 +236,7 @@ int_from_python (PyObject  *object,
 
 static GVariant *
 dict_from_python (PyObject  *object,
+                  gboolean   exact,
                   guint      depth,
                   GError   **error)
 {
@@ -277,8 +278,8 @@ dict_from_python (PyObject  *object,
   pos = 0;
   while (PyDict_Next (object, &pos, &key, &val))
     {
-      GVariant *k = from_python (key, depth + 1, error);
-      GVariant *v = k ? from_python (val, depth + 1, error) : NULL;
+      GVariant *k = from_python (key, exact, depth + 1, error);
+      GVariant *v = k ? from_python (val, exact, depth + 1, error) : NULL;
 
       if (v == NULL)
         {
@@ -295,6 +296,7 @@ dict_from_python (PyObject  *object,
 static GVariant *
 sequence_from_python (PyObject  *object,
                       gboolean   as_tuple,
+                      gboolean   exact,
                       guint      depth,
                       GError   **error)
 {
@@ -304,7 +306,7 @@ sequence_from_python (PyObject  *object,
   g_variant_builder_init (&builder, as_tuple ? G_VARIANT_TYPE_TUPLE : G_VARIANT_TYPE ("av"));
   for (Py_ssize_t i = 0; i < n; i++)
     {
-      GVariant *child = from_python (PySequence_Fast_GET_ITEM (object, i), depth + 1, error);
+      GVariant *child = from_python (PySequence_Fast_GET_ITEM (object, i), exact, depth + 1, error);
 
       if (child == NULL)
         {
@@ -319,11 +321,29 @@ sequence_from_python (PyObject  *object,
   return g_variant_builder_end (&builder);
 }
 
+/* The types whose values a GVariant brings back as the same type. */
+static gboolean
+is_exact_type (PyObject *object)
+{
+  PyTypeObject *type = Py_TYPE (object);
+
+  return object == Py_None || type == &PyBool_Type || type == &PyLong_Type ||
+         type == &PyFloat_Type || type == &PyUnicode_Type || type == &PyBytes_Type ||
+         type == &PyTuple_Type || type == &PyList_Type || type == &PyDict_Type;
+}
+
 static GVariant *
 from_python (PyObject  *object,
+             gboolean   exact,
              guint      depth,
              GError   **error)
 {
+  if (exact && !is_exact_type (object))
+    {
+      g_set_error (error, INTERP_ERROR, INTERP_ERROR_NOT_SHAREABLE,
+                   "object of type '%s' would not come back as itself", type_name_of (object));
+      return NULL;
+    }
   if (depth > MAX_DEPTH)
     {
       g_set_error (error, INTERP_ERROR, INTERP_ERROR_NOT_SHAREABLE,
@@ -369,7 +389,7 @@ from_python (PyObject  *object,
       return v;
     }
   if (PyTuple_Check (object))
-    return sequence_from_python (object, TRUE, depth, error);
+    return sequence_from_python (object, TRUE, exact, depth, error);
   if (PyList_Check (object))
     {
       /* A list can change under us while its items convert (they may run
@@ -379,28 +399,29 @@ from_python (PyObject  *object,
 
       if (snapshot == NULL)
         return NULL;
-      v = sequence_from_python (snapshot, FALSE, depth, error);
+      v = sequence_from_python (snapshot, FALSE, exact, depth, error);
       Py_DECREF (snapshot);
       return v;
     }
   if (PyDict_Check (object))
-    return dict_from_python (object, depth, error);
+    return dict_from_python (object, exact, depth, error);
 
   g_set_error (error, INTERP_ERROR, INTERP_ERROR_NOT_SHAREABLE,
                "object of type '%s' has no GVariant form", type_name_of (object));
   return NULL;
 }
 
-GVariant *
-_interp_values_from_python (PyObject  *object,
-                            GError   **error)
+static GVariant *
+convert_from_python (PyObject  *object,
+                     gboolean   exact,
+                     GError   **error)
 {
   GError *local_error = NULL;
   GVariant *result;
 
   g_return_val_if_fail (object != NULL, NULL);
 
-  result = from_python (object, 0, &local_error);
+  result = from_python (object, exact, 0, &local_error);
   if (result == NULL)
     {
       if (local_error != NULL)
@@ -413,4 +434,17 @@ _interp_values_from_python (PyObject  *object,
       return NULL;
     }
   return g_variant_ref_sink (result);
+}
+
+GVariant *
+_interp_values_from_python (PyObject  *object,
+                            GError   **error)
+{
+  return convert_from_python (object, FALSE, error);
+}
+
+GVariant *
+_interp_values_from_python_exact (PyObject *object)
+{
+  return convert_from_python (object, TRUE, NULL);
 }
