@@ -71,6 +71,8 @@ typedef struct
   GError *interrupt_reason;   /* why the job was interrupted, if not by its cancellable */
   GCancellable *wait_cancellable; /* for blocking waits in the job's code */
   GTask *task;                /* async jobs */
+  InterpJobDoneFunc done_func; /* jobs completed through a callback */
+  gpointer done_data;
   gboolean done;              /* sync jobs: guarded by executor->lock */
   gint done_flag;             /* the same, atomic, for a spinning waiter */
   GVariant *result;
@@ -202,7 +204,15 @@ job_complete (InterpJob *job,
                            "Operation was cancelled");
     }
 
-  if (job->task != NULL)
+  if (job->done_func != NULL)
+    {
+      g_mutex_lock (&executor->lock);
+      job->state = JOB_STATE_DONE;
+      g_mutex_unlock (&executor->lock);
+
+      job->done_func (result, error, job->done_data);
+    }
+  else if (job->task != NULL)
     {
       GTask *task = g_steal_pointer (&job->task);
 
@@ -1047,7 +1057,8 @@ submit (InterpExecutor *executor,
              executor->state == EXECUTOR_FAILED)) ||
            (job->kind == JOB_INTERNAL && executor->state == EXECUTOR_CLOSED))
     refusal = closed_error (executor);
-  else if (job->kind == JOB_NORMAL && job->task == NULL && g_private_get (&current_executor) == executor)
+  else if (job->kind == JOB_NORMAL && job->task == NULL && job->done_func == NULL &&
+           g_private_get (&current_executor) == executor)
     refusal = g_error_new (INTERP_ERROR, INTERP_ERROR_RUNNING,
                            "Interpreter %" G_GINT64_FORMAT " cannot wait for itself: "
                            "the call comes from code running in it", executor->id);
@@ -1173,6 +1184,23 @@ _interp_executor_run_async (InterpExecutor *executor,
   InterpJob *job = job_new (executor, JOB_NORMAL, func, data, data_free,
                             g_task_get_cancellable (task), task);
 
+  submit (executor, job);
+  job_unref (job);
+}
+
+void
+_interp_executor_run_full (InterpExecutor    *executor,
+                           InterpJobFunc      func,
+                           gpointer           data,
+                           GDestroyNotify     data_free,
+                           GCancellable      *cancellable,
+                           InterpJobDoneFunc  done_func,
+                           gpointer           done_data)
+{
+  InterpJob *job = job_new (executor, JOB_NORMAL, func, data, data_free, cancellable, NULL);
+
+  job->done_func = done_func;
+  job->done_data = done_data;
   submit (executor, job);
   job_unref (job);
 }
