@@ -7,6 +7,7 @@
 #include "interp-enum-types.h"
 #include "interp-error-private.h"
 #include "interp-executor-private.h"
+#include "interp-interpreter-private.h"
 #include "interp-output-private.h"
 #include "interp-runtime-private.h"
 #include "interp-values-private.h"
@@ -1726,4 +1727,67 @@ interp_get_current (void)
         return owner;
     }
   return interp_get_main ();
+}
+
+/* ------------------------------------------------------------------ */
+/* For the pool: calls prepared on the caller's thread, run elsewhere    */
+
+gpointer
+_interp_call_new (const char  *callable,
+                  GVariant    *args,
+                  GVariant    *kwargs,
+                  GError     **error)
+{
+  CallJob *job = call_job_new (callable, args, kwargs, error);
+
+  if (job == NULL)
+    {
+      sink_and_drop (args);
+      sink_and_drop (kwargs);
+    }
+  return job;
+}
+
+void
+_interp_call_free (gpointer call)
+{
+  call_job_free (call);
+}
+
+gboolean
+_interp_call_run (InterpExecutor  *executor,
+                  gpointer         call,
+                  GVariant       **result,
+                  GError         **error)
+{
+  return run_call_job (executor, call, result, error);
+}
+
+/* The same call with other positional arguments (a tuple, or NULL). */
+gboolean
+_interp_call_run_with_args (InterpExecutor  *executor,
+                            gpointer         call,
+                            GVariant        *args,
+                            GVariant       **result,
+                            GError         **error)
+{
+  CallJob with_args = *(CallJob *) call;
+
+  with_args.args = args;
+  return run_call_job (executor, &with_args, result, error);
+}
+
+InterpExecutor *
+_interp_interpreter_get_executor (InterpInterpreter *self)
+{
+  return self->executor;
+}
+
+gboolean
+_interp_interpreter_check_config (InterpInterpreter  *self,
+                                  GError            **error)
+{
+  InterpConfig config = self->config;
+
+  return _interp_runtime_ensure (error) && resolve_config (&config, error);
 }
