@@ -346,6 +346,27 @@ job_cancelled_cb (GCancellable *cancellable,
     }
 }
 
+/* Throws away an interruption still pending for the executor's thread,
+ * the GIL held and no exception set. PyThreadState_SetAsyncExc (id, NULL)
+ * is not the way: on 3.11 and 3.12 it raises the interpreter's "async
+ * exception pending" flag too, and only raising an exception lowers it
+ * again, so the eval loop would check for pending work at every chance for
+ * good (with tracing on, 3.11 spins at the next function entry). Instead,
+ * let the eval loop itself take the exception: a code object checks for
+ * pending work as it starts, and raising lowers the flag on every version. */
+static void
+discard_pending_interrupt (void)
+{
+  PyObject *code = Py_CompileString ("None", "<interp-glib>", Py_eval_input);
+  PyObject *globals = code ? PyDict_New () : NULL;
+
+  if (globals != NULL)
+    Py_XDECREF (PyEval_EvalCode (code, globals, globals));
+  PyErr_Clear ();
+  Py_XDECREF (globals);
+  Py_XDECREF (code);
+}
+
 void
 _interp_executor_interrupt (InterpExecutor *executor,
                             const GError   *reason)
@@ -378,7 +399,7 @@ _interp_executor_cancel_delivered (void)
   g_mutex_unlock (&executor->lock);
   /* The GIL is held: an interrupter that came first is undone, and one
    * that comes later sees the flag. */
-  PyThreadState_SetAsyncExc (executor->thread_ident, NULL);
+  discard_pending_interrupt ();
 }
 
 GCancellable *
@@ -874,9 +895,9 @@ executor_thread (gpointer data)
           executor->running_job = NULL;
           reason = g_steal_pointer (&job->interrupt_reason);
           g_mutex_unlock (&executor->lock);
-          if (job->interrupted)
-            PyThreadState_SetAsyncExc (executor->thread_ident, NULL);
           PyErr_Clear ();
+          if (job->interrupted)
+            discard_pending_interrupt ();
           executor->tstate = PyEval_SaveThread ();
 
           /* Interrupted by close or shutdown rather than by its cancellable:

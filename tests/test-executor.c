@@ -377,6 +377,100 @@ test_stress (void)
     }
 }
 
+static gboolean
+watchdog_cancel_cb (gpointer user_data)
+{
+  g_test_message ("watchdog: the traced call is still running, cancelling it");
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs a traced function call; a hung call is cancelled by a watchdog
+ * after a generous while, and then fails the test instead of hanging. */
+static void
+assert_traced_call_runs (InterpInterpreter *interp)
+{
+  g_autoptr(GCancellable) watchdog = g_cancellable_new ();
+  Counts counts = { 0 };
+  guint source;
+
+  exec_ok (interp,
+           "import sys\n"
+           "events = []\n"
+           "def tracer(frame, event, arg):\n"
+           "    events.append(event)\n"
+           "    return None\n"
+           "def f():\n"
+           "    return 1\n");
+  interp_interpreter_exec_async (interp,
+                                 "sys.settrace(tracer)\n"
+                                 "f()\n"
+                                 "sys.settrace(None)\n",
+                                 watchdog, count_exec_cb, &counts);
+  source = g_timeout_add_seconds (60, watchdog_cancel_cb, watchdog);
+  wait_for_completions (&counts, 1);
+  if (!g_cancellable_is_cancelled (watchdog))
+    g_source_remove (source);
+  g_assert_cmpuint (counts.cancelled, ==, 0);
+  g_assert_cmpuint (counts.ok, ==, 1);
+  g_assert_true (eval_bool (interp, "'call' in events"));
+}
+
+/* Cancelling a running call leaves nothing behind: tracing, which makes
+ * Python 3.11 check for pending work at every function entry, still works
+ * afterwards (it used to spin forever there). */
+static void
+test_cancel_then_trace (void)
+{
+  g_autoptr(InterpInterpreter) interp = new_interpreter ();
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      Counts counts = { 0 };
+
+      interp_interpreter_exec_async (interp, "while True: pass\n", cancellable,
+                                     count_exec_cb, &counts);
+      wait_running (interp);
+      g_cancellable_cancel (cancellable);
+      wait_for_completions (&counts, 1);
+      g_assert_cmpuint (counts.cancelled, ==, 1);
+
+      assert_traced_call_runs (interp);
+    }
+}
+
+/* The same after a blocking queue get in Python code was cancelled: the
+ * wait raises the cancellation itself. */
+static void
+test_cancel_wait_then_trace (void)
+{
+  g_autoptr(InterpInterpreter) interp = new_interpreter ();
+  g_autoptr(InterpInterpreter) watcher = new_interpreter ();
+  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autofree char *waiting =
+    g_strdup_printf ("interp_glib._has_waiting_getter(interp_glib.Queue(%" G_GINT64_FORMAT ")._handle)",
+                     interp_queue_get_id (queue));
+
+  exec_fmt (interp, "import interp_glib\nq = interp_glib.Queue(%" G_GINT64_FORMAT ")\n",
+            interp_queue_get_id (queue));
+  exec_ok (watcher, "import interp_glib\n");
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      Counts counts = { 0 };
+
+      interp_interpreter_exec_async (interp, "q.get()\n", cancellable, count_exec_cb, &counts);
+      while (!eval_bool (watcher, waiting))
+        g_usleep (500);
+      g_cancellable_cancel (cancellable);
+      wait_for_completions (&counts, 1);
+      g_assert_cmpuint (counts.cancelled, ==, 1);
+
+      assert_traced_call_runs (interp);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -394,6 +488,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/executor/dispose-idle", test_dispose_idle);
   g_test_add_func ("/executor/close-many", test_close_many);
   g_test_add_func ("/executor/stress", test_stress);
+  g_test_add_func ("/executor/cancel-then-trace", test_cancel_then_trace);
+  g_test_add_func ("/executor/cancel-wait-then-trace", test_cancel_wait_then_trace);
 
   return finish_tests ();
 }
