@@ -449,7 +449,7 @@ test_cancel_wait_then_trace (void)
 {
   g_autoptr(InterpInterpreter) interp = new_interpreter ();
   g_autoptr(InterpInterpreter) watcher = new_interpreter ();
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
   g_autofree char *waiting =
     g_strdup_printf ("interp_glib._has_waiting_getter(interp_glib.Queue(%" G_GINT64_FORMAT ")._handle)",
                      interp_queue_get_id (queue));
@@ -713,7 +713,7 @@ cancel_loops (const char *loop,
               gint64     *cleanups)
 {
   g_autoptr(InterpInterpreter) interp = new_interpreter ();
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
   g_autofree char *code = g_strdup_printf ("try:\n"
                                            "    q.put(1)\n"
                                            "    %s\n"
