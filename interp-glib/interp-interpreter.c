@@ -518,6 +518,16 @@ call_job_new (const char  *callable,
   g_auto(GStrv) path = NULL;
   CallJob *job;
 
+  /* Python would only fail to look it up, and print why on stderr. */
+  if (!g_utf8_validate (callable, -1, NULL))
+    {
+      g_autofree char *shown = g_utf8_make_valid (callable, -1);
+
+      g_set_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT,
+                   "The callable name '%s' is not valid UTF-8", shown);
+      return NULL;
+    }
+
   if (colon != NULL)
     {
       module = g_strndup (callable, colon - callable);

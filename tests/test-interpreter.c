@@ -526,6 +526,42 @@ test_not_initialized (void)
   g_assert_cmpint (eval_int (interp, "3"), ==, 3);
 }
 
+/* A callable name that is not UTF-8 is refused before Python sees it
+ * (CPython printed "Exception ignored in PyDict_GetItemString" for it). */
+static void
+test_call_name_not_utf8 (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(InterpInterpreter) interp = new_interpreter ();
+      const char *names[] = { "\xff", "f\xc3", "os:\xffpath", "os.path:jo\xe9in", "json:dumps.\x80" };
+
+      exec_ok (interp, "def f():\n    return 1\n");
+      for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+        {
+          g_autoptr(GError) error = NULL;
+
+          g_assert_null (interp_interpreter_call (interp, names[i], NULL, NULL, NULL, &error));
+          g_assert_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT);
+          g_assert_true (g_utf8_validate (error->message, -1, NULL));
+          g_assert_nonnull (strstr (error->message, "not valid UTF-8"));
+        }
+      /* The interpreter is fine, and a good name still works. */
+      g_assert_cmpint (eval_int (interp, "f() + 1"), ==, 2);
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) one = interp_interpreter_call (interp, "f", NULL, NULL, NULL, &error);
+
+        g_assert_no_error (error);
+        g_assert_cmpint (g_variant_get_int64 (one), ==, 1);
+      }
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr_unmatched ("*Exception ignored*");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -545,6 +581,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/interpreter/threads", test_threads);
   g_test_add_func ("/interpreter/config", test_config);
   g_test_add_func ("/interpreter/not-initialized", test_not_initialized);
+  g_test_add_func ("/interpreter/call-name-not-utf8", test_call_name_not_utf8);
 
   return finish_tests ();
 }
