@@ -83,6 +83,7 @@ typedef struct
   gboolean cancel_requested;
   gboolean interrupted;       /* an interrupter was started for it */
   gboolean cancel_delivered;  /* a blocking wait raised the cancellation itself */
+  gboolean detached;          /* a close nobody waits for (the owner let go) */
   GError *interrupt_reason;   /* why the job was interrupted, if not by its cancellable */
   GCancellable *wait_cancellable; /* for blocking waits in the job's code */
   GTask *task;                /* async jobs */
@@ -1081,6 +1082,18 @@ executor_thread (gpointer data)
             executor->state = ok ? EXECUTOR_CLOSED : EXECUTOR_READY;
             g_mutex_unlock (&executor->lock);
             running = !ok;
+            /* Released by its owner while Python threads run: it stays,
+             * and nobody would know. interp_list_lingering() finds it. */
+            if (!ok && job->detached && !executor->is_main)
+              {
+                gpointer owner = _interp_executor_dup_owner (executor);
+
+                if (owner == NULL)
+                  g_warning ("Interpreter %" G_GINT64_FORMAT " was released but stays alive "
+                             "until interp_shutdown(): %s (interp_list_lingering() lists it)",
+                             executor->id, error->message);
+                g_clear_object (&owner);
+              }
           }
           break;
 
@@ -1552,6 +1565,7 @@ begin_close (InterpExecutor  *executor,
   if (!*already_closed)
     {
       job = job_new (executor, JOB_CLOSE, NULL, NULL, NULL, NULL, task);
+      job->detached = task == NULL && !will_wait;
       submit (executor, job);
     }
   return job;

@@ -49,7 +49,14 @@
  * next bytecode boundary, so that `except Exception:` does not swallow it;
  * the call then fails with %G_IO_ERROR_CANCELLED and the interpreter stays
  * usable. A blocking C call, such as `time.sleep()` or a long operation of
- * an extension module, finishes before the exception is seen.
+ * an extension module, finishes before the exception is seen. The code's
+ * `except` and `finally` blocks run; the "Limits" page of the manual says
+ * which loops CPython 3.11 and 3.13 get wrong there, and what the library
+ * does about it.
+ *
+ * A synchronous call (or close) that code running in another interpreter
+ * makes fails with %INTERP_ERROR_RUNNING when it would close a cycle of
+ * interpreters waiting for one another, which would never end.
  *
  * ## Closing
  *
