@@ -20,7 +20,8 @@
  * - *Embedded*: Python is not running yet (a C or GJS application). The
  *   library initializes it on a thread of its own, the main interpreter's
  *   executor thread, without installing signal handlers (the application
- *   keeps its own), and finalizes it only in interp_shutdown().
+ *   keeps its own; Python code in the main interpreter can still replace
+ *   them with `signal.signal()`), and finalizes it only in interp_shutdown().
  * - *Hosted*: Python is already running (a PyGObject application). The
  *   library never initializes or finalizes it; it takes the GIL on its own
  *   threads, and closes its interpreters from an `atexit` hook when the
