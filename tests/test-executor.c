@@ -521,7 +521,19 @@ cross_call (gint64      target_id,
 static InterpInterpreter *
 new_cross_interpreter (void)
 {
-  InterpInterpreter *interp = new_interpreter ();
+  InterpInterpreter *interp;
+
+#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030D0000
+  /* Python 3.12's ctypes does not load in an isolated interpreter. */
+  g_autoptr(GError) error = NULL;
+
+  interp = g_initable_new (INTERP_TYPE_INTERPRETER, NULL, &error,
+                           "gil", INTERP_GIL_SHARED, "use-main-obmalloc", TRUE,
+                           "check-multi-interp-extensions", FALSE, NULL);
+  g_assert_no_error (error);
+#else
+  interp = new_interpreter ();
+#endif
 
   exec_fmt (interp,
             "import ctypes\n"
