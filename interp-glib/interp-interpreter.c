@@ -50,7 +50,14 @@
  * next bytecode boundary, so that `except Exception:` does not swallow it;
  * the call then fails with %G_IO_ERROR_CANCELLED and the interpreter stays
  * usable. A blocking C call, such as `time.sleep()` or a long operation of
- * an extension module, finishes before the exception is seen.
+ * an extension module, finishes before the exception is seen. The code's
+ * `except` and `finally` blocks run; the "Limits" page of the manual says
+ * which loops CPython 3.11 and 3.13 get wrong there, and what the library
+ * does about it.
+ *
+ * A synchronous call (or close) that code running in another interpreter
+ * makes fails with %INTERP_ERROR_RUNNING when it would close a cycle of
+ * interpreters waiting for one another, which would never end.
  *
  * ## Closing
  *
@@ -518,6 +525,16 @@ call_job_new (const char  *callable,
   g_autofree char *module = NULL;
   g_auto(GStrv) path = NULL;
   CallJob *job;
+
+  /* Python would only fail to look it up, and print why on stderr. */
+  if (!g_utf8_validate (callable, -1, NULL))
+    {
+      g_autofree char *shown = g_utf8_make_valid (callable, -1);
+
+      g_set_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT,
+                   "The callable name '%s' is not valid UTF-8", shown);
+      return NULL;
+    }
 
   if (colon != NULL)
     {
