@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# smoke.sh BUILD_DIR SOURCE_DIR: installs the build into a temporary
+# smoke.sh BUILD_DIR SOURCE_DIR PYTHON_VERSION PYGOBJECT_PYTHON: installs the build into a temporary
 # DESTDIR and runs a C, a GJS, a PyGObject and a Vala program against it.
 # Each creates an interpreter, calls it with native values and catches a
 # Python exception whose message is one line, with its traceback at hand.
@@ -8,6 +8,8 @@ set -euo pipefail
 
 build=$1
 src=$2
+python_version=$3
+pygobject_python=$4
 here=$(cd "$(dirname "$0")" && pwd)
 dest=$(mktemp -d "${TMPDIR:-/tmp}/interp-glib-smoke-XXXXXX")
 trap 'rm -rf "$dest"' EXIT
@@ -39,10 +41,11 @@ else
 fi
 
 override=$(find "$dest" -path '*gi/overrides/Interp.py' | head -n1)
-if [ -n "$override" ] && /usr/bin/python3 -c 'import gi' 2>/dev/null; then
-  PYTHONPATH=$(dirname "$(dirname "$(dirname "$override")")") /usr/bin/python3 "$here/smoke.py" || status=1
+pygobject_version=$("$pygobject_python" -c 'import sys, gi; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || true)
+if [ -n "$override" ] && [ "$pygobject_version" = "$python_version" ]; then
+  PYTHONPATH=$(dirname "$(dirname "$(dirname "$override")")") "$pygobject_python" "$here/smoke.py" || status=1
 else
-  echo "# no installed override or no PyGObject: PyGObject skipped"
+  echo "# PyGObject skipped: override '$override', $pygobject_python is Python '$pygobject_version', the library's is $python_version"
 fi
 
 vapi=$(find "$dest" -name interp-glib-1.0.vapi | head -n1)
