@@ -635,7 +635,7 @@ check_usable (InterpInterpreter  *self,
     {
       g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_FAILED,
                            "The interpreter is not initialized: create it with "
-                           "interp_interpreter_new() or g_initable_init()");
+                           "Interpreter.new(), or initialize it as a GInitable first");
       return FALSE;
     }
   return TRUE;

@@ -197,14 +197,29 @@ function isCancellable(value) {
 }
 
 /**
- * Creates an interpreter (Interp.Interpreter.new_async()).
+ * Creates an interpreter (Interp.Interpreter.new_async()), or, given
+ * construct properties such as `{gil: Interp.Gil.SHARED}`, one configured
+ * with them (initialized asynchronously, as a Gio.AsyncInitable).
  *
+ * @param {object} [properties] construct properties of Interp.Interpreter
  * @param {Gio.Cancellable} [cancellable] to give up
  * @returns {Promise<Interp.Interpreter>} the interpreter
  */
-export function create(cancellable = null) {
-    return settle(cb => Interp.Interpreter.new_async(cancellable, cb),
-        (_, res) => Interp.Interpreter.new_finish(res));
+export function create(properties = null, cancellable = null) {
+    if (isCancellable(properties))
+        [properties, cancellable] = [null, properties];
+    if (properties === null || properties === undefined) {
+        return settle(cb => Interp.Interpreter.new_async(cancellable, cb),
+            (_, res) => Interp.Interpreter.new_finish(res));
+    }
+    return settle(cb => {
+        if (typeof properties !== 'object' || !isPlainObject(properties))
+            throw new TypeError(`properties must be a plain object, not a ${describe(properties)}`);
+        new Interp.Interpreter(properties).init_async(GLib.PRIORITY_DEFAULT, cancellable, cb);
+    }, (source, res) => {
+        source.init_finish(res);
+        return source;
+    });
 }
 
 /**

@@ -32,6 +32,18 @@ test('create() resolves to an interpreter', async () => {
     assert(interp.id > 0, `a sub-interpreter id: ${interp.id}`);
 });
 
+test('create() takes construct properties and a cancellable', async () => {
+    const shared = await InterpJS.create({gil: Interp.Gil.SHARED});
+    assertEqual(shared.gil, Interp.Gil.SHARED, 'the property was applied');
+    assertEqual(await InterpJS.evaluate(shared, '6 * 7'), 42, 'and the interpreter initialized');
+    shared.close();
+    const cancelled = new Gio.Cancellable();
+    cancelled.cancel();
+    assertGError(await assertRejects(InterpJS.create(cancelled)), Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED);
+    const e = await assertRejects(InterpJS.create({gil: Interp.Gil.OWN, use_main_obmalloc: true}));
+    assert(e instanceof GLib.Error && !e.message.includes('\n'), `a one-line GLib.Error: ${e}`);
+});
+
 test('exec() runs code and resolves to undefined', async () => {
     const result = await InterpJS.exec(interp, `
         def echo(*args, **kwargs):
