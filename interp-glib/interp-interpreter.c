@@ -181,10 +181,25 @@ format_exception (PyObject *exc)
  * interpreter has imported it, or a traceback is formatted. */
 typedef struct
 {
-  GHashTable *code;      /* name -> source */
+  char *code;
+  gboolean in_linecache;
+} Source;
+
+typedef struct
+{
+  GHashTable *code;      /* name -> Source */
   GQueue unnamed;        /* default names, oldest first */
-  GPtrArray *pending;    /* names not in linecache.cache yet */
+  guint n_waiting;       /* sources not in linecache.cache yet */
 } Sources;
+
+static void
+source_free (gpointer data)
+{
+  Source *source = data;
+
+  g_free (source->code);
+  g_free (source);
+}
 
 static void
 sources_free (gpointer data)
@@ -193,7 +208,6 @@ sources_free (gpointer data)
 
   g_hash_table_unref (sources->code);
   g_queue_clear_full (&sources->unnamed, g_free);
-  g_ptr_array_unref (sources->pending);
   g_free (sources);
 }
 
@@ -207,9 +221,8 @@ sources_get (void)
   if (sources == NULL)
     {
       sources = g_new0 (Sources, 1);
-      sources->code = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      sources->code = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, source_free);
       g_queue_init (&sources->unnamed);
-      sources->pending = g_ptr_array_new_with_free_func (g_free);
       g_private_set (&thread_sources, sources);
     }
   return sources;
@@ -256,7 +269,7 @@ linecache_store (PyObject   *cache,
   Py_XDECREF (text);
 }
 
-/* Moves the pending sources into linecache.cache when linecache is
+/* Moves the waiting sources into linecache.cache when linecache is
  * imported (imports it first when @import). */
 static void
 sources_flush (gboolean import)
@@ -264,51 +277,81 @@ sources_flush (gboolean import)
   Sources *sources = sources_get ();
   PyObject *module = NULL;
   PyObject *cache;
+  GHashTableIter iter;
+  gpointer name, value;
 
-  if (sources->pending->len == 0)
+  if (sources->n_waiting == 0)
     return;
   cache = linecache_dict (import, &module);
   if (cache != NULL)
     {
-      for (guint i = 0; i < sources->pending->len; i++)
+      g_hash_table_iter_init (&iter, sources->code);
+      while (g_hash_table_iter_next (&iter, &name, &value))
         {
-          const char *name = g_ptr_array_index (sources->pending, i);
-          const char *code = g_hash_table_lookup (sources->code, name);
+          Source *source = value;
 
-          if (code != NULL)
-            linecache_store (cache, name, code);
+          if (!source->in_linecache)
+            {
+              linecache_store (cache, name, source->code);
+              source->in_linecache = TRUE;
+            }
         }
-      g_ptr_array_set_size (sources->pending, 0);
+      sources->n_waiting = 0;
     }
   Py_XDECREF (module);
 }
 
-/* Remembers @code under @name for tracebacks. */
+static void
+sources_remove (Sources    *sources,
+                const char *name,
+                PyObject   *cache)
+{
+  Source *source = g_hash_table_lookup (sources->code, name);
+
+  if (source != NULL && !source->in_linecache)
+    sources->n_waiting--;
+  g_hash_table_remove (sources->code, name);
+  if (cache != NULL && PyDict_DelItemString (cache, name) < 0)
+    PyErr_Clear ();
+}
+
+/* Remembers @code under @name for tracebacks: in linecache.cache at once
+ * when the interpreter has imported linecache, else until it has. */
 static void
 sources_add (const char *name,
              const char *code,
              gboolean    unnamed)
 {
   Sources *sources = sources_get ();
+  PyObject *module = NULL;
+  PyObject *cache = linecache_dict (FALSE, &module);
+  Source *source = g_new0 (Source, 1);
 
-  g_hash_table_replace (sources->code, g_strdup (name), g_strdup (code));
-  g_ptr_array_add (sources->pending, g_strdup (name));
+  source->code = g_strdup (code);
+  if (cache != NULL)
+    {
+      linecache_store (cache, name, code);
+      source->in_linecache = TRUE;
+    }
+  sources_remove (sources, name, NULL);
+  if (!source->in_linecache)
+    sources->n_waiting++;
+  g_hash_table_insert (sources->code, g_strdup (name), source);
+
   if (unnamed)
     {
       g_queue_push_tail (&sources->unnamed, g_strdup (name));
       if (sources->unnamed.length > MAX_UNNAMED_SOURCES)
         {
           g_autofree char *oldest = g_queue_pop_head (&sources->unnamed);
-          PyObject *module = NULL;
-          PyObject *cache = linecache_dict (FALSE, &module);
 
-          g_hash_table_remove (sources->code, oldest);
-          if (cache != NULL && PyDict_DelItemString (cache, oldest) < 0)
-            PyErr_Clear ();
-          Py_XDECREF (module);
+          sources_remove (sources, oldest, cache);
         }
     }
-  sources_flush (FALSE);
+  /* Code that ran before the interpreter imported linecache. */
+  if (cache != NULL && sources->n_waiting > 0)
+    sources_flush (FALSE);
+  Py_XDECREF (module);
 }
 
 /* Turns the pending Python exception into a GError: cancellation for our

@@ -214,6 +214,42 @@ test_filename (void)
 }
 
 static void
+test_sources_bounded (void)
+{
+  g_autoptr(InterpInterpreter) interp = new_interpreter ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InterpExceptionInfo) info = NULL;
+
+  /* Before linecache is imported, and after. */
+  for (guint round = 0; round < 2; round++)
+    {
+      exec_ok (interp, "def old_unnamed():\n    raise ValueError('old unnamed')\n");
+      g_assert_true (interp_interpreter_exec_full (interp, "def old_named():\n    raise ValueError('old named')\n",
+                                                   "kept.py", NULL, &error));
+      /* Code under default names is kept for the 256 newest runs only. */
+      for (guint i = 0; i < 300; i++)
+        {
+          g_autofree char *code = g_strdup_printf ("run_%u = %u\n", i, i);
+          exec_ok (interp, code);
+        }
+
+      g_assert_null (interp_interpreter_call (interp, "old_unnamed", NULL, NULL, NULL, &error));
+      info = interp_exception_info_from_error (error);
+      g_assert_nonnull (strstr (interp_exception_info_get_traceback (info), "in old_unnamed\n"));
+      g_assert_null (strstr (interp_exception_info_get_traceback (info), "raise ValueError('old unnamed')"));
+      g_clear_error (&error);
+      g_clear_pointer (&info, interp_exception_info_unref);
+
+      g_assert_null (interp_interpreter_call (interp, "old_named", NULL, NULL, NULL, &error));
+      info = interp_exception_info_from_error (error);
+      g_assert_nonnull (strstr (interp_exception_info_get_traceback (info),
+                                "File \"kept.py\", line 2, in old_named\n    raise ValueError('old named')\n"));
+      g_clear_error (&error);
+      g_clear_pointer (&info, interp_exception_info_unref);
+    }
+}
+
+static void
 test_filename_async (void)
 {
   g_autoptr(GError) error = NULL;
@@ -463,6 +499,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/errors/summary", test_summary);
   g_test_add_func ("/errors/filename", test_filename);
   g_test_add_func ("/errors/filename-async", test_filename_async);
+  g_test_add_func ("/errors/sources-bounded", test_sources_bounded);
   g_test_add_func ("/errors/no-snapshot", test_no_snapshot);
   g_test_add_func ("/errors/syntax-error", test_syntax_error);
   g_test_add_func ("/errors/system-exit", test_system_exit);
