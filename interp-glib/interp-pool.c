@@ -1987,6 +1987,8 @@ interp_pool_new (guint          max_workers,
  * interp_pool_get_max_workers:
  * @self: a pool
  *
+ * How many workers @self has at most.
+ *
  * Returns: the #InterpPool:max-workers of @self
  */
 guint
@@ -2001,6 +2003,8 @@ interp_pool_get_max_workers (InterpPool *self)
  * interp_pool_get_min_workers:
  * @self: a pool
  *
+ * How many workers @self keeps however idle they are.
+ *
  * Returns: the #InterpPool:min-workers of @self
  */
 guint
@@ -2014,6 +2018,8 @@ interp_pool_get_min_workers (InterpPool *self)
 /**
  * interp_pool_get_n_workers:
  * @self: a pool
+ *
+ * How many workers @self has now, those being made included.
  *
  * Returns: how many workers @self has now (#InterpPool:n-workers)
  */
@@ -2034,6 +2040,8 @@ interp_pool_get_n_workers (InterpPool *self)
  * interp_pool_get_n_busy:
  * @self: a pool
  *
+ * How many workers of @self run a call now.
+ *
  * Returns: how many workers of @self run a call now (#InterpPool:n-busy)
  */
 guint
@@ -2052,6 +2060,8 @@ interp_pool_get_n_busy (InterpPool *self)
 /**
  * interp_pool_get_n_pending:
  * @self: a pool
+ *
+ * How many calls and map chunks wait for a worker of @self.
  *
  * Returns: how many calls and map chunks wait for a worker
  *   (#InterpPool:n-pending)

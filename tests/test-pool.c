@@ -376,8 +376,8 @@ test_idle_prune (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(InterpPool) pool = NULL;
-  g_autoptr(InterpQueue) a = interp_queue_new (0);
-  g_autoptr(InterpQueue) b = interp_queue_new (0);
+  g_autoptr(InterpQueue) a = interp_queue_new (0, NULL);
+  g_autoptr(InterpQueue) b = interp_queue_new (0, NULL);
   AsyncWait wa = { 0 }, wb = { 0 };
   g_autoptr(GVariant) ra = NULL;
   g_autoptr(GVariant) rb = NULL;
@@ -410,8 +410,8 @@ static void
 run_two_in_parallel (InterpPool *pool)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(InterpQueue) a = interp_queue_new (0);
-  g_autoptr(InterpQueue) b = interp_queue_new (0);
+  g_autoptr(InterpQueue) a = interp_queue_new (0, NULL);
+  g_autoptr(InterpQueue) b = interp_queue_new (0, NULL);
   AsyncWait wa = { 0 }, wb = { 0 };
   g_autoptr(GVariant) ra = NULL;
   g_autoptr(GVariant) rb = NULL;
