@@ -170,7 +170,7 @@ test('poolCall() and map() run on a pool', async () => {
     assertGError(e, Interp.Error, Interp.Error.EXECUTION_FAILED);
     assertEqual(e.message, 'ValueError: math domain error');
     pool.shutdown(false, null);
-}, {todo: Interp.Pool ? null : 'InterpPool has not landed on this branch'});
+});
 
 test('shutdown', () => {
     assertEqual(Interp.shutdown(), true);

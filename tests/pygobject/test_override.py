@@ -165,6 +165,30 @@ class QueueTests(InterpTestCase):
         self.assertTrue(cm.exception.matches(Interp.error_quark(), Interp.Error.QUEUE_EMPTY))
 
 
+class PoolTests(InterpTestCase):
+    def test_pool_with_properties_and_plain_values(self):
+        pool = Interp.Pool(max_workers=2)
+        try:
+            self.assertEqual(pool.call("math:pow", (2, 10)), 1024.0)
+            self.assertEqual(pool.call("dict", None, {"a": [1, 2]}), {"a": [1, 2]})
+            self.assertEqual(pool.map("math:factorial", [(1,), [2], (3,), (4,)], 0), [1, 2, 6, 24])
+            with self.assertRaises(Interp.ExecutionFailed) as cm:
+                pool.call("math:sqrt", (-1,))
+            self.assertEqual(cm.exception.message, "ValueError: math domain error")
+            self.assertEqual(cm.exception.type_name, "ValueError")
+            # A builtin called directly: no Python frame, just the exception.
+            self.assertEqual(cm.exception.traceback, "ValueError: math domain error\n")
+        finally:
+            pool.shutdown(False, None)
+
+    def test_pool_errors_are_interpreter_errors(self):
+        pool = Interp.Pool(max_workers=1)
+        pool.shutdown(False, None)
+        with self.assertRaises(Interp.InterpreterError) as cm:
+            pool.call("len", ("x",))
+        self.assertTrue(cm.exception.matches(Interp.error_quark(), Interp.Error.SHUT_DOWN), cm.exception)
+
+
 class CancelTests(InterpTestCase):
     def test_cancelled_stays_a_plain_glib_error(self):
         cancellable = Gio.Cancellable()
