@@ -24,7 +24,7 @@
  * ZeroDivisionError: division by zero
  * ]|
  *
- * Only the type's `__name__` is used, and only the first line of
+ * Only the type's `__name__` is used, and only the first non-blank line of
  * `str(exc)`, followed by ` …` when the exception's message has more lines.
  * An exception with an empty message gives the type name alone, as in
  * `KeyboardInterrupt`. There is no location line: where the exception
@@ -371,8 +371,8 @@ interp_exception_info_get_interpreter_id (InterpExceptionInfo *info)
  *
  * The one line that is the message of the error the snapshot came with:
  * `TypeName: message`, or the type name alone when the message is empty.
- * Only the first line of a message that has several is used, followed by
- * ` …`.
+ * Only the first non-blank line of a message that has several is used,
+ * followed by ` …`.
  *
  * Returns: (transfer full): the summary line
  */
