@@ -14,6 +14,7 @@ import Interp from 'gi://Interp';
 
 import {
     test, run, assert, assertEqual, assertDeepEqual, assertMatch, assertRejects, assertGError,
+    runGjsModule, describeRun,
 } from './harness.js';
 
 let InterpJS;
@@ -170,6 +171,32 @@ test('poolCall() and map() run on a pool', async () => {
     assertGError(e, Interp.Error, Interp.Error.EXECUTION_FAILED);
     assertEqual(e.message, 'ValueError: math domain error');
     pool.shutdown(false, null);
+});
+
+test('a module that imports interp.js statically works once imported dynamically', async () => {
+    // What the docs advise: a first use of the namespace loads the library,
+    // then the application's own module, which imports interp.js, is loaded.
+    const [appFile, stream] = Gio.File.new_tmp('interp-glib-app-XXXXXX.js');
+    stream.get_output_stream().write_all(new TextEncoder().encode(`
+        import * as InterpJS from 'resource:///org/interp-glib/js/interp.js';
+        export async function main() {
+            const interp = await InterpJS.create();
+            return InterpJS.call(interp, 'pow', [2, 8]);
+        }
+    `), null);
+    stream.close(null);
+    try {
+        const r = await runGjsModule(`
+            import Interp from 'gi://Interp';
+            Interp.init();
+            const app = await import('${appFile.get_uri()}');
+            print('result', await app.main());
+            Interp.shutdown();
+        `, 30000);
+        assert(r.status === 0 && r.stdout.includes('result 256'), describeRun(r));
+    } finally {
+        appFile.delete(null);
+    }
 });
 
 test('shutdown', () => {
