@@ -89,7 +89,10 @@
  * blocked code returns to Python, which then sees the interruption. Until
  * then the abandoned interpreter keeps its thread and its memory, and stays
  * in interp_list_all(). If the blocked code never returns, the interpreter
- * never closes, and interp_shutdown() reports it as still running.
+ * never closes: interp_shutdown() then fails with %INTERP_ERROR_RUNNING
+ * after two seconds instead of waiting for it (in hosted mode, where it
+ * runs when the host's Python exits, a warning says so and the process
+ * exits without it).
  *
  * ## Shutting down
  *
@@ -803,6 +806,7 @@ grace_cb (gpointer data)
                interp_interpreter_get_id (worker->interp), self->grace_period);
       g_ptr_array_remove_fast (self->workers, worker);
       self->n_busy--;
+      _interp_executor_set_abandoned (_interp_interpreter_get_executor (worker->interp));
       /* The job keeps the worker: job_done() closes it on return. */
       if (job->timed_out)
         error = timed_out_error (self, job);
