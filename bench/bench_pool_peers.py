@@ -56,7 +56,8 @@ class SubinterpreterPool:
         for _ in range(n_workers):
             interp = interpreters.create()
             results = queues.create()
-            interp.exec(SOURCE)
+            # The queue type must be known there before a queue crosses.
+            interp.exec(SOURCE + "\nfrom test.support.interpreters import queues\n")
             interp.prepare_main(results=results)
             t = threading.Thread(target=self._worker, args=(interp, results), daemon=True)
             t.start()
