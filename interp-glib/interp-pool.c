@@ -1993,7 +1993,8 @@ async_initable_iface_init (GAsyncInitableIface *iface)
  * properties, use g_initable_new() (or g_async_initable_new_async()):
  *
  * |[<!-- language="C" -->
- * pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error,
+ * g_autoptr(GError) error = NULL;
+ * g_autoptr(GObject) pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error,
  *                        "max-workers", 4,
  *                        "min-workers", 4,
  *                        "initializer", "import math\ndef work(n):\n    return math.factorial(n) % 1000\n",
