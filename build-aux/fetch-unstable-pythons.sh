@@ -44,8 +44,11 @@ max_age_days=${INTERP_PYTHONS_MAX_AGE:-7}
 mirror=${INTERP_UNSTABLE_MIRROR:-http://deb.debian.org/debian}
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 multiarch=x86_64-linux-gnu
-# Unpacked but unused: the toolchain side of the C library.
-skip_unpack=" libc6-dev libc-dev-bin linux-libc-dev "
+# Downloaded (dependencies) but not unpacked: the toolchain side of the C
+# library and headers that would shadow the system's. The unpacked include
+# directory then holds Python's headers only, so meson.build can pass it with
+# -I (not as a system directory, which would hide warnings in pyconfig.h).
+skip_unpack=" libc6-dev libc-dev-bin linux-libc-dev zlib1g-dev libexpat1-dev "
 
 log() { echo "fetch-unstable-pythons: $*" >&2; }
 give_up() { log "$*"; exit 2; }

@@ -6,10 +6,9 @@ One value a line (meson.build reads them by position; "none" for empty):
   3. library directory
   4. library name for -l
   5. whether that directory needs an rpath ("yes"/"no")
-  6. a directory to search after the system's for the multiarch pyconfig.h
-     (Debian's include/pythonX.Y/pyconfig.h includes
-     <x86_64-linux-gnu/pythonX.Y/pyconfig.h>), or "none" when the system
-     include directory already has it
+  6. a second include directory for the multiarch pyconfig.h (Debian's
+     include/pythonX.Y/pyconfig.h includes <x86_64-linux-gnu/pythonX.Y/pyconfig.h>),
+     or "none" when the system include directory already has it
   7. the private dynamic loader this Python runs through, or "none": a Python
      unpacked from another distribution release with its own C library
      (build-aux/fetch-unstable-pythons.sh) has a PT_INTERP outside the
@@ -86,12 +85,12 @@ if not has_libpython(libdir):
 
 include = sysconfig.get_paths()["include"]
 multiarch = sysconfig.get_config_var("MULTIARCH") or ""
-include_after = "none"
+include_extra = "none"
 if multiarch:
     top = os.path.dirname(include)
     if (os.path.exists(os.path.join(top, multiarch, os.path.basename(include), "pyconfig.h"))
             and os.path.realpath(top) != "/usr/include"):
-        include_after = top
+        include_extra = top
 
 loader = elf_interpreter(os.path.realpath(sys.executable))
 loader = loader if loader and not under_system_dir(loader) else "none"
@@ -101,6 +100,6 @@ print(include)
 print(libdir)
 print(libname)
 print("no" if under_system_dir(libdir) else "yes")
-print(include_after)
+print(include_extra)
 print(loader)
 print(home)
