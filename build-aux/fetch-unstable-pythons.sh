@@ -39,7 +39,7 @@
 set -euo pipefail
 
 versions=${INTERP_UNSTABLE_VERSIONS:-"3.14 3.15"}
-cache=${INTERP_PYTHONS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/interp-glib/unstable-pythons}
+cache=${INTERP_PYTHONS_CACHE:-${XDG_CACHE_HOME:-${HOME:-/var/cache}/.cache}/interp-glib/unstable-pythons}
 max_age_days=${INTERP_PYTHONS_MAX_AGE:-7}
 mirror=${INTERP_UNSTABLE_MIRROR:-http://deb.debian.org/debian}
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
@@ -110,6 +110,7 @@ apt_opts=(
   -o "APT::Install-Recommends=false"
   -o "APT::Get::List-Cleanup=true"
   -o "Acquire::Retries=2"
+  -o "APT::Update::Error-Mode=any"
   -o "Debug::NoLocking=true"
 )
 [ "$(id -u)" -eq 0 ] && apt_opts+=(-o "APT::Sandbox::User=root")
