@@ -20,7 +20,8 @@
  * - *Embedded*: Python is not running yet (a C or GJS application). The
  *   library initializes it on a thread of its own, the main interpreter's
  *   executor thread, without installing signal handlers (the application
- *   keeps its own), and finalizes it only in interp_shutdown().
+ *   keeps its own; Python code in the main interpreter can still replace
+ *   them with `signal.signal()`), and finalizes it only in interp_shutdown().
  * - *Hosted*: Python is already running (a PyGObject application). The
  *   library never initializes or finalizes it; it takes the GIL on its own
  *   threads, and closes its interpreters from an `atexit` hook when the
@@ -34,14 +35,11 @@
  * its build refuses a free-threaded one too.
  *
  * The first use decides between the two cases by asking whether Python is
- * initialized. Since Python 3.15, Py_IsInitialized() is false until `site`
- * has been imported, so code that runs while `site` is imported
- * (`sitecustomize`, `usercustomize`, `.pth` files) sees a Python that is
- * neither running nor absent. A first use from there fails with
- * %INTERP_ERROR_RUNTIME ("Python is still starting up") and changes nothing:
- * the next use, once startup has finished, starts the library in hosted mode
- * as usual. Python 3.11 to 3.14 report Python as initialized at that point,
- * and the first use from site-time code simply starts hosted mode.
+ * initialized. Since Python 3.15 that is false until `site` has been
+ * imported: a first use from `sitecustomize` or a `.pth` file fails with
+ * %INTERP_ERROR_RUNTIME ("Python is still starting up") and changes
+ * nothing, and the next use after startup starts hosted mode (the "Limits"
+ * page of the manual says more).
  *
  * With Python 3.11 every interpreter shares one GIL, and CPython 3.11 does
  * not hand that GIL from an interpreter running CPU-bound code to a thread
@@ -117,6 +115,8 @@ python_is_starting_up (void)
   return !Py_IsInitialized () && PyInterpreterState_Main () != NULL;
 }
 
+static gboolean shutdown_runtime (gboolean wait_abandoned, GError **error);
+
 static PyObject *
 atexit_shutdown (PyObject *module,
                  PyObject *unused)
@@ -124,12 +124,12 @@ atexit_shutdown (PyObject *module,
   GError *error = NULL;
 
   Py_BEGIN_ALLOW_THREADS
-  interp_shutdown (&error);
+  shutdown_runtime (TRUE, &error);
   Py_END_ALLOW_THREADS
 
   if (error != NULL)
     {
-      g_debug ("Shutting down at Python exit: %s", error->message);
+      g_warning ("Shutting down at Python exit: %s", error->message);
       g_error_free (error);
     }
   Py_RETURN_NONE;
@@ -394,12 +394,34 @@ interp_init (GError **error)
  * Calling it is optional: an application may as well exit without it. In
  * hosted mode it runs by itself when the host's Python exits.
  *
+ * An interpreter whose call an #InterpPool abandoned (blocked in C past
+ * its grace period) gets two seconds to return; if it does not, the
+ * shutdown fails with %INTERP_ERROR_RUNNING rather than wait for ever, and
+ * Python is not finalized. When a hosted Python exits, the shutdown waits
+ * for such an interpreter instead, after a warning: CPython aborts if it
+ * finalizes with sub-interpreters left.
+ *
  * Returns: %TRUE on success, %FALSE with @error set when called from code
  *   running in an interpreter (%INTERP_ERROR_RUNNING) or when an
- *   interpreter cannot be closed because threads it started still run
+ *   interpreter cannot be closed because threads it started still run, or
+ *   its code is blocked in a call an #InterpPool abandoned
  */
+/* How long interp_shutdown() waits for code a pool abandoned. */
+#define ABANDONED_WAIT_US (2 * G_USEC_PER_SEC)
+
 gboolean
 interp_shutdown (GError **error)
+{
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return shutdown_runtime (FALSE, error);
+}
+
+/* At a hosted Python's exit, waiting for abandoned code is the only way
+ * out: CPython aborts when it finalizes with sub-interpreters left. */
+static gboolean
+shutdown_runtime (gboolean   wait_abandoned,
+                  GError   **error)
 {
   g_autoptr(GError) reason = NULL;
   GPtrArray *pending;
@@ -439,7 +461,26 @@ interp_shutdown (GError **error)
     _interp_executor_interrupt (g_ptr_array_index (pending, i), reason);
   for (guint i = 0; i < pending->len; i++)
     {
-      if (!_interp_executor_close (g_ptr_array_index (pending, i), error))
+      InterpExecutor *executor = g_ptr_array_index (pending, i);
+
+      /* A pool gave up on its code, blocked in C: waiting for it could take
+       * forever, and Python cannot be finalized under it. */
+      if (_interp_executor_is_abandoned (executor) &&
+          !_interp_executor_wait_idle (executor, ABANDONED_WAIT_US) && wait_abandoned)
+        g_warning ("Python exits once interpreter %" G_GINT64_FORMAT " returns from a call "
+                   "that its pool abandoned, blocked in C", _interp_executor_get_id (executor));
+      else if (_interp_executor_is_abandoned (executor) && !_interp_executor_wait_idle (executor, 0))
+        {
+          g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNNING,
+                       "Interpreter %" G_GINT64_FORMAT " is still blocked in a call that its pool "
+                       "abandoned, and cannot be closed", _interp_executor_get_id (executor));
+          g_ptr_array_unref (pending);
+          g_mutex_lock (&runtime_lock);
+          runtime_state = RUNTIME_READY;
+          g_mutex_unlock (&runtime_lock);
+          return FALSE;
+        }
+      if (!_interp_executor_close (executor, error))
         {
           g_ptr_array_unref (pending);
           g_mutex_lock (&runtime_lock);
@@ -518,4 +559,71 @@ const char *
 interp_get_python_version (void)
 {
   return Py_GetVersion ();
+}
+
+static gint
+compare_ids (gconstpointer a,
+             gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/**
+ * interp_list_lingering:
+ * @n_ids: (out): return location for the number of IDs
+ *
+ * The IDs of the interpreters that were released (their last
+ * #InterpInterpreter reference dropped) while threads their Python code
+ * started still ran, typically daemon threads. Such an interpreter cannot
+ * be destroyed then; it stays alive, with its threads, until
+ * interp_shutdown(), and interp_list_all() no longer lists it. A warning
+ * is logged when that happens. Close an interpreter, and check the error,
+ * to learn about its threads while it is still yours.
+ *
+ * Returns: (array length=n_ids) (transfer full) (nullable): the IDs, in
+ *   increasing order; %NULL when there are none
+ */
+gint64 *
+interp_list_lingering (gsize *n_ids)
+{
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  GPtrArray *owners = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer key;
+
+  g_return_val_if_fail (n_ids != NULL, NULL);
+
+  g_mutex_lock (&runtime_lock);
+  if (live_executors != NULL)
+    {
+      g_hash_table_iter_init (&iter, live_executors);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        {
+          gpointer owner = _interp_executor_dup_owner (key);
+
+          if (owner == NULL && !_interp_executor_is_closed (key))
+            {
+              gint64 id = _interp_executor_get_id (key);
+
+              if (id >= 0)
+                g_array_append_val (ids, id);
+            }
+          /* Dropped after the lock: a last reference would close it. */
+          if (owner != NULL)
+            g_ptr_array_add (owners, owner);
+        }
+    }
+  g_mutex_unlock (&runtime_lock);
+  g_ptr_array_unref (owners);
+
+  g_array_sort (ids, compare_ids);
+  *n_ids = ids->len;
+  if (ids->len == 0)
+    {
+      g_array_free (ids, TRUE);
+      return NULL;
+    }
+  return (gint64 *) g_array_free (ids, FALSE);
 }

@@ -689,8 +689,9 @@ class CrossInterpreterTests(QueueTestCase):
                    "        self.value = value\n"
                    "q.put(OnlyInAlpha(42))\n", None)
         error = self.raises(beta.exec, "q.get()", None)
+        info = Interp.ExceptionInfo.steal_last()
         self.assertInterpError(error, Interp.Error.EXECUTION_FAILED)
-        self.assertEqual(Interp.ExceptionInfo.from_error(error).get_type_name(), "AttributeError")
+        self.assertEqual(info.get_type_name(), "AttributeError")
         self.assertEqual(queue.qsize(), 1)
         self.assertEqual(alpha.eval("q.get().value", None).unpack(), 42)
         self.assertEqual(queue.qsize(), 0)
@@ -1136,6 +1137,20 @@ class CQueueTests(QueueTestCase):
         self.assertFalse(c_queue.is_empty())
         self.assertEqual(Interp.Queue.new(0).get_maxsize(), 0)
         self.assertEqual(Interp.Queue(maxsize=2).get_maxsize(), 2)
+
+    def test_bad_arguments_raise(self):
+        error = self.raises(Interp.Queue.new, -1)
+        self.assertInterpError(error, Interp.Error.INVALID_ARGUMENT)
+        self.assertIn("maxsize", error.message)
+        c_queue = Interp.Queue.new(0)
+        error = self.raises(c_queue.get, -2, None)
+        self.assertInterpError(error, Interp.Error.INVALID_ARGUMENT)
+        error = self.raises(c_queue.put, GLib.Variant("i", 1), -2, None)
+        self.assertInterpError(error, Interp.Error.INVALID_ARGUMENT)
+        self.assertEqual(c_queue.get_size(), 0)
+        channel = Interp.Channel.new()
+        error = self.raises(channel.recv, -3, None)
+        self.assertInterpError(error, Interp.Error.INVALID_ARGUMENT)
 
     def test_new_for_id(self):
         alpha.exec("made_in_alpha = ig.create_queue(4)\nmade_in_alpha.put('hi')", None)
