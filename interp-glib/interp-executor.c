@@ -589,6 +589,20 @@ _interp_executor_interrupt (InterpExecutor *executor,
 }
 
 void
+_interp_executor_interrupt_data (InterpExecutor *executor,
+                                 gpointer        data)
+{
+  GCancellable *wait = NULL;
+
+  g_mutex_lock (&executor->lock);
+  if (executor->running_job != NULL && executor->running_job->kind == JOB_NORMAL &&
+      executor->running_job->data == data)
+    wait = interrupt_running_job_locked (executor, executor->running_job);
+  g_mutex_unlock (&executor->lock);
+  cancel_and_unref (wait);
+}
+
+void
 _interp_executor_cancel_delivered (void)
 {
   InterpExecutor *executor = g_private_get (&current_executor);
