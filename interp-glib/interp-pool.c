@@ -19,6 +19,7 @@
  * source completes every call that finished since it last ran.
  */
 
+#include "interp-python-private.h" /* first: Python.h precedes system headers */
 #include "interp-pool.h"
 #include "interp-error.h"
 #include "interp-interpreter-private.h"
