@@ -872,6 +872,8 @@ setup_sub (InterpExecutor  *executor,
   return ok;
 }
 
+#define THREADS_GRACE_US (250 * 1000)
+
 /* With the interpreter attached: lets its non-daemon threads finish, as
  * Py_EndInterpreter() would, then counts the thread states left, since
  * ending an interpreter that still has threads aborts the process. */
@@ -891,10 +893,21 @@ wait_for_threads (InterpExecutor  *executor,
       Py_XDECREF (res);
     }
 
-  for (PyThreadState *t = PyInterpreterState_ThreadHead (executor->interp);
-       t != NULL; t = PyThreadState_Next (t))
-    if (t != executor->tstate)
-      others++;
+  /* A daemon thread whose function just returned still has its thread
+   * state for a moment: give such threads a little time to go. */
+  for (gint64 until = g_get_monotonic_time () + THREADS_GRACE_US;;)
+    {
+      others = 0;
+      for (PyThreadState *t = PyInterpreterState_ThreadHead (executor->interp);
+           t != NULL; t = PyThreadState_Next (t))
+        if (t != executor->tstate)
+          others++;
+      if (others == 0 || g_get_monotonic_time () >= until)
+        break;
+      Py_BEGIN_ALLOW_THREADS
+      g_usleep (2000);
+      Py_END_ALLOW_THREADS
+    }
 
   if (others > 0)
     {
