@@ -269,10 +269,15 @@ linecache_store (PyObject   *cache,
   PyObject *text = PyUnicode_FromString (terminated ? terminated : code);
   PyObject *lines = text ? PyUnicode_Splitlines (text, 1) : NULL;
   PyObject *entry = lines ? Py_BuildValue ("(nOOs)", (Py_ssize_t) len, Py_None, lines, name) : NULL;
+  /* Not PyDict_SetItemString(): Python 3.13 interns its key as immortal,
+   * and with it the code object's equal co_filename, which then outlives
+   * the interpreter: a string lost for every name. */
+  PyObject *key = entry ? PyUnicode_FromString (name) : NULL;
 
-  if (entry != NULL)
-    PyDict_SetItemString (cache, name, entry);
+  if (key != NULL)
+    PyDict_SetItem (cache, key, entry);
   PyErr_Clear ();
+  Py_XDECREF (key);
   Py_XDECREF (entry);
   Py_XDECREF (lines);
   Py_XDECREF (text);
