@@ -28,6 +28,7 @@
 
 #include <gio/gio.h>
 #include <signal.h>
+#include <string.h>
 
 typedef enum
 {
@@ -75,6 +76,7 @@ typedef struct
   gint done_flag;             /* the same, atomic, for a spinning waiter */
   GVariant *result;
   GError *error;
+  guint64 seq;                /* numbers the executor's jobs, for the debug log */
 } InterpJob;
 
 struct _InterpExecutor
@@ -100,6 +102,12 @@ struct _InterpExecutor
   gboolean thread_started;
   GThread *thread;
   GWeakRef owner;
+  guint64 n_submitted;        /* jobs numbered so far */
+
+  /* Set before the first job, read-only afterwards. */
+  InterpExecutorStateHook state_hook;
+  gpointer state_hook_data;
+  GDestroyNotify state_hook_data_free;
 
   /* Written during setup on the executor thread, read-only afterwards. */
   gint64 id;
@@ -114,6 +122,44 @@ struct _InterpExecutor
 };
 
 static GPrivate current_executor;
+
+gboolean
+_interp_debug_enabled (void)
+{
+  /* 0: not checked yet, 1: dropped, 2: shown */
+  static gint state = 0;
+  gint now = g_atomic_int_get (&state);
+
+  if (G_UNLIKELY (now == 0))
+    {
+      now = g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN) ? 1 : 2;
+      g_atomic_int_set (&state, now);
+    }
+  return now == 2;
+}
+
+static void
+state_changed (InterpExecutor       *executor,
+               InterpExecutorChange  change)
+{
+  InterpExecutorStateHook hook = g_atomic_pointer_get (&executor->state_hook);
+
+  if (hook != NULL)
+    hook (executor->state_hook_data, change);
+}
+
+static const char *
+job_kind_name (JobKind kind)
+{
+  switch (kind)
+    {
+    case JOB_SETUP: return "setup";
+    case JOB_NORMAL: return "call";
+    case JOB_INTERNAL: return "internal";
+    case JOB_CLOSE: return "close";
+    default: return "job";
+    }
+}
 
 /* After every change of executor->jobs, the lock held. */
 static void
@@ -312,6 +358,7 @@ job_cancelled_cb (GCancellable *cancellable,
   InterpExecutor *executor = job->executor;
   GCancellable *wait = NULL;
   gboolean drop = FALSE;
+  gboolean interrupting = FALSE;
 
   g_mutex_lock (&executor->lock);
   switch (job->state)
@@ -331,6 +378,7 @@ job_cancelled_cb (GCancellable *cancellable,
       break;
     case JOB_STATE_RUNNING:
       wait = interrupt_running_job_locked (executor, job);
+      interrupting = job->interrupted;
       break;
     case JOB_STATE_DONE:
     default:
@@ -338,6 +386,13 @@ job_cancelled_cb (GCancellable *cancellable,
     }
   g_mutex_unlock (&executor->lock);
   cancel_and_unref (wait);
+
+  if (drop)
+    INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT ": job %" G_GUINT64_FORMAT
+                  " cancelled while queued: dropped", executor->id, job->seq);
+  else if (interrupting)
+    INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT ": job %" G_GUINT64_FORMAT
+                  " cancelled while running: interrupting it", executor->id, job->seq);
 
   if (drop)
     {
@@ -351,6 +406,7 @@ _interp_executor_interrupt (InterpExecutor *executor,
                             const GError   *reason)
 {
   GCancellable *wait = NULL;
+  guint64 seq = 0;
 
   g_mutex_lock (&executor->lock);
   if (executor->running_job != NULL && executor->running_job->kind == JOB_NORMAL)
@@ -360,9 +416,14 @@ _interp_executor_interrupt (InterpExecutor *executor,
       if (job->interrupt_reason == NULL && reason != NULL)
         job->interrupt_reason = g_error_copy (reason);
       wait = interrupt_running_job_locked (executor, job);
+      seq = job->seq;
     }
   g_mutex_unlock (&executor->lock);
   cancel_and_unref (wait);
+
+  if (seq != 0)
+    INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT ": interrupting job %" G_GUINT64_FORMAT ": %s",
+                  executor->id, seq, reason != NULL ? reason->message : "no reason given");
 }
 
 void
@@ -766,6 +827,7 @@ executor_thread (gpointer data)
       GError *error = NULL;
       GError *reason = NULL;
       gboolean ok;
+      gint64 job_start = 0;
 
       g_mutex_lock (&executor->lock);
       while (g_queue_is_empty (&executor->jobs))
@@ -814,6 +876,15 @@ executor_thread (gpointer data)
           g_mutex_lock (&executor->lock);
           executor->state = ok ? EXECUTOR_READY : EXECUTOR_FAILED;
           g_mutex_unlock (&executor->lock);
+          if (ok)
+            INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT " created (%s%s)", executor->id,
+                          executor->is_main ? "the main interpreter, " : "",
+                          executor->config.gil == INTERP_GIL_OWN ? "own GIL" : "shared GIL");
+          else
+            {
+              INTERP_DEBUG ("Interpreter creation failed: %s", error->message);
+              state_changed (executor, INTERP_EXECUTOR_CHANGED_CLOSED);
+            }
 #if !INTERP_PY_HAS_OWN_GIL
           if (ok && !executor->is_main)
             g_thread_unref (g_thread_new ("interp-ticker", ticker_thread,
@@ -852,6 +923,14 @@ executor_thread (gpointer data)
             executor->state = ok ? EXECUTOR_CLOSED : EXECUTOR_READY;
             g_mutex_unlock (&executor->lock);
             running = !ok;
+            if (ok)
+              INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT " closed", executor->id);
+            else
+              {
+                INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT " stays open: %s",
+                              executor->id, error->message);
+                state_changed (executor, INTERP_EXECUTOR_CHANGED_CLOSED);
+              }
           }
           break;
 
@@ -862,6 +941,13 @@ executor_thread (gpointer data)
           executor->running_job = job;
           g_cond_broadcast (&executor->ticker_cond);
           g_mutex_unlock (&executor->lock);
+          state_changed (executor, INTERP_EXECUTOR_CHANGED_RUNNING);
+          if (G_UNLIKELY (_interp_debug_enabled ()))
+            {
+              job_start = g_get_monotonic_time ();
+              g_debug ("Interpreter %" G_GINT64_FORMAT ": job %" G_GUINT64_FORMAT " (%s) started",
+                       executor->id, job->seq, job_kind_name (job->kind));
+            }
 
           PyEval_RestoreThread (executor->tstate);
           ok = job->func (executor, job->data, &result, &error);
@@ -892,6 +978,20 @@ executor_thread (gpointer data)
           g_clear_error (&reason);
           if (!ok && error == NULL)
             error = g_error_new_literal (INTERP_ERROR, INTERP_ERROR_FAILED, "Job failed");
+          state_changed (executor, INTERP_EXECUTOR_CHANGED_RUNNING);
+          if (G_UNLIKELY (_interp_debug_enabled ()))
+            {
+              double ms = (g_get_monotonic_time () - job_start) / 1000.0;
+
+              if (error == NULL)
+                g_debug ("Interpreter %" G_GINT64_FORMAT ": job %" G_GUINT64_FORMAT
+                         " ended after %.3f ms", executor->id, job->seq, ms);
+              else
+                g_debug ("Interpreter %" G_GINT64_FORMAT ": job %" G_GUINT64_FORMAT
+                         " ended after %.3f ms with an error: %.*s",
+                         executor->id, job->seq, ms,
+                         (int) strcspn (error->message, "\n"), error->message);
+            }
           break;
         }
 
@@ -1013,6 +1113,8 @@ _interp_executor_unref (InterpExecutor *executor)
     return;
 
   g_assert (g_queue_is_empty (&executor->jobs));
+  if (executor->state_hook_data_free != NULL)
+    executor->state_hook_data_free (executor->state_hook_data);
   g_clear_pointer (&executor->thread, g_thread_unref);
   g_weak_ref_clear (&executor->owner);
   g_mutex_clear (&executor->lock);
@@ -1037,6 +1139,7 @@ submit (InterpExecutor *executor,
                                             job_ref (job), job_unref);
 
   g_mutex_lock (&executor->lock);
+  job->seq = ++executor->n_submitted;
   if (job->cancel_requested)
     cancelled = TRUE;
   else if (job->kind == JOB_CLOSE &&
@@ -1189,6 +1292,7 @@ begin_close (InterpExecutor  *executor,
   InterpJob *job = NULL;
   GList *stolen = NULL;
   GError *reason;
+  gboolean was_closed;
 
   *already_closed = FALSE;
 
@@ -1201,6 +1305,8 @@ begin_close (InterpExecutor  *executor,
     }
 
   g_mutex_lock (&executor->lock);
+  was_closed = executor->state == EXECUTOR_CLOSING || executor->state == EXECUTOR_CLOSED ||
+               executor->state == EXECUTOR_FAILED;
   if (executor->state == EXECUTOR_CLOSED || executor->state == EXECUTOR_FAILED ||
       !executor->thread_started)
     {
@@ -1213,6 +1319,13 @@ begin_close (InterpExecutor  *executor,
       stolen = steal_normal_jobs_locked (executor);
     }
   g_mutex_unlock (&executor->lock);
+
+  if (!was_closed)
+    {
+      INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT " closing: %u queued job%s dropped",
+                    executor->id, g_list_length (stolen), g_list_length (stolen) == 1 ? "" : "s");
+      state_changed (executor, INTERP_EXECUTOR_CHANGED_CLOSED);
+    }
 
   reason = g_error_new (INTERP_ERROR, INTERP_ERROR_NOT_FOUND,
                         "Interpreter %" G_GINT64_FORMAT " was closed before the job ran",
@@ -1359,6 +1472,21 @@ _interp_executor_set_owner (InterpExecutor *executor,
                             gpointer        owner)
 {
   g_weak_ref_set (&executor->owner, owner);
+}
+
+void
+_interp_executor_set_state_hook (InterpExecutor          *executor,
+                                 InterpExecutorStateHook  hook,
+                                 gpointer                 data,
+                                 GDestroyNotify           data_free)
+{
+  g_return_if_fail (executor->state_hook == NULL);
+
+  /* The main interpreter's executor may be running jobs already: publish
+   * the data before the hook that reads it. */
+  executor->state_hook_data = data;
+  executor->state_hook_data_free = data_free;
+  g_atomic_pointer_set (&executor->state_hook, hook);
 }
 
 gpointer
