@@ -218,9 +218,16 @@ def host_python_program(code):
         head += ['import gi', "gi.require_version('Interp', '1.0')"]
     if 'from gi.repository import' not in code:
         head.append('from gi.repository import GLib, Gio, Interp')
-    if re.search(r'\binterp\b', code) and not re.search(r'^interp\s*=', code, re.MULTILINE):
-        head.append('interp = Interp.Interpreter.new(None)')
-    return '\n'.join(head + [code.strip('\n')]) + '\n'
+    code = code.strip('\n')
+    if (re.search(r'\binterp\b', code) and not re.search(r'\binterp\s*=[^=]', code) and
+            not re.search(r'def \w+\([^)]*\binterp\b', code)):
+        # After the example's own imports.
+        lines = code.split('\n')
+        last_import = max([i for i, l in enumerate(lines) if re.match(r'(import|from)\s', l)],
+                          default=-1)
+        lines.insert(last_import + 1, 'interp = Interp.Interpreter.new(None)')
+        code = '\n'.join(lines)
+    return '\n'.join(head + [code]) + '\n'
 
 
 INTERP_HOST = r'''
