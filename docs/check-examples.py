@@ -189,11 +189,14 @@ def js_program(code):
     return '\n'.join(imports + [h for h in head if h.startswith('import')] + decl + rest) + '\n'
 
 
-def async_without_loop(code):
+def async_without_loop(code, lang):
     """An example that starts async work but never runs a main loop, so
     that its callbacks never run and it prints nothing."""
     starts = re.search(r'_async\s*\(|\bawait\b|_promisify', code)
     loops = re.search(r'MainLoop|\.run\(|runAsync|iteration\s*\(|Gtk\.Application|Adw\.Application', code)
+    # gjs -m runs the main loop while a module's top-level await is pending.
+    if lang == 'js' and re.search(r'^(?:(?:const|let|var)\s+[^=\n]+=\s*)?await\b', code, re.M):
+        return False
     return starts is not None and loops is None
 
 
@@ -202,7 +205,7 @@ def check_js(code, workdir, env, tools):
         return None, 'no gjs'
     if not_run(code):
         return None, 'marked not run'
-    if async_without_loop(code):
+    if async_without_loop(code, 'js'):
         return False, 'starts async work but runs no main loop: its callbacks never run'
     src = os.path.join(workdir, 'example.js')
     with open(src, 'w') as f:
@@ -256,7 +259,7 @@ def check_python(code, workdir, env, tools):
     if not_run(code):
         return None, 'marked not run'
     host = 'gi.repository' in code or re.search(r'\bInterp\.', code)
-    if host and async_without_loop(code):
+    if host and async_without_loop(code, 'python'):
         return False, 'starts async work but runs no main loop: its callbacks never run'
     if host:
         if tools.get('pygobject') is None:
