@@ -186,7 +186,8 @@ def js_program(code):
     imports = [l for l in lines if is_import.match(l)]
     rest = [l for l in lines if not is_import.match(l)]
     decl = [h for h in head if not h.startswith('import')]
-    return '\n'.join(imports + [h for h in head if h.startswith('import')] + decl + rest) + '\n'
+    # Ours first: gi://Interp loads the library, which registers its resources.
+    return '\n'.join([h for h in head if h.startswith('import')] + imports + decl + rest) + '\n'
 
 
 def async_without_loop(code, lang):
