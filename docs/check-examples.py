@@ -114,12 +114,15 @@ def pkg_config(*args):
     return shlex.split(out.stdout)
 
 
+# name, type, a value to start with when the example uses it before
+# assigning it.
 C_DECLS = [
-    ('error', 'g_autoptr(GError) error = NULL;'),
-    ('interp', 'g_autoptr(InterpInterpreter) interp = interp_interpreter_new (NULL, NULL);'),
-    ('result', 'g_autoptr(GVariant) result = NULL;'),
-    ('item', 'g_autoptr(GVariant) item = NULL;'),
-    ('queue', 'g_autoptr(InterpQueue) queue = interp_queue_new (0);'),
+    ('error', 'GError', 'NULL'),
+    ('interp', 'InterpInterpreter', 'interp_interpreter_new (NULL, NULL)'),
+    ('pool', 'InterpPool', 'interp_pool_new (2, NULL, NULL)'),
+    ('result', 'GVariant', 'NULL'),
+    ('item', 'GVariant', 'NULL'),
+    ('queue', 'InterpQueue', 'interp_queue_new (0, NULL)'),
 ]
 
 
@@ -130,7 +133,12 @@ def declares(code, name):
 def c_program(code):
     if re.search(r'\bmain\s*\(', code):
         return code
-    decls = [d for n, d in C_DECLS if re.search(r'\b%s\b' % n, code) and not declares(code, n)]
+    decls = []
+    for name, ctype, value in C_DECLS:
+        if not re.search(r'\b%s\b' % name, code) or declares(code, name):
+            continue
+        assigned = re.match(r'\s*%s\s*=[^=]' % name, code.strip())
+        decls.append('g_autoptr(%s) %s = %s;' % (ctype, name, 'NULL' if assigned else value))
     body = '\n'.join('  ' + l for l in code.strip('\n').split('\n'))
     return ('#include <interp-glib.h>\n\nint\nmain (void)\n{\n' +
             ''.join('  %s\n' % d for d in decls) + body + '\n  return 0;\n}\n')

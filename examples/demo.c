@@ -444,7 +444,12 @@ main (int   argc,
   demo.loop = g_main_loop_new (NULL, FALSE);
   demo.interps = g_new0 (InterpInterpreter *, demo.n);
   demo.percent = g_new0 (guint, demo.n);
-  demo.progress = interp_queue_new (0);
+  demo.progress = interp_queue_new (0, &error);
+  if (demo.progress == NULL)
+    {
+      g_printerr ("demo: creating the progress queue: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
   demo.progress_stop = g_cancellable_new ();
   demo.pending = demo.n;
 

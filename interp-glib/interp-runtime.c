@@ -20,7 +20,8 @@
  * - *Embedded*: Python is not running yet (a C or GJS application). The
  *   library initializes it on a thread of its own, the main interpreter's
  *   executor thread, without installing signal handlers (the application
- *   keeps its own), and finalizes it only in interp_shutdown().
+ *   keeps its own; Python code in the main interpreter can still replace
+ *   them with `signal.signal()`), and finalizes it only in interp_shutdown().
  * - *Hosted*: Python is already running (a PyGObject application). The
  *   library never initializes or finalizes it; it takes the GIL on its own
  *   threads, and closes its interpreters from an `atexit` hook when the
@@ -471,4 +472,71 @@ const char *
 interp_get_python_version (void)
 {
   return Py_GetVersion ();
+}
+
+static gint
+compare_ids (gconstpointer a,
+             gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/**
+ * interp_list_lingering:
+ * @n_ids: (out): return location for the number of IDs
+ *
+ * The IDs of the interpreters that were released (their last
+ * #InterpInterpreter reference dropped) while threads their Python code
+ * started still ran, typically daemon threads. Such an interpreter cannot
+ * be destroyed then; it stays alive, with its threads, until
+ * interp_shutdown(), and interp_list_all() no longer lists it. A warning
+ * is logged when that happens. Close an interpreter, and check the error,
+ * to learn about its threads while it is still yours.
+ *
+ * Returns: (array length=n_ids) (transfer full) (nullable): the IDs, in
+ *   increasing order; %NULL when there are none
+ */
+gint64 *
+interp_list_lingering (gsize *n_ids)
+{
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  GPtrArray *owners = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer key;
+
+  g_return_val_if_fail (n_ids != NULL, NULL);
+
+  g_mutex_lock (&runtime_lock);
+  if (live_executors != NULL)
+    {
+      g_hash_table_iter_init (&iter, live_executors);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        {
+          gpointer owner = _interp_executor_dup_owner (key);
+
+          if (owner == NULL && !_interp_executor_is_closed (key))
+            {
+              gint64 id = _interp_executor_get_id (key);
+
+              if (id >= 0)
+                g_array_append_val (ids, id);
+            }
+          /* Dropped after the lock: a last reference would close it. */
+          if (owner != NULL)
+            g_ptr_array_add (owners, owner);
+        }
+    }
+  g_mutex_unlock (&runtime_lock);
+  g_ptr_array_unref (owners);
+
+  g_array_sort (ids, compare_ids);
+  *n_ids = ids->len;
+  if (ids->len == 0)
+    {
+      g_array_free (ids, TRUE);
+      return NULL;
+    }
+  return (gint64 *) g_array_free (ids, FALSE);
 }
