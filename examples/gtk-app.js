@@ -3,13 +3,14 @@
 // the command against an uninstalled build).
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
-// Start counts the primes below a limit in pure Python, split between one
-// interpreter per CPU (each with its own GIL from Python 3.12 on, so they
-// run in parallel). The Python code puts its progress in a queue that the
-// main loop reads without blocking, and feeds the progress bar. Cancel
-// interrupts the running Python code. Each worker's result goes into the
-// list. A heartbeat ticks on the main loop all along: the window stays
-// responsive because nothing waits for Python in the main thread.
+// Start counts the primes below a limit in pure Python, split into chunks
+// that an InterpPool runs on one interpreter per CPU (each with its own GIL
+// from Python 3.12 on, so they run in parallel). The Python code puts its
+// progress in a queue that the main loop reads without blocking, and feeds
+// the progress bar. Cancel interrupts the running Python code and drops the
+// chunks still queued. Each chunk's result goes into the list. A heartbeat
+// ticks on the main loop all along: the window stays responsive because
+// nothing waits for Python in the main thread.
 //
 // INTERP_GTK_APP_SCRIPT=1 drives the window by itself and prints what
 // happened (tests/ run it so under Xvfb): a small run to the end, then a
@@ -23,17 +24,16 @@ import Gtk from 'gi://Gtk?version=4.0';
 import Interp from 'gi://Interp?version=1.0';
 import System from 'system';
 
-Gio._promisify(Interp.Interpreter, 'new_async', 'new_finish');
-Gio._promisify(Interp.Interpreter.prototype, 'exec_async', 'exec_finish');
-Gio._promisify(Interp.Interpreter.prototype, 'call_async', 'call_finish');
+Gio._promisify(Gio.AsyncInitable.prototype, 'init_async', 'init_finish');
+Gio._promisify(Interp.Pool.prototype, 'call_async', 'call_finish');
 Gio._promisify(Interp.Queue.prototype, 'get_async', 'get_finish');
 
-// Runs in every worker interpreter.
+// Every worker of the pool runs this first (its initializer).
 const WORKER_SOURCE = `
 import time
 import interp_glib
 
-def count_primes(start, stop, worker, progress_id):
+def count_primes(start, stop, chunk, progress_id):
     progress = interp_glib.Queue(progress_id)
     total = stop - start
     step = max(total // 100, 1)
@@ -41,7 +41,7 @@ def count_primes(start, stop, worker, progress_id):
     count = 0
     for n in range(start, stop):
         if (n - start) % step == 0:
-            progress.put((worker, n - start, total))
+            progress.put((chunk, n - start, total))
         if n < 2:
             continue
         d = 2
@@ -51,13 +51,14 @@ def count_primes(start, stop, worker, progress_id):
             d += 1
         else:
             count += 1
-    progress.put((worker, total, total))
+    progress.put((chunk, total, total))
     return count, time.monotonic() - began
 `;
 
 const DEFAULT_LIMIT = 3000000;
 const HEARTBEAT_MS = 100;
 const N_WORKERS = Math.max(2, GLib.get_num_processors());
+const N_CHUNKS = 2 * N_WORKERS;     // more than the workers: some wait
 
 const script = GLib.getenv('INTERP_GTK_APP_SCRIPT') === '1';
 const screenshotPath = GLib.getenv('INTERP_GTK_APP_SCREENSHOT');
@@ -69,10 +70,10 @@ function say(text) {
 
 class PrimesWindow {
     constructor(app) {
-        this.workers = [];          // Interp.Interpreter, created on first use
+        this.pool = null;           // Interp.Pool, created on first use
         this.progress = Interp.Queue.new(0);
-        this.done = new Array(N_WORKERS).fill(0);
-        this.total = new Array(N_WORKERS).fill(1);
+        this.done = new Array(N_CHUNKS).fill(0);
+        this.total = new Array(N_CHUNKS).fill(1);
         this.cancellable = null;    // of the current run
         this.ticks = 0;
         this.busyTicks = 0;         // ticks while Python code was running
@@ -102,8 +103,9 @@ class PrimesWindow {
             numeric: true,
         });
         const intro = new Gtk.Label({
-            label: `Counts the primes below a limit in pure Python on ${N_WORKERS} ` +
-                `interpreters (Python ${Interp.get_python_version().split(' ')[0]}, ` +
+            label: `Counts the primes below a limit in pure Python, in ${N_CHUNKS} chunks ` +
+                `on a pool of ${N_WORKERS} interpreters ` +
+                `(Python ${Interp.get_python_version().split(' ')[0]}, ` +
                 `${Interp.supports_own_gil() ? 'a GIL each' : 'one shared GIL'}).`,
             wrap: true,
             xalign: 0,
@@ -150,7 +152,7 @@ class PrimesWindow {
         // The heartbeat: if the main loop were blocked, it would stop.
         GLib.timeout_add(GLib.PRIORITY_DEFAULT, HEARTBEAT_MS, () => {
             this.ticks++;
-            if (this.workers.some(w => w.is_running()))
+            if (this.pool?.n_busy > 0)
                 this.busyTicks++;
             this.heartbeatLabel.label = `main loop: tick ${this.ticks}`;
             this.onTick?.();
@@ -169,8 +171,9 @@ class PrimesWindow {
     }
 
     updateBusy() {
-        const busy = this.workers.filter(w => w.running).length;
-        this.busyLabel.label = busy > 0 ? `${busy} of ${this.workers.length} busy` : '';
+        const {n_busy: busy, n_pending: pending} = this.pool;
+        this.busyLabel.label = busy > 0
+            ? `${busy} of ${N_WORKERS} busy, ${pending} waiting` : '';
     }
 
     addResult(text) {
@@ -178,17 +181,20 @@ class PrimesWindow {
             margin_start: 8, margin_end: 8, margin_top: 4, margin_bottom: 4}));
     }
 
-    async ensureWorkers() {
-        while (this.workers.length < N_WORKERS) {
-            this.status.label = `Creating interpreter ${this.workers.length + 1} of ${N_WORKERS}...`;
-            // eslint-disable-next-line no-await-in-loop
-            const interp = await Interp.Interpreter.new_async(null);
-            // eslint-disable-next-line no-await-in-loop
-            await interp.exec_async(WORKER_SOURCE, null);
-            // Notified on this main loop when a call starts or ends.
-            interp.connect('notify::running', () => this.updateBusy());
-            this.workers.push(interp);
-        }
+    async ensurePool() {
+        if (this.pool !== null)
+            return;
+        this.status.label = `Starting ${N_WORKERS} interpreters...`;
+        const pool = new Interp.Pool({
+            max_workers: N_WORKERS,
+            min_workers: N_WORKERS,     // started now and kept warm
+            initializer: WORKER_SOURCE,
+        });
+        await pool.init_async(GLib.PRIORITY_DEFAULT, null);
+        // Notified on this main loop as calls start, end and wait.
+        pool.connect('notify::n-busy', () => this.updateBusy());
+        pool.connect('notify::n-pending', () => this.updateBusy());
+        this.pool = pool;
     }
 
     // Reads the progress queue on the main loop until the run ends.
@@ -203,9 +209,9 @@ class PrimesWindow {
                     return;
                 throw e;
             }
-            const [worker, done, total] = item.deepUnpack();
-            this.done[worker] = done;
-            this.total[worker] = total;
+            const [chunk, done, total] = item.deepUnpack();
+            this.done[chunk] = done;
+            this.total[chunk] = total;
             const fraction = this.done.reduce((a, b) => a + b, 0) /
                 this.total.reduce((a, b) => a + b, 0);
             this.progressBar.fraction = fraction;
@@ -218,7 +224,7 @@ class PrimesWindow {
         limit = Math.floor(limit);
         this.startButton.sensitive = false;
         this.spinner.start();
-        await this.ensureWorkers();
+        await this.ensurePool();
 
         this.cancellable = new Gio.Cancellable();
         this.cancelButton.sensitive = true;
@@ -226,30 +232,32 @@ class PrimesWindow {
         this.total.fill(1);
         this.progressBar.fraction = 0;
         this.status.label = `Counting the primes below ${limit} on ${N_WORKERS} interpreters...`;
-        say(`start: limit ${limit}, ${N_WORKERS} workers`);
+        say(`start: limit ${limit}, ${N_CHUNKS} chunks, ${N_WORKERS} workers`);
 
         const stopProgress = new Gio.Cancellable();
         const progressDone = this.readProgress(stopProgress);
         const began = GLib.get_monotonic_time();
-        const chunk = Math.ceil(limit / N_WORKERS);
-        const calls = this.workers.map((interp, i) => {
-            const start = i * chunk, stop = Math.min(limit, (i + 1) * chunk);
+        const size = Math.ceil(limit / N_CHUNKS);
+        const calls = [];
+        for (let i = 0; i < N_CHUNKS; i++) {
+            const start = Math.min(limit, i * size), stop = Math.min(limit, (i + 1) * size);
             const args = new GLib.Variant('(xxxx)', [start, stop, i, this.progress.id]);
-            return interp.call_async('count_primes', args, null, this.cancellable)
+            this.total[i] = Math.max(stop - start, 1);
+            calls.push(this.pool.call_async('count_primes', args, null, this.cancellable)
                 .then(value => {
                     const [count, seconds] = value.deepUnpack();
-                    this.addResult(`Worker ${i + 1}: ${count} primes in [${start}, ${stop}) ` +
+                    this.addResult(`Chunk ${i + 1}: ${count} primes in [${start}, ${stop}) ` +
                         `(${seconds.toFixed(2)} s)`);
-                    say(`worker ${i}: ${count} primes in [${start}, ${stop})`);
+                    say(`chunk ${i}: ${count} primes in [${start}, ${stop})`);
                     return count;
                 }, e => {
                     if (!e.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED))
                         throw e;
-                    this.addResult(`Worker ${i + 1}: cancelled`);
-                    say(`worker ${i}: cancelled`);
+                    this.addResult(`Chunk ${i + 1}: cancelled`);
+                    say(`chunk ${i}: cancelled`);
                     return null;
-                });
-        });
+                }));
+        }
         const counts = await Promise.all(calls);
         stopProgress.cancel();
         await progressDone;

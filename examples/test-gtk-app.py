@@ -6,10 +6,11 @@
 #
 # Usage: test-gtk-app.py GJS GTK_APP_JS
 #
-# The app clicks its own buttons: a small run to the end (each worker's
+# The app clicks its own buttons: a small run to the end (each chunk's
 # count must be the number of primes in its range, counted here
 # independently), then a long run cancelled once progress shows and the
-# main loop has ticked while the Python code computed. Exits 77 (skipped)
+# main loop has ticked while the Python code computed: every chunk, running
+# or queued in the pool, must end cancelled. Exits 77 (skipped)
 # when Xvfb, xvfb-run or GTK 4's typelib is missing.
 
 import os
@@ -73,26 +74,27 @@ def main():
     lines = out.split('\n')
     starts = [l for l in lines if l.startswith('start: ')]
     check(len(starts) == 2, 'two runs started')
-    m = re.match(r'start: limit (\d+), (\d+) workers', starts[0] if starts else '')
+    m = re.match(r'start: limit (\d+), (\d+) chunks, (\d+) workers', starts[0] if starts else '')
     check(m is not None and int(m.group(1)) == SMALL, 'the small run has limit %d' % SMALL)
     n = int(m.group(2)) if m else 0
+    check(m is not None and n > int(m.group(3)), 'more chunks than workers')
 
     # The first run: every worker's count, and the total.
     first = lines[:lines.index(starts[1])] if len(starts) == 2 else lines
     counted = {}
     for l in first:
-        w = re.match(r'worker (\d+): (\d+) primes in \[(\d+), (\d+)\)', l)
+        w = re.match(r'chunk (\d+): (\d+) primes in \[(\d+), (\d+)\)', l)
         if w:
-            worker, count, a, b = map(int, w.groups())
+            chunk, count, a, b = map(int, w.groups())
             check(count == primes_in(a, b),
-                  'worker %d: %d primes in [%d, %d), expected %d' % (worker, count, a, b,
-                                                                     primes_in(a, b)))
-            counted[worker] = (a, b)
-    check(sorted(counted) == list(range(n)), 'a result from each of the %d workers' % n)
+                  'chunk %d: %d primes in [%d, %d), expected %d' % (chunk, count, a, b,
+                                                                    primes_in(a, b)))
+            counted[chunk] = (a, b)
+    check(sorted(counted) == list(range(n)), 'a result for each of the %d chunks' % n)
     ranges = sorted(counted.values())
     check(ranges and ranges[0][0] == 0 and ranges[-1][1] == SMALL and
           all(ranges[i][1] == ranges[i + 1][0] for i in range(len(ranges) - 1)),
-          'the workers share [0, %d) without gaps' % SMALL)
+          'the chunks cover [0, %d) without gaps' % SMALL)
     check('total: %d primes below %d' % (primes_in(0, SMALL), SMALL) in first, 'the total')
     check('end: %d finished, 0 cancelled' % n in first, 'the first run ends with all finished')
 
@@ -105,10 +107,10 @@ def main():
           'progress shown and the main loop ticking while Python computes')
     check('cancel' in second, 'Cancel pressed')
     after = second[second.index('cancel'):] if 'cancel' in second else []
-    cancelled = {int(c.group(1)) for c in (re.match(r'worker (\d+): cancelled', l) for l in after) if c}
-    check(cancelled == set(range(n)), 'every worker of the long run cancelled')
+    cancelled = {int(c.group(1)) for c in (re.match(r'chunk (\d+): cancelled', l) for l in after) if c}
+    check(cancelled == set(range(n)), 'every chunk of the long run cancelled')
     check('end: 0 finished, %d cancelled' % n in after, 'the second run ends cancelled')
-    check('list rows: %d' % (2 * n) in after, 'the list has a row per worker and run')
+    check('list rows: %d' % (2 * n) in after, 'the list has a row per chunk and run')
 
     for f in failures:
         print('FAILED:', f)
