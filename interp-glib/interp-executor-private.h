@@ -53,6 +53,12 @@ gint64          _interp_executor_get_id        (InterpExecutor      *executor);
 const InterpConfig *_interp_executor_get_config (InterpExecutor     *executor);
 gboolean        _interp_executor_is_running    (InterpExecutor      *executor);
 gboolean        _interp_executor_is_closed     (InterpExecutor      *executor);
+/* A pool gave up on the job this executor runs (blocked in C). */
+void            _interp_executor_set_abandoned (InterpExecutor      *executor);
+gboolean        _interp_executor_is_abandoned  (InterpExecutor      *executor);
+/* Waits until no job runs, at most @timeout_us; TRUE if none runs. */
+gboolean        _interp_executor_wait_idle     (InterpExecutor      *executor,
+                                                gint64               timeout_us);
 PyObject       *_interp_executor_get_cancel_exception (InterpExecutor *executor);
 
 GCancellable   *_interp_executor_get_wait_cancellable (void);

@@ -112,6 +112,8 @@ struct _InterpExecutor
   gint n_queued;              /* jobs.length, atomic, for the idle spin */
   gboolean idle_sleeping;     /* the executor thread waits on job_cond */
   guint done_sleepers;        /* sync callers waiting on done_cond */
+  guint idle_waiters;         /* _interp_executor_wait_idle() callers */
+  gboolean abandoned;         /* left by a pool while blocked in C */
   InterpJob *running_job;
   ExecutorState state;
   guint interrupters;
@@ -1212,6 +1214,8 @@ executor_thread (gpointer data)
            * and its SetAsyncExc, so clearing here leaves nothing behind. */
           g_mutex_lock (&executor->lock);
           executor->running_job = NULL;
+          if (executor->idle_waiters > 0)
+            g_cond_broadcast (&executor->done_cond);
           reason = g_steal_pointer (&job->interrupt_reason);
           g_mutex_unlock (&executor->lock);
           PyErr_Clear ();
@@ -1789,6 +1793,43 @@ _interp_executor_is_running (InterpExecutor *executor)
   running = executor->running_job != NULL;
   g_mutex_unlock (&executor->lock);
   return running;
+}
+
+void
+_interp_executor_set_abandoned (InterpExecutor *executor)
+{
+  g_mutex_lock (&executor->lock);
+  executor->abandoned = TRUE;
+  g_mutex_unlock (&executor->lock);
+}
+
+gboolean
+_interp_executor_is_abandoned (InterpExecutor *executor)
+{
+  gboolean abandoned;
+
+  g_mutex_lock (&executor->lock);
+  abandoned = executor->abandoned;
+  g_mutex_unlock (&executor->lock);
+  return abandoned;
+}
+
+gboolean
+_interp_executor_wait_idle (InterpExecutor *executor,
+                            gint64          timeout_us)
+{
+  gint64 until = g_get_monotonic_time () + timeout_us;
+  gboolean idle;
+
+  g_mutex_lock (&executor->lock);
+  executor->idle_waiters++;
+  while (executor->running_job != NULL)
+    if (!g_cond_wait_until (&executor->done_cond, &executor->lock, until))
+      break;
+  executor->idle_waiters--;
+  idle = executor->running_job == NULL;
+  g_mutex_unlock (&executor->lock);
+  return idle;
 }
 
 gboolean

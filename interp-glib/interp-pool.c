@@ -89,7 +89,10 @@
  * blocked code returns to Python, which then sees the interruption. Until
  * then the abandoned interpreter keeps its thread and its memory, and stays
  * in interp_list_all(). If the blocked code never returns, the interpreter
- * never closes, and interp_shutdown() reports it as still running.
+ * never closes: interp_shutdown() then fails with %INTERP_ERROR_RUNNING
+ * after two seconds instead of waiting for it (in hosted mode, where it
+ * runs when the host's Python exits, a warning says so and the process
+ * exits without it).
  *
  * ## Shutting down
  *
@@ -803,6 +806,7 @@ grace_cb (gpointer data)
                interp_interpreter_get_id (worker->interp), self->grace_period);
       g_ptr_array_remove_fast (self->workers, worker);
       self->n_busy--;
+      _interp_executor_set_abandoned (_interp_interpreter_get_executor (worker->interp));
       /* The job keeps the worker: job_done() closes it on return. */
       if (job->timed_out)
         error = timed_out_error (self, job);
@@ -1987,6 +1991,8 @@ interp_pool_new (guint          max_workers,
  * interp_pool_get_max_workers:
  * @self: a pool
  *
+ * How many workers @self has at most.
+ *
  * Returns: the #InterpPool:max-workers of @self
  */
 guint
@@ -2001,6 +2007,8 @@ interp_pool_get_max_workers (InterpPool *self)
  * interp_pool_get_min_workers:
  * @self: a pool
  *
+ * How many workers @self keeps however idle they are.
+ *
  * Returns: the #InterpPool:min-workers of @self
  */
 guint
@@ -2014,6 +2022,8 @@ interp_pool_get_min_workers (InterpPool *self)
 /**
  * interp_pool_get_n_workers:
  * @self: a pool
+ *
+ * How many workers @self has now, those being made included.
  *
  * Returns: how many workers @self has now (#InterpPool:n-workers)
  */
@@ -2034,6 +2044,8 @@ interp_pool_get_n_workers (InterpPool *self)
  * interp_pool_get_n_busy:
  * @self: a pool
  *
+ * How many workers of @self run a call now.
+ *
  * Returns: how many workers of @self run a call now (#InterpPool:n-busy)
  */
 guint
@@ -2052,6 +2064,8 @@ interp_pool_get_n_busy (InterpPool *self)
 /**
  * interp_pool_get_n_pending:
  * @self: a pool
+ *
+ * How many calls and map chunks wait for a worker of @self.
  *
  * Returns: how many calls and map chunks wait for a worker
  *   (#InterpPool:n-pending)

@@ -92,7 +92,7 @@ atexit_shutdown (PyObject *module,
 
   if (error != NULL)
     {
-      g_debug ("Shutting down at Python exit: %s", error->message);
+      g_warning ("Shutting down at Python exit: %s", error->message);
       g_error_free (error);
     }
   Py_RETURN_NONE;
@@ -348,10 +348,19 @@ interp_init (GError **error)
  * Calling it is optional: an application may as well exit without it. In
  * hosted mode it runs by itself when the host's Python exits.
  *
+ * An interpreter whose call an #InterpPool abandoned (blocked in C past
+ * its grace period) gets two seconds to return; if it does not, the
+ * shutdown fails with %INTERP_ERROR_RUNNING rather than wait for ever, and
+ * Python is not finalized.
+ *
  * Returns: %TRUE on success, %FALSE with @error set when called from code
  *   running in an interpreter (%INTERP_ERROR_RUNNING) or when an
- *   interpreter cannot be closed because threads it started still run
+ *   interpreter cannot be closed because threads it started still run, or
+ *   its code is blocked in a call an #InterpPool abandoned
  */
+/* How long interp_shutdown() waits for code a pool abandoned. */
+#define ABANDONED_WAIT_US (2 * G_USEC_PER_SEC)
+
 gboolean
 interp_shutdown (GError **error)
 {
@@ -393,7 +402,23 @@ interp_shutdown (GError **error)
     _interp_executor_interrupt (g_ptr_array_index (pending, i), reason);
   for (guint i = 0; i < pending->len; i++)
     {
-      if (!_interp_executor_close (g_ptr_array_index (pending, i), error))
+      InterpExecutor *executor = g_ptr_array_index (pending, i);
+
+      /* A pool gave up on its code, blocked in C: waiting for it could take
+       * forever, and Python cannot be finalized under it. */
+      if (_interp_executor_is_abandoned (executor) &&
+          !_interp_executor_wait_idle (executor, ABANDONED_WAIT_US))
+        {
+          g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNNING,
+                       "Interpreter %" G_GINT64_FORMAT " is still blocked in a call that its pool "
+                       "abandoned, and cannot be closed", _interp_executor_get_id (executor));
+          g_ptr_array_unref (pending);
+          g_mutex_lock (&runtime_lock);
+          runtime_state = RUNTIME_READY;
+          g_mutex_unlock (&runtime_lock);
+          return FALSE;
+        }
+      if (!_interp_executor_close (executor, error))
         {
           g_ptr_array_unref (pending);
           g_mutex_lock (&runtime_lock);

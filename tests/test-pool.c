@@ -376,8 +376,8 @@ test_idle_prune (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(InterpPool) pool = NULL;
-  g_autoptr(InterpQueue) a = interp_queue_new (0);
-  g_autoptr(InterpQueue) b = interp_queue_new (0);
+  g_autoptr(InterpQueue) a = interp_queue_new (0, NULL);
+  g_autoptr(InterpQueue) b = interp_queue_new (0, NULL);
   AsyncWait wa = { 0 }, wb = { 0 };
   g_autoptr(GVariant) ra = NULL;
   g_autoptr(GVariant) rb = NULL;
@@ -410,8 +410,8 @@ static void
 run_two_in_parallel (InterpPool *pool)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(InterpQueue) a = interp_queue_new (0);
-  g_autoptr(InterpQueue) b = interp_queue_new (0);
+  g_autoptr(InterpQueue) a = interp_queue_new (0, NULL);
+  g_autoptr(InterpQueue) b = interp_queue_new (0, NULL);
   AsyncWait wa = { 0 }, wb = { 0 };
   g_autoptr(GVariant) ra = NULL;
   g_autoptr(GVariant) rb = NULL;
@@ -794,6 +794,34 @@ test_notify (void)
   async_wait_clear (&w3);
 }
 
+static void
+test_shutdown_abandoned (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(InterpPool) pool = NULL;
+      g_autoptr(GVariant) value = NULL;
+
+      pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error, "max-workers", 1, "task-timeout", 100, NULL);
+      g_assert_no_error (error);
+      value = interp_pool_call (pool, "time:sleep", g_variant_new ("(x)", G_GINT64_CONSTANT (600)),
+                                NULL, NULL, &error);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+      g_clear_error (&error);
+      g_assert_true (interp_pool_shutdown (pool, FALSE, NULL, &error));
+      g_assert_no_error (error);
+
+      /* Python cannot be finalized under the blocked call: no hang, an error. */
+      g_assert_false (interp_shutdown (&error));
+      g_assert_error (error, INTERP_ERROR, INTERP_ERROR_RUNNING);
+      g_test_message ("%s", error->message);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -815,6 +843,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/pool/dispose-pending", test_dispose_pending);
   g_test_add_func ("/pool/threads", test_threads);
   g_test_add_func ("/pool/notify", test_notify);
+  g_test_add_func ("/pool/shutdown-abandoned", test_shutdown_abandoned);
 
   return g_test_run ();
 }
