@@ -603,11 +603,15 @@ sink_and_drop (GVariant *value)
 /* Notifying running and closed                                        */
 
 /* The executor says when a job starts or ends and when the interpreter
- * closes, on its own thread. One idle in the creator's main context
- * notifies whatever changed since the last one: a burst of jobs costs
- * one idle, and a job that finds one pending costs one atomic OR. The
- * idle holds this small struct, not the interpreter, so that a context
+ * closes, on its own thread. A source in the creator's main context,
+ * NOTIFY_INTERVAL_MS later, notifies whatever changed meanwhile: a stream
+ * of jobs costs at most one source per interval, and a job that finds one
+ * pending costs one atomic OR. (An idle per change would cost every
+ * async call a source of its own: the main loop runs between jobs.) The
+ * source holds this small struct, not the interpreter, so that a context
  * nobody iterates keeps no interpreter alive. */
+#define NOTIFY_INTERVAL_MS 10
+
 typedef struct _InterpNotifier
 {
   gatomicrefcount ref_count;
@@ -678,8 +682,7 @@ notifier_state_changed (gpointer             data,
   if (g_atomic_int_or (&notifier->pending, change) != 0)
     return;
 
-  source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  source = g_timeout_source_new (NOTIFY_INTERVAL_MS);
   g_source_set_static_name (source, "[interp-glib] notify running/closed");
   g_source_set_callback (source, notifier_dispatch, notifier_ref (notifier), notifier_unref);
   g_source_attach (source, notifier->context);
@@ -921,9 +924,9 @@ interp_interpreter_class_init (InterpInterpreterClass *klass)
    * afterwards in the thread-default main context that was current when
    * the interpreter was created (the global default one for the main
    * interpreter), so that context must be iterated. Notifications are
-   * coalesced: one notify signal may stand for several jobs that
-   * started and ended meanwhile, so read the property in the handler, and
-   * use the calls' own callbacks to follow single calls.
+   * coalesced, about 10 ms after a change: one notify signal may stand for
+   * several jobs that started and ended meanwhile, so read the property in
+   * the handler, and use the calls' own callbacks to follow single calls.
    */
   properties[PROP_RUNNING] =
     g_param_spec_boolean ("running", "Running", "Whether a call runs Python code now", FALSE, ro);

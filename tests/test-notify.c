@@ -104,6 +104,8 @@ test_coalesced (void)
   for (guint i = 0; i < 200; i++)
     g_assert_cmpint (eval_int (interp, "6 * 7"), ==, 42);
   g_assert_cmpuint (notes.running_notifies, ==, 0);
+  while (notes.running_notifies == 0)
+    g_main_context_iteration (NULL, TRUE);
   drain_main_context ();
   g_assert_cmpuint (notes.running_notifies, ==, 1);
   g_assert_false (notes.saw_running);  /* read after the calls: not running */
