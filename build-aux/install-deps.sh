@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   meson ninja-build pkg-config gcc
   libglib2.0-dev gobject-introspection libgirepository1.0-dev
-  gtk-doc-tools gjs python3-dev python3-gi valgrind
+  gtk-doc-tools gjs python3-dev python3-gi valgrind valac
 )
 
 # The GTK 4 example app (examples/gtk-app.js) and its test, which drives it

@@ -179,10 +179,198 @@ format_exception (PyObject *exc)
   return text;
 }
 
+/* ------------------------------------------------------------------ */
+/* Sources for linecache, so that tracebacks quote the code we ran.    */
+
+/* Code run under a default name is forgotten after this many newer runs;
+ * code the caller named stays (a new run under the same name replaces it). */
+#define MAX_UNNAMED_SOURCES 256
+
+/* Per executor thread, hence per interpreter: importing linecache costs
+ * milliseconds (it imports tokenize and re), so sources wait here until the
+ * interpreter has imported it, or a traceback is formatted. */
+typedef struct
+{
+  char *code;
+  gboolean in_linecache;
+} Source;
+
+typedef struct
+{
+  GHashTable *code;      /* name -> Source */
+  GQueue unnamed;        /* default names, oldest first */
+  guint n_waiting;       /* sources not in linecache.cache yet */
+} Sources;
+
+static void
+source_free (gpointer data)
+{
+  Source *source = data;
+
+  g_free (source->code);
+  g_free (source);
+}
+
+static void
+sources_free (gpointer data)
+{
+  Sources *sources = data;
+
+  g_hash_table_unref (sources->code);
+  g_queue_clear_full (&sources->unnamed, g_free);
+  g_free (sources);
+}
+
+static GPrivate thread_sources = G_PRIVATE_INIT (sources_free);
+
+static Sources *
+sources_get (void)
+{
+  Sources *sources = g_private_get (&thread_sources);
+
+  if (sources == NULL)
+    {
+      sources = g_new0 (Sources, 1);
+      sources->code = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, source_free);
+      g_queue_init (&sources->unnamed);
+      g_private_set (&thread_sources, sources);
+    }
+  return sources;
+}
+
+/* linecache.cache, borrowed from the module (new reference to it in
+ * *module), or NULL. Imports linecache only when @import. */
+static PyObject *
+linecache_dict (gboolean   import,
+                PyObject **module)
+{
+  PyObject *name = PyUnicode_FromString ("linecache");
+  PyObject *cache = NULL;
+
+  *module = name ? (import ? PyImport_Import (name) : PyImport_GetModule (name)) : NULL;
+  Py_XDECREF (name);
+  if (*module != NULL)
+    {
+      cache = PyObject_GetAttrString (*module, "cache");
+      if (cache != NULL && !PyDict_Check (cache))
+        Py_CLEAR (cache);
+      Py_XDECREF (cache);   /* the module keeps it */
+    }
+  PyErr_Clear ();
+  return cache;
+}
+
+static void
+linecache_store (PyObject   *cache,
+                 const char *name,
+                 const char *code)
+{
+  gsize len = strlen (code);
+  g_autofree char *terminated = len > 0 && code[len - 1] != '\n' ? g_strconcat (code, "\n", NULL) : NULL;
+  PyObject *text = PyUnicode_FromString (terminated ? terminated : code);
+  PyObject *lines = text ? PyUnicode_Splitlines (text, 1) : NULL;
+  PyObject *entry = lines ? Py_BuildValue ("(nOOs)", (Py_ssize_t) len, Py_None, lines, name) : NULL;
+
+  if (entry != NULL)
+    PyDict_SetItemString (cache, name, entry);
+  PyErr_Clear ();
+  Py_XDECREF (entry);
+  Py_XDECREF (lines);
+  Py_XDECREF (text);
+}
+
+/* Moves the waiting sources into linecache.cache when linecache is
+ * imported (imports it first when @import). */
+static void
+sources_flush (gboolean import)
+{
+  Sources *sources = sources_get ();
+  PyObject *module = NULL;
+  PyObject *cache;
+  GHashTableIter iter;
+  gpointer name, value;
+
+  if (sources->n_waiting == 0)
+    return;
+  cache = linecache_dict (import, &module);
+  if (cache != NULL)
+    {
+      g_hash_table_iter_init (&iter, sources->code);
+      while (g_hash_table_iter_next (&iter, &name, &value))
+        {
+          Source *source = value;
+
+          if (!source->in_linecache)
+            {
+              linecache_store (cache, name, source->code);
+              source->in_linecache = TRUE;
+            }
+        }
+      sources->n_waiting = 0;
+    }
+  Py_XDECREF (module);
+}
+
+static void
+sources_remove (Sources    *sources,
+                const char *name,
+                PyObject   *cache)
+{
+  Source *source = g_hash_table_lookup (sources->code, name);
+
+  if (source != NULL && !source->in_linecache)
+    sources->n_waiting--;
+  g_hash_table_remove (sources->code, name);
+  if (cache != NULL && PyDict_DelItemString (cache, name) < 0)
+    PyErr_Clear ();
+}
+
+/* Remembers @code under @name for tracebacks: in linecache.cache at once
+ * when the interpreter has imported linecache, else until it has. */
+static void
+sources_add (const char *name,
+             const char *code,
+             gboolean    unnamed)
+{
+  Sources *sources = sources_get ();
+  PyObject *module = NULL;
+  PyObject *cache = linecache_dict (FALSE, &module);
+  Source *source = g_new0 (Source, 1);
+
+  source->code = g_strdup (code);
+  if (cache != NULL)
+    {
+      linecache_store (cache, name, code);
+      source->in_linecache = TRUE;
+    }
+  sources_remove (sources, name, NULL);
+  if (!source->in_linecache)
+    sources->n_waiting++;
+  g_hash_table_insert (sources->code, g_strdup (name), source);
+
+  if (unnamed)
+    {
+      g_queue_push_tail (&sources->unnamed, g_strdup (name));
+      if (sources->unnamed.length > MAX_UNNAMED_SOURCES)
+        {
+          g_autofree char *oldest = g_queue_pop_head (&sources->unnamed);
+
+          sources_remove (sources, oldest, cache);
+        }
+    }
+  /* Code that ran before the interpreter imported linecache. */
+  if (cache != NULL && sources->n_waiting > 0)
+    sources_flush (FALSE);
+  Py_XDECREF (module);
+}
+
 /* Turns the pending Python exception into a GError: cancellation for our
  * own CancelledError, else EXECUTION_FAILED with a snapshot. */
 static void
-set_error_from_python (InterpExecutor  *executor,
+set_error_with_source (InterpExecutor  *executor,
+                       const char      *name,
+                       const char      *code,
+                       gboolean         unnamed,
                        GError         **error)
 {
   PyObject *exc = _interp_python_take_exception ();
@@ -209,6 +397,11 @@ set_error_from_python (InterpExecutor  *executor,
       return;
     }
 
+  /* The traceback quotes the code run through this library. */
+  if (name != NULL)
+    sources_add (name, code, unnamed);
+  sources_flush (TRUE);
+
   type_name = py_attr_str (type, "__name__");
   qualname = py_attr_str (type, "__qualname__");
   module = py_attr_str (type, "__module__");
@@ -217,10 +410,18 @@ set_error_from_python (InterpExecutor  *executor,
   if (traceback == NULL)
     traceback = g_strdup_printf ("%s: %s\n", type_name ? type_name : "?", message);
 
-  info = _interp_exception_info_new (type_name, qualname, module, message, traceback);
-  _interp_error_set_execution_failed (error, _interp_executor_get_id (executor), info);
+  info = _interp_exception_info_new (_interp_executor_get_id (executor),
+                                     type_name, qualname, module, message, traceback);
+  _interp_error_set_execution_failed (error, info);
   interp_exception_info_unref (info);
   Py_DECREF (exc);
+}
+
+static void
+set_error_from_python (InterpExecutor  *executor,
+                       GError         **error)
+{
+  set_error_with_source (executor, NULL, NULL, FALSE, error);
 }
 
 static PyObject *
@@ -288,6 +489,8 @@ dedent (const char *code)
 typedef struct
 {
   char *code;
+  char *filename;
+  gboolean unnamed;
   int start;
 } CodeJob;
 
@@ -297,6 +500,7 @@ code_job_free (gpointer data)
   CodeJob *job = data;
 
   g_free (job->code);
+  g_free (job->filename);
   g_free (job);
 }
 
@@ -314,17 +518,19 @@ run_code_job (InterpExecutor  *executor,
   if (globals == NULL)
     return FALSE;
 
-  code = Py_CompileString (job->code, "<interp-glib>", job->start);
-  if (code == NULL)
-    {
-      set_error_from_python (executor, error);
-      return FALSE;
-    }
-  value = PyEval_EvalCode (code, globals, globals);
-  Py_DECREF (code);
+  /* Code that is run may define functions that fail later: their source
+   * must stay known. An expression's source matters only if it fails. */
+  if (job->start == Py_file_input)
+    sources_add (job->filename, job->code, job->unnamed);
+  code = Py_CompileString (job->code, job->filename, job->start);
+  value = code ? PyEval_EvalCode (code, globals, globals) : NULL;
+  Py_XDECREF (code);
   if (value == NULL)
     {
-      set_error_from_python (executor, error);
+      if (job->start != Py_file_input)
+        set_error_with_source (executor, job->filename, job->code, job->unnamed, error);
+      else
+        set_error_from_python (executor, error);
       return FALSE;
     }
 
@@ -482,7 +688,7 @@ check_usable (InterpInterpreter  *self,
     {
       g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_FAILED,
                            "The interpreter is not initialized: create it with "
-                           "interp_interpreter_new() or g_initable_init()");
+                           "Interpreter.new(), or initialize it as a GInitable first");
       return FALSE;
     }
   return TRUE;
@@ -582,12 +788,18 @@ invalid:
 
 static CodeJob *
 code_job_new (const char *code,
+              const char *filename,
               int         start)
 {
+  static guint counter;
   CodeJob *job = g_new0 (CodeJob, 1);
 
   job->code = start == Py_file_input ? dedent (code) : g_strstrip (g_strdup (code));
   job->start = start;
+  job->unnamed = filename == NULL || *filename == '\0';
+  job->filename = job->unnamed
+    ? g_strdup_printf ("<interp-glib-%u>", (guint) g_atomic_int_add (&counter, 1) + 1)
+    : g_strdup (filename);
   return job;
 }
 
@@ -1589,11 +1801,7 @@ interp_interpreter_exec (InterpInterpreter  *self,
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_usable (self, error))
-    return FALSE;
-  return _interp_executor_run (self->executor, run_code_job,
-                               code_job_new (code, Py_file_input), code_job_free,
-                               cancellable, NULL, error);
+  return interp_interpreter_exec_full (self, code, NULL, cancellable, error);
 }
 
 /**
@@ -1607,6 +1815,21 @@ interp_interpreter_exec (InterpInterpreter  *self,
  * Runs @code in the interpreter's `__main__` module without waiting; the
  * callback runs in the thread-default main context of the caller.
  */
+static void
+exec_start_async (InterpInterpreter *self,
+                  const char        *code,
+                  const char        *filename,
+                  GTask             *task)
+{
+  GError *error = NULL;
+
+  if (!check_usable (self, &error))
+    g_task_return_error (task, error);
+  else
+    _interp_executor_run_async (self->executor, run_code_job,
+                                code_job_new (code, filename, Py_file_input), code_job_free, task);
+}
+
 void
 interp_interpreter_exec_async (InterpInterpreter   *self,
                                const char          *code,
@@ -1615,7 +1838,6 @@ interp_interpreter_exec_async (InterpInterpreter   *self,
                                gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  GError *error = NULL;
 
   g_return_if_fail (INTERP_IS_INTERPRETER (self));
   g_return_if_fail (code != NULL);
@@ -1623,11 +1845,7 @@ interp_interpreter_exec_async (InterpInterpreter   *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, interp_interpreter_exec_async);
-  if (!check_usable (self, &error))
-    g_task_return_error (task, error);
-  else
-    _interp_executor_run_async (self->executor, run_code_job,
-                                code_job_new (code, Py_file_input), code_job_free, task);
+  exec_start_async (self, code, NULL, task);
 }
 
 /**
@@ -1649,6 +1867,94 @@ interp_interpreter_exec_finish (InterpInterpreter  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * interp_interpreter_exec_full:
+ * @self: an interpreter
+ * @code: Python source code, dedented as interp_interpreter_exec() does
+ * @filename: (nullable): the name tracebacks give the code, such as
+ *   `"startup.py"`; %NULL or empty for a name of the form `<interp-glib-N>`
+ * @cancellable: (nullable): a #GCancellable to interrupt the code
+ * @error: return location for a #GError
+ *
+ * Runs @code as interp_interpreter_exec() does, under the name @filename:
+ * tracebacks show `File "startup.py", line 3` and quote the line, and so do
+ * functions the code defines when they fail later. The code (its dedented
+ * form) is registered in the interpreter's `linecache` under that name;
+ * running other code under the same name replaces it. Code run under a
+ * default name is kept for the 256 most recent runs of such code.
+ *
+ * Returns: %TRUE on success; %FALSE with @error set as for
+ *   interp_interpreter_exec()
+ */
+gboolean
+interp_interpreter_exec_full (InterpInterpreter  *self,
+                              const char         *code,
+                              const char         *filename,
+                              GCancellable       *cancellable,
+                              GError            **error)
+{
+  g_return_val_if_fail (INTERP_IS_INTERPRETER (self), FALSE);
+  g_return_val_if_fail (code != NULL, FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_usable (self, error))
+    return FALSE;
+  return _interp_executor_run (self->executor, run_code_job,
+                               code_job_new (code, filename, Py_file_input), code_job_free,
+                               cancellable, NULL, error);
+}
+
+/**
+ * interp_interpreter_exec_full_async:
+ * @self: an interpreter
+ * @code: Python source code, dedented as interp_interpreter_exec() does
+ * @filename: (nullable): the name tracebacks give the code, as for
+ *   interp_interpreter_exec_full()
+ * @cancellable: (nullable): a #GCancellable to drop or interrupt the code
+ * @callback: (scope async): called when the code has run
+ * @user_data: data for @callback
+ *
+ * Runs @code under the name @filename without waiting, as
+ * interp_interpreter_exec_async() does.
+ */
+void
+interp_interpreter_exec_full_async (InterpInterpreter   *self,
+                                    const char          *code,
+                                    const char          *filename,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (INTERP_IS_INTERPRETER (self));
+  g_return_if_fail (code != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, interp_interpreter_exec_full_async);
+  exec_start_async (self, code, filename, task);
+}
+
+/**
+ * interp_interpreter_exec_full_finish:
+ * @self: an interpreter
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes interp_interpreter_exec_full_async().
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ */
+gboolean
+interp_interpreter_exec_full_finish (InterpInterpreter  *self,
+                                     GAsyncResult       *result,
+                                     GError            **error)
+{
+  return interp_interpreter_exec_finish (self, result, error);
 }
 
 /**
@@ -1795,7 +2101,7 @@ interp_interpreter_eval (InterpInterpreter  *self,
   if (!check_usable (self, error))
     return NULL;
   if (!_interp_executor_run (self->executor, run_code_job,
-                             code_job_new (expression, Py_eval_input), code_job_free,
+                             code_job_new (expression, NULL, Py_eval_input), code_job_free,
                              cancellable, &result, error))
     return NULL;
   return result;
@@ -1832,7 +2138,7 @@ interp_interpreter_eval_async (InterpInterpreter   *self,
     g_task_return_error (task, error);
   else
     _interp_executor_run_async (self->executor, run_code_job,
-                                code_job_new (expression, Py_eval_input), code_job_free, task);
+                                code_job_new (expression, NULL, Py_eval_input), code_job_free, task);
 }
 
 /**

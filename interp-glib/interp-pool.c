@@ -90,9 +90,10 @@
  * then the abandoned interpreter keeps its thread and its memory, and stays
  * in interp_list_all(). If the blocked code never returns, the interpreter
  * never closes: interp_shutdown() then fails with %INTERP_ERROR_RUNNING
- * after two seconds instead of waiting for it (in hosted mode, where it
- * runs when the host's Python exits, a warning says so and the process
- * exits without it).
+ * after two seconds instead of waiting for it. In hosted mode, when the
+ * host's Python exits, a warning names it and the exit waits for it to
+ * return, as Python waits for its own threads: CPython cannot finalize
+ * with a sub-interpreter left.
  *
  * ## Shutting down
  *
@@ -905,7 +906,8 @@ dispatch_locked (InterpPool *self,
       job->pool = g_object_ref (self);
       if (self->task_timeout > 0)
         job->timeout_source = add_timer_locked (self, self->task_timeout * job->n, timeout_cb, job);
-      deferred_add (&deferred->submit, job_ref (job), job_unref);
+      /* The queue's reference, until the job is handed over. */
+      deferred_add (&deferred->submit, job, job_unref);
       deferred->notify = TRUE;
     }
 
@@ -1087,6 +1089,8 @@ check_task_locked (InterpPool *self,
       else if (job->state == JOB_RUNNING)
         g_atomic_int_set (&job->stop, 1);
     }
+  /* Jobs still running keep the task; it no longer needs them. */
+  g_clear_pointer (&task->jobs, g_ptr_array_unref);
   deferred_add (&deferred->complete, task_ref (task), NULL);
 }
 
@@ -1246,6 +1250,7 @@ submit_task (InterpPool *self,
     {
       task->done = TRUE;
       task->error = refusal;
+      g_clear_pointer (&task->jobs, g_ptr_array_unref);
       deferred_add (&deferred.complete, task_ref (task), NULL);
     }
   else
@@ -1426,6 +1431,7 @@ map_task_new (InterpPool    *self,
                            first + i, g_variant_get_type_string (item));
               g_variant_unref (item);
               job_unref (job);
+              g_clear_pointer (&task->jobs, g_ptr_array_unref);
               task_unref (task);
               return NULL;
             }

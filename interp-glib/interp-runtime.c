@@ -80,6 +80,8 @@ check_python_version (GError **error)
   return TRUE;
 }
 
+static gboolean shutdown_runtime (gboolean wait_abandoned, GError **error);
+
 static PyObject *
 atexit_shutdown (PyObject *module,
                  PyObject *unused)
@@ -87,7 +89,7 @@ atexit_shutdown (PyObject *module,
   GError *error = NULL;
 
   Py_BEGIN_ALLOW_THREADS
-  interp_shutdown (&error);
+  shutdown_runtime (TRUE, &error);
   Py_END_ALLOW_THREADS
 
   if (error != NULL)
@@ -351,7 +353,9 @@ interp_init (GError **error)
  * An interpreter whose call an #InterpPool abandoned (blocked in C past
  * its grace period) gets two seconds to return; if it does not, the
  * shutdown fails with %INTERP_ERROR_RUNNING rather than wait for ever, and
- * Python is not finalized.
+ * Python is not finalized. When a hosted Python exits, the shutdown waits
+ * for such an interpreter instead, after a warning: CPython aborts if it
+ * finalizes with sub-interpreters left.
  *
  * Returns: %TRUE on success, %FALSE with @error set when called from code
  *   running in an interpreter (%INTERP_ERROR_RUNNING) or when an
@@ -363,6 +367,17 @@ interp_init (GError **error)
 
 gboolean
 interp_shutdown (GError **error)
+{
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return shutdown_runtime (FALSE, error);
+}
+
+/* At a hosted Python's exit, waiting for abandoned code is the only way
+ * out: CPython aborts when it finalizes with sub-interpreters left. */
+static gboolean
+shutdown_runtime (gboolean   wait_abandoned,
+                  GError   **error)
 {
   g_autoptr(GError) reason = NULL;
   GPtrArray *pending;
@@ -407,7 +422,10 @@ interp_shutdown (GError **error)
       /* A pool gave up on its code, blocked in C: waiting for it could take
        * forever, and Python cannot be finalized under it. */
       if (_interp_executor_is_abandoned (executor) &&
-          !_interp_executor_wait_idle (executor, ABANDONED_WAIT_US))
+          !_interp_executor_wait_idle (executor, ABANDONED_WAIT_US) && wait_abandoned)
+        g_warning ("Python exits once interpreter %" G_GINT64_FORMAT " returns from a call "
+                   "that its pool abandoned, blocked in C", _interp_executor_get_id (executor));
+      else if (_interp_executor_is_abandoned (executor) && !_interp_executor_wait_idle (executor, 0))
         {
           g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNNING,
                        "Interpreter %" G_GINT64_FORMAT " is still blocked in a call that its pool "
