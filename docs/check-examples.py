@@ -151,7 +151,7 @@ def run(cmd, workdir, env=None):
         return False, 'timed out after %d s: %s' % (TIMEOUT, ' '.join(cmd))
     out = p.stdout + p.stderr
     bad = [l for l in out.split('\n')
-           if re.search(r'CRITICAL|WARNING \*\*|JS ERROR|Unhandled promise rejection|Traceback', l)]
+           if re.search(r'CRITICAL|WARNING \*\*|JS ERROR|Unhandled promise rejection', l)]
     if p.returncode != 0 or bad:
         return False, 'exit status %d\n%s' % (p.returncode, out)
     return True, out
