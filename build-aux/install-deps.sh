@@ -7,6 +7,7 @@ packages=(
   meson ninja-build pkg-config gcc
   libglib2.0-dev gobject-introspection libgirepository1.0-dev
   gtk-doc-tools gjs python3-dev python3-gi valgrind valac
+  patchelf debian-archive-keyring  # fetch-unstable-pythons.sh
 )
 
 # The GTK 4 example app (examples/gtk-app.js) and its test, which drives it

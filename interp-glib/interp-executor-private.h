@@ -129,6 +129,10 @@ void            _interp_executor_close_async   (InterpExecutor      *executor,
                                                 GTask               *task);
 void            _interp_executor_interrupt     (InterpExecutor      *executor,
                                                 const GError        *reason);
+/* Interrupts the running job if its data is @data (else does nothing):
+ * for callers that know their job only by its data. */
+void            _interp_executor_interrupt_data (InterpExecutor    *executor,
+                                                 gpointer           data);
 void            _interp_executor_join          (InterpExecutor      *executor);
 
 G_END_DECLS

@@ -651,6 +651,20 @@ _interp_executor_interrupt (InterpExecutor *executor,
 }
 
 void
+_interp_executor_interrupt_data (InterpExecutor *executor,
+                                 gpointer        data)
+{
+  GCancellable *wait = NULL;
+
+  g_mutex_lock (&executor->lock);
+  if (executor->running_job != NULL && executor->running_job->kind == JOB_NORMAL &&
+      executor->running_job->data == data)
+    wait = interrupt_running_job_locked (executor, executor->running_job);
+  g_mutex_unlock (&executor->lock);
+  cancel_and_unref (wait);
+}
+
+void
 _interp_executor_cancel_delivered (void)
 {
   InterpExecutor *executor = g_private_get (&current_executor);
@@ -920,6 +934,8 @@ setup_sub (InterpExecutor  *executor,
   return ok;
 }
 
+#define THREADS_GRACE_US (250 * 1000)
+
 /* With the interpreter attached: lets its non-daemon threads finish, as
  * Py_EndInterpreter() would, then counts the thread states left, since
  * ending an interpreter that still has threads aborts the process. */
@@ -939,10 +955,21 @@ wait_for_threads (InterpExecutor  *executor,
       Py_XDECREF (res);
     }
 
-  for (PyThreadState *t = PyInterpreterState_ThreadHead (executor->interp);
-       t != NULL; t = PyThreadState_Next (t))
-    if (t != executor->tstate)
-      others++;
+  /* A daemon thread whose function just returned still has its thread
+   * state for a moment: give such threads a little time to go. */
+  for (gint64 until = g_get_monotonic_time () + THREADS_GRACE_US;;)
+    {
+      others = 0;
+      for (PyThreadState *t = PyInterpreterState_ThreadHead (executor->interp);
+           t != NULL; t = PyThreadState_Next (t))
+        if (t != executor->tstate)
+          others++;
+      if (others == 0 || g_get_monotonic_time () >= until)
+        break;
+      Py_BEGIN_ALLOW_THREADS
+      g_usleep (2000);
+      Py_END_ALLOW_THREADS
+    }
 
   if (others > 0)
     {

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include "interp-python-private.h" /* first: Python.h precedes system headers */
 #include "interp-interpreter.h"
 #include "interp-enum-types.h"
 #include "interp-error-private.h"

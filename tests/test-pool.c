@@ -814,7 +814,8 @@ test_shutdown_abandoned (void)
       g_autoptr(InterpPool) pool = NULL;
       g_autoptr(GVariant) value = NULL;
 
-      pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error, "max-workers", 1, "task-timeout", 100, NULL);
+      pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error, "max-workers", 1,
+                             "task-timeout", test_ms (300), NULL);
       g_assert_no_error (error);
       value = interp_pool_call (pool, "time:sleep", g_variant_new ("(x)", G_GINT64_CONSTANT (600)),
                                 NULL, NULL, &error);
