@@ -10,6 +10,13 @@ packages=(
   patchelf debian-archive-keyring  # fetch-unstable-pythons.sh
 )
 
+# The GTK 4 example app (examples/gtk-app.js) and its test, which drives it
+# under a virtual X server. Without them that test is skipped.
+gtk_app_packages=(
+  gir1.2-gtk-4.0 xvfb xauth
+)
+packages+=("${gtk_app_packages[@]}")
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

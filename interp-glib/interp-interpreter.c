@@ -99,6 +99,7 @@ struct _InterpInterpreter
   GError *init_error;
   GMainContext *creator_context;
   gboolean capture_output;   /* atomic */
+  struct _InterpNotifier *notifier;
 };
 
 enum {
@@ -114,6 +115,7 @@ enum {
   PROP_ALLOW_THREADS,
   PROP_ALLOW_DAEMON_THREADS,
   PROP_CHECK_MULTI_INTERP_EXTENSIONS,
+  PROP_CAPTURE_OUTPUT,
   N_PROPS
 };
 
@@ -816,6 +818,106 @@ sink_and_drop (GVariant *value)
 }
 
 /* ------------------------------------------------------------------ */
+/* Notifying running and closed                                        */
+
+/* The executor says when a job starts or ends and when the interpreter
+ * closes, on its own thread. A source in the creator's main context,
+ * NOTIFY_INTERVAL_MS later, notifies whatever changed meanwhile: a stream
+ * of jobs costs at most one source per interval, and a job that finds one
+ * pending costs one atomic OR. (An idle per change would cost every
+ * async call a source of its own: the main loop runs between jobs.) The
+ * source holds this small struct, not the interpreter, so that a context
+ * nobody iterates keeps no interpreter alive. */
+#define NOTIFY_INTERVAL_MS 10
+
+typedef struct _InterpNotifier
+{
+  gatomicrefcount ref_count;
+  GWeakRef interp;
+  GMainContext *context;
+  guint pending;             /* atomic: InterpExecutorChange bits */
+} InterpNotifier;
+
+static InterpNotifier *
+notifier_new (InterpInterpreter *self,
+              GMainContext      *context)
+{
+  InterpNotifier *notifier = g_new0 (InterpNotifier, 1);
+
+  g_atomic_ref_count_init (&notifier->ref_count);
+  g_weak_ref_init (&notifier->interp, self);
+  notifier->context = g_main_context_ref (context);
+  return notifier;
+}
+
+static InterpNotifier *
+notifier_ref (InterpNotifier *notifier)
+{
+  g_atomic_ref_count_inc (&notifier->ref_count);
+  return notifier;
+}
+
+static void
+notifier_unref (gpointer data)
+{
+  InterpNotifier *notifier = data;
+
+  if (!g_atomic_ref_count_dec (&notifier->ref_count))
+    return;
+  g_weak_ref_clear (&notifier->interp);
+  g_main_context_unref (notifier->context);
+  g_free (notifier);
+}
+
+static gboolean
+notifier_dispatch (gpointer data)
+{
+  InterpNotifier *notifier = data;
+  /* Cleared before the values are read: a change after this point
+   * schedules another idle. */
+  guint changed = g_atomic_int_and (&notifier->pending, 0);
+  g_autoptr(GObject) object = g_weak_ref_get (&notifier->interp);
+
+  if (object == NULL)
+    return G_SOURCE_REMOVE;
+
+  g_object_freeze_notify (object);
+  if (changed & INTERP_EXECUTOR_CHANGED_RUNNING)
+    g_object_notify_by_pspec (object, properties[PROP_RUNNING]);
+  if (changed & INTERP_EXECUTOR_CHANGED_CLOSED)
+    g_object_notify_by_pspec (object, properties[PROP_CLOSED]);
+  g_object_thaw_notify (object);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+notifier_state_changed (gpointer             data,
+                        InterpExecutorChange change)
+{
+  InterpNotifier *notifier = data;
+  GSource *source;
+
+  if (g_atomic_int_or (&notifier->pending, change) != 0)
+    return;
+
+  source = g_timeout_source_new (NOTIFY_INTERVAL_MS);
+  g_source_set_static_name (source, "[interp-glib] notify running/closed");
+  g_source_set_callback (source, notifier_dispatch, notifier_ref (notifier), notifier_unref);
+  g_source_attach (source, notifier->context);
+  g_source_unref (source);
+}
+
+static void
+watch_executor (InterpInterpreter *self)
+{
+  self->notifier = notifier_new (self, self->whence == INTERP_WHENCE_RUNTIME
+                                       ? g_main_context_default ()
+                                       : self->creator_context);
+  _interp_executor_set_state_hook (self->executor, notifier_state_changed,
+                                   notifier_ref (self->notifier), notifier_unref);
+}
+
+/* ------------------------------------------------------------------ */
 /* GObject                                                             */
 
 static InterpConfig
@@ -899,6 +1001,7 @@ interp_interpreter_finalize (GObject *object)
   g_clear_pointer (&self->executor, _interp_executor_unref);
   g_clear_error (&self->init_error);
   g_clear_pointer (&self->creator_context, g_main_context_unref);
+  g_clear_pointer (&self->notifier, notifier_unref);
 
   G_OBJECT_CLASS (interp_interpreter_parent_class)->finalize (object);
 }
@@ -941,6 +1044,9 @@ interp_interpreter_get_property (GObject    *object,
     case PROP_CLOSED:
       g_value_set_boolean (value, interp_interpreter_is_closed (self));
       break;
+    case PROP_CAPTURE_OUTPUT:
+      g_value_set_boolean (value, interp_interpreter_get_capture_output (self));
+      break;
     case PROP_GIL:
       g_value_set_enum (value, self->config.gil);
       break;
@@ -969,6 +1075,20 @@ interp_interpreter_set_property (GObject      *object,
     {
     case PROP_GIL:
       self->config.gil = g_value_get_enum (value);
+      break;
+    case PROP_CAPTURE_OUTPUT:
+      if (!self->initialized)
+        {
+          /* g_object_new(): applied once the interpreter stands. */
+          g_atomic_int_set (&self->capture_output, g_value_get_boolean (value));
+        }
+      else
+        {
+          g_autoptr(GError) error = NULL;
+
+          if (!interp_interpreter_set_capture_output (self, g_value_get_boolean (value), &error))
+            g_warning ("Cannot set InterpInterpreter:capture-output: %s", error->message);
+        }
       break;
     case PROP_USE_MAIN_OBMALLOC:
     case PROP_ALLOW_FORK:
@@ -1017,17 +1137,38 @@ interp_interpreter_class_init (InterpInterpreterClass *klass)
    * InterpInterpreter:running:
    *
    * Whether a call is running Python code in the interpreter right now.
-   * It changes on the executor thread and is not notified: read it when
-   * you need it.
+   *
+   * It changes on the interpreter's thread; the change is notified
+   * afterwards in the thread-default main context that was current when
+   * the interpreter was created (the global default one for the main
+   * interpreter), so that context must be iterated. Notifications are
+   * coalesced, about 10 ms after a change: one notify signal may stand for
+   * several jobs that started and ended meanwhile, so read the property in
+   * the handler, and use the calls' own callbacks to follow single calls.
    */
   properties[PROP_RUNNING] =
     g_param_spec_boolean ("running", "Running", "Whether a call runs Python code now", FALSE, ro);
 
   /**
+   * InterpInterpreter:capture-output:
+   *
+   * Whether what Python code writes to `sys.stdout` and `sys.stderr` goes
+   * to the #InterpInterpreter::output signal; see
+   * interp_interpreter_set_capture_output(), which setting this property
+   * calls (a failure is logged as a warning: call the function to get the
+   * #GError). Notified when it changes, in the thread that changed it. Set
+   * at construction, it applies once the interpreter is initialized.
+   */
+  properties[PROP_CAPTURE_OUTPUT] =
+    g_param_spec_boolean ("capture-output", "Capture output", "Send sys.stdout and sys.stderr to the output signal", FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
    * InterpInterpreter:closed:
    *
    * Whether the interpreter is closed (or closing): calls then fail with
-   * %INTERP_ERROR_NOT_FOUND. Not notified.
+   * %INTERP_ERROR_NOT_FOUND. Notified as #InterpInterpreter:running is,
+   * in the creator's main context.
    */
   properties[PROP_CLOSED] =
     g_param_spec_boolean ("closed", "Closed", "Whether the interpreter is closed", FALSE, ro);
@@ -1122,6 +1263,17 @@ interp_interpreter_init (InterpInterpreter *self)
   self->creator_context = g_main_context_ref_thread_default ();
 }
 
+/* capture-output set by g_object_new() waits for the interpreter. */
+static gboolean
+apply_initial_capture (InterpInterpreter  *self,
+                       GError            **error)
+{
+  if (!g_atomic_int_get (&self->capture_output))
+    return TRUE;
+  g_atomic_int_set (&self->capture_output, FALSE);
+  return interp_interpreter_set_capture_output (self, TRUE, error);
+}
+
 static gboolean
 interp_interpreter_initable_init (GInitable     *initable,
                                   GCancellable  *cancellable,
@@ -1150,12 +1302,18 @@ interp_interpreter_initable_init (GInitable     *initable,
 
   self->executor = _interp_executor_new_sub (&self->config);
   _interp_executor_set_owner (self->executor, self);
+  watch_executor (self);
   if (!_interp_executor_start (self->executor, cancellable, &self->init_error))
     {
       g_propagate_error (error, g_error_copy (self->init_error));
       return FALSE;
     }
   _interp_runtime_add_interpreter (self);
+  if (!apply_initial_capture (self, &self->init_error))
+    {
+      g_propagate_error (error, g_error_copy (self->init_error));
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -1181,6 +1339,12 @@ init_async_done (GObject      *source,
       return;
     }
   _interp_runtime_add_interpreter (self);
+  if (!apply_initial_capture (self, &error))
+    {
+      self->init_error = g_error_copy (error);
+      g_task_return_error (task, error);
+      return;
+    }
   g_task_return_boolean (task, TRUE);
 }
 
@@ -1218,6 +1382,7 @@ interp_interpreter_init_async (GAsyncInitable      *initable,
 
   self->executor = _interp_executor_new_sub (&self->config);
   _interp_executor_set_owner (self->executor, self);
+  watch_executor (self);
   setup = g_task_new (self, cancellable, init_async_done, g_object_ref (task));
   _interp_executor_start_async (self->executor, setup);
   g_object_unref (setup);
@@ -1252,6 +1417,7 @@ _interp_interpreter_new_for_main (InterpExecutor *executor)
   self->executor = _interp_executor_ref (executor);
   /* The runtime holds this object; the executor must not keep it alive. */
   _interp_executor_set_owner (executor, self);
+  watch_executor (self);
   return self;
 }
 
@@ -1442,7 +1608,8 @@ sink_free (gpointer data)
  * Sends what Python code in the interpreter writes to `sys.stdout` and
  * `sys.stderr` to the #InterpInterpreter::output signal, line by line,
  * instead of the process's standard output. Off by default. Waits for the
- * calls queued before it. Writes to file descriptors 1 and 2 by C code
+ * calls queued before it. The #InterpInterpreter:capture-output property
+ * reads and sets the same, and is notified when it changes. Writes to file descriptors 1 and 2 by C code
  * (or `os.write()`) are not captured.
  *
  * Returns: %TRUE on success, %FALSE with @error set
@@ -1465,7 +1632,8 @@ interp_interpreter_set_capture_output (InterpInterpreter  *self,
                                           : self->creator_context);
   if (!_interp_executor_run (self->executor, run_capture_job, sink, sink_free, NULL, NULL, error))
     return FALSE;
-  g_atomic_int_set (&self->capture_output, !!capture);
+  if (g_atomic_int_exchange (&self->capture_output, !!capture) != !!capture)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAPTURE_OUTPUT]);
   return TRUE;
 }
 
