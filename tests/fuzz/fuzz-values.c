@@ -10,7 +10,8 @@
  *
  * What must hold for every input:
  *  - nothing crashes, and nothing trips ASan/UBSan;
- *  - every failure is a GError with a non-empty one-line message; a value
+ *  - every failure is a GError whose message is valid UTF-8 with a
+ *    non-empty first line (a traceback block may follow it); a value
  *    of the wrong type (args not a tuple, kwargs not a{sv}) is one too;
  *  - the mapping is stable: a value that came back from Python comes back
  *    unchanged the second time (f(f(x)) == f(x));
@@ -44,15 +45,15 @@ die (const char *what,
   abort ();
 }
 
-/* A failure must come with a GError whose message is one readable line. */
+/* A failure must come with a GError that starts with a readable line. */
 static void
 check_failure (const char *what,
                const GError *error)
 {
   if (error == NULL)
     die (what, NULL);
-  if (error->message == NULL || error->message[0] == '\0' ||
-      strchr (error->message, '\n') != NULL)
+  if (error->message == NULL || error->message[0] == '\0' || error->message[0] == '\n' ||
+      !g_utf8_validate (error->message, -1, NULL))
     die (what, error);
 }
 
