@@ -32,15 +32,22 @@ static const char code[] =
   "except ZeroDivisionError as e:\n"
   "    traceback.format_exception(e)\n";
 
+/* Only in the isolated sub-interpreter: a single-phase extension refused. */
+static const char sub_code[] =
+  "try:\n"
+  "    import _testsinglephase\n"
+  "except ImportError:\n"
+  "    pass\n";
+
 static int
-run (void)
+run (const char *source)
 {
   PyObject *globals = PyDict_New ();
   PyObject *result;
 
   if (globals == NULL)
     return -1;
-  result = PyRun_String (code, Py_file_input, globals, globals);
+  result = PyRun_String (source, Py_file_input, globals, globals);
   Py_DECREF (globals);
   if (result == NULL)
     {
@@ -75,13 +82,13 @@ main (void)
   if (PyStatus_Exception (status))
     return 1;
   main_tstate = PyThreadState_Get ();
-  if (run () < 0)
+  if (run (code) < 0)
     return 1;
 
   status = Py_NewInterpreterFromConfig (&sub_tstate, &sub_config);
   if (PyStatus_Exception (status))
     return 1;
-  if (run () < 0)
+  if (run (code) < 0 || run (sub_code) < 0)
     return 1;
   Py_EndInterpreter (sub_tstate);
   PyThreadState_Swap (main_tstate);

@@ -226,7 +226,7 @@ test_recursion (void)
   /* Deep, but through C: repr of a deeply nested list. */
   assert_exec_fails (interp,
                      "x = []\n"
-                     "for _ in range(1000000):\n"
+                     "for _ in range(100000):\n"
                      "    x = [x]\n"
                      "repr(x)\n",
                      "RecursionError: ");
