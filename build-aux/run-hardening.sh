@@ -146,7 +146,7 @@ fuzz_env=(env PYTHONMALLOC=malloc G_DEBUG=fatal-criticals
 # the pass over the grown corpus below checks them.
 if (cd "$dir" && "${fuzz_env[@]}" ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 \
       ./tests/fuzz/fuzz-values -max_total_time="$seconds" -timeout=60 -rss_limit_mb=4096 \
-      -print_final_stats=1 -artifact_prefix=fuzz- \
+      -print_final_stats=1 -artifact_prefix=fuzz- -error_exitcode=1 \
       fuzz-corpus ../../tests/fuzz/corpus) >"$dir/fuzz.log" 2>&1; then
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/fuzz.log" | tail -n1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$dir/fuzz.log" | tail -n1)
@@ -159,7 +159,7 @@ fi
 if (cd "$dir" && "${fuzz_env[@]}" \
       ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:malloc_context_size=12:allocator_may_return_null=1 \
       LSAN_OPTIONS="suppressions=$supp:print_suppressions=0" \
-      ./tests/fuzz/fuzz-values -runs=0 fuzz-corpus) >"$dir/fuzz-leaks.log" 2>&1; then
+      ./tests/fuzz/fuzz-values -runs=0 -error_exitcode=1 -artifact_prefix=fuzz- fuzz-corpus) >"$dir/fuzz-leaks.log" 2>&1; then
   pass "fuzz corpus replayed under LeakSanitizer"
 else
   grep -v '^#[0-9]' "$dir/fuzz-leaks.log" | grep -A14 -E "leak of|ERROR" | head -n 60

@@ -113,8 +113,9 @@ make_variant (const uint8_t *data,
 
       if (!g_utf8_validate (text, -1, NULL))
         return NULL;
+      /* Not floating: the reference is ours already. */
       value = g_variant_parse (NULL, text, NULL, NULL, &error);
-      return value ? g_variant_ref_sink (value) : NULL;
+      return value;
     }
   else
     {
