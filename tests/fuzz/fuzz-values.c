@@ -17,6 +17,11 @@
  *    unchanged the second time (f(f(x)) == f(x));
  *  - the interpreters stay usable after any input.
  *
+ * Python to Python as well: one interpreter puts the value, a big int made
+ * from it and the value nested in a tuple, list, dict and set on a queue;
+ * another takes them and returns them to C (the carrier's native kinds and
+ * its pickle fallback).
+ *
  * Input layout: byte 0 selects the form (even: binary, odd: text). Binary:
  * a type string up to the first NUL (at most 64 bytes), then the data.
  * Text: the rest is parsed by g_variant_parse(). Seeds: tests/fuzz/corpus.
@@ -35,7 +40,9 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 static InterpInterpreter *interp;      /* calls and the queue relay */
 static InterpInterpreter *prep;        /* prepare_main: gets arbitrary names */
+static InterpInterpreter *peer;        /* receives from interp, Python to Python */
 static InterpQueue *queue;
+static InterpQueue *between;           /* interp -> peer */
 
 static void
 die (const char *what,
@@ -80,10 +87,23 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   prep = interp_interpreter_new (NULL, &error);
   if (prep == NULL)
     die ("creating an interpreter", error);
+  peer = interp_interpreter_new (NULL, &error);
+  if (peer == NULL)
+    die ("creating an interpreter", error);
   queue = interp_queue_new (0);
+  between = interp_queue_new (0);
 
   code = g_strdup_printf ("import interp_glib\n"
                           "q = interp_glib.Queue(%" G_GINT64_FORMAT ")\n"
+                          "between = interp_glib.Queue(%" G_GINT64_FORMAT ")\n"
+                          /* The value, a big int made from it, and the value
+                           * nested in every container, to another interpreter. */
+                          "def send(value):\n"
+                          "    r = repr(value).encode()\n"
+                          "    between.put(value)\n"
+                          "    between.put(int.from_bytes(r[:80], 'little', signed=len(r) %% 2 == 1))\n"
+                          "    between.put((value, (value, ()), [value], {'k': value}, {value}\n"
+                          "                 if value.__hash__ else None))\n"
                           "def echo(*args, **kwargs):\n"
                           "    return args\n"
                           "def echo_kwargs(*args, **kwargs):\n"
@@ -92,9 +112,23 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
                           "    return value\n"
                           "def relay():\n"
                           "    q.put(q.get_nowait())\n",
-                          interp_queue_get_id (queue));
+                          interp_queue_get_id (queue), interp_queue_get_id (between));
   if (!interp_interpreter_exec (interp, code, NULL, &error))
     die ("setting up __main__", error);
+
+  g_free (code);
+  code = g_strdup_printf ("import interp_glib\n"
+                          "between = interp_glib.Queue(%" G_GINT64_FORMAT ")\n"
+                          "def receive():\n"
+                          "    got = []\n"
+                          "    while not between.empty():\n"
+                          "        got.append(between.get_nowait())\n"
+                          "    return got\n"
+                          "def receive_ints():\n"
+                          "    return [v for v in receive() if type(v) is int]\n",
+                          interp_queue_get_id (between));
+  if (!interp_interpreter_exec (peer, code, NULL, &error))
+    die ("setting up the peer's __main__", error);
   return 0;
 }
 
@@ -232,6 +266,33 @@ fuzz_queue (GVariant *value)
     }
 }
 
+/* Python to Python: the carrier between two interpreters, big ints and
+ * nested containers included; then back to C. */
+static void
+fuzz_between (GVariant *value, gboolean ints_only)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) sent = NULL;
+  g_autoptr(GVariant) received = NULL;
+
+  sent = interp_interpreter_call (interp, "send", g_variant_new ("(@*)", value),
+                                  NULL, NULL, &error);
+  if (sent == NULL)
+    check_failure ("send to the peer", error);
+  g_clear_error (&error);
+  received = interp_interpreter_call (peer, ints_only ? "receive_ints" : "receive",
+                                      NULL, NULL, NULL, &error);
+  if (received == NULL)
+    check_failure ("receive from the peer", error);
+  g_clear_error (&error);
+  if (!interp_queue_is_empty (between))
+    {
+      g_autoptr(GVariant) left = interp_interpreter_eval (peer, "len(receive())", NULL, &error);
+      if (left == NULL)
+        die ("the peer could not drain its queue", error);
+    }
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
@@ -245,6 +306,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   fuzz_round_trip (value);
   fuzz_prepare_main (value);
   fuzz_queue (value);
+  fuzz_between (value, (data[0] & 2) != 0);
   check_usable (interp);
+  check_usable (peer);
   return 0;
 }
