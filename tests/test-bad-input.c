@@ -92,7 +92,7 @@ static void
 test_atexit (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
   g_autoptr(GVariant) item = NULL;
   InterpInterpreter *interp = new_interpreter ();
 
@@ -256,7 +256,7 @@ test_big_value (void)
   const gsize size = 100 * 1024 * 1024;
   g_autoptr(TestInterp) a = new_interpreter ();
   g_autoptr(TestInterp) b = new_interpreter ();
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) result = NULL;
   guint8 *data = g_malloc (size);

@@ -464,7 +464,7 @@ static void
 test_queue_hammer (void)
 {
   guint per_producer = scaled (4000, 200000);
-  g_autoptr(InterpQueue) queue = interp_queue_new (64);
+  g_autoptr(InterpQueue) queue = interp_queue_new (64, NULL);
   InterpInterpreter *py[4];
   QueueWorker c_prod[2], c_cons[2];
   GThread *threads[4];

@@ -113,8 +113,8 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   peer = interp_interpreter_new (NULL, &error);
   if (peer == NULL)
     die ("creating an interpreter", error);
-  queue = interp_queue_new (0);
-  between = interp_queue_new (0);
+  queue = interp_queue_new (0, NULL);
+  between = interp_queue_new (0, NULL);
 
   code = g_strdup_printf ("import interp_glib\n"
                           "q = interp_glib.Queue(%" G_GINT64_FORMAT ")\n"
