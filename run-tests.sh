@@ -88,5 +88,18 @@ else
   done
 fi
 
+# Sanitizers, fuzzing and stress (build-aux/run-hardening.sh): its counts
+# join the total. INTERP_HARDENING=0 skips it.
+hlog=$(mktemp)
+hrc=0
+bash build-aux/run-hardening.sh 2>&1 | tee "$hlog" || hrc=$?
+if read -r p f s < <(sed -n 's/^hardening: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$hlog" | tail -n 1); then
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+else
+  failed=$((failed + 1))
+fi
+[ "$hrc" -eq 0 ] || failed=$((failed > 0 ? failed : 1))
+rm -f "$hlog"
+
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

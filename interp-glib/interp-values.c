@@ -149,13 +149,18 @@ to_python (GVariant  *value,
         g_autoptr(GVariant) v = g_variant_get_child_value (value, 1);
         PyObject *pk = to_python (k, depth + 1, error);
         PyObject *pv = pk ? to_python (v, depth + 1, error) : NULL;
+        PyObject *pair;
 
         if (pv == NULL)
           {
             Py_XDECREF (pk);
             return NULL;
           }
-        return PyTuple_Pack (2, pk, pv);
+        /* PyTuple_Pack takes references of its own. */
+        pair = PyTuple_Pack (2, pk, pv);
+        Py_DECREF (pk);
+        Py_DECREF (pv);
+        return pair;
       }
     default:
       break;
