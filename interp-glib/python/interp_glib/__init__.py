@@ -104,23 +104,37 @@ _known = _weakref.WeakValueDictionary()
 
 def _is_stateless(func):
     '''No closure, no globals beyond builtins: the function can travel as
-    its code. Conservative: a name the code uses that is also a global of
-    its module (other than the builtin of that name) makes it stateful.'''
+    its code (as CPython 3.14 decides it).'''
     if func.__closure__:
         return False
     globalns = func.__globals__
-    stack = [func.__code__]
-    while stack:
-        code = stack.pop()
-        for name in code.co_names:
-            if name.startswith('__') and name.endswith('__'):
-                continue  # attributes such as __name__, not module state
-            if name in globalns and globalns[name] is not getattr(_builtins, name, _NOTHING):
+
+    def is_state(name):
+        return name in globalns and globalns[name] is not getattr(_builtins, name, _NOTHING)
+
+    # Fast and conservative: no name the code uses at all is a global.
+    codes = [func.__code__]
+    names = set()
+    while codes:
+        code = codes.pop()
+        names.update(code.co_names)
+        codes.extend(c for c in code.co_consts if isinstance(c, _types.CodeType))
+    if not any(is_state(name) for name in names):
+        return True
+    # Exact: only the names the code loads as globals count.
+    import dis
+    codes = [func.__code__]
+    while codes:
+        code = codes.pop()
+        for ins in dis.get_instructions(code):
+            if ins.opname in _GLOBAL_OPS and is_state(ins.argval):
                 return False
-        stack.extend(c for c in code.co_consts if isinstance(c, _types.CodeType))
+        codes.extend(c for c in code.co_consts if isinstance(c, _types.CodeType))
     return True
 
 
+_GLOBAL_OPS = frozenset({'LOAD_GLOBAL', 'STORE_GLOBAL', 'DELETE_GLOBAL',
+                         'LOAD_NAME', 'STORE_NAME', 'DELETE_NAME'})
 _NOTHING = object()
 
 
@@ -288,3 +302,7 @@ for _name in __all__:
     if isinstance(_obj, type) and _obj.__module__.startswith('interp_glib.'):
         _obj.__module__ = __name__
 del _name, _obj
+
+# Low-level helpers the library's own test suites use.
+_size = _c._size
+_has_waiting_getter = _c._has_waiting_getter
