@@ -326,7 +326,74 @@ typedef struct
   InterpCarrier *result;
   InterpCarrier *excinfo;      /* (name, qualname, module, msg, formatted, errdisplay) */
   InterpCarrier *exception;    /* the exception itself, pickled, if asked and possible */
+  InterpExecutor *claimed;     /* abandoned by its caller: see claim() */
 } PyJob;
+
+/* As in CPython, one Python caller at a time runs code in an interpreter:
+ * the others get "already running" rather than waiting in its queue
+ * (which could wait for ever on the code that runs). A caller claims the
+ * executor from before its job is queued until it stops waiting. A job
+ * its caller abandoned (Ctrl-C) counts until it ends: the next caller
+ * waits behind it instead of failing while its code winds down. */
+typedef struct
+{
+  gboolean active;
+  guint abandoned;
+} Claim;
+
+static GMutex claims_lock;
+static GHashTable *claims;   /* InterpExecutor* -> Claim* */
+
+static gboolean
+claim (InterpExecutor *executor)
+{
+  Claim *c;
+  gboolean ok;
+
+  g_mutex_lock (&claims_lock);
+  if (claims == NULL)
+    claims = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  c = g_hash_table_lookup (claims, executor);
+  if (c == NULL)
+    {
+      c = g_new0 (Claim, 1);
+      g_hash_table_insert (claims, executor, c);
+    }
+  ok = !c->active && (c->abandoned > 0 || !_interp_executor_is_running (executor));
+  if (ok)
+    c->active = TRUE;
+  g_mutex_unlock (&claims_lock);
+  return ok;
+}
+
+/* @abandoned: the job goes on without its caller; job_ended() follows. */
+static void
+unclaim (InterpExecutor *executor,
+         gboolean        abandoned)
+{
+  Claim *c;
+
+  g_mutex_lock (&claims_lock);
+  c = g_hash_table_lookup (claims, executor);
+  c->active = FALSE;
+  if (abandoned)
+    c->abandoned++;
+  else if (c->abandoned == 0)
+    g_hash_table_remove (claims, executor);
+  g_mutex_unlock (&claims_lock);
+}
+
+static void
+abandoned_job_ended (InterpExecutor *executor)
+{
+  Claim *c;
+
+  g_mutex_lock (&claims_lock);
+  c = g_hash_table_lookup (claims, executor);
+  if (c != NULL && c->abandoned > 0 && --c->abandoned == 0 && !c->active)
+    g_hash_table_remove (claims, executor);
+  g_mutex_unlock (&claims_lock);
+}
 
 static PyJob *
 py_job_new (PyJobKind kind)
@@ -359,6 +426,11 @@ py_job_unref (gpointer data)
   g_clear_pointer (&job->result, _interp_carrier_free);
   g_clear_pointer (&job->excinfo, _interp_carrier_free);
   g_clear_pointer (&job->exception, _interp_carrier_free);
+  if (job->claimed != NULL)
+    {
+      abandoned_job_ended (job->claimed);
+      _interp_executor_unref (job->claimed);
+    }
   g_free (job);
 }
 
@@ -755,6 +827,14 @@ run_and_wait (InterpModuleState *mod,
   GError *error = NULL;
   gboolean ok;
 
+  /* As in CPython: one caller at a time runs code in an interpreter. */
+  if (!claim (self->executor))
+    {
+      PyErr_Format (mod->interpreter_error, "interpreter %lld already running",
+                    (long long) self->id);
+      return FALSE;
+    }
+
   check.cancellable = g_cancellable_new ();
   check.outer = _interp_executor_get_wait_cancellable ();
   check.save = PyEval_SaveThread ();
@@ -762,6 +842,16 @@ run_and_wait (InterpModuleState *mod,
                                      check.cancellable, wait_check, &check, NULL, &error);
   PyEval_RestoreThread (check.save);
   g_object_unref (check.cancellable);
+
+  if (check.signal_exc != NULL || check.outer_cancelled)
+    {
+      /* Abandoned: the job still holds its data; freeing it (when the
+       * job is done with it) ends the abandoned count. */
+      unclaim (self->executor, TRUE);
+      job->claimed = _interp_executor_ref (self->executor);
+    }
+  else
+    unclaim (self->executor, FALSE);
 
   if (check.signal_exc != NULL)
     {

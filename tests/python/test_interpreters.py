@@ -304,6 +304,27 @@ class InterpreterTests(Base):
             time.sleep(0.005)
         self.assertFalse(interp.is_running())
 
+    def test_already_running(self):
+        # As in CPython: while one caller runs code in an interpreter,
+        # another gets InterpreterError instead of waiting behind it.
+        interp = interpreters.create()
+        q = interpreters.create_queue()
+        started = interpreters.create_queue()
+
+        def block(started, q):
+            started.put(True)
+            return q.get(timeout=60)
+        thread = threading.Thread(target=lambda: interp.call(block, started, q))
+        thread.start()
+        self.assertTrue(started.get(timeout=60))
+        with self.assertRaisesRegex(InterpreterError, "running"):
+            interp.exec("pass")
+        with self.assertRaisesRegex(InterpreterError, "running"):
+            interp.prepare_main(x=1)
+        q.put("release")
+        thread.join(60)
+        interp.exec("pass")
+
     def test_interpreters_from_an_interpreter(self):
         interp = interpreters.create()
 

@@ -179,6 +179,8 @@ class Interpreter:
     def __new__(cls, id, /):
         if not isinstance(id, int):
             raise TypeError(f'id must be an int, got {id!r}')
+        if id < 0:
+            raise ValueError(f'id must be a non-negative int, got {id!r}')
         try:
             return _known[id]
         except KeyError:
@@ -231,6 +233,8 @@ class Interpreter:
     def prepare_main(self, ns=None, /, **kwargs):
         '''Binds the given values into the interpreter's __main__.'''
         ns = dict(ns, **kwargs) if ns is not None else kwargs
+        if not ns:
+            raise ValueError('nothing to bind: give a mapping or keyword arguments')
         for name in ns:
             if not isinstance(name, str):
                 raise TypeError(f'names must be str, got {name!r}')
@@ -273,12 +277,10 @@ class Interpreter:
 
     def call_in_thread(self, callable, /, *args, **kwargs):
         '''Starts and returns a thread that calls callable in the
-        interpreter; its result and exception are discarded.'''
+        interpreter. Its result is discarded; an exception goes to
+        threading.excepthook, as in CPython.'''
         def task():
-            try:
-                self.call(callable, *args, **kwargs)
-            except ExecutionFailed:
-                pass
+            self.call(callable, *args, **kwargs)
         thread = _threading.Thread(target=task)
         thread.start()
         return thread

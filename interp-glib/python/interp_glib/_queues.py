@@ -52,7 +52,7 @@ class Queue:
 
     Queue(id) gives the existing queue with that ID, in any interpreter.
     '''
-    __slots__ = ('_handle', '__weakref__')
+    __slots__ = ('_handle', '_syncobj', '__weakref__')
 
     def __new__(cls, id, /):
         if not isinstance(id, int):
@@ -70,6 +70,7 @@ class Queue:
         except KeyError:
             self = object.__new__(cls)
             self._handle = handle
+            self._syncobj = None
             _known[handle.id] = self
         return self
 
@@ -105,12 +106,19 @@ class Queue:
     def qsize(self):
         return _c._size(self._handle)
 
-    def put(self, obj, block=True, timeout=None, *, unbounditems=None):
-        '''Adds obj; waits for room (without polling) if the queue is full.'''
+    def put(self, obj, block=True, timeout=None, *, unbounditems=None, syncobj=None):
+        '''Adds obj; waits for room (without polling) if the queue is full.
+
+        syncobj=True (CPython 3.13's form) refuses an object that would not
+        cross as itself with NotShareableError.'''
+        if syncobj is None:
+            syncobj = self._syncobj
+        if syncobj and not _c.is_shareable(obj):
+            raise _c_not_shareable(obj)
         _c._put(self._handle, obj, block, timeout, unbounditems, False)
 
-    def put_nowait(self, obj, *, unbounditems=None):
-        _c._put(self._handle, obj, False, None, unbounditems, False)
+    def put_nowait(self, obj, *, unbounditems=None, syncobj=None):
+        self.put(obj, False, None, unbounditems=unbounditems, syncobj=syncobj)
 
     def get(self, block=True, timeout=None):
         '''Removes and returns the next item; waits (without polling) if empty.'''
@@ -120,9 +128,17 @@ class Queue:
         return _c._get(self._handle, False, None)
 
 
-def create(maxsize=0, *, unbounditems=UNBOUND):
-    '''Creates a new cross-interpreter queue.'''
-    return Queue._from_handle(_c._queue_create(maxsize, _unbound_code(unbounditems, 1)))
+def create(maxsize=0, *, unbounditems=UNBOUND, syncobj=None):
+    '''Creates a new cross-interpreter queue. syncobj (CPython 3.13's
+    form) is this interpreter's default for put().'''
+    queue = Queue._from_handle(_c._queue_create(maxsize, _unbound_code(unbounditems, 1)))
+    queue._syncobj = syncobj
+    return queue
+
+
+def _c_not_shareable(obj):
+    from ._crossinterp import NotShareableError
+    return NotShareableError(f'{type(obj).__name__} object does not cross as itself (syncobj=True)')
 
 
 def list_all():
