@@ -40,8 +40,21 @@ interp_object_dealloc (PyObject *self)
   PyTypeObject *type = Py_TYPE (self);
   InterpInterpreter *interp = g_steal_pointer (&object->interp);
 
+  /* Dropping the last reference closes the interpreter. From an
+   * application thread this waits, as CPython destroys an interpreter
+   * when its last Interpreter object goes (`del interp`); elsewhere (an
+   * executor thread, Python finalizing) the close happens without it. */
+  if (interp != NULL && G_OBJECT (interp)->ref_count == 1 &&
+      _interp_executor_get_current () == NULL && !Py_IsFinalizing () &&
+      !interp_interpreter_is_closed (interp) &&
+      object->id != PyInterpreterState_GetID (PyInterpreterState_Get ()))
+    {
+      Py_BEGIN_ALLOW_THREADS
+      if (!interp_interpreter_close (interp, NULL))
+        g_debug ("Interpreter %" G_GINT64_FORMAT " not closed at its last reference", object->id);
+      Py_END_ALLOW_THREADS
+    }
   g_clear_pointer (&object->executor, _interp_executor_unref);
-  /* Dropping the last reference closes the interpreter, without waiting. */
   g_clear_object (&interp);
   type->tp_free (self);
   Py_DECREF (type);

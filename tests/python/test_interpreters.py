@@ -403,14 +403,38 @@ class QueueAndChannelTests(Base):
     def test_channel_close(self):
         r, s = interpreters.create_channel()
         self.assertFalse(s.is_closed)
+        s.send_nowait("left")
         s.close()
         self.assertTrue(s.is_closed)
-        self.assertFalse(r.is_closed)
+        self.assertFalse(r.is_closed)     # something is left to receive
         with self.assertRaises(interpreters.ChannelClosedError):
             s.send_nowait(1)
-        r.close()
+        self.assertEqual(r.recv_nowait(), "left")
+        self.assertTrue(r.is_closed)
         with self.assertRaises(interpreters.ChannelClosedError):
             r.recv_nowait()
+        r2, s2 = interpreters.create_channel()
+        r2.close()
+        self.assertTrue(s2.is_closed)
+
+    def test_channel_recv_timeout(self):
+        r, s = interpreters.create_channel()
+        with self.assertRaises(TimeoutError):
+            r.recv(timeout=0.01)
+        with self.assertRaises(interpreters.ChannelEmptyError):
+            r.recv(timeout=0.01)
+        missing = interpreters.RecvChannel(10 ** 9)
+        with self.assertRaises(interpreters.ChannelNotFoundError):
+            missing.recv_nowait()
+
+    def test_send_buffer(self):
+        r, s = interpreters.create_channel()
+        data = bytearray(b"spam")
+        s.send_buffer_nowait(data)
+        got = r.recv(timeout=30)
+        self.assertIsInstance(got, memoryview)
+        got[0] = ord("S")
+        self.assertEqual(data, b"Spam")
 
 
 class SignalTests(unittest.TestCase):

@@ -33,6 +33,10 @@ class ChannelEmptyError(ChannelError):
     '''The channel is unexpectedly empty.'''
 
 
+class _ChannelTimeout(ChannelEmptyError, TimeoutError):
+    '''recv(timeout=...) timed out: a ChannelEmptyError and a TimeoutError.'''
+
+
 class ChannelNotEmptyError(ChannelError):
     '''The channel is unexpectedly not empty.'''
 
@@ -49,7 +53,7 @@ _known = _weakref.WeakValueDictionary()
 
 class _ChannelEnd:
     '''The base class for RecvChannel and SendChannel.'''
-    __slots__ = ('_handle', '__weakref__')
+    __slots__ = ('_id', '_h', '__weakref__')
 
     _end = None
 
@@ -60,7 +64,15 @@ class _ChannelEnd:
             return _known[(cls._end, id)]
         except KeyError:
             pass
-        return cls._from_handle(_c._channel_lookup(id))
+        try:
+            handle = _c._channel_lookup(id)
+        except ChannelNotFoundError:
+            # As in CPython: the end exists, its operations raise.
+            self = object.__new__(cls)
+            self._id = id
+            self._h = None
+            return self
+        return cls._from_handle(handle)
 
     @classmethod
     def _from_handle(cls, handle):
@@ -69,9 +81,16 @@ class _ChannelEnd:
             self = _known[key]
         except KeyError:
             self = object.__new__(cls)
-            self._handle = handle
+            self._id = handle.id
+            self._h = handle
             _known[key] = self
         return self
+
+    @property
+    def _handle(self):
+        if self._h is None:
+            raise ChannelNotFoundError(f'channel {self._id} not found')
+        return self._h
 
     def __repr__(self):
         return f'{type(self).__name__}({self.id})'
@@ -90,16 +109,18 @@ class _ChannelEnd:
 
     @property
     def id(self):
-        return self._handle.id
+        return self._id
 
     @property
     def is_closed(self):
-        '''Whether this end of the channel was closed.'''
+        '''Whether this end of the channel is closed.'''
         return bool(_c._channel_closed(self._handle) & self._end)
 
     def close(self):
-        '''Closes this end of the channel, for every interpreter.'''
-        _c._channel_close(self._handle, self._end)
+        '''Closes this end of the channel, for every interpreter. Closing
+        the receiving end closes the channel; once the sending end is
+        closed, the receiving end closes when the channel is empty.'''
+        _c._channel_close(self._handle, 3 if self._end == 2 else 1)
 
 
 class RecvChannel(_ChannelEnd):
@@ -107,11 +128,24 @@ class RecvChannel(_ChannelEnd):
     __slots__ = ()
     _end = 2
 
+    @property
+    def is_closed(self):
+        '''Whether this end is closed: closed itself, or the sending end
+        is closed and nothing is left to receive.'''
+        flags = _c._channel_closed(self._handle)
+        return bool(flags & 2 or (flags & 1 and _c._size(self._handle) == 0))
+
     def recv(self, timeout=None):
-        '''Returns the next object sent; waits (without polling) if none.'''
+        '''Returns the next object sent; waits (without polling) if none.
+        A timeout raises ChannelEmptyError (a TimeoutError too).'''
         if self.is_closed:
             raise ChannelClosedError(f'channel {self.id} is closed')
-        return _c._get(self._handle, True, timeout)
+        try:
+            return _c._get(self._handle, True, timeout)
+        except ChannelEmptyError as e:
+            if timeout is None or isinstance(e, _ChannelTimeout):
+                raise
+            raise _ChannelTimeout(*e.args) from None
 
     def recv_nowait(self, default=None):
         '''Like recv(), but returns default instead of waiting (the seeds'
@@ -145,8 +179,13 @@ class SendChannel(_ChannelEnd):
         _c._put(self._handle, obj, False, None, unbounditems, False)
         return False
 
-    send_buffer = send
-    send_buffer_nowait = send_nowait
+    def send_buffer(self, obj, timeout=None, *, unbounditems=None):
+        '''Sends the memory of obj (a buffer) without copying: the receiver
+        gets a memoryview of it.'''
+        self.send(memoryview(obj), timeout, unbounditems=unbounditems)
+
+    def send_buffer_nowait(self, obj, *, unbounditems=None):
+        return self.send_nowait(memoryview(obj), unbounditems=unbounditems)
 
 
 def create(*, unbounditems=UNBOUND):
