@@ -163,7 +163,6 @@ def main(argv):
     import faulthandler
     install_adapter()
     import test.test_interpreters
-    print('# tests read from', os.path.dirname(test.test_interpreters.__file__))
 
     loader = unittest.TestLoader()
     suites = []
@@ -173,6 +172,7 @@ def main(argv):
     suite = unittest.TestSuite(suites)
     out = sys.stdout
     out.write('TAP version 13\n1..%d\n' % suite.countTestCases())
+    out.write('# tests read from %s\n' % os.path.dirname(test.test_interpreters.__file__))
     result = Result(expected, out)
     # A hang shows every thread's stack before meson gives up.
     faulthandler.dump_traceback_later(1500, exit=True)

@@ -163,15 +163,20 @@ class SendChannel(_ChannelEnd):
     __slots__ = ()
     _end = 1
 
-    def send(self, obj, timeout=None, *, unbounditems=None):
-        '''Sends obj and waits until it is received (NotReceivedError on timeout).'''
+    def send(self, obj, timeout=None, *, unbounditems=None, unbound=None):
+        '''Sends obj and waits until it is received (NotReceivedError on
+        timeout). unbound is CPython 3.13's name for unbounditems.'''
+        if unbounditems is None:
+            unbounditems = unbound
         if self.is_closed:
             raise ChannelClosedError(f'channel {self.id} is closed')
         _c._put(self._handle, obj, True, timeout, unbounditems, True)
 
-    def send_nowait(self, obj, *, unbounditems=None):
+    def send_nowait(self, obj, *, unbounditems=None, unbound=None):
         '''Sends obj without waiting: returns whether a receiver took it at
         once (else it waits in the channel for the next recv()).'''
+        if unbounditems is None:
+            unbounditems = unbound
         if self.is_closed:
             raise ChannelClosedError(f'channel {self.id} is closed')
         if _c._offer(self._handle, obj, unbounditems):
@@ -179,13 +184,13 @@ class SendChannel(_ChannelEnd):
         _c._put(self._handle, obj, False, None, unbounditems, False)
         return False
 
-    def send_buffer(self, obj, timeout=None, *, unbounditems=None):
+    def send_buffer(self, obj, timeout=None, *, unbounditems=None, unbound=None):
         '''Sends the memory of obj (a buffer) without copying: the receiver
         gets a memoryview of it.'''
-        self.send(memoryview(obj), timeout, unbounditems=unbounditems)
+        self.send(memoryview(obj), timeout, unbounditems=unbounditems, unbound=unbound)
 
-    def send_buffer_nowait(self, obj, *, unbounditems=None):
-        return self.send_nowait(memoryview(obj), unbounditems=unbounditems)
+    def send_buffer_nowait(self, obj, *, unbounditems=None, unbound=None):
+        return self.send_nowait(memoryview(obj), unbounditems=unbounditems, unbound=unbound)
 
 
 def create(*, unbounditems=UNBOUND):

@@ -106,19 +106,23 @@ class Queue:
     def qsize(self):
         return _c._size(self._handle)
 
-    def put(self, obj, block=True, timeout=None, *, unbounditems=None, syncobj=None):
+    def put(self, obj, block=True, timeout=None, *, unbounditems=None, syncobj=None,
+            unbound=None):
         '''Adds obj; waits for room (without polling) if the queue is full.
 
-        syncobj=True (CPython 3.13's form) refuses an object that would not
-        cross as itself with NotShareableError.'''
+        CPython 3.13's forms: unbound is unbounditems; syncobj=True refuses
+        an object that would not cross as itself (NotShareableError).'''
+        if unbounditems is None:
+            unbounditems = unbound
         if syncobj is None:
             syncobj = self._syncobj
         if syncobj and not _c.is_shareable(obj):
             raise _c_not_shareable(obj)
         _c._put(self._handle, obj, block, timeout, unbounditems, False)
 
-    def put_nowait(self, obj, *, unbounditems=None, syncobj=None):
-        self.put(obj, False, None, unbounditems=unbounditems, syncobj=syncobj)
+    def put_nowait(self, obj, *, unbounditems=None, syncobj=None, unbound=None):
+        self.put(obj, False, None, unbounditems=unbounditems, syncobj=syncobj,
+                 unbound=unbound)
 
     def get(self, block=True, timeout=None):
         '''Removes and returns the next item; waits (without polling) if empty.'''
