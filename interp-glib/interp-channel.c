@@ -163,6 +163,19 @@ interp_channel_get_id (InterpChannel *self)
   return _interp_queue_state_get_id (self->state);
 }
 
+/* As for queues: -1 waits for ever; a timeout below it is a mistake. */
+static gboolean
+check_timeout (gint64   timeout_us,
+               GError **error)
+{
+  if (timeout_us >= -1)
+    return TRUE;
+  g_set_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT,
+               "A timeout is -1 (for ever), 0 (no wait) or a number of microseconds, not %"
+               G_GINT64_FORMAT, timeout_us);
+  return FALSE;
+}
+
 /**
  * interp_channel_send:
  * @self: a channel
@@ -175,7 +188,8 @@ interp_channel_get_id (InterpChannel *self)
  * Sends @item and waits until it is received (`SendChannel.send()`).
  *
  * Returns: %TRUE once received; %FALSE with %INTERP_ERROR_NOT_RECEIVED
- *   when nobody took it before the timeout (it is withdrawn), or
+ *   when nobody took it before the timeout (it is withdrawn),
+ *   %INTERP_ERROR_INVALID_ARGUMENT for a timeout below -1, or
  *   %G_IO_ERROR_CANCELLED
  */
 gboolean
@@ -193,7 +207,8 @@ interp_channel_send (InterpChannel  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   g_variant_ref_sink (item);
-  ok = _interp_queue_state_put_variant (self->state, item, TRUE, timeout_us, cancellable, error);
+  ok = check_timeout (timeout_us, error) &&
+       _interp_queue_state_put_variant (self->state, item, TRUE, timeout_us, cancellable, error);
   g_variant_unref (item);
   return ok;
 }
@@ -244,7 +259,8 @@ interp_channel_send_nowait (InterpChannel  *self,
  *
  * Returns: (transfer full): the item, or %NULL with
  *   %INTERP_ERROR_QUEUE_EMPTY when none came before the timeout, or the
- *   errors of interp_queue_get()
+ *   errors of interp_queue_get() (%INTERP_ERROR_INVALID_ARGUMENT for a
+ *   timeout below -1 among them)
  */
 GVariant *
 interp_channel_recv (InterpChannel  *self,
@@ -256,6 +272,8 @@ interp_channel_recv (InterpChannel  *self,
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  if (!check_timeout (timeout_us, error))
+    return NULL;
   return _interp_queue_state_get_variant (self->state, timeout_us, cancellable, error);
 }
 

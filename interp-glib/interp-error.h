@@ -51,6 +51,11 @@ G_BEGIN_DECLS
  *   items as C sees them)
  * @INTERP_ERROR_NOT_RECEIVED: nobody received what was sent on a channel
  *   (CPython's `NotReceivedError`)
+ * @INTERP_ERROR_BROKEN: an #InterpPool could not start a worker, or a new
+ *   worker's initializer failed (CPython's `BrokenInterpreterPool`); the
+ *   message names the failure
+ * @INTERP_ERROR_SHUT_DOWN: the #InterpPool was shut down and takes no more
+ *   work
  *
  * Error codes of the %INTERP_ERROR domain. Cancellation is reported as
  * %G_IO_ERROR_CANCELLED in the %G_IO_ERROR domain.
@@ -70,6 +75,8 @@ typedef enum {
   INTERP_ERROR_QUEUE_NOT_FOUND,
   INTERP_ERROR_ITEM_INTERPRETER_DESTROYED,
   INTERP_ERROR_NOT_RECEIVED,
+  INTERP_ERROR_BROKEN,
+  INTERP_ERROR_SHUT_DOWN,
 } InterpError;
 
 INTERP_AVAILABLE_IN_1_0

@@ -30,6 +30,14 @@ typedef gboolean (*InterpJobFunc) (InterpExecutor  *executor,
                                    GVariant       **result,
                                    GError         **error);
 
+/* Receives a job's outcome (both owned by the callee; @result may be NULL
+ * on success) on whichever thread completed the job: the executor thread,
+ * or the thread that cancelled it while it was queued, or the submitting
+ * thread when the executor refused it. Must not block. */
+typedef void (*InterpJobDoneFunc) (GVariant *result,
+                                   GError   *error,
+                                   gpointer  user_data);
+
 InterpExecutor *_interp_executor_new_main      (gboolean             embedded);
 InterpExecutor *_interp_executor_new_sub       (const InterpConfig  *config);
 InterpExecutor *_interp_executor_ref           (InterpExecutor      *executor);
@@ -45,6 +53,12 @@ gint64          _interp_executor_get_id        (InterpExecutor      *executor);
 const InterpConfig *_interp_executor_get_config (InterpExecutor     *executor);
 gboolean        _interp_executor_is_running    (InterpExecutor      *executor);
 gboolean        _interp_executor_is_closed     (InterpExecutor      *executor);
+/* A pool gave up on the job this executor runs (blocked in C). */
+void            _interp_executor_set_abandoned (InterpExecutor      *executor);
+gboolean        _interp_executor_is_abandoned  (InterpExecutor      *executor);
+/* Waits until no job runs, at most @timeout_us; TRUE if none runs. */
+gboolean        _interp_executor_wait_idle     (InterpExecutor      *executor,
+                                                gint64               timeout_us);
 PyObject       *_interp_executor_get_cancel_exception (InterpExecutor *executor);
 
 GCancellable   *_interp_executor_get_wait_cancellable (void);
@@ -90,6 +104,13 @@ void            _interp_executor_run_async     (InterpExecutor      *executor,
                                                 gpointer             data,
                                                 GDestroyNotify       data_free,
                                                 GTask               *task);
+void            _interp_executor_run_full      (InterpExecutor      *executor,
+                                                InterpJobFunc        func,
+                                                gpointer             data,
+                                                GDestroyNotify       data_free,
+                                                GCancellable        *cancellable,
+                                                InterpJobDoneFunc    done_func,
+                                                gpointer             done_data);
 
 gboolean        _interp_executor_close         (InterpExecutor      *executor,
                                                 GError             **error);

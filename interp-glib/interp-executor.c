@@ -29,6 +29,21 @@
 #include <gio/gio.h>
 #include <signal.h>
 
+/* Python 3.12 and 3.13 raise an exception set with
+ * PyThreadState_SetAsyncExc() at a loop's backward jump with the wrong
+ * location, so the loop's own `except` and `finally` are skipped: on 3.12
+ * for a one-line `while True: pass` (gh-108214), on 3.13 for every
+ * `while <condition>:` loop (gh-130279, gh-139622). There the executor
+ * raises the cancellation from a sys.monitoring INSTRUCTION callback
+ * instead: it fires before the next instruction the executor thread runs,
+ * at that instruction's true location. 3.11 has no sys.monitoring;
+ * 3.14 and later are not affected. */
+#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030E0000
+# define INTERP_MONITOR_INTERRUPT 1
+#else
+# define INTERP_MONITOR_INTERRUPT 0
+#endif
+
 typedef enum
 {
   EXECUTOR_NEW,
@@ -68,9 +83,12 @@ typedef struct
   gboolean cancel_requested;
   gboolean interrupted;       /* an interrupter was started for it */
   gboolean cancel_delivered;  /* a blocking wait raised the cancellation itself */
+  gboolean detached;          /* a close nobody waits for (the owner let go) */
   GError *interrupt_reason;   /* why the job was interrupted, if not by its cancellable */
   GCancellable *wait_cancellable; /* for blocking waits in the job's code */
   GTask *task;                /* async jobs */
+  InterpJobDoneFunc done_func; /* jobs completed through a callback */
+  gpointer done_data;
   gboolean done;              /* sync jobs: guarded by executor->lock */
   gint done_flag;             /* the same, atomic, for a spinning waiter */
   GVariant *result;
@@ -92,6 +110,8 @@ struct _InterpExecutor
   gint n_queued;              /* jobs.length, atomic, for the idle spin */
   gboolean idle_sleeping;     /* the executor thread waits on job_cond */
   guint done_sleepers;        /* sync callers waiting on done_cond */
+  guint idle_waiters;         /* _interp_executor_wait_idle() callers */
+  gboolean abandoned;         /* left by a pool while blocked in C */
   InterpJob *running_job;
   ExecutorState state;
   guint interrupters;
@@ -100,6 +120,7 @@ struct _InterpExecutor
   gboolean thread_started;
   GThread *thread;
   GWeakRef owner;
+  InterpExecutor *waiting_for; /* wait_graph_lock: this thread waits for it */
 
   /* Written during setup on the executor thread, read-only afterwards. */
   gint64 id;
@@ -109,11 +130,24 @@ struct _InterpExecutor
   PyThreadState *tstate;
   unsigned long thread_ident;
   PyObject *cancel_exc;
+#if INTERP_MONITOR_INTERRUPT
+  /* Delivering a cancellation through sys.monitoring; the GIL held. */
+  PyObject *monitor_callback;
+  int monitor_tool;           /* the tool ID claimed, or -1 */
+  guint64 armed_serial;       /* executor->lock: the job to interrupt */
+#endif
+  guint64 job_serial;         /* executor->lock: the running job's number */
   PyGILState_STATE gilstate;
   gboolean flush_output;      /* output capture is on: flush after each job */
 };
 
 static GPrivate current_executor;
+
+/* The wait-for graph: an executor thread blocked in a synchronous call or
+ * close on another executor points at it. Each thread waits for at most
+ * one, and no wait that would close a cycle is let in, so the graph is a
+ * set of chains. */
+static GMutex wait_graph_lock;
 
 /* After every change of executor->jobs, the lock held. */
 static void
@@ -202,7 +236,15 @@ job_complete (InterpJob *job,
                            "Operation was cancelled");
     }
 
-  if (job->task != NULL)
+  if (job->done_func != NULL)
+    {
+      g_mutex_lock (&executor->lock);
+      job->state = JOB_STATE_DONE;
+      g_mutex_unlock (&executor->lock);
+
+      job->done_func (result, error, job->done_data);
+    }
+  else if (job->task != NULL)
     {
       GTask *task = g_steal_pointer (&job->task);
 
@@ -235,6 +277,151 @@ typedef struct
   InterpJob *job;
 } Interrupt;
 
+#if INTERP_MONITOR_INTERRUPT
+/* Calls sys.monitoring.@name (@args); FALSE (error cleared) on failure. */
+static gboolean
+monitor_call (const char *name,
+              const char *format,
+              ...)
+{
+  PyObject *monitoring = PySys_GetObject ("monitoring");  /* borrowed */
+  PyObject *method = monitoring ? PyObject_GetAttrString (monitoring, name) : NULL;
+  PyObject *args = NULL;
+  PyObject *res = NULL;
+  va_list ap;
+
+  if (method != NULL)
+    {
+      va_start (ap, format);
+      args = Py_VaBuildValue (format, ap);
+      va_end (ap);
+    }
+  if (args != NULL && !PyTuple_Check (args))
+    {
+      PyObject *tuple = PyTuple_Pack (1, args);
+      Py_DECREF (args);
+      args = tuple;
+    }
+  if (args != NULL)
+    res = PyObject_Call (method, args, NULL);
+  if (res == NULL)
+    PyErr_Clear ();
+  Py_XDECREF (res);
+  Py_XDECREF (args);
+  Py_XDECREF (method);
+  return res != NULL;
+}
+
+static long
+monitor_instruction_event (void)
+{
+  PyObject *monitoring = PySys_GetObject ("monitoring");
+  PyObject *events = monitoring ? PyObject_GetAttrString (monitoring, "events") : NULL;
+  PyObject *value = events ? PyObject_GetAttrString (events, "INSTRUCTION") : NULL;
+  long event = value ? PyLong_AsLong (value) : -1;
+
+  if (event == -1)
+    PyErr_Clear ();
+  Py_XDECREF (value);
+  Py_XDECREF (events);
+  return event;
+}
+
+/* The INSTRUCTION callback: raises the cancellation in the executor's
+ * thread, at the instruction about to run, once. */
+static PyObject *
+monitor_on_instruction (PyObject *capsule,
+                        PyObject *args)
+{
+  InterpExecutor *executor = PyCapsule_GetPointer (capsule, NULL);
+  gboolean raise = FALSE;
+
+  if (executor == NULL || PyThread_get_thread_ident () != executor->thread_ident)
+    {
+      PyErr_Clear ();
+      Py_RETURN_NONE;
+    }
+  g_mutex_lock (&executor->lock);
+  if (executor->armed_serial != 0 && executor->armed_serial == executor->job_serial &&
+      executor->running_job != NULL && !executor->running_job->cancel_delivered)
+    raise = TRUE;
+  executor->armed_serial = 0;
+  g_mutex_unlock (&executor->lock);
+
+  /* Every instruction of the interpreter pays for the event: off at once. */
+  monitor_call ("set_events", "(ii)", executor->monitor_tool, 0);
+  if (!raise)
+    Py_RETURN_NONE;
+  PyErr_SetNone (executor->cancel_exc);
+  return NULL;
+}
+
+static PyMethodDef monitor_def = {
+  "_interp_glib_cancel", monitor_on_instruction, METH_VARARGS, NULL
+};
+
+/* From an interrupter, the GIL held: claims a free tool ID (if not yet),
+ * and turns the event on for job @serial. FALSE when no tool ID is free:
+ * the caller falls back to PyThreadState_SetAsyncExc(). */
+static gboolean
+monitor_arm (InterpExecutor *executor,
+             guint64         serial)
+{
+  static const int tools[] = { 4, 3, 5, 2, 1, 0 };
+  long event = monitor_instruction_event ();
+
+  if (event <= 0 || executor->monitor_callback == NULL)
+    return FALSE;
+  if (executor->monitor_tool < 0)
+    {
+      PyObject *monitoring = PySys_GetObject ("monitoring");
+
+      for (guint i = 0; i < G_N_ELEMENTS (tools) && executor->monitor_tool < 0; i++)
+        {
+          PyObject *owner = monitoring ? PyObject_CallMethod (monitoring, "get_tool", "i", tools[i]) : NULL;
+
+          if (owner == Py_None &&
+              monitor_call ("use_tool_id", "(is)", tools[i], "interp-glib cancellation"))
+            executor->monitor_tool = tools[i];
+          if (owner == NULL)
+            PyErr_Clear ();
+          Py_XDECREF (owner);
+        }
+      if (executor->monitor_tool < 0)
+        return FALSE;
+      if (!monitor_call ("register_callback", "(ilO)", executor->monitor_tool, event,
+                         executor->monitor_callback))
+        {
+          monitor_call ("free_tool_id", "(i)", executor->monitor_tool);
+          executor->monitor_tool = -1;
+          return FALSE;
+        }
+    }
+
+  g_mutex_lock (&executor->lock);
+  executor->armed_serial = serial;
+  g_mutex_unlock (&executor->lock);
+  return monitor_call ("set_events", "(il)", executor->monitor_tool, event);
+}
+
+/* On the executor thread after a job, the GIL held: gives the tool ID
+ * back, so that the job's code and the application find all of them. */
+static void
+monitor_release (InterpExecutor *executor)
+{
+  if (executor->monitor_tool < 0)
+    return;
+  g_mutex_lock (&executor->lock);
+  executor->armed_serial = 0;
+  g_mutex_unlock (&executor->lock);
+  monitor_call ("set_events", "(ii)", executor->monitor_tool, 0);
+  monitor_call ("register_callback", "(ilO)", executor->monitor_tool,
+                monitor_instruction_event (), Py_None);
+  monitor_call ("free_tool_id", "(i)", executor->monitor_tool);
+  executor->monitor_tool = -1;
+}
+#endif
+
 static gpointer
 interrupter_thread (gpointer data)
 {
@@ -248,12 +435,27 @@ interrupter_thread (gpointer data)
   tstate = PyThreadState_New (executor->interp);
   PyEval_RestoreThread (tstate);
 
+#if INTERP_MONITOR_INTERRUPT
+  {
+    guint64 serial = 0;
+
+    g_mutex_lock (&executor->lock);
+    if (executor->running_job == interrupt->job && !interrupt->job->cancel_delivered)
+      serial = executor->job_serial;
+    g_mutex_unlock (&executor->lock);
+    if (serial != 0 && monitor_arm (executor, serial))
+      goto delivered;
+  }
+#endif
   g_mutex_lock (&executor->lock);
   /* Checked with the GIL held: the executor clears running_job with the
    * GIL held too, so the exception cannot land in a later job. */
   if (executor->running_job == interrupt->job && !interrupt->job->cancel_delivered)
     PyThreadState_SetAsyncExc (executor->thread_ident, executor->cancel_exc);
   g_mutex_unlock (&executor->lock);
+#if INTERP_MONITOR_INTERRUPT
+delivered:
+#endif
 
   PyThreadState_Clear (tstate);
   PyThreadState_DeleteCurrent ();
@@ -346,6 +548,27 @@ job_cancelled_cb (GCancellable *cancellable,
     }
 }
 
+/* Throws away an interruption still pending for the executor's thread,
+ * the GIL held and no exception set. PyThreadState_SetAsyncExc (id, NULL)
+ * is not the way: on 3.11 and 3.12 it raises the interpreter's "async
+ * exception pending" flag too, and only raising an exception lowers it
+ * again, so the eval loop would check for pending work at every chance for
+ * good (with tracing on, 3.11 spins at the next function entry). Instead,
+ * let the eval loop itself take the exception: a code object checks for
+ * pending work as it starts, and raising lowers the flag on every version. */
+static void
+discard_pending_interrupt (void)
+{
+  PyObject *code = Py_CompileString ("None", "<interp-glib>", Py_eval_input);
+  PyObject *globals = code ? PyDict_New () : NULL;
+
+  if (globals != NULL)
+    Py_XDECREF (PyEval_EvalCode (code, globals, globals));
+  PyErr_Clear ();
+  Py_XDECREF (globals);
+  Py_XDECREF (code);
+}
+
 void
 _interp_executor_interrupt (InterpExecutor *executor,
                             const GError   *reason)
@@ -378,7 +601,11 @@ _interp_executor_cancel_delivered (void)
   g_mutex_unlock (&executor->lock);
   /* The GIL is held: an interrupter that came first is undone, and one
    * that comes later sees the flag. */
-  PyThreadState_SetAsyncExc (executor->thread_ident, NULL);
+#if INTERP_MONITOR_INTERRUPT
+  if (executor->monitor_tool >= 0)
+    monitor_call ("set_events", "(ii)", executor->monitor_tool, 0);
+#endif
+  discard_pending_interrupt ();
 }
 
 GCancellable *
@@ -482,6 +709,17 @@ setup_common (InterpExecutor  *executor,
                    "Could not set up interpreter %" G_GINT64_FORMAT, executor->id);
       return FALSE;
     }
+#if INTERP_MONITOR_INTERRUPT
+  {
+    PyObject *capsule = PyCapsule_New (executor, NULL, NULL);
+
+    executor->monitor_callback = capsule ? PyCFunction_New (&monitor_def, capsule) : NULL;
+    Py_XDECREF (capsule);
+    if (executor->monitor_callback == NULL)
+      PyErr_Clear ();  /* cancelling falls back to PyThreadState_SetAsyncExc() */
+  }
+#endif
+
   /* Built when first imported: creating an interpreter stays cheap, and
    * in hosted mode its imports (threading) happen on the host's thread. */
   return _interp_module_install (executor->cancel_exc, TRUE, error);
@@ -673,6 +911,10 @@ teardown (InterpExecutor  *executor,
     }
 
   Py_CLEAR (executor->cancel_exc);
+#if INTERP_MONITOR_INTERRUPT
+  monitor_release (executor);
+  Py_CLEAR (executor->monitor_callback);
+#endif
 
   if (executor->is_main)
     {
@@ -852,6 +1094,18 @@ executor_thread (gpointer data)
             executor->state = ok ? EXECUTOR_CLOSED : EXECUTOR_READY;
             g_mutex_unlock (&executor->lock);
             running = !ok;
+            /* Released by its owner while Python threads run: it stays,
+             * and nobody would know. interp_list_lingering() finds it. */
+            if (!ok && job->detached && !executor->is_main)
+              {
+                gpointer owner = _interp_executor_dup_owner (executor);
+
+                if (owner == NULL)
+                  g_warning ("Interpreter %" G_GINT64_FORMAT " was released but stays alive "
+                             "until interp_shutdown(): %s (interp_list_lingering() lists it)",
+                             executor->id, error->message);
+                g_clear_object (&owner);
+              }
           }
           break;
 
@@ -860,6 +1114,7 @@ executor_thread (gpointer data)
         default:
           g_mutex_lock (&executor->lock);
           executor->running_job = job;
+          executor->job_serial++;
           g_cond_broadcast (&executor->ticker_cond);
           g_mutex_unlock (&executor->lock);
 
@@ -872,11 +1127,16 @@ executor_thread (gpointer data)
            * and its SetAsyncExc, so clearing here leaves nothing behind. */
           g_mutex_lock (&executor->lock);
           executor->running_job = NULL;
+          if (executor->idle_waiters > 0)
+            g_cond_broadcast (&executor->done_cond);
           reason = g_steal_pointer (&job->interrupt_reason);
           g_mutex_unlock (&executor->lock);
-          if (job->interrupted)
-            PyThreadState_SetAsyncExc (executor->thread_ident, NULL);
           PyErr_Clear ();
+#if INTERP_MONITOR_INTERRUPT
+          monitor_release (executor);
+#endif
+          if (job->interrupted)
+            discard_pending_interrupt ();
           executor->tstate = PyEval_SaveThread ();
 
           /* Interrupted by close or shutdown rather than by its cancellable:
@@ -968,6 +1228,9 @@ executor_new (gboolean is_main)
   g_queue_init (&executor->jobs);
   g_weak_ref_init (&executor->owner, NULL);
   executor->state = EXECUTOR_NEW;
+#if INTERP_MONITOR_INTERRUPT
+  executor->monitor_tool = -1;
+#endif
 
   return executor;
 }
@@ -1047,7 +1310,8 @@ submit (InterpExecutor *executor,
              executor->state == EXECUTOR_FAILED)) ||
            (job->kind == JOB_INTERNAL && executor->state == EXECUTOR_CLOSED))
     refusal = closed_error (executor);
-  else if (job->kind == JOB_NORMAL && job->task == NULL && g_private_get (&current_executor) == executor)
+  else if (job->kind == JOB_NORMAL && job->task == NULL && job->done_func == NULL &&
+           g_private_get (&current_executor) == executor)
     refusal = g_error_new (INTERP_ERROR, INTERP_ERROR_RUNNING,
                            "Interpreter %" G_GINT64_FORMAT " cannot wait for itself: "
                            "the call comes from code running in it", executor->id);
@@ -1083,6 +1347,54 @@ submit (InterpExecutor *executor,
         _interp_runtime_remove_executor (executor);
       job_complete (job, NULL, refusal, FALSE);
     }
+}
+
+/* Code running in @caller is about to wait for @target: records it, or
+ * fails when @target's chain of waits leads back to @caller, since neither
+ * wait could ever end. */
+static gboolean
+wait_graph_enter (InterpExecutor  *caller,
+                  InterpExecutor  *target,
+                  GError         **error)
+{
+  InterpExecutor *e;
+
+  g_mutex_lock (&wait_graph_lock);
+  for (e = target; e != NULL && e != caller; e = e->waiting_for)
+    ;
+  if (e == caller)
+    {
+      GString *chain = g_string_new (NULL);
+
+      for (e = target; e != caller; e = e->waiting_for)
+        g_string_append_printf (chain, "%s%" G_GINT64_FORMAT " waits for %" G_GINT64_FORMAT,
+                                chain->len > 0 ? ", " : "", e->id, e->waiting_for->id);
+      g_mutex_unlock (&wait_graph_lock);
+      g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNNING,
+                   "Interpreter %" G_GINT64_FORMAT " cannot wait for interpreter %" G_GINT64_FORMAT
+                   ": the synchronous calls would wait for each other forever (%s)",
+                   caller->id, target->id, chain->str);
+      g_string_free (chain, TRUE);
+      return FALSE;
+    }
+  caller->waiting_for = target;
+  g_mutex_unlock (&wait_graph_lock);
+  return TRUE;
+}
+
+static void
+wait_graph_leave (InterpExecutor *caller)
+{
+  g_mutex_lock (&wait_graph_lock);
+  caller->waiting_for = NULL;
+  g_mutex_unlock (&wait_graph_lock);
+}
+
+static void
+forward_cancel_cb (GCancellable *source,
+                   gpointer      target)
+{
+  g_cancellable_cancel (target);
 }
 
 static gboolean
@@ -1157,10 +1469,55 @@ _interp_executor_run (InterpExecutor  *executor,
                       GVariant       **result,
                       GError         **error)
 {
-  InterpJob *job = job_new (executor, JOB_NORMAL, func, data, data_free, cancellable, NULL);
+  InterpExecutor *caller = g_private_get (&current_executor);
+  GCancellable *user_cancellable = cancellable;
+  GCancellable *outer = NULL;
+  GCancellable *combined = NULL;
+  gulong forward_ids[2] = { 0, 0 };
+  InterpJob *job;
+  gboolean ok;
 
+  /* Code running in another interpreter waits: not if that closes a cycle
+   * (waiting for itself is refused in submit()). */
+  if (caller == NULL || caller == executor)
+    {
+      job = job_new (executor, JOB_NORMAL, func, data, data_free, cancellable, NULL);
+      submit (executor, job);
+      return wait_sync (executor, job, result, error);
+    }
+
+  if (!wait_graph_enter (caller, executor, error))
+    {
+      if (data_free != NULL)
+        data_free (data);
+      return FALSE;
+    }
+
+  /* Cancelling the waiting code cancels what it waits for, so that the
+   * wait ends (it would otherwise last as long as the call). */
+  outer = _interp_executor_get_wait_cancellable ();
+  if (outer != NULL && cancellable != NULL)
+    {
+      combined = g_cancellable_new ();
+      forward_ids[0] = g_cancellable_connect (outer, G_CALLBACK (forward_cancel_cb), combined, NULL);
+      forward_ids[1] = g_cancellable_connect (cancellable, G_CALLBACK (forward_cancel_cb), combined, NULL);
+      cancellable = combined;
+    }
+  else if (outer != NULL)
+    cancellable = outer;
+
+  job = job_new (executor, JOB_NORMAL, func, data, data_free, cancellable, NULL);
   submit (executor, job);
-  return wait_sync (executor, job, result, error);
+  ok = wait_sync (executor, job, result, error);
+
+  if (combined != NULL)
+    {
+      g_cancellable_disconnect (outer, forward_ids[0]);
+      g_cancellable_disconnect (user_cancellable, forward_ids[1]);
+      g_object_unref (combined);
+    }
+  wait_graph_leave (caller);
+  return ok;
 }
 
 void
@@ -1173,6 +1530,23 @@ _interp_executor_run_async (InterpExecutor *executor,
   InterpJob *job = job_new (executor, JOB_NORMAL, func, data, data_free,
                             g_task_get_cancellable (task), task);
 
+  submit (executor, job);
+  job_unref (job);
+}
+
+void
+_interp_executor_run_full (InterpExecutor    *executor,
+                           InterpJobFunc      func,
+                           gpointer           data,
+                           GDestroyNotify     data_free,
+                           GCancellable      *cancellable,
+                           InterpJobDoneFunc  done_func,
+                           gpointer           done_data)
+{
+  InterpJob *job = job_new (executor, JOB_NORMAL, func, data, data_free, cancellable, NULL);
+
+  job->done_func = done_func;
+  job->done_data = done_data;
   submit (executor, job);
   job_unref (job);
 }
@@ -1223,6 +1597,7 @@ begin_close (InterpExecutor  *executor,
   if (!*already_closed)
     {
       job = job_new (executor, JOB_CLOSE, NULL, NULL, NULL, NULL, task);
+      job->detached = task == NULL && !will_wait;
       submit (executor, job);
     }
   return job;
@@ -1232,12 +1607,22 @@ gboolean
 _interp_executor_close (InterpExecutor  *executor,
                         GError         **error)
 {
+  InterpExecutor *caller = g_private_get (&current_executor);
   gboolean already_closed;
-  InterpJob *job = begin_close (executor, NULL, TRUE, &already_closed, error);
+  gboolean ok;
+  InterpJob *job;
 
+  /* Closing waits for the running job, which may be waiting for us. */
+  if (caller != NULL && caller != executor && !wait_graph_enter (caller, executor, error))
+    return FALSE;
+  job = begin_close (executor, NULL, TRUE, &already_closed, error);
   if (job == NULL)
-    return already_closed;
-  return wait_sync (executor, job, NULL, error);
+    ok = already_closed;
+  else
+    ok = wait_sync (executor, job, NULL, error);
+  if (caller != NULL && caller != executor)
+    wait_graph_leave (caller);
+  return ok;
 }
 
 void
@@ -1294,6 +1679,43 @@ _interp_executor_is_running (InterpExecutor *executor)
   running = executor->running_job != NULL;
   g_mutex_unlock (&executor->lock);
   return running;
+}
+
+void
+_interp_executor_set_abandoned (InterpExecutor *executor)
+{
+  g_mutex_lock (&executor->lock);
+  executor->abandoned = TRUE;
+  g_mutex_unlock (&executor->lock);
+}
+
+gboolean
+_interp_executor_is_abandoned (InterpExecutor *executor)
+{
+  gboolean abandoned;
+
+  g_mutex_lock (&executor->lock);
+  abandoned = executor->abandoned;
+  g_mutex_unlock (&executor->lock);
+  return abandoned;
+}
+
+gboolean
+_interp_executor_wait_idle (InterpExecutor *executor,
+                            gint64          timeout_us)
+{
+  gint64 until = g_get_monotonic_time () + timeout_us;
+  gboolean idle;
+
+  g_mutex_lock (&executor->lock);
+  executor->idle_waiters++;
+  while (executor->running_job != NULL)
+    if (!g_cond_wait_until (&executor->done_cond, &executor->lock, until))
+      break;
+  executor->idle_waiters--;
+  idle = executor->running_job == NULL;
+  g_mutex_unlock (&executor->lock);
+  return idle;
 }
 
 gboolean

@@ -7,6 +7,7 @@
 #include "interp-enum-types.h"
 #include "interp-error-private.h"
 #include "interp-executor-private.h"
+#include "interp-interpreter-private.h"
 #include "interp-output-private.h"
 #include "interp-runtime-private.h"
 #include "interp-values-private.h"
@@ -49,7 +50,14 @@
  * next bytecode boundary, so that `except Exception:` does not swallow it;
  * the call then fails with %G_IO_ERROR_CANCELLED and the interpreter stays
  * usable. A blocking C call, such as `time.sleep()` or a long operation of
- * an extension module, finishes before the exception is seen.
+ * an extension module, finishes before the exception is seen. The code's
+ * `except` and `finally` blocks run; the "Limits" page of the manual says
+ * which loops CPython 3.11 and 3.13 get wrong there, and what the library
+ * does about it.
+ *
+ * A synchronous call (or close) that code running in another interpreter
+ * makes fails with %INTERP_ERROR_RUNNING when it would close a cycle of
+ * interpreters waiting for one another, which would never end.
  *
  * ## Closing
  *
@@ -517,6 +525,16 @@ call_job_new (const char  *callable,
   g_autofree char *module = NULL;
   g_auto(GStrv) path = NULL;
   CallJob *job;
+
+  /* Python would only fail to look it up, and print why on stderr. */
+  if (!g_utf8_validate (callable, -1, NULL))
+    {
+      g_autofree char *shown = g_utf8_make_valid (callable, -1);
+
+      g_set_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT,
+                   "The callable name '%s' is not valid UTF-8", shown);
+      return NULL;
+    }
 
   if (colon != NULL)
     {
@@ -1726,4 +1744,67 @@ interp_get_current (void)
         return owner;
     }
   return interp_get_main ();
+}
+
+/* ------------------------------------------------------------------ */
+/* For the pool: calls prepared on the caller's thread, run elsewhere    */
+
+gpointer
+_interp_call_new (const char  *callable,
+                  GVariant    *args,
+                  GVariant    *kwargs,
+                  GError     **error)
+{
+  CallJob *job = call_job_new (callable, args, kwargs, error);
+
+  if (job == NULL)
+    {
+      sink_and_drop (args);
+      sink_and_drop (kwargs);
+    }
+  return job;
+}
+
+void
+_interp_call_free (gpointer call)
+{
+  call_job_free (call);
+}
+
+gboolean
+_interp_call_run (InterpExecutor  *executor,
+                  gpointer         call,
+                  GVariant       **result,
+                  GError         **error)
+{
+  return run_call_job (executor, call, result, error);
+}
+
+/* The same call with other positional arguments (a tuple, or NULL). */
+gboolean
+_interp_call_run_with_args (InterpExecutor  *executor,
+                            gpointer         call,
+                            GVariant        *args,
+                            GVariant       **result,
+                            GError         **error)
+{
+  CallJob with_args = *(CallJob *) call;
+
+  with_args.args = args;
+  return run_call_job (executor, &with_args, result, error);
+}
+
+InterpExecutor *
+_interp_interpreter_get_executor (InterpInterpreter *self)
+{
+  return self->executor;
+}
+
+gboolean
+_interp_interpreter_check_config (InterpInterpreter  *self,
+                                  GError            **error)
+{
+  InterpConfig config = self->config;
+
+  return _interp_runtime_ensure (error) && resolve_config (&config, error);
 }

@@ -20,7 +20,7 @@
  * interp_queue_new() and interp_queue_new_for_id().
  *
  * |[<!-- language="C" -->
- * g_autoptr(InterpQueue) queue = interp_queue_new (0);
+ * g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
  * g_autofree char *code = g_strdup_printf ("import interp_glib\n"
  *                                          "q = interp_glib.Queue(%" G_GINT64_FORMAT ")\n"
  *                                          "q.put({'answer': 42})\n",
@@ -77,6 +77,20 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (InterpQueue, interp_queue, G_TYPE_OBJECT)
+
+/* -1 waits for ever and 0 not at all; any other negative timeout is a
+ * mistake, not a wait for ever. */
+static gboolean
+check_timeout (gint64   timeout_us,
+               GError **error)
+{
+  if (timeout_us >= -1)
+    return TRUE;
+  g_set_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT,
+               "A timeout is -1 (for ever), 0 (no wait) or a number of microseconds, not %"
+               G_GINT64_FORMAT, timeout_us);
+  return FALSE;
+}
 
 static void
 interp_queue_constructed (GObject *object)
@@ -180,16 +194,25 @@ interp_queue_init (InterpQueue *self)
 /**
  * interp_queue_new:
  * @maxsize: how many items the queue holds at most; 0 for no limit
+ * @error: return location for a #GError
  *
  * Creates a queue (CPython's `interpreters.create_queue()`).
  *
- * Returns: (transfer full): the new queue
+ * Returns: (transfer full): the new queue, or %NULL with
+ *   %INTERP_ERROR_INVALID_ARGUMENT when @maxsize is negative
  */
 InterpQueue *
-interp_queue_new (gint maxsize)
+interp_queue_new (gint     maxsize,
+                  GError **error)
 {
-  g_return_val_if_fail (maxsize >= 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  if (maxsize < 0)
+    {
+      g_set_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT,
+                   "A queue's maxsize is 0 (no limit) or more, not %d", maxsize);
+      return NULL;
+    }
   return g_object_new (INTERP_TYPE_QUEUE, "maxsize", maxsize, NULL);
 }
 
@@ -315,7 +338,8 @@ interp_queue_is_full (InterpQueue *self)
  * full. Python code gets it converted as the "Values" page says.
  *
  * Returns: %TRUE on success; %FALSE with %INTERP_ERROR_QUEUE_FULL when no
- *   room came before the timeout, or %G_IO_ERROR_CANCELLED
+ *   room came before the timeout, %INTERP_ERROR_INVALID_ARGUMENT for a
+ *   timeout below -1, or %G_IO_ERROR_CANCELLED
  */
 gboolean
 interp_queue_put (InterpQueue   *self,
@@ -332,7 +356,8 @@ interp_queue_put (InterpQueue   *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   g_variant_ref_sink (item);
-  ok = _interp_queue_state_put_variant (self->state, item, FALSE, timeout_us, cancellable, error);
+  ok = check_timeout (timeout_us, error) &&
+       _interp_queue_state_put_variant (self->state, item, FALSE, timeout_us, cancellable, error);
   g_variant_unref (item);
   return ok;
 }
@@ -352,7 +377,8 @@ interp_queue_put (InterpQueue   *self,
  *   when none came before the timeout, %INTERP_ERROR_NOT_SHAREABLE or
  *   %INTERP_ERROR_OUT_OF_RANGE when the first item has no #GVariant form
  *   (it stays in the queue),
- *   %INTERP_ERROR_ITEM_INTERPRETER_DESTROYED, or %G_IO_ERROR_CANCELLED
+ *   %INTERP_ERROR_ITEM_INTERPRETER_DESTROYED, %INTERP_ERROR_INVALID_ARGUMENT
+ *   for a timeout below -1, or %G_IO_ERROR_CANCELLED
  */
 GVariant *
 interp_queue_get (InterpQueue   *self,
@@ -364,6 +390,8 @@ interp_queue_get (InterpQueue   *self,
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  if (!check_timeout (timeout_us, error))
+    return NULL;
   return _interp_queue_state_get_variant (self->state, timeout_us, cancellable, error);
 }
 

@@ -25,7 +25,8 @@ INTERP_AVAILABLE_IN_1_0
 G_DECLARE_FINAL_TYPE (InterpQueue, interp_queue, INTERP, QUEUE, GObject)
 
 INTERP_AVAILABLE_IN_1_0
-InterpQueue *interp_queue_new            (gint                  maxsize);
+InterpQueue *interp_queue_new            (gint                  maxsize,
+                                          GError              **error);
 
 INTERP_AVAILABLE_IN_1_0
 InterpQueue *interp_queue_new_for_id     (gint64                id,

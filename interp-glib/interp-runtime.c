@@ -20,7 +20,8 @@
  * - *Embedded*: Python is not running yet (a C or GJS application). The
  *   library initializes it on a thread of its own, the main interpreter's
  *   executor thread, without installing signal handlers (the application
- *   keeps its own), and finalizes it only in interp_shutdown().
+ *   keeps its own; Python code in the main interpreter can still replace
+ *   them with `signal.signal()`), and finalizes it only in interp_shutdown().
  * - *Hosted*: Python is already running (a PyGObject application). The
  *   library never initializes or finalizes it; it takes the GIL on its own
  *   threads, and closes its interpreters from an `atexit` hook when the
@@ -91,7 +92,7 @@ atexit_shutdown (PyObject *module,
 
   if (error != NULL)
     {
-      g_debug ("Shutting down at Python exit: %s", error->message);
+      g_warning ("Shutting down at Python exit: %s", error->message);
       g_error_free (error);
     }
   Py_RETURN_NONE;
@@ -347,10 +348,19 @@ interp_init (GError **error)
  * Calling it is optional: an application may as well exit without it. In
  * hosted mode it runs by itself when the host's Python exits.
  *
+ * An interpreter whose call an #InterpPool abandoned (blocked in C past
+ * its grace period) gets two seconds to return; if it does not, the
+ * shutdown fails with %INTERP_ERROR_RUNNING rather than wait for ever, and
+ * Python is not finalized.
+ *
  * Returns: %TRUE on success, %FALSE with @error set when called from code
  *   running in an interpreter (%INTERP_ERROR_RUNNING) or when an
- *   interpreter cannot be closed because threads it started still run
+ *   interpreter cannot be closed because threads it started still run, or
+ *   its code is blocked in a call an #InterpPool abandoned
  */
+/* How long interp_shutdown() waits for code a pool abandoned. */
+#define ABANDONED_WAIT_US (2 * G_USEC_PER_SEC)
+
 gboolean
 interp_shutdown (GError **error)
 {
@@ -392,7 +402,23 @@ interp_shutdown (GError **error)
     _interp_executor_interrupt (g_ptr_array_index (pending, i), reason);
   for (guint i = 0; i < pending->len; i++)
     {
-      if (!_interp_executor_close (g_ptr_array_index (pending, i), error))
+      InterpExecutor *executor = g_ptr_array_index (pending, i);
+
+      /* A pool gave up on its code, blocked in C: waiting for it could take
+       * forever, and Python cannot be finalized under it. */
+      if (_interp_executor_is_abandoned (executor) &&
+          !_interp_executor_wait_idle (executor, ABANDONED_WAIT_US))
+        {
+          g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNNING,
+                       "Interpreter %" G_GINT64_FORMAT " is still blocked in a call that its pool "
+                       "abandoned, and cannot be closed", _interp_executor_get_id (executor));
+          g_ptr_array_unref (pending);
+          g_mutex_lock (&runtime_lock);
+          runtime_state = RUNTIME_READY;
+          g_mutex_unlock (&runtime_lock);
+          return FALSE;
+        }
+      if (!_interp_executor_close (executor, error))
         {
           g_ptr_array_unref (pending);
           g_mutex_lock (&runtime_lock);
@@ -471,4 +497,71 @@ const char *
 interp_get_python_version (void)
 {
   return Py_GetVersion ();
+}
+
+static gint
+compare_ids (gconstpointer a,
+             gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/**
+ * interp_list_lingering:
+ * @n_ids: (out): return location for the number of IDs
+ *
+ * The IDs of the interpreters that were released (their last
+ * #InterpInterpreter reference dropped) while threads their Python code
+ * started still ran, typically daemon threads. Such an interpreter cannot
+ * be destroyed then; it stays alive, with its threads, until
+ * interp_shutdown(), and interp_list_all() no longer lists it. A warning
+ * is logged when that happens. Close an interpreter, and check the error,
+ * to learn about its threads while it is still yours.
+ *
+ * Returns: (array length=n_ids) (transfer full) (nullable): the IDs, in
+ *   increasing order; %NULL when there are none
+ */
+gint64 *
+interp_list_lingering (gsize *n_ids)
+{
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  GPtrArray *owners = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer key;
+
+  g_return_val_if_fail (n_ids != NULL, NULL);
+
+  g_mutex_lock (&runtime_lock);
+  if (live_executors != NULL)
+    {
+      g_hash_table_iter_init (&iter, live_executors);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        {
+          gpointer owner = _interp_executor_dup_owner (key);
+
+          if (owner == NULL && !_interp_executor_is_closed (key))
+            {
+              gint64 id = _interp_executor_get_id (key);
+
+              if (id >= 0)
+                g_array_append_val (ids, id);
+            }
+          /* Dropped after the lock: a last reference would close it. */
+          if (owner != NULL)
+            g_ptr_array_add (owners, owner);
+        }
+    }
+  g_mutex_unlock (&runtime_lock);
+  g_ptr_array_unref (owners);
+
+  g_array_sort (ids, compare_ids);
+  *n_ids = ids->len;
+  if (ids->len == 0)
+    {
+      g_array_free (ids, TRUE);
+      return NULL;
+    }
+  return (gint64 *) g_array_free (ids, FALSE);
 }

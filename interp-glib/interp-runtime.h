@@ -29,4 +29,7 @@ gboolean    interp_supports_own_gil    (void);
 INTERP_AVAILABLE_IN_1_0
 const char *interp_get_python_version  (void);
 
+INTERP_AVAILABLE_IN_1_0
+gint64     *interp_list_lingering      (gsize   *n_ids);
+
 G_END_DECLS

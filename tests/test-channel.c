@@ -132,7 +132,7 @@ test_basics (void)
   g_autoptr(InterpChannel) other = interp_channel_new ();
   g_autoptr(InterpChannel) again = NULL;
   g_autoptr(InterpChannel) missing = NULL;
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
   g_autoptr(GError) error = NULL;
   gint64 id = 0;
 
@@ -471,7 +471,7 @@ static void
 test_python_ends (void)
 {
   g_autoptr(InterpChannel) channel = interp_channel_new ();
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
   g_autoptr(TestInterp) a = new_interpreter_with_channel (channel);
   g_autoptr(TestInterp) b = new_interpreter_with_channel (channel);
   g_autoptr(GError) error = NULL;
@@ -585,7 +585,7 @@ static void
 test_list_all (void)
 {
   g_autoptr(InterpChannel) channel = interp_channel_new ();
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
   g_autoptr(TestInterp) a = new_interpreter_with_channel (NULL);
   gint64 c_id = interp_channel_get_id (channel);
   gint64 py_id;
@@ -613,7 +613,7 @@ test_list_all (void)
 static void
 test_end_through_queue (void)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
   g_autoptr(TestInterp) a = new_interpreter_with_channel (NULL);
   g_autoptr(TestInterp) b = new_interpreter_with_channel (NULL);
   g_autoptr(InterpChannel) channel = NULL;

@@ -6,6 +6,8 @@
 
 #include "test-common.h"
 
+#include "interp-python-private.h"
+
 static void
 wait_running (InterpInterpreter *interp)
 {
@@ -71,7 +73,9 @@ test_cancel_not_swallowed (void)
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   Counts counts = { 0 };
 
-  /* `except Exception` does not catch the cancellation. */
+  /* `except Exception` does not catch the cancellation. The flag is set
+   * first: the cancellation may come before the call's first line. */
+  exec_ok (interp, "caught = False\n");
   interp_interpreter_exec_async (interp,
                                  "caught = False\n"
                                  "try:\n"
@@ -377,6 +381,430 @@ test_stress (void)
     }
 }
 
+static gboolean
+watchdog_cancel_cb (gpointer user_data)
+{
+  g_test_message ("watchdog: the traced call is still running, cancelling it");
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs a traced function call; a hung call is cancelled by a watchdog
+ * after a generous while, and then fails the test instead of hanging. */
+static void
+assert_traced_call_runs (InterpInterpreter *interp)
+{
+  g_autoptr(GCancellable) watchdog = g_cancellable_new ();
+  Counts counts = { 0 };
+  guint source;
+
+  exec_ok (interp,
+           "import sys\n"
+           "events = []\n"
+           "def tracer(frame, event, arg):\n"
+           "    events.append(event)\n"
+           "    return None\n"
+           "def f():\n"
+           "    return 1\n");
+  interp_interpreter_exec_async (interp,
+                                 "sys.settrace(tracer)\n"
+                                 "f()\n"
+                                 "sys.settrace(None)\n",
+                                 watchdog, count_exec_cb, &counts);
+  source = g_timeout_add_seconds (60, watchdog_cancel_cb, watchdog);
+  wait_for_completions (&counts, 1);
+  if (!g_cancellable_is_cancelled (watchdog))
+    g_source_remove (source);
+  g_assert_cmpuint (counts.cancelled, ==, 0);
+  g_assert_cmpuint (counts.ok, ==, 1);
+  g_assert_true (eval_bool (interp, "'call' in events"));
+}
+
+/* Cancelling a running call leaves nothing behind: tracing, which makes
+ * Python 3.11 check for pending work at every function entry, still works
+ * afterwards (it used to spin forever there). */
+static void
+test_cancel_then_trace (void)
+{
+  g_autoptr(InterpInterpreter) interp = new_interpreter ();
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      Counts counts = { 0 };
+
+      interp_interpreter_exec_async (interp, "while True: pass\n", cancellable,
+                                     count_exec_cb, &counts);
+      wait_running (interp);
+      g_cancellable_cancel (cancellable);
+      wait_for_completions (&counts, 1);
+      g_assert_cmpuint (counts.cancelled, ==, 1);
+
+      assert_traced_call_runs (interp);
+    }
+}
+
+/* The same after a blocking queue get in Python code was cancelled: the
+ * wait raises the cancellation itself. */
+static void
+test_cancel_wait_then_trace (void)
+{
+  g_autoptr(InterpInterpreter) interp = new_interpreter ();
+  g_autoptr(InterpInterpreter) watcher = new_interpreter ();
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
+  g_autofree char *waiting =
+    g_strdup_printf ("interp_glib._has_waiting_getter(interp_glib.Queue(%" G_GINT64_FORMAT ")._handle)",
+                     interp_queue_get_id (queue));
+
+  exec_fmt (interp, "import interp_glib\nq = interp_glib.Queue(%" G_GINT64_FORMAT ")\n",
+            interp_queue_get_id (queue));
+  exec_ok (watcher, "import interp_glib\n");
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      Counts counts = { 0 };
+
+      interp_interpreter_exec_async (interp, "q.get()\n", cancellable, count_exec_cb, &counts);
+      while (!eval_bool (watcher, waiting))
+        g_usleep (500);
+      g_cancellable_cancel (cancellable);
+      wait_for_completions (&counts, 1);
+      g_assert_cmpuint (counts.cancelled, ==, 1);
+
+      assert_traced_call_runs (interp);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Synchronous calls between interpreters                              */
+
+/* Python code in one interpreter calls this through ctypes, which drops
+ * the GIL around it: a synchronous exec in (or, with no code, a close of)
+ * another interpreter, as C code called from Python would do. Returns 0
+ * when it worked, 1 for RUNNING, 2 for cancelled, 3 otherwise. */
+static GMutex cross_lock;
+static GPtrArray *cross_errors;       /* the messages of failed calls */
+static GCancellable *cross_watchdog;  /* ends calls that hang, in a failing test */
+
+static int
+cross_call (gint64      target_id,
+            const char *code)
+{
+  g_autoptr(GError) error = NULL;
+  InterpInterpreter *target = NULL;
+  GList *all = interp_list_all ();
+  gboolean ok;
+  int ret;
+
+  for (GList *l = all; l != NULL; l = l->next)
+    if (interp_interpreter_get_id (l->data) == target_id)
+      target = g_object_ref (l->data);
+  g_list_free_full (all, g_object_unref);
+  g_assert_nonnull (target);
+
+  if (code != NULL)
+    ok = interp_interpreter_exec (target, code, cross_watchdog, &error);
+  else
+    ok = interp_interpreter_close (target, &error);
+  g_object_unref (target);
+
+  if (ok)
+    return 0;
+  ret = g_error_matches (error, INTERP_ERROR, INTERP_ERROR_RUNNING) ? 1 :
+        g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? 2 : 3;
+  g_mutex_lock (&cross_lock);
+  g_ptr_array_add (cross_errors, g_strdup (error->message));
+  g_mutex_unlock (&cross_lock);
+  return ret;
+}
+
+static InterpInterpreter *
+new_cross_interpreter (void)
+{
+  InterpInterpreter *interp;
+
+#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030D0000
+  /* Python 3.12's ctypes does not load in an isolated interpreter. */
+  g_autoptr(GError) error = NULL;
+
+  interp = g_initable_new (INTERP_TYPE_INTERPRETER, NULL, &error,
+                           "gil", INTERP_GIL_SHARED, "use-main-obmalloc", TRUE,
+                           "check-multi-interp-extensions", FALSE, NULL);
+  g_assert_no_error (error);
+#else
+  interp = new_interpreter ();
+#endif
+
+  exec_fmt (interp,
+            "import ctypes\n"
+            "call = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int64, ctypes.c_char_p)(%" G_GINT64_FORMAT ")\n",
+            (gint64) (gintptr) cross_call);
+  return interp;
+}
+
+static void
+cross_setup (void)
+{
+  cross_errors = g_ptr_array_new_with_free_func (g_free);
+  cross_watchdog = g_cancellable_new ();
+}
+
+static void
+cross_teardown (void)
+{
+  g_clear_pointer (&cross_errors, g_ptr_array_unref);
+  g_clear_object (&cross_watchdog);
+}
+
+/* Runs @code in @interp; a call that hangs is ended by the watchdog after
+ * a generous while, and the test then fails instead of hanging. */
+static void G_GNUC_PRINTF (2, 3)
+cross_exec (InterpInterpreter *interp,
+            const char        *format,
+            ...)
+{
+  g_autofree char *code = NULL;
+  Counts counts = { 0 };
+  guint source;
+  va_list args;
+
+  va_start (args, format);
+  code = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  interp_interpreter_exec_async (interp, code, NULL, count_exec_cb, &counts);
+  source = g_timeout_add_seconds (60, watchdog_cancel_cb, cross_watchdog);
+  wait_for_completions (&counts, 1);
+  if (!g_cancellable_is_cancelled (cross_watchdog))
+    g_source_remove (source);
+  g_assert_false (g_cancellable_is_cancelled (cross_watchdog));
+  g_assert_cmpuint (counts.ok, ==, 1);
+}
+
+static gint64
+id_of (InterpInterpreter *interp)
+{
+  return interp_interpreter_get_id (interp);
+}
+
+static void
+assert_one_cross_error (const char *expected)
+{
+  g_assert_cmpuint (cross_errors->len, ==, 1);
+  g_test_message ("%s", (const char *) cross_errors->pdata[0]);
+  g_assert_nonnull (strstr (cross_errors->pdata[0], expected));
+  g_assert_nonnull (strstr (cross_errors->pdata[0], "wait for each other forever"));
+  g_ptr_array_set_size (cross_errors, 0);
+}
+
+/* A calls B, whose code calls A: the second call fails at once instead of
+ * both waiting forever, and both interpreters go on. */
+static void
+test_cross_cycle_two (void)
+{
+  g_autoptr(InterpInterpreter) a = NULL;
+  g_autoptr(InterpInterpreter) b = NULL;
+  g_autofree char *expected = NULL;
+
+  cross_setup ();
+  a = new_cross_interpreter ();
+  b = new_cross_interpreter ();
+
+  exec_fmt (a, "code = b\"r = call(%" G_GINT64_FORMAT ", b'pass')\"\n", id_of (a));
+  cross_exec (a, "r = call(%" G_GINT64_FORMAT ", code)\n", id_of (b));
+  g_assert_cmpint (eval_int (a, "r"), ==, 0);
+  g_assert_cmpint (eval_int (b, "r"), ==, 1);
+  expected = g_strdup_printf ("Interpreter %" G_GINT64_FORMAT " cannot wait for interpreter %"
+                              G_GINT64_FORMAT ": ", id_of (b), id_of (a));
+  assert_one_cross_error (expected);
+
+  /* Nothing is left of the waits: each calls the other now. */
+  exec_fmt (b, "r = call(%" G_GINT64_FORMAT ", b'x = 1')\n", id_of (a));
+  g_assert_cmpint (eval_int (b, "r"), ==, 0);
+  exec_fmt (a, "r = call(%" G_GINT64_FORMAT ", b'x = 2')\n", id_of (b));
+  g_assert_cmpint (eval_int (a, "r + x"), ==, 1);
+  g_assert_cmpint (eval_int (b, "x"), ==, 2);
+  g_assert_cmpuint (cross_errors->len, ==, 0);
+
+  /* Closing waits too: B cannot close A while A waits for B. */
+  exec_fmt (a, "code = b\"r = call(%" G_GINT64_FORMAT ", None)\"\n", id_of (a));
+  cross_exec (a, "r = call(%" G_GINT64_FORMAT ", code)\n", id_of (b));
+  g_assert_cmpint (eval_int (b, "r"), ==, 1);
+  g_assert_false (interp_interpreter_is_closed (a));
+  assert_one_cross_error (expected);
+
+  cross_teardown ();
+}
+
+/* A calls B calls C calls A: C's call fails, and names the chain. A chain
+ * that does not come back works. */
+static void
+test_cross_cycle_three (void)
+{
+  g_autoptr(InterpInterpreter) a = NULL;
+  g_autoptr(InterpInterpreter) b = NULL;
+  g_autoptr(InterpInterpreter) c = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *chain = NULL;
+
+  cross_setup ();
+  a = new_cross_interpreter ();
+  b = new_cross_interpreter ();
+  c = new_cross_interpreter ();
+
+  /* A runs B's b_code, which runs C's c_code. */
+  exec_fmt (b, "b_code = b\"r = call(%" G_GINT64_FORMAT ", b'exec(c_code)')\"\n", id_of (c));
+  exec_ok (c, "c_code = 'r = 5'\n");
+  cross_exec (a, "r = call(%" G_GINT64_FORMAT ", b'exec(b_code)')\n", id_of (b));
+  g_assert_cmpint (eval_int (a, "r"), ==, 0);
+  g_assert_cmpint (eval_int (b, "r"), ==, 0);
+  g_assert_cmpint (eval_int (c, "r"), ==, 5);
+  g_assert_cmpuint (cross_errors->len, ==, 0);
+
+  exec_fmt (c, "c_code = \"r = call(%" G_GINT64_FORMAT ", b'pass')\"\n", id_of (a));
+  cross_exec (a, "r = call(%" G_GINT64_FORMAT ", b'exec(b_code)')\n", id_of (b));
+  g_assert_cmpint (eval_int (a, "r"), ==, 0);
+  g_assert_cmpint (eval_int (b, "r"), ==, 0);
+  g_assert_cmpint (eval_int (c, "r"), ==, 1);
+  expected = g_strdup_printf ("Interpreter %" G_GINT64_FORMAT " cannot wait for interpreter %"
+                              G_GINT64_FORMAT ": ", id_of (c), id_of (a));
+  chain = g_strdup_printf ("(%" G_GINT64_FORMAT " waits for %" G_GINT64_FORMAT ", %"
+                           G_GINT64_FORMAT " waits for %" G_GINT64_FORMAT ")",
+                           id_of (a), id_of (b), id_of (b), id_of (c));
+  g_assert_cmpuint (cross_errors->len, ==, 1);
+  g_assert_nonnull (strstr (cross_errors->pdata[0], chain));
+  assert_one_cross_error (expected);
+
+  cross_teardown ();
+}
+
+/* Cancelling code that waits for another interpreter cancels what it waits
+ * for: the wait ends, and both interpreters stay usable. */
+static void
+test_cross_wait_cancel (void)
+{
+  g_autoptr(InterpInterpreter) a = NULL;
+  g_autoptr(InterpInterpreter) b = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *call = NULL;
+  Counts counts = { 0 };
+
+  cross_setup ();
+  a = new_cross_interpreter ();
+  b = new_cross_interpreter ();
+
+  /* B spins for a minute at most: far longer than the test should take. */
+  exec_ok (b, "import time\n");
+  exec_ok (a, "code = b'deadline = time.monotonic() + 60\\n"
+              "while time.monotonic() < deadline: pass\\n"
+              "spun_out = True\\n'\n");
+  call = g_strdup_printf ("r = call(%" G_GINT64_FORMAT ", code)\n", id_of (b));
+  interp_interpreter_exec_async (a, call, cancellable, count_exec_cb, &counts);
+  wait_running (b);
+  g_cancellable_cancel (cancellable);
+  wait_for_completions (&counts, 1);
+  g_assert_cmpuint (counts.cancelled, ==, 1);
+
+  g_assert_false (eval_bool (b, "'spun_out' in globals()"));
+  g_assert_false (eval_bool (a, "'r' in globals()"));
+  g_assert_cmpuint (cross_errors->len, ==, 1);
+  g_ptr_array_set_size (cross_errors, 0);
+  g_assert_cmpint (eval_int (a, "1 + 1"), ==, 2);
+  g_assert_cmpint (eval_int (b, "2 + 2"), ==, 4);
+  exec_fmt (a, "r = call(%" G_GINT64_FORMAT ", b'pass')\n", id_of (b));
+  g_assert_cmpint (eval_int (a, "r"), ==, 0);
+
+  cross_teardown ();
+}
+
+/* Cancels a loop @n times once it runs inside its `try`; returns how many
+ * times its `except` and its `finally` ran (both counted in `caught` and
+ * `cleanups`). */
+static void
+cancel_loops (const char *loop,
+              gboolean    loop_first,
+              guint       n,
+              gint64     *caught,
+              gint64     *cleanups)
+{
+  g_autoptr(InterpInterpreter) interp = new_interpreter ();
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
+  /* The put says the loop is about to run; with @loop_first, the loop is
+   * the first statement of the `try`, and the put comes just before it. */
+  g_autofree char *code = g_strdup_printf ("%stry:\n"
+                                           "%s"
+                                           "    %s\n"
+                                           "except BaseException:\n"
+                                           "    caught += 1\n"
+                                           "    raise\n"
+                                           "finally:\n"
+                                           "    cleanups += 1\n",
+                                           loop_first ? "q.put(1)\n" : "",
+                                           loop_first ? "" : "    q.put(1)\n",
+                                           loop);
+
+  exec_fmt (interp, "import interp_glib\nq = interp_glib.Queue(%" G_GINT64_FORMAT ")\n"
+            "go = True\nn = 0\ncaught = 0\ncleanups = 0\n", interp_queue_get_id (queue));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      g_autoptr(GVariant) item = NULL;
+      g_autoptr(GError) error = NULL;
+      Counts counts = { 0 };
+
+      interp_interpreter_exec_async (interp, code, cancellable, count_exec_cb, &counts);
+      item = interp_queue_get (queue, -1, NULL, &error);
+      g_assert_no_error (error);
+      /* Two bytecodes from the put to the loop: let them run. */
+      if (loop_first)
+        g_usleep (10000);
+      g_cancellable_cancel (cancellable);
+      wait_for_completions (&counts, 1);
+      g_assert_cmpuint (counts.cancelled, ==, 1);
+    }
+  *caught = eval_int (interp, "caught");
+  *cleanups = eval_int (interp, "cleanups");
+  g_test_message ("%s: except ran %" G_GINT64_FORMAT ", finally %" G_GINT64_FORMAT " of %u cancellations",
+                  loop, *caught, *cleanups, n);
+}
+
+/* A cancelled `while <condition>:` loop runs its `except` and `finally`
+ * on every Python, 3.13 included: there, PyThreadState_SetAsyncExc()
+ * skips them (gh-130279), so the executor raises through sys.monitoring. */
+static void
+test_cancel_cleanup_while_cond (void)
+{
+  gint64 caught, cleanups;
+
+  cancel_loops ("while go:\n        n += 1", FALSE, 20, &caught, &cleanups);
+  g_assert_cmpint (caught, ==, 20);
+  g_assert_cmpint (cleanups, ==, 20);
+}
+
+/* A one-line `while True: pass` as the first statement of its `try`:
+ * Python 3.11 skips the `except` and `finally` (CPython gh-108214, as
+ * 3.12 would without the library's sys.monitoring path); everywhere else
+ * they run. */
+static void
+test_cancel_cleanup_while_true (void)
+{
+  gint64 caught, cleanups;
+
+  cancel_loops ("while True: pass", TRUE, 10, &caught, &cleanups);
+#if PY_VERSION_HEX < 0x030C0000
+  if (cleanups < 10)
+    {
+      /* The cancellation still ended the call, and nothing else broke. */
+      g_assert_cmpint (caught, ==, cleanups);
+      g_test_incomplete ("Python 3.11 skips the cleanup of a one-line `while True: pass` "
+                         "loop on cancellation (CPython gh-108214)");
+      return;
+    }
+#endif
+  g_assert_cmpint (caught, ==, 10);
+  g_assert_cmpint (cleanups, ==, 10);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -394,6 +822,13 @@ main (int argc, char *argv[])
   g_test_add_func ("/executor/dispose-idle", test_dispose_idle);
   g_test_add_func ("/executor/close-many", test_close_many);
   g_test_add_func ("/executor/stress", test_stress);
+  g_test_add_func ("/executor/cancel-then-trace", test_cancel_then_trace);
+  g_test_add_func ("/executor/cancel-wait-then-trace", test_cancel_wait_then_trace);
+  g_test_add_func ("/executor/cancel-cleanup-while-cond", test_cancel_cleanup_while_cond);
+  g_test_add_func ("/executor/cancel-cleanup-while-true", test_cancel_cleanup_while_true);
+  g_test_add_func ("/executor/cross-cycle-two", test_cross_cycle_two);
+  g_test_add_func ("/executor/cross-cycle-three", test_cross_cycle_three);
+  g_test_add_func ("/executor/cross-wait-cancel", test_cross_wait_cancel);
 
   return finish_tests ();
 }

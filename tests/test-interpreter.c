@@ -526,6 +526,162 @@ test_not_initialized (void)
   g_assert_cmpint (eval_int (interp, "3"), ==, 3);
 }
 
+/* A callable name that is not UTF-8 is refused before Python sees it
+ * (CPython printed "Exception ignored in PyDict_GetItemString" for it). */
+static void
+test_call_name_not_utf8 (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(InterpInterpreter) interp = new_interpreter ();
+      const char *names[] = { "\xff", "f\xc3", "os:\xffpath", "os.path:jo\xe9in", "json:dumps.\x80" };
+
+      exec_ok (interp, "def f():\n    return 1\n");
+      for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+        {
+          g_autoptr(GError) error = NULL;
+
+          g_assert_null (interp_interpreter_call (interp, names[i], NULL, NULL, NULL, &error));
+          g_assert_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT);
+          g_assert_true (g_utf8_validate (error->message, -1, NULL));
+          g_assert_nonnull (strstr (error->message, "not valid UTF-8"));
+        }
+      /* The interpreter is fine, and a good name still works. */
+      g_assert_cmpint (eval_int (interp, "f() + 1"), ==, 2);
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) one = interp_interpreter_call (interp, "f", NULL, NULL, NULL, &error);
+
+        g_assert_no_error (error);
+        g_assert_cmpint (g_variant_get_int64 (one), ==, 1);
+      }
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr_unmatched ("*Exception ignored*");
+}
+
+static gboolean
+is_lingering (gint64 id)
+{
+  gsize n = 0;
+  g_autofree gint64 *ids = interp_list_lingering (&n);
+
+  for (gsize i = 0; i < n; i++)
+    if (ids[i] == id)
+      return TRUE;
+  return FALSE;
+}
+
+/* Releasing an interpreter whose daemon thread still runs: it stays alive,
+ * with a warning, interp_list_lingering() lists it, and interp_shutdown()
+ * ends it once the thread is done. */
+static void
+test_lingering (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(InterpQueue) gate = interp_queue_new (0, NULL);
+      InterpInterpreter *interp;
+      GList *all;
+      gint64 id;
+      gsize n = 1;
+      guint waited_ms = 0;
+
+      /* The warning is what this test is about. */
+      g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+
+      interp = g_initable_new (INTERP_TYPE_INTERPRETER, NULL, &error,
+                               "allow-daemon-threads", TRUE, NULL);
+      g_assert_no_error (error);
+      id = interp_interpreter_get_id (interp);
+      g_assert_null (interp_list_lingering (&n));
+      g_assert_cmpuint (n, ==, 0);
+
+      exec_fmt (interp, "import interp_glib, threading\n"
+                        "gate = interp_glib.Queue(%" G_GINT64_FORMAT ")\n"
+                        "threading.Thread(target=gate.get, daemon=True).start()\n",
+                interp_queue_get_id (gate));
+      g_object_unref (interp);
+
+      /* The close runs on the interpreter's thread: give it a minute. */
+      while (!is_lingering (id) && waited_ms < 60000)
+        {
+          g_usleep (1000);
+          waited_ms++;
+        }
+      g_assert_true (is_lingering (id));
+      all = interp_list_all ();
+      for (GList *l = all; l != NULL; l = l->next)
+        g_assert_cmpint (interp_interpreter_get_id (l->data), !=, id);
+      g_list_free_full (all, g_object_unref);
+
+      /* Its thread ends; interp_shutdown() (in main()) then destroys it. */
+      g_assert_true (interp_queue_put (gate, g_variant_new_string ("go"), -1, NULL, &error));
+      g_assert_no_error (error);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*Interpreter * was released but stays alive until interp_shutdown(): "
+                             "Interpreter * still has 1 running thread*interp_list_lingering()*");
+}
+
+/* What the docs say about fork: in a sub-interpreter with allow-fork, the
+ * child dies at once with CPython's fatal error; the parent goes on. */
+static void
+test_fork_child_dies (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(InterpInterpreter) interp =
+        g_initable_new (INTERP_TYPE_INTERPRETER, NULL, &error, "allow-fork", TRUE, NULL);
+
+      g_assert_no_error (error);
+      exec_ok (interp, "import os, warnings\n"
+                       "warnings.simplefilter('ignore', DeprecationWarning)\n"
+                       "pid = os.fork()\n"
+                       "if pid == 0:\n"
+                       "    os._exit(0)\n"
+                       "_, status = os.waitpid(pid, 0)\n");
+      g_assert_true (eval_bool (interp, "os.WIFEXITED(status) and os.WEXITSTATUS(status) == 1"));
+      g_assert_cmpint (eval_int (interp, "6 * 7"), ==, 42);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*Fatal Python error: _PyInterpreterState_DeleteExceptMain: "
+                             "not main interpreter*");
+}
+
+/* allow-exec = FALSE refuses os.execv(), not new processes. */
+static void
+test_exec_not_spawn (void)
+{
+  g_autoptr(InterpInterpreter) interp = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!interp_supports_own_gil ())
+    {
+      g_test_skip ("Python 3.11: nothing refuses os.execv(), which would replace this test");
+      return;
+    }
+  interp = new_interpreter ();
+  g_assert_false (interp_interpreter_exec (interp, "import os\nos.execv('/bin/true', ['true'])\n",
+                                           NULL, &error));
+  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED);
+  g_assert_true (g_str_has_prefix (error->message, "RuntimeError:"));
+  exec_ok (interp, "import subprocess\n"
+                   "run = subprocess.run(['/bin/true']).returncode\n"
+                   "pid = os.posix_spawn('/bin/true', ['true'], {})\n"
+                   "spawned = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])\n");
+  g_assert_cmpint (eval_int (interp, "run"), ==, 0);
+  g_assert_cmpint (eval_int (interp, "spawned"), ==, 0);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -545,6 +701,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/interpreter/threads", test_threads);
   g_test_add_func ("/interpreter/config", test_config);
   g_test_add_func ("/interpreter/not-initialized", test_not_initialized);
+  g_test_add_func ("/interpreter/call-name-not-utf8", test_call_name_not_utf8);
+  g_test_add_func ("/interpreter/lingering", test_lingering);
+  g_test_add_func ("/interpreter/fork-child-dies", test_fork_child_dies);
+  g_test_add_func ("/interpreter/exec-not-spawn", test_exec_not_spawn);
 
   return finish_tests ();
 }

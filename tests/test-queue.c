@@ -140,8 +140,8 @@ count_put_cb (GObject      *source,
 static void
 test_c_basics (void)
 {
-  g_autoptr(InterpQueue) unbounded = interp_queue_new (0);
-  g_autoptr(InterpQueue) bounded = interp_queue_new (3);
+  g_autoptr(InterpQueue) unbounded = interp_queue_new (0, NULL);
+  g_autoptr(InterpQueue) bounded = interp_queue_new (3, NULL);
   g_autoptr(InterpQueue) again = NULL;
   g_autoptr(InterpQueue) missing = NULL;
   g_autoptr(InterpChannel) channel = interp_channel_new ();
@@ -209,7 +209,7 @@ test_c_basics (void)
 static void
 test_c_lifetime (void)
 {
-  InterpQueue *queue = interp_queue_new (0);
+  InterpQueue *queue = interp_queue_new (0, NULL);
   gint64 id = interp_queue_get_id (queue);
   g_autoptr(GError) error = NULL;
   InterpQueue *other;
@@ -257,7 +257,7 @@ static const char *const fifo_items[] = {
 static void
 test_c_fifo_types (void)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
 
   for (guint round = 0; round < 3; round++)
     {
@@ -301,7 +301,7 @@ test_c_fifo_types (void)
 static void
 test_c_put_references (void)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
   g_autoptr(GVariant) kept = g_variant_ref_sink (g_variant_new_string ("kept"));
   g_autoptr(GVariant) got = NULL;
 
@@ -314,7 +314,7 @@ test_c_put_references (void)
 static void
 test_c_full_timeout (void)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (2);
+  g_autoptr(InterpQueue) queue = interp_queue_new (2, NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) a = NULL;
   g_autoptr(GVariant) b = NULL;
@@ -356,7 +356,7 @@ test_c_full_timeout (void)
 static void
 test_c_empty_timeout (void)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
   gint64 start;
@@ -426,7 +426,7 @@ act_thread (gpointer user_data)
 static void
 test_c_blocked_get_threads (void)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
   g_autoptr(TestInterp) watcher = new_interpreter_with_queue (NULL);
   gint64 id = interp_queue_get_id (queue);
   GetThread taker = { queue, g_cancellable_new (), NULL, NULL, 0 };
@@ -484,7 +484,7 @@ put_thread (gpointer user_data)
 static void
 test_c_blocked_put_threads (void)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (1);
+  g_autoptr(InterpQueue) queue = interp_queue_new (1, NULL);
   PutThread putter = { queue, g_cancellable_new (), FALSE, NULL, 0 };
   g_autoptr(GVariant) first = NULL;
   g_autoptr(GVariant) late = NULL;
@@ -517,7 +517,7 @@ test_c_blocked_put_threads (void)
 static void
 test_c_get_async_python_put (void)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
   g_autoptr(TestInterp) interp = new_interpreter_with_queue (queue);
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) value = NULL;
@@ -561,7 +561,7 @@ test_c_get_async_python_put (void)
 static void
 test_c_put_async_python_get (void)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (1);
+  g_autoptr(InterpQueue) queue = interp_queue_new (1, NULL);
   g_autoptr(TestInterp) interp = new_interpreter_with_queue (queue);
   g_autoptr(GError) error = NULL;
   AsyncWait wait = { 0 };
@@ -637,7 +637,7 @@ context_thread (gpointer user_data)
 static void
 test_c_async_thread_context (void)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
   g_autoptr(TestInterp) interp = new_interpreter_with_queue (queue);
   ContextThread data = { queue, NULL, FALSE, NULL, 0 };
   GThread *thread = g_thread_new ("context", context_thread, &data);
@@ -656,7 +656,7 @@ test_c_async_thread_context (void)
 static void
 test_c_async_cancel (void)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
   GCancellable *cancellables[6];
   Counts counts;
 
@@ -694,7 +694,7 @@ test_c_async_cancel (void)
 
   /* A cancelled put_async adds nothing. */
   {
-    g_autoptr(InterpQueue) full = interp_queue_new (1);
+    g_autoptr(InterpQueue) full = interp_queue_new (1, NULL);
     g_autoptr(GCancellable) cancellable = g_cancellable_new ();
     g_autoptr(GVariant) only = NULL;
 
@@ -742,7 +742,7 @@ cancel_thread (gpointer user_data)
 static void
 test_c_async_cancel_race (void)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
   enum { N = 400 };
   GCancellable *cancellables[N];
   CancelThread data = { cancellables, N, 0 };
@@ -805,7 +805,7 @@ test_c_async_cancel_race (void)
 static void
 test_c_async_served_then_cancelled (void)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) value = NULL;
@@ -831,7 +831,7 @@ test_c_async_served_then_cancelled (void)
 static void
 test_c_async_put_served_then_cancelled (void)
 {
-  g_autoptr(InterpQueue) full = interp_queue_new (1);
+  g_autoptr(InterpQueue) full = interp_queue_new (1, NULL);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) first = NULL;
@@ -857,7 +857,7 @@ test_c_async_put_served_then_cancelled (void)
 static void
 test_python_from_c (void)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
   g_autoptr(TestInterp) interp = new_interpreter_with_queue (queue);
 
   for (guint i = 0; i < G_N_ELEMENTS (fifo_items); i++)
@@ -910,7 +910,7 @@ test_python_to_c (void)
     { "{1: 'x', 2: 'y'}", "{int64 1: <'x'>, 2: <'y'>}" },
     { "memoryview(b'mv')", "[byte 0x6d, 0x76]" },
   };
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
   g_autoptr(TestInterp) interp = new_interpreter_with_queue (queue);
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -942,7 +942,7 @@ test_python_to_c (void)
 static void
 test_python_bigint (void)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
   g_autoptr(TestInterp) interp = new_interpreter_with_queue (queue);
   g_autoptr(GError) error = NULL;
   AsyncWait wait = { 0 };
@@ -975,7 +975,7 @@ test_python_bigint (void)
 static void
 test_python_pickled (void)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
   g_autoptr(TestInterp) interp = new_interpreter_with_queue (queue);
   g_autoptr(GError) error = NULL;
 
@@ -1025,7 +1025,7 @@ test_python_pickled (void)
 static void
 test_interp_exact_types (void)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
   g_autoptr(TestInterp) a = new_interpreter_with_queue (queue);
   g_autoptr(TestInterp) b = new_interpreter_with_queue (queue);
   g_autoptr(GError) error = NULL;
@@ -1060,7 +1060,7 @@ test_interp_exact_types (void)
 static void
 test_interp_pickled_class (void)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
   g_autoptr(TestInterp) a = new_interpreter_with_queue (queue);
   g_autoptr(TestInterp) b = new_interpreter_with_queue (queue);
   g_autoptr(GError) error = NULL;
@@ -1099,7 +1099,7 @@ test_interp_pickled_class (void)
 static void
 test_interp_queue_through_queue (void)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
   g_autoptr(TestInterp) a = new_interpreter_with_queue (queue);
   g_autoptr(TestInterp) b = new_interpreter_with_queue (queue);
   g_autoptr(InterpQueue) inner_c = NULL;
@@ -1144,7 +1144,7 @@ test_interp_queue_through_queue (void)
 static void
 test_interp_memoryview (void)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
   g_autoptr(TestInterp) a = new_interpreter_with_queue (queue);
   g_autoptr(TestInterp) b = new_interpreter_with_queue (queue);
 
@@ -1195,7 +1195,7 @@ test_interp_memoryview (void)
 static void
 test_interp_queue_object (void)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (7);
+  g_autoptr(InterpQueue) queue = interp_queue_new (7, NULL);
   g_autoptr(InterpChannel) channel = interp_channel_new ();
   g_autoptr(TestInterp) a = new_interpreter_with_queue (queue);
   g_autoptr(TestInterp) b = new_interpreter_with_queue (queue);
@@ -1311,8 +1311,8 @@ static const char producer_code[] =
 static void
 run_producer_consumer (gint maxsize)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (maxsize);
-  g_autoptr(InterpQueue) gate = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (maxsize, NULL);
+  g_autoptr(InterpQueue) gate = interp_queue_new (0, NULL);
   g_autoptr(TestInterp) producer = new_interpreter_with_queue (queue);
   g_autoptr(TestInterp) consumer = new_interpreter_with_queue (queue);
   Counts counts;
@@ -1372,8 +1372,8 @@ test_producer_consumer_bounded (void)
 static void
 test_blocking_python_get_wakes (void)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
-  g_autoptr(InterpQueue) full = interp_queue_new (1);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
+  g_autoptr(InterpQueue) full = interp_queue_new (1, NULL);
   g_autoptr(TestInterp) interp = new_interpreter_with_queue (queue);
   g_autoptr(TestInterp) watcher = new_interpreter_with_queue (NULL);
   gint64 id = interp_queue_get_id (queue);
@@ -1425,8 +1425,8 @@ test_blocking_python_get_wakes (void)
 static void
 test_blocking_cancel_python_get (void)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
-  g_autoptr(InterpQueue) full = interp_queue_new (1);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
+  g_autoptr(InterpQueue) full = interp_queue_new (1, NULL);
   g_autoptr(TestInterp) interp = new_interpreter_with_queue (queue);
   g_autoptr(TestInterp) watcher = new_interpreter_with_queue (NULL);
   gint64 id = interp_queue_get_id (queue);
@@ -1666,7 +1666,7 @@ test_unbound_policies (void)
 static void
 test_lifetime_python_only (void)
 {
-  g_autoptr(InterpQueue) carrier = interp_queue_new (0);
+  g_autoptr(InterpQueue) carrier = interp_queue_new (0, NULL);
   g_autoptr(TestInterp) a = new_interpreter_with_queue (carrier);
   g_autoptr(TestInterp) b = new_interpreter_with_queue (carrier);
   g_autoptr(GError) error = NULL;
@@ -1727,7 +1727,7 @@ test_lifetime_python_only (void)
 static void
 test_lifetime_queue_in_list (void)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
   g_autoptr(TestInterp) a = new_interpreter_with_queue (queue);
   g_autoptr(TestInterp) b = new_interpreter_with_queue (queue);
   g_autoptr(GError) error = NULL;
@@ -1767,8 +1767,8 @@ test_lifetime_queue_in_list (void)
 static void
 test_lifetime_memoryview (void)
 {
-  g_autoptr(InterpQueue) queue = interp_queue_new (0);
-  g_autoptr(InterpQueue) torn_down = interp_queue_new (0);
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
+  g_autoptr(InterpQueue) torn_down = interp_queue_new (0, NULL);
   g_autoptr(TestInterp) a = new_interpreter_with_queue (queue);
   g_autoptr(TestInterp) b = new_interpreter_with_queue (queue);
   g_autoptr(GError) error = NULL;
@@ -1820,12 +1820,66 @@ test_lifetime_memoryview (void)
   g_assert_cmpint (eval_int (b, "1 + 1"), ==, 2);
 }
 
+/* Bad arguments are errors, not criticals: a negative maxsize, and a
+ * timeout below -1 (which used to wait for ever). */
+static void
+test_c_bad_arguments (void)
+{
+  g_autoptr(InterpQueue) queue = interp_queue_new (1, NULL);
+  g_autoptr(InterpChannel) channel = interp_channel_new ();
+  const gint64 timeouts[] = { -2, -1000000, G_MININT64 };
+
+  for (gint maxsize = -1; maxsize >= -2; maxsize--)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_null (interp_queue_new (maxsize, &error));
+      g_assert_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT);
+      g_assert_nonnull (strstr (error->message, "maxsize"));
+    }
+  g_assert_null (interp_queue_new (G_MININT, NULL));
+
+  for (guint i = 0; i < G_N_ELEMENTS (timeouts); i++)
+    {
+      g_autoptr(GError) put_error = NULL;
+      g_autoptr(GError) get_error = NULL;
+      g_autoptr(GError) send_error = NULL;
+      g_autoptr(GError) recv_error = NULL;
+
+      /* The queue is empty: a get that waited would wait for ever. */
+      g_assert_false (interp_queue_put (queue, g_variant_new_int32 (1), timeouts[i], NULL, &put_error));
+      g_assert_error (put_error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT);
+      g_assert_nonnull (strstr (put_error->message, "timeout"));
+      g_assert_cmpint (interp_queue_get_size (queue), ==, 0);
+      g_assert_null (interp_queue_get (queue, timeouts[i], NULL, &get_error));
+      g_assert_error (get_error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT);
+
+      g_assert_false (interp_channel_send (channel, g_variant_new_int32 (1), timeouts[i], NULL, &send_error));
+      g_assert_error (send_error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT);
+      g_assert_null (interp_channel_recv (channel, timeouts[i], NULL, &recv_error));
+      g_assert_error (recv_error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT);
+    }
+
+  /* -1 and 0 keep their meaning. */
+  put_ok (queue, g_variant_new_int32 (7));
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) item = interp_queue_get (queue, -1, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (g_variant_get_int32 (item), ==, 7);
+    g_assert_null (interp_queue_get (queue, 0, NULL, &error));
+    g_assert_error (error, INTERP_ERROR, INTERP_ERROR_QUEUE_EMPTY);
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/queue/c/basics", test_c_basics);
+  g_test_add_func ("/queue/c/bad-arguments", test_c_bad_arguments);
   g_test_add_func ("/queue/c/lifetime", test_c_lifetime);
   g_test_add_func ("/queue/c/fifo-types", test_c_fifo_types);
   g_test_add_func ("/queue/c/put-references", test_c_put_references);

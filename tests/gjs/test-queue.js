@@ -125,6 +125,19 @@ test('Queue.new(maxsize): id, maxsize, size, is_empty, is_full', () => {
     assertEqual(constructed.get(0, null).deepUnpack(), 'x');
 });
 
+test('Queue.new(-1) and timeouts below -1 throw INVALID_ARGUMENT', () => {
+    const {INVALID_ARGUMENT} = Interp.Error;
+    const e = assertThrowsGError(() => Interp.Queue.new(-1), Interp.Error, INVALID_ARGUMENT, 'a negative maxsize');
+    assertMatch(e.message, /maxsize/, 'the message names maxsize');
+    const q = Interp.Queue.new(0);
+    assertThrowsGError(() => q.get(-2, null), Interp.Error, INVALID_ARGUMENT, 'get(-2)');
+    assertThrowsGError(() => q.put(int(1), -5, null), Interp.Error, INVALID_ARGUMENT, 'put(-5)');
+    assertEqual(q.get_size(), 0, 'nothing was put');
+    const channel = Interp.Channel.new();
+    assertThrowsGError(() => channel.recv(-2, null), Interp.Error, INVALID_ARGUMENT, 'recv(-2)');
+    assertThrowsGError(() => channel.send(int(1), -2, null), Interp.Error, INVALID_ARGUMENT, 'send(-2)');
+});
+
 test('Queue.new_for_id(): the same queue; a bad id is QUEUE_NOT_FOUND', () => {
     const q = Interp.Queue.new(5);
     const same = Interp.Queue.new_for_id(q.id);

@@ -114,6 +114,27 @@ class ExitTests(ChildTestCase):
         self.assertCleanExit(result)
         self.assertEqual(self.lines(result), ["True"])
 
+    def test_released_with_a_daemon_thread_lingers(self):
+        result = self.run_child("""
+            gate = Interp.Queue.new(0)
+            a = Interp.Interpreter.new(None)
+            ident = a.get_id()
+            a.exec("import interp_glib, threading\\n"
+                   "gate = interp_glib.Queue(%d)\\n"
+                   "threading.Thread(target=gate.get, daemon=True).start()" % gate.get_id(), None)
+            print(Interp.list_lingering())
+            del a
+            deadline = time.monotonic() + 15
+            while ident not in Interp.list_lingering() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            print(ident in Interp.list_lingering(),
+                  ident in [i.get_id() for i in Interp.list_all()])
+            gate.put(GLib.Variant("s", "go"), -1, None)
+            """)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(self.lines(result), ["[]", "True False"])
+        self.assertIn("was released but stays alive until interp_shutdown()", result.stderr)
+
     def test_exit_status_is_kept(self):
         result = self.run_child("""
             a = Interp.Interpreter.new(None)

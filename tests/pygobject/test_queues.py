@@ -1137,6 +1137,20 @@ class CQueueTests(QueueTestCase):
         self.assertEqual(Interp.Queue.new(0).get_maxsize(), 0)
         self.assertEqual(Interp.Queue(maxsize=2).get_maxsize(), 2)
 
+    def test_bad_arguments_raise(self):
+        error = self.raises(Interp.Queue.new, -1)
+        self.assertInterpError(error, Interp.Error.INVALID_ARGUMENT)
+        self.assertIn("maxsize", error.message)
+        c_queue = Interp.Queue.new(0)
+        error = self.raises(c_queue.get, -2, None)
+        self.assertInterpError(error, Interp.Error.INVALID_ARGUMENT)
+        error = self.raises(c_queue.put, GLib.Variant("i", 1), -2, None)
+        self.assertInterpError(error, Interp.Error.INVALID_ARGUMENT)
+        self.assertEqual(c_queue.get_size(), 0)
+        channel = Interp.Channel.new()
+        error = self.raises(channel.recv, -3, None)
+        self.assertInterpError(error, Interp.Error.INVALID_ARGUMENT)
+
     def test_new_for_id(self):
         alpha.exec("made_in_alpha = ig.create_queue(4)\nmade_in_alpha.put('hi')", None)
         qid = alpha.eval("made_in_alpha.id", None).unpack()
