@@ -23,6 +23,8 @@ struct _InterpModuleState
   PyObject *handle_type;        /* _Handle: a reference to an InterpQueueState */
   PyObject *buffer_type;        /* _SharedBuffer: memory of another interpreter */
   PyObject *interp_type;        /* _Interpreter: a reference to an interpreter */
+  PyObject *pool_type;          /* _Pool: an InterpPool */
+  PyObject *cancellable_type;   /* _Cancellable: a GCancellable */
   PyObject *marshal;
   PyObject *interpreter_error;  /* registered by the interp_glib package: */
   PyObject *interpreter_not_found;
@@ -62,6 +64,11 @@ gboolean          _interp_module_ensure_package   (InterpModuleState  *mod);
 /* interp-module-interp.c: the interpreter primitives. */
 extern PyMethodDef _interp_module_interp_methods[];
 gboolean          _interp_module_interp_init      (PyObject           *module,
+                                                   InterpModuleState  *mod);
+
+/* interp-module-pool.c: the pool primitives. */
+extern PyMethodDef _interp_module_pool_methods[];
+gboolean          _interp_module_pool_init        (PyObject           *module,
                                                    InterpModuleState  *mod);
 
 /* The queue (borrowed) behind a Queue/RecvChannel/SendChannel, or NULL. */

@@ -710,14 +710,16 @@ module_exec (PyObject *module)
   if (mod->pickle == NULL)
     return -1;
   if (PyModule_AddFunctions (module, _interp_module_interp_methods) < 0 ||
-      !_interp_module_interp_init (module, mod))
+      !_interp_module_interp_init (module, mod) ||
+      PyModule_AddFunctions (module, _interp_module_pool_methods) < 0 ||
+      !_interp_module_pool_init (module, mod))
     return -1;
   return 0;
 }
 
 /* Every PyObject in the module state, for traverse and clear. */
 #define FOR_EACH_STATE_OBJECT(X) \
-  X (handle_type) X (buffer_type) X (interp_type) X (queue_class) X (recv_class) \
+  X (handle_type) X (buffer_type) X (interp_type) X (pool_type) X (cancellable_type) X (queue_class) X (recv_class) \
   X (send_class) X (not_shareable) X (queue_empty) X (queue_full) X (queue_not_found) \
   X (item_destroyed) X (channel_not_found) X (channel_empty) X (not_received) \
   X (unbound) X (unbound_error) X (unbound_remove) X (pickle) X (marshal) \
