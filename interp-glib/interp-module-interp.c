@@ -21,6 +21,10 @@
 
 #include <string.h>
 
+#if PY_VERSION_HEX < 0x030D0000
+# define Py_IsFinalizing _Py_IsFinalizing
+#endif
+
 /* ------------------------------------------------------------------ */
 /* _Interpreter: a reference to an interpreter                         */
 
