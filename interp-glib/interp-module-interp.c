@@ -1038,7 +1038,29 @@ mod_interp_prepare_main (PyObject *module,
   return out;
 }
 
+/* _interp_keep_alive(interp): from Interpreter.__reduce__(): while the
+ * pickle travels (a call's result, a queue item), the interpreter lives,
+ * though the object pickled may be gone before it is unpickled. */
+static PyObject *
+mod_interp_keep_alive (PyObject *module,
+                       PyObject *arg)
+{
+  InterpObject *self = check_interp (get_state (module), arg);
+  InterpInterpreter *interp;
+
+  if (self == NULL)
+    return NULL;
+  interp = self->interp ? g_object_ref (self->interp) : _interp_executor_dup_owner (self->executor);
+  if (interp != NULL)
+    {
+      _interp_carrier_keep_object_alive (interp);
+      g_object_unref (interp);
+    }
+  Py_RETURN_NONE;
+}
+
 PyMethodDef _interp_module_interp_methods[] = {
+  { "_interp_keep_alive", mod_interp_keep_alive, METH_O, NULL },
   { "_interp_create", mod_interp_create, METH_O, NULL },
   { "_interp_lookup", mod_interp_lookup, METH_O, NULL },
   { "_interp_list", mod_interp_list, METH_NOARGS, NULL },

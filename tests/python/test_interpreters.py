@@ -347,6 +347,19 @@ class InterpreterTests(Base):
         self.assertEqual(self_call, "InterpreterError")
         self.assertEqual(main_id, 0)
 
+    def test_interpreter_made_inside_comes_back(self):
+        # Made in another interpreter and returned: it lives while the
+        # result travels, then the caller's object holds it.
+        interp = interpreters.create()
+
+        def make():
+            import interp_glib
+            return interp_glib.create()
+        inner = interp.call(make)
+        self.assertIsInstance(inner, interpreters.Interpreter)
+        self.assertEqual(inner.call(abs, -5), 5)
+        self.assertIn(inner, interpreters.list_all())
+
     def test_same_interpreters_as_c(self):
         # interp_glib inside an interpreter sees the host's interpreters.
         interp = interpreters.create()

@@ -210,6 +210,8 @@ class Interpreter:
         return self._id == other._id
 
     def __reduce__(self):
+        # Sent to another interpreter, it lives until it is received there.
+        _c._interp_keep_alive(self._handle)
         return (type(self), (self._id,))
 
     @property
