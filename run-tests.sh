@@ -1,25 +1,51 @@
 #!/usr/bin/env bash
 # Sets everything up and runs the whole test suite: installs the Debian
 # packages, then builds (warnings as errors) and tests against Debian's
-# python3 and against a Python >= 3.12 when one is found.
+# python3 and against a Python >= 3.12 when one is found (all suites), and
+# against Debian unstable's CPython 3.14 and 3.15, fetched into a cache
+# outside the clone by build-aux/fetch-unstable-pythons.sh (C, GJS and
+# example suites: there is no PyGObject for them). When they cannot be
+# fetched (no network, fresh machine) those builds are reported skipped.
+# INTERP_SKIP_UNSTABLE=1 leaves them out.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 bash build-aux/install-deps.sh
 
-passed=0; failed=0; skipped=0
-while read -r py; do
+passed=0; failed=0; skipped=0; built=" "
+
+echo "=== Python.h include order (build-aux/check-python-include.sh) ==="
+if bash build-aux/check-python-include.sh; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+fi
+
+# build_and_test PYTHON [SUITE...]: no suites means all of them.
+build_and_test() {
+  local py=$1; shift
+  local ver dir rc=0 suites=() s counts p f k
   ver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
   dir="_build/py$ver"
+  built+="$ver "
   echo "=== interp-glib against $py (Python $ver) in $dir ==="
-  if [ -d "$dir" ]; then
+  if [ -f "$dir/build.ninja" ]; then
     meson setup --reconfigure "$dir" -Dpython="$py" --werror >/dev/null
   else
+    rm -rf "$dir"
     meson setup "$dir" -Dpython="$py" --werror
   fi
   ninja -C "$dir"
-  rc=0
-  meson test -C "$dir" --print-errorlogs --num-processes 2 || rc=$?
+  # Only the wanted suites that this build has (meson test fails on others).
+  for s in "$@"; do
+    if "$py" -c 'import json, sys; sys.exit(not any(sys.argv[2] in t["suite"] or
+        "interp-glib:" + sys.argv[2] in t["suite"] for t in json.load(open(sys.argv[1]))))' \
+        "$dir/meson-info/intro-tests.json" "$s"; then
+      suites+=(--suite "$s")
+    fi
+  done
+  [ $# -eq 0 ] || [ ${#suites[@]} -gt 0 ] || { echo "no test in suites $*" >&2; return 1; }
+  meson test -C "$dir" --print-errorlogs --num-processes 2 "${suites[@]}" || rc=$?
   counts=$("$py" - "$dir/meson-logs/testlog.json" <<'PY'
 import json, sys
 c = {"OK": 0, "FAIL": 0, "SKIP": 0}
@@ -29,10 +55,38 @@ for line in open(sys.argv[1]):
 print(c["OK"], c["FAIL"], c["SKIP"])
 PY
 )
-  read -r p f s <<<"$counts"
-  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+  read -r p f k <<<"$counts"
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + k))
   [ "$rc" -eq 0 ] || failed=$((failed > 0 ? failed : 1))
+}
+
+while read -r py; do
+  build_and_test "$py"
 done < <(bash build-aux/find-pythons.sh)
+
+unstable_versions=${INTERP_UNSTABLE_VERSIONS:-"3.14 3.15"}
+unstable_suites=${INTERP_UNSTABLE_SUITES:-"c gjs examples python oracle"}
+if [ -n "${INTERP_SKIP_UNSTABLE:-}" ]; then
+  echo "=== Python $unstable_versions from Debian unstable: SKIPPED (INTERP_SKIP_UNSTABLE is set) ==="
+  skipped=$((skipped + $(wc -w <<<"$unstable_versions")))
+else
+  echo "=== Python $unstable_versions from Debian unstable (build-aux/fetch-unstable-pythons.sh) ==="
+  fetch_rc=0
+  unstable=$(INTERP_UNSTABLE_VERSIONS=$unstable_versions bash build-aux/fetch-unstable-pythons.sh) || fetch_rc=$?
+  for v in $unstable_versions; do
+    py=$(grep -E "/python$v\$" <<<"$unstable" || true)
+    if [ -z "$py" ]; then
+      echo "=== Python $v from Debian unstable: SKIPPED (could not fetch it, status $fetch_rc; see above) ==="
+      skipped=$((skipped + 1))
+    elif [[ "$built" == *" $v "* ]]; then
+      echo "=== Python $v from Debian unstable: SKIPPED (a Python $v was built above) ==="
+      skipped=$((skipped + 1))
+    else
+      # shellcheck disable=SC2086
+      build_and_test "$py" $unstable_suites
+    fi
+  done
+fi
 
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -5,9 +5,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include "interp-python-private.h" /* first: Python.h precedes system headers */
 #include <interp-glib.h>
-
-#include "interp-python-private.h"
 
 #include <stdlib.h>
 

@@ -6,8 +6,16 @@ set -euo pipefail
 packages=(
   meson ninja-build pkg-config gcc
   libglib2.0-dev gobject-introspection libgirepository1.0-dev
-  gtk-doc-tools gjs python3-dev python3-gi valgrind
+  gtk-doc-tools gjs python3-dev python3-gi valgrind valac
+  patchelf debian-archive-keyring  # fetch-unstable-pythons.sh
 )
+
+# The GTK 4 example app (examples/gtk-app.js) and its test, which drives it
+# under a virtual X server. Without them that test is skipped.
+gtk_app_packages=(
+  gir1.2-gtk-4.0 xvfb xauth
+)
+packages+=("${gtk_app_packages[@]}")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 # hello.py: the smallest interp-glib program with PyGObject.
 # SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# With the library's gi.overrides.Interp (installed with it; the tests put
+# the source tree's on PYTHONPATH) calls take and return plain values.
 import sys
 
 import gi
@@ -8,9 +11,8 @@ gi.require_version('Interp', '1.0')
 from gi.repository import GLib, Interp
 
 try:
-    interp = Interp.Interpreter.new(None)
-    interp.exec('def greet(name):\n    return f"Hello, {name}!"\n', None)
-    result = interp.call('greet', GLib.Variant('(s)', ('PyGObject',)), None, None)
-    print(result.unpack())  # Hello, PyGObject!
+    interp = Interp.Interpreter()
+    interp.exec('def greet(name):\n    return f"Hello, {name}!"\n')
+    print(interp.call('greet', ('PyGObject',)))  # Hello, PyGObject!
 except GLib.Error as e:
-    sys.exit(f'Python failed: {e.message}')
+    sys.exit(f'Python failed: {e}')

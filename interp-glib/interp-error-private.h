@@ -9,14 +9,16 @@
 
 G_BEGIN_DECLS
 
-InterpExceptionInfo *_interp_exception_info_new (const char *type_name,
+InterpExceptionInfo *_interp_exception_info_new (gint64      interpreter_id,
+                                                 const char *type_name,
                                                  const char *qualname,
                                                  const char *module,
                                                  const char *message,
                                                  const char *traceback);
 
+char *_interp_exception_info_summary (InterpExceptionInfo *info);
+
 void _interp_error_set_execution_failed (GError              **error,
-                                         gint64                interp_id,
                                          InterpExceptionInfo  *info);
 
 G_END_DECLS

@@ -5,40 +5,57 @@
 
 #include "interp-error-private.h"
 
-#include <stdio.h>
 #include <string.h>
-
-#define MARKER "\n\nUncaught in interpreter "
 
 /**
  * SECTION:interp-error
  * @Title: Errors
  * @Short_description: the InterpError domain and Python exception snapshots
  *
- * Every failure of interp-glib is reported as a #GError. Errors that come
- * from interp-glib itself are in the %INTERP_ERROR domain; cancellation is
- * %G_IO_ERROR_CANCELLED.
+ * Every failure of interp-glib is reported as a #GError whose message is
+ * one readable line. Errors that come from interp-glib itself are in the
+ * %INTERP_ERROR domain; cancellation is %G_IO_ERROR_CANCELLED.
  *
  * When Python code raises an exception that it does not catch, the call
- * fails with %INTERP_ERROR_EXECUTION_FAILED. The error message has this form,
- * which the library keeps stable:
+ * fails with %INTERP_ERROR_EXECUTION_FAILED and the message is the last
+ * line Python itself would print, `TypeName: message`:
  *
  * |[
  * ZeroDivisionError: division by zero
- *
- * Uncaught in interpreter 1 (type builtins:ZeroDivisionError; lengths 17,16):
- *
- * Traceback (most recent call last):
- *   File "<interp-glib>", line 1, in <module>
- * ZeroDivisionError: division by zero
  * ]|
  *
- * The first line is `TypeName: message`; the lengths are those of the type
- * name and the message, in bytes. interp_exception_info_from_error()
- * turns such an error into an #InterpExceptionInfo: exactly from the data
- * the error carries when it is the #GError the library made (C, GJS), or by
- * reading the message back when a binding rebuilt the error and kept only
- * its domain, code and message (PyGObject).
+ * Only the type's `__name__` is used, and only the first non-blank line of
+ * `str(exc)`, followed by ` …` when the exception's message has more lines.
+ * An exception with an empty message gives the type name alone, as in
+ * `KeyboardInterrupt`. There is no location line: where the exception
+ * happened is in the traceback.
+ *
+ * The traceback and the rest of the exception travel beside the message,
+ * never inside it, as an #InterpExceptionInfo kept in the error itself
+ * (GLib's extended error data): interp_exception_info_from_error() gives
+ * it in C and in GJS, whose `GLib.Error` is the #GError the library made,
+ * copies included:
+ *
+ * |[<!-- language="C" -->
+ * if (!interp_interpreter_exec (interp, "1 / 0", NULL, &error))
+ *   {
+ *     g_autoptr(InterpExceptionInfo) info = interp_exception_info_from_error (error);
+ *
+ *     g_printerr ("%s\n", error->message);  // ZeroDivisionError: division by zero
+ *     if (info != NULL)
+ *       g_printerr ("%s", interp_exception_info_get_traceback (info));
+ *   }
+ * ]|
+ *
+ * PyGObject turns a #GError into a `GLib.Error` holding only its domain,
+ * code and message, and frees the #GError: the library's `gi.overrides`
+ * module for PyGObject gets the snapshot back with
+ * interp_exception_info_steal_last() and raises `Interp.ExecutionFailed`,
+ * whose attributes hold it.
+ *
+ * Tracebacks quote the code: the library registers the source it runs in
+ * the interpreter's `linecache` under the name the caller gave
+ * (interp_interpreter_exec_full()), or under `<interp-glib-N>`.
  *
  * `SystemExit` and `KeyboardInterrupt` raised by Python code are reported
  * like any other exception: the process never exits because of them.
@@ -52,6 +69,7 @@ struct _InterpExceptionInfo
   char *module;
   char *message;
   char *traceback;
+  gint64 interpreter_id;
 };
 
 G_DEFINE_BOXED_TYPE (InterpExceptionInfo, interp_exception_info,
@@ -90,12 +108,17 @@ interp_error_private_copy (const GError *src_error,
   dest->info = src->info ? interp_exception_info_ref (src->info) : NULL;
 }
 
+/* The snapshot of the last EXECUTION_FAILED error freed on each thread,
+ * for interp_exception_info_steal_last(). */
+static GPrivate last_freed = G_PRIVATE_INIT ((GDestroyNotify) interp_exception_info_unref);
+
 static void
 interp_error_private_clear (GError *error)
 {
   InterpErrorPrivate *priv = interp_error_get_private (error);
 
-  g_clear_pointer (&priv->info, interp_exception_info_unref);
+  if (priv->info != NULL)
+    g_private_replace (&last_freed, g_steal_pointer (&priv->info));
 }
 
 /**
@@ -124,7 +147,8 @@ interp_error_quark (void)
 }
 
 InterpExceptionInfo *
-_interp_exception_info_new (const char *type_name,
+_interp_exception_info_new (gint64      interpreter_id,
+                            const char *type_name,
                             const char *qualname,
                             const char *module,
                             const char *message,
@@ -133,6 +157,7 @@ _interp_exception_info_new (const char *type_name,
   InterpExceptionInfo *info = g_new0 (InterpExceptionInfo, 1);
 
   g_atomic_ref_count_init (&info->ref_count);
+  info->interpreter_id = interpreter_id;
   info->type_name = g_strdup (type_name ? type_name : "");
   info->qualname = g_strdup (qualname ? qualname : info->type_name);
   info->module = g_strdup (module ? module : "");
@@ -142,70 +167,37 @@ _interp_exception_info_new (const char *type_name,
   return info;
 }
 
+/* `TypeName: first line of the message`, ` …` when more lines follow;
+ * the type name alone for an empty message. */
+char *
+_interp_exception_info_summary (InterpExceptionInfo *info)
+{
+  const char *message = info->message + strspn (info->message, " \t\r\n");
+  const char *newline = strchr (message, '\n');
+  gsize len = newline ? (gsize) (newline - message) : strlen (message);
+  gboolean more = newline != NULL && newline[strspn (newline, " \t\r\n")] != '\0';
+
+  while (len > 0 && (message[len - 1] == '\r' || message[len - 1] == ' '))
+    len--;
+  if (len == 0 && !more)
+    return g_strdup (info->type_name);
+  return g_strdup_printf ("%s: %.*s%s", info->type_name, (int) len, message, more ? " …" : "");
+}
+
 void
 _interp_error_set_execution_failed (GError              **error,
-                                    gint64                interp_id,
                                     InterpExceptionInfo  *info)
 {
+  g_autofree char *summary = NULL;
   GError *new_error;
 
   if (error == NULL)
     return;
 
-  new_error = g_error_new (INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED,
-                           "%s: %s" MARKER "%" G_GINT64_FORMAT " (type %s:%s; lengths %" G_GSIZE_FORMAT
-                           ",%" G_GSIZE_FORMAT "):\n\n%s",
-                           info->type_name, info->message, interp_id,
-                           info->module, info->qualname, strlen (info->type_name),
-                           strlen (info->message), info->traceback);
+  summary = _interp_exception_info_summary (info);
+  new_error = g_error_new_literal (INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED, summary);
   interp_error_get_private (new_error)->info = interp_exception_info_ref (info);
   g_propagate_error (error, new_error);
-}
-
-/* Reads back the message _interp_error_set_execution_failed() wrote, for
- * errors a binding rebuilt from domain, code and message alone. The marker
- * line gives the byte lengths of type name and message, so a message that
- * itself contains the marker text cannot mislead it. */
-static InterpExceptionInfo *
-exception_info_parse (const char *text)
-{
-  for (const char *marker = strstr (text, MARKER); marker != NULL;
-       marker = strstr (marker + 1, MARKER))
-    {
-      const char *line = marker + strlen (MARKER);
-      const char *line_end = strstr (line, "):\n\n");
-      const char *type_open = strstr (line, " (type ");
-      const char *lengths;
-      const char *sep;
-      g_autofree char *line_copy = NULL;
-      g_autofree char *module = NULL;
-      g_autofree char *qualname = NULL;
-      g_autofree char *type_name = NULL;
-      g_autofree char *message = NULL;
-      gsize name_len, message_len;
-
-      if (line_end == NULL || type_open == NULL || type_open > line_end)
-        continue;
-      line_copy = g_strndup (line, line_end - line);
-      lengths = g_strrstr (line_copy, "; lengths ");
-      if (lengths == NULL ||
-          sscanf (lengths, "; lengths %" G_GSIZE_FORMAT ",%" G_GSIZE_FORMAT, &name_len, &message_len) != 2 ||
-          name_len + 2 + message_len != (gsize) (marker - text) ||
-          text[name_len] != ':' || text[name_len + 1] != ' ')
-        continue;
-
-      type_open = line_copy + (type_open - line) + strlen (" (type ");
-      sep = strchr (type_open, ':');
-      if (sep == NULL || sep > lengths)
-        continue;
-      module = g_strndup (type_open, sep - type_open);
-      qualname = g_strndup (sep + 1, lengths - (sep + 1));
-      type_name = g_strndup (text, name_len);
-      message = g_strndup (text + name_len + 2, message_len);
-      return _interp_exception_info_new (type_name, qualname, module, message,
-                                         line_end + strlen ("):\n\n"));
-    }
-  return NULL;
 }
 
 /**
@@ -228,10 +220,34 @@ interp_exception_info_from_error (const GError *error)
     return NULL;
 
   priv = interp_error_get_private (error);
-  if (priv->info != NULL)
-    return interp_exception_info_ref (priv->info);
+  return priv->info != NULL ? interp_exception_info_ref (priv->info) : NULL;
+}
 
-  return exception_info_parse (error->message);
+/**
+ * interp_exception_info_steal_last:
+ *
+ * Takes the snapshot of the last %INTERP_ERROR_EXECUTION_FAILED error
+ * that was freed on the calling thread; a second call gives %NULL until
+ * another such error is freed.
+ *
+ * This is for bindings that turn a #GError into an exception of their own
+ * and free it at once, losing the snapshot the error carried: PyGObject
+ * does, and the library's PyGObject override calls this right after a
+ * call failed, on the same thread, before it runs any other code of the
+ * library. Compare the snapshot with the error it belongs to (the message
+ * is interp_exception_info_get_summary()) before trusting it. C and GJS
+ * code should use interp_exception_info_from_error() instead.
+ *
+ * Returns: (transfer full) (nullable): the snapshot, or %NULL
+ */
+InterpExceptionInfo *
+interp_exception_info_steal_last (void)
+{
+  InterpExceptionInfo *info = g_private_get (&last_freed);
+
+  if (info != NULL)
+    g_private_set (&last_freed, NULL);
+  return info;
 }
 
 /**
@@ -331,6 +347,40 @@ interp_exception_info_get_message (InterpExceptionInfo *info)
 {
   g_return_val_if_fail (info != NULL, NULL);
   return info->message;
+}
+
+/**
+ * interp_exception_info_get_interpreter_id:
+ * @info: a snapshot
+ *
+ * The ID of the interpreter the exception was raised in, as
+ * interp_interpreter_get_id() gives it.
+ *
+ * Returns: the interpreter's ID
+ */
+gint64
+interp_exception_info_get_interpreter_id (InterpExceptionInfo *info)
+{
+  g_return_val_if_fail (info != NULL, -1);
+  return info->interpreter_id;
+}
+
+/**
+ * interp_exception_info_get_summary:
+ * @info: a snapshot
+ *
+ * The one line that is the message of the error the snapshot came with:
+ * `TypeName: message`, or the type name alone when the message is empty.
+ * Only the first non-blank line of a message that has several is used,
+ * followed by ` …`.
+ *
+ * Returns: (transfer full): the summary line
+ */
+char *
+interp_exception_info_get_summary (InterpExceptionInfo *info)
+{
+  g_return_val_if_fail (info != NULL, NULL);
+  return _interp_exception_info_summary (info);
 }
 
 /**

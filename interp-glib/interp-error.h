@@ -28,8 +28,9 @@ G_BEGIN_DECLS
  * @INTERP_ERROR_NOT_FOUND: the interpreter is closed or was destroyed
  *   (CPython's `InterpreterNotFoundError`)
  * @INTERP_ERROR_EXECUTION_FAILED: the Python code raised an uncaught exception
- *   (CPython's `ExecutionFailed`); the message starts with `TypeName: message`
- *   and interp_exception_info_from_error() gives the full snapshot
+ *   (CPython's `ExecutionFailed`); the message is the one line
+ *   `TypeName: message` and interp_exception_info_from_error() gives the
+ *   snapshot, traceback included
  * @INTERP_ERROR_NOT_SHAREABLE: a value cannot cross the boundary (CPython's
  *   `NotShareableError`); the message names the type
  * @INTERP_ERROR_QUEUE_EMPTY: a queue had no item before the timeout
@@ -88,7 +89,8 @@ GQuark interp_error_quark (void);
  * An immutable snapshot of a Python exception raised in an interpreter:
  * the counterpart of CPython's `ExecutionFailed.excinfo`. Get it from an
  * %INTERP_ERROR_EXECUTION_FAILED error with
- * interp_exception_info_from_error().
+ * interp_exception_info_from_error() (in PyGObject, from the attributes of
+ * `Interp.ExecutionFailed`).
  */
 typedef struct _InterpExceptionInfo InterpExceptionInfo;
 
@@ -120,6 +122,15 @@ const char          *interp_exception_info_get_message    (InterpExceptionInfo *
 
 INTERP_AVAILABLE_IN_1_0
 const char          *interp_exception_info_get_traceback  (InterpExceptionInfo *info);
+
+INTERP_AVAILABLE_IN_1_0
+gint64               interp_exception_info_get_interpreter_id (InterpExceptionInfo *info);
+
+INTERP_AVAILABLE_IN_1_0
+char                *interp_exception_info_get_summary    (InterpExceptionInfo *info);
+
+INTERP_AVAILABLE_IN_1_0
+InterpExceptionInfo *interp_exception_info_steal_last     (void);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (InterpExceptionInfo, interp_exception_info_unref)
 

@@ -74,6 +74,32 @@ void            _interp_executor_set_output_flush (InterpExecutor   *executor,
 
 void            _interp_executor_set_owner     (InterpExecutor      *executor,
                                                 gpointer             owner);
+
+/* What changed, for the state hook: bits of a mask. */
+typedef enum
+{
+  INTERP_EXECUTOR_CHANGED_RUNNING = 1 << 0,
+  INTERP_EXECUTOR_CHANGED_CLOSED = 1 << 1,
+} InterpExecutorChange;
+
+/* Called on whatever thread made the change (usually the executor's),
+ * without the executor's lock: it must be cheap and must not block. */
+typedef void (*InterpExecutorStateHook) (gpointer              data,
+                                         InterpExecutorChange  change);
+
+/* Set once (for a new executor, before its first job). The executor keeps @data
+ * until it is freed itself and then calls @data_free. */
+void            _interp_executor_set_state_hook (InterpExecutor         *executor,
+                                                 InterpExecutorStateHook hook,
+                                                 gpointer                data,
+                                                 GDestroyNotify          data_free);
+
+/* Whether g_debug() messages of the Interp domain are shown: checked once,
+ * so that the hot paths pay one load when they are not. */
+gboolean        _interp_debug_enabled          (void);
+
+#define INTERP_DEBUG(...) \
+  G_STMT_START { if (G_UNLIKELY (_interp_debug_enabled ())) g_debug (__VA_ARGS__); } G_STMT_END
 gpointer        _interp_executor_dup_owner     (InterpExecutor      *executor);
 InterpExecutor *_interp_executor_get_current   (void);
 
@@ -118,6 +144,10 @@ void            _interp_executor_close_async   (InterpExecutor      *executor,
                                                 GTask               *task);
 void            _interp_executor_interrupt     (InterpExecutor      *executor,
                                                 const GError        *reason);
+/* Interrupts the running job if its data is @data (else does nothing):
+ * for callers that know their job only by its data. */
+void            _interp_executor_interrupt_data (InterpExecutor    *executor,
+                                                 gpointer           data);
 void            _interp_executor_join          (InterpExecutor      *executor);
 
 G_END_DECLS

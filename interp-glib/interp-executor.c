@@ -28,6 +28,7 @@
 
 #include <gio/gio.h>
 #include <signal.h>
+#include <string.h>
 
 /* Python 3.12 and 3.13 raise an exception set with
  * PyThreadState_SetAsyncExc() at a loop's backward jump with the wrong
@@ -93,6 +94,7 @@ typedef struct
   gint done_flag;             /* the same, atomic, for a spinning waiter */
   GVariant *result;
   GError *error;
+  guint64 seq;                /* numbers the executor's jobs, for the debug log */
 } InterpJob;
 
 struct _InterpExecutor
@@ -120,6 +122,13 @@ struct _InterpExecutor
   gboolean thread_started;
   GThread *thread;
   GWeakRef owner;
+  guint64 n_submitted;        /* jobs numbered so far */
+
+  /* Set before the first job, read-only afterwards. */
+  InterpExecutorStateHook state_hook;
+  gpointer state_hook_data;
+  GDestroyNotify state_hook_data_free;
+
   InterpExecutor *waiting_for; /* wait_graph_lock: this thread waits for it */
 
   /* Written during setup on the executor thread, read-only afterwards. */
@@ -142,6 +151,44 @@ struct _InterpExecutor
 };
 
 static GPrivate current_executor;
+
+gboolean
+_interp_debug_enabled (void)
+{
+  /* 0: not checked yet, 1: dropped, 2: shown */
+  static gint state = 0;
+  gint now = g_atomic_int_get (&state);
+
+  if (G_UNLIKELY (now == 0))
+    {
+      now = g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN) ? 1 : 2;
+      g_atomic_int_set (&state, now);
+    }
+  return now == 2;
+}
+
+static void
+state_changed (InterpExecutor       *executor,
+               InterpExecutorChange  change)
+{
+  InterpExecutorStateHook hook = g_atomic_pointer_get (&executor->state_hook);
+
+  if (hook != NULL)
+    hook (executor->state_hook_data, change);
+}
+
+static const char *
+job_kind_name (JobKind kind)
+{
+  switch (kind)
+    {
+    case JOB_SETUP: return "setup";
+    case JOB_NORMAL: return "call";
+    case JOB_INTERNAL: return "internal";
+    case JOB_CLOSE: return "close";
+    default: return "job";
+    }
+}
 
 /* The wait-for graph: an executor thread blocked in a synchronous call or
  * close on another executor points at it. Each thread waits for at most
@@ -514,6 +561,7 @@ job_cancelled_cb (GCancellable *cancellable,
   InterpExecutor *executor = job->executor;
   GCancellable *wait = NULL;
   gboolean drop = FALSE;
+  gboolean interrupting = FALSE;
 
   g_mutex_lock (&executor->lock);
   switch (job->state)
@@ -533,6 +581,7 @@ job_cancelled_cb (GCancellable *cancellable,
       break;
     case JOB_STATE_RUNNING:
       wait = interrupt_running_job_locked (executor, job);
+      interrupting = job->interrupted;
       break;
     case JOB_STATE_DONE:
     default:
@@ -540,6 +589,13 @@ job_cancelled_cb (GCancellable *cancellable,
     }
   g_mutex_unlock (&executor->lock);
   cancel_and_unref (wait);
+
+  if (drop)
+    INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT ": job %" G_GUINT64_FORMAT
+                  " cancelled while queued: dropped", executor->id, job->seq);
+  else if (interrupting)
+    INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT ": job %" G_GUINT64_FORMAT
+                  " cancelled while running: interrupting it", executor->id, job->seq);
 
   if (drop)
     {
@@ -574,6 +630,7 @@ _interp_executor_interrupt (InterpExecutor *executor,
                             const GError   *reason)
 {
   GCancellable *wait = NULL;
+  guint64 seq = 0;
 
   g_mutex_lock (&executor->lock);
   if (executor->running_job != NULL && executor->running_job->kind == JOB_NORMAL)
@@ -583,7 +640,26 @@ _interp_executor_interrupt (InterpExecutor *executor,
       if (job->interrupt_reason == NULL && reason != NULL)
         job->interrupt_reason = g_error_copy (reason);
       wait = interrupt_running_job_locked (executor, job);
+      seq = job->seq;
     }
+  g_mutex_unlock (&executor->lock);
+  cancel_and_unref (wait);
+
+  if (seq != 0)
+    INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT ": interrupting job %" G_GUINT64_FORMAT ": %s",
+                  executor->id, seq, reason != NULL ? reason->message : "no reason given");
+}
+
+void
+_interp_executor_interrupt_data (InterpExecutor *executor,
+                                 gpointer        data)
+{
+  GCancellable *wait = NULL;
+
+  g_mutex_lock (&executor->lock);
+  if (executor->running_job != NULL && executor->running_job->kind == JOB_NORMAL &&
+      executor->running_job->data == data)
+    wait = interrupt_running_job_locked (executor, executor->running_job);
   g_mutex_unlock (&executor->lock);
   cancel_and_unref (wait);
 }
@@ -858,6 +934,8 @@ setup_sub (InterpExecutor  *executor,
   return ok;
 }
 
+#define THREADS_GRACE_US (250 * 1000)
+
 /* With the interpreter attached: lets its non-daemon threads finish, as
  * Py_EndInterpreter() would, then counts the thread states left, since
  * ending an interpreter that still has threads aborts the process. */
@@ -877,10 +955,21 @@ wait_for_threads (InterpExecutor  *executor,
       Py_XDECREF (res);
     }
 
-  for (PyThreadState *t = PyInterpreterState_ThreadHead (executor->interp);
-       t != NULL; t = PyThreadState_Next (t))
-    if (t != executor->tstate)
-      others++;
+  /* A daemon thread whose function just returned still has its thread
+   * state for a moment: give such threads a little time to go. */
+  for (gint64 until = g_get_monotonic_time () + THREADS_GRACE_US;;)
+    {
+      others = 0;
+      for (PyThreadState *t = PyInterpreterState_ThreadHead (executor->interp);
+           t != NULL; t = PyThreadState_Next (t))
+        if (t != executor->tstate)
+          others++;
+      if (others == 0 || g_get_monotonic_time () >= until)
+        break;
+      Py_BEGIN_ALLOW_THREADS
+      g_usleep (2000);
+      Py_END_ALLOW_THREADS
+    }
 
   if (others > 0)
     {
@@ -1008,6 +1097,7 @@ executor_thread (gpointer data)
       GError *error = NULL;
       GError *reason = NULL;
       gboolean ok;
+      gint64 job_start = 0;
 
       g_mutex_lock (&executor->lock);
       while (g_queue_is_empty (&executor->jobs))
@@ -1056,6 +1146,15 @@ executor_thread (gpointer data)
           g_mutex_lock (&executor->lock);
           executor->state = ok ? EXECUTOR_READY : EXECUTOR_FAILED;
           g_mutex_unlock (&executor->lock);
+          if (ok)
+            INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT " created (%s%s)", executor->id,
+                          executor->is_main ? "the main interpreter, " : "",
+                          executor->config.gil == INTERP_GIL_OWN ? "own GIL" : "shared GIL");
+          else
+            {
+              INTERP_DEBUG ("Interpreter creation failed: %s", error->message);
+              state_changed (executor, INTERP_EXECUTOR_CHANGED_CLOSED);
+            }
 #if !INTERP_PY_HAS_OWN_GIL
           if (ok && !executor->is_main)
             g_thread_unref (g_thread_new ("interp-ticker", ticker_thread,
@@ -1094,6 +1193,14 @@ executor_thread (gpointer data)
             executor->state = ok ? EXECUTOR_CLOSED : EXECUTOR_READY;
             g_mutex_unlock (&executor->lock);
             running = !ok;
+            if (ok)
+              INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT " closed", executor->id);
+            else
+              {
+                INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT " stays open: %s",
+                              executor->id, error->message);
+                state_changed (executor, INTERP_EXECUTOR_CHANGED_CLOSED);
+              }
             /* Released by its owner while Python threads run: it stays,
              * and nobody would know. interp_list_lingering() finds it. */
             if (!ok && job->detached && !executor->is_main)
@@ -1117,6 +1224,13 @@ executor_thread (gpointer data)
           executor->job_serial++;
           g_cond_broadcast (&executor->ticker_cond);
           g_mutex_unlock (&executor->lock);
+          state_changed (executor, INTERP_EXECUTOR_CHANGED_RUNNING);
+          if (G_UNLIKELY (_interp_debug_enabled ()))
+            {
+              job_start = g_get_monotonic_time ();
+              g_debug ("Interpreter %" G_GINT64_FORMAT ": job %" G_GUINT64_FORMAT " (%s) started",
+                       executor->id, job->seq, job_kind_name (job->kind));
+            }
 
           PyEval_RestoreThread (executor->tstate);
           ok = job->func (executor, job->data, &result, &error);
@@ -1152,6 +1266,20 @@ executor_thread (gpointer data)
           g_clear_error (&reason);
           if (!ok && error == NULL)
             error = g_error_new_literal (INTERP_ERROR, INTERP_ERROR_FAILED, "Job failed");
+          state_changed (executor, INTERP_EXECUTOR_CHANGED_RUNNING);
+          if (G_UNLIKELY (_interp_debug_enabled ()))
+            {
+              double ms = (g_get_monotonic_time () - job_start) / 1000.0;
+
+              if (error == NULL)
+                g_debug ("Interpreter %" G_GINT64_FORMAT ": job %" G_GUINT64_FORMAT
+                         " ended after %.3f ms", executor->id, job->seq, ms);
+              else
+                g_debug ("Interpreter %" G_GINT64_FORMAT ": job %" G_GUINT64_FORMAT
+                         " ended after %.3f ms with an error: %.*s",
+                         executor->id, job->seq, ms,
+                         (int) strcspn (error->message, "\n"), error->message);
+            }
           break;
         }
 
@@ -1276,6 +1404,8 @@ _interp_executor_unref (InterpExecutor *executor)
     return;
 
   g_assert (g_queue_is_empty (&executor->jobs));
+  if (executor->state_hook_data_free != NULL)
+    executor->state_hook_data_free (executor->state_hook_data);
   g_clear_pointer (&executor->thread, g_thread_unref);
   g_weak_ref_clear (&executor->owner);
   g_mutex_clear (&executor->lock);
@@ -1300,6 +1430,7 @@ submit (InterpExecutor *executor,
                                             job_ref (job), job_unref);
 
   g_mutex_lock (&executor->lock);
+  job->seq = ++executor->n_submitted;
   if (job->cancel_requested)
     cancelled = TRUE;
   else if (job->kind == JOB_CLOSE &&
@@ -1563,6 +1694,7 @@ begin_close (InterpExecutor  *executor,
   InterpJob *job = NULL;
   GList *stolen = NULL;
   GError *reason;
+  gboolean was_closed;
 
   *already_closed = FALSE;
 
@@ -1575,6 +1707,8 @@ begin_close (InterpExecutor  *executor,
     }
 
   g_mutex_lock (&executor->lock);
+  was_closed = executor->state == EXECUTOR_CLOSING || executor->state == EXECUTOR_CLOSED ||
+               executor->state == EXECUTOR_FAILED;
   if (executor->state == EXECUTOR_CLOSED || executor->state == EXECUTOR_FAILED ||
       !executor->thread_started)
     {
@@ -1587,6 +1721,13 @@ begin_close (InterpExecutor  *executor,
       stolen = steal_normal_jobs_locked (executor);
     }
   g_mutex_unlock (&executor->lock);
+
+  if (!was_closed)
+    {
+      INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT " closing: %u queued job%s dropped",
+                    executor->id, g_list_length (stolen), g_list_length (stolen) == 1 ? "" : "s");
+      state_changed (executor, INTERP_EXECUTOR_CHANGED_CLOSED);
+    }
 
   reason = g_error_new (INTERP_ERROR, INTERP_ERROR_NOT_FOUND,
                         "Interpreter %" G_GINT64_FORMAT " was closed before the job ran",
@@ -1781,6 +1922,21 @@ _interp_executor_set_owner (InterpExecutor *executor,
                             gpointer        owner)
 {
   g_weak_ref_set (&executor->owner, owner);
+}
+
+void
+_interp_executor_set_state_hook (InterpExecutor          *executor,
+                                 InterpExecutorStateHook  hook,
+                                 gpointer                 data,
+                                 GDestroyNotify           data_free)
+{
+  g_return_if_fail (executor->state_hook == NULL);
+
+  /* The main interpreter's executor may be running jobs already: publish
+   * the data before the hook that reads it. */
+  executor->state_hook_data = data;
+  executor->state_hook_data_free = data_free;
+  g_atomic_pointer_set (&executor->state_hook, hook);
 }
 
 gpointer

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include "interp-python-private.h" /* first: Python.h precedes system headers */
 #include "interp-interpreter.h"
 #include "interp-enum-types.h"
 #include "interp-error-private.h"
@@ -98,6 +99,7 @@ struct _InterpInterpreter
   GError *init_error;
   GMainContext *creator_context;
   gboolean capture_output;   /* atomic */
+  struct _InterpNotifier *notifier;
 };
 
 enum {
@@ -113,6 +115,7 @@ enum {
   PROP_ALLOW_THREADS,
   PROP_ALLOW_DAEMON_THREADS,
   PROP_CHECK_MULTI_INTERP_EXTENSIONS,
+  PROP_CAPTURE_OUTPUT,
   N_PROPS
 };
 
@@ -177,10 +180,203 @@ format_exception (PyObject *exc)
   return text;
 }
 
+/* ------------------------------------------------------------------ */
+/* Sources for linecache, so that tracebacks quote the code we ran.    */
+
+/* Code run under a default name is forgotten after this many newer runs;
+ * code the caller named stays (a new run under the same name replaces it). */
+#define MAX_UNNAMED_SOURCES 256
+
+/* Per executor thread, hence per interpreter: importing linecache costs
+ * milliseconds (it imports tokenize and re), so sources wait here until the
+ * interpreter has imported it, or a traceback is formatted. */
+typedef struct
+{
+  char *code;
+  gboolean in_linecache;
+} Source;
+
+typedef struct
+{
+  GHashTable *code;      /* name -> Source */
+  GQueue unnamed;        /* default names, oldest first */
+  guint n_waiting;       /* sources not in linecache.cache yet */
+} Sources;
+
+static void
+source_free (gpointer data)
+{
+  Source *source = data;
+
+  g_free (source->code);
+  g_free (source);
+}
+
+static void
+sources_free (gpointer data)
+{
+  Sources *sources = data;
+
+  g_hash_table_unref (sources->code);
+  g_queue_clear_full (&sources->unnamed, g_free);
+  g_free (sources);
+}
+
+static GPrivate thread_sources = G_PRIVATE_INIT (sources_free);
+
+static Sources *
+sources_get (void)
+{
+  Sources *sources = g_private_get (&thread_sources);
+
+  if (sources == NULL)
+    {
+      sources = g_new0 (Sources, 1);
+      sources->code = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, source_free);
+      g_queue_init (&sources->unnamed);
+      g_private_set (&thread_sources, sources);
+    }
+  return sources;
+}
+
+/* linecache.cache, borrowed from the module (new reference to it in
+ * *module), or NULL. Imports linecache only when @import. */
+static PyObject *
+linecache_dict (gboolean   import,
+                PyObject **module)
+{
+  PyObject *name = PyUnicode_FromString ("linecache");
+  PyObject *cache = NULL;
+
+  *module = name ? (import ? PyImport_Import (name) : PyImport_GetModule (name)) : NULL;
+  Py_XDECREF (name);
+  if (*module != NULL)
+    {
+      cache = PyObject_GetAttrString (*module, "cache");
+      if (cache != NULL && !PyDict_Check (cache))
+        Py_CLEAR (cache);
+      Py_XDECREF (cache);   /* the module keeps it */
+    }
+  PyErr_Clear ();
+  return cache;
+}
+
+static void
+linecache_store (PyObject   *cache,
+                 const char *name,
+                 const char *code)
+{
+  gsize len = strlen (code);
+  g_autofree char *terminated = len > 0 && code[len - 1] != '\n' ? g_strconcat (code, "\n", NULL) : NULL;
+  PyObject *text = PyUnicode_FromString (terminated ? terminated : code);
+  PyObject *lines = text ? PyUnicode_Splitlines (text, 1) : NULL;
+  PyObject *entry = lines ? Py_BuildValue ("(nOOs)", (Py_ssize_t) len, Py_None, lines, name) : NULL;
+  /* Not PyDict_SetItemString(): Python 3.13 interns its key as immortal,
+   * and with it the code object's equal co_filename, which then outlives
+   * the interpreter: a string lost for every name. */
+  PyObject *key = entry ? PyUnicode_FromString (name) : NULL;
+
+  if (key != NULL)
+    PyDict_SetItem (cache, key, entry);
+  PyErr_Clear ();
+  Py_XDECREF (key);
+  Py_XDECREF (entry);
+  Py_XDECREF (lines);
+  Py_XDECREF (text);
+}
+
+/* Moves the waiting sources into linecache.cache when linecache is
+ * imported (imports it first when @import). */
+static void
+sources_flush (gboolean import)
+{
+  Sources *sources = sources_get ();
+  PyObject *module = NULL;
+  PyObject *cache;
+  GHashTableIter iter;
+  gpointer name, value;
+
+  if (sources->n_waiting == 0)
+    return;
+  cache = linecache_dict (import, &module);
+  if (cache != NULL)
+    {
+      g_hash_table_iter_init (&iter, sources->code);
+      while (g_hash_table_iter_next (&iter, &name, &value))
+        {
+          Source *source = value;
+
+          if (!source->in_linecache)
+            {
+              linecache_store (cache, name, source->code);
+              source->in_linecache = TRUE;
+            }
+        }
+      sources->n_waiting = 0;
+    }
+  Py_XDECREF (module);
+}
+
+static void
+sources_remove (Sources    *sources,
+                const char *name,
+                PyObject   *cache)
+{
+  Source *source = g_hash_table_lookup (sources->code, name);
+
+  if (source != NULL && !source->in_linecache)
+    sources->n_waiting--;
+  g_hash_table_remove (sources->code, name);
+  if (cache != NULL && PyDict_DelItemString (cache, name) < 0)
+    PyErr_Clear ();
+}
+
+/* Remembers @code under @name for tracebacks: in linecache.cache at once
+ * when the interpreter has imported linecache, else until it has. */
+static void
+sources_add (const char *name,
+             const char *code,
+             gboolean    unnamed)
+{
+  Sources *sources = sources_get ();
+  PyObject *module = NULL;
+  PyObject *cache = linecache_dict (FALSE, &module);
+  Source *source = g_new0 (Source, 1);
+
+  source->code = g_strdup (code);
+  if (cache != NULL)
+    {
+      linecache_store (cache, name, code);
+      source->in_linecache = TRUE;
+    }
+  sources_remove (sources, name, NULL);
+  if (!source->in_linecache)
+    sources->n_waiting++;
+  g_hash_table_insert (sources->code, g_strdup (name), source);
+
+  if (unnamed)
+    {
+      g_queue_push_tail (&sources->unnamed, g_strdup (name));
+      if (sources->unnamed.length > MAX_UNNAMED_SOURCES)
+        {
+          g_autofree char *oldest = g_queue_pop_head (&sources->unnamed);
+
+          sources_remove (sources, oldest, cache);
+        }
+    }
+  /* Code that ran before the interpreter imported linecache. */
+  if (cache != NULL && sources->n_waiting > 0)
+    sources_flush (FALSE);
+  Py_XDECREF (module);
+}
+
 /* Turns the pending Python exception into a GError: cancellation for our
  * own CancelledError, else EXECUTION_FAILED with a snapshot. */
 static void
-set_error_from_python (InterpExecutor  *executor,
+set_error_with_source (InterpExecutor  *executor,
+                       const char      *name,
+                       const char      *code,
+                       gboolean         unnamed,
                        GError         **error)
 {
   PyObject *exc = _interp_python_take_exception ();
@@ -207,6 +403,11 @@ set_error_from_python (InterpExecutor  *executor,
       return;
     }
 
+  /* The traceback quotes the code run through this library. */
+  if (name != NULL)
+    sources_add (name, code, unnamed);
+  sources_flush (TRUE);
+
   type_name = py_attr_str (type, "__name__");
   qualname = py_attr_str (type, "__qualname__");
   module = py_attr_str (type, "__module__");
@@ -215,10 +416,18 @@ set_error_from_python (InterpExecutor  *executor,
   if (traceback == NULL)
     traceback = g_strdup_printf ("%s: %s\n", type_name ? type_name : "?", message);
 
-  info = _interp_exception_info_new (type_name, qualname, module, message, traceback);
-  _interp_error_set_execution_failed (error, _interp_executor_get_id (executor), info);
+  info = _interp_exception_info_new (_interp_executor_get_id (executor),
+                                     type_name, qualname, module, message, traceback);
+  _interp_error_set_execution_failed (error, info);
   interp_exception_info_unref (info);
   Py_DECREF (exc);
+}
+
+static void
+set_error_from_python (InterpExecutor  *executor,
+                       GError         **error)
+{
+  set_error_with_source (executor, NULL, NULL, FALSE, error);
 }
 
 static PyObject *
@@ -286,6 +495,8 @@ dedent (const char *code)
 typedef struct
 {
   char *code;
+  char *filename;
+  gboolean unnamed;
   int start;
 } CodeJob;
 
@@ -295,6 +506,7 @@ code_job_free (gpointer data)
   CodeJob *job = data;
 
   g_free (job->code);
+  g_free (job->filename);
   g_free (job);
 }
 
@@ -312,17 +524,19 @@ run_code_job (InterpExecutor  *executor,
   if (globals == NULL)
     return FALSE;
 
-  code = Py_CompileString (job->code, "<interp-glib>", job->start);
-  if (code == NULL)
-    {
-      set_error_from_python (executor, error);
-      return FALSE;
-    }
-  value = PyEval_EvalCode (code, globals, globals);
-  Py_DECREF (code);
+  /* Code that is run may define functions that fail later: their source
+   * must stay known. An expression's source matters only if it fails. */
+  if (job->start == Py_file_input)
+    sources_add (job->filename, job->code, job->unnamed);
+  code = Py_CompileString (job->code, job->filename, job->start);
+  value = code ? PyEval_EvalCode (code, globals, globals) : NULL;
+  Py_XDECREF (code);
   if (value == NULL)
     {
-      set_error_from_python (executor, error);
+      if (job->start != Py_file_input)
+        set_error_with_source (executor, job->filename, job->code, job->unnamed, error);
+      else
+        set_error_from_python (executor, error);
       return FALSE;
     }
 
@@ -480,7 +694,7 @@ check_usable (InterpInterpreter  *self,
     {
       g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_FAILED,
                            "The interpreter is not initialized: create it with "
-                           "interp_interpreter_new() or g_initable_init()");
+                           "Interpreter.new(), or initialize it as a GInitable first");
       return FALSE;
     }
   return TRUE;
@@ -580,12 +794,18 @@ invalid:
 
 static CodeJob *
 code_job_new (const char *code,
+              const char *filename,
               int         start)
 {
+  static guint counter;
   CodeJob *job = g_new0 (CodeJob, 1);
 
   job->code = start == Py_file_input ? dedent (code) : g_strstrip (g_strdup (code));
   job->start = start;
+  job->unnamed = filename == NULL || *filename == '\0';
+  job->filename = job->unnamed
+    ? g_strdup_printf ("<interp-glib-%u>", (guint) g_atomic_int_add (&counter, 1) + 1)
+    : g_strdup (filename);
   return job;
 }
 
@@ -595,6 +815,106 @@ sink_and_drop (GVariant *value)
 {
   if (value != NULL)
     g_variant_unref (g_variant_ref_sink (value));
+}
+
+/* ------------------------------------------------------------------ */
+/* Notifying running and closed                                        */
+
+/* The executor says when a job starts or ends and when the interpreter
+ * closes, on its own thread. A source in the creator's main context,
+ * NOTIFY_INTERVAL_MS later, notifies whatever changed meanwhile: a stream
+ * of jobs costs at most one source per interval, and a job that finds one
+ * pending costs one atomic OR. (An idle per change would cost every
+ * async call a source of its own: the main loop runs between jobs.) The
+ * source holds this small struct, not the interpreter, so that a context
+ * nobody iterates keeps no interpreter alive. */
+#define NOTIFY_INTERVAL_MS 10
+
+typedef struct _InterpNotifier
+{
+  gatomicrefcount ref_count;
+  GWeakRef interp;
+  GMainContext *context;
+  guint pending;             /* atomic: InterpExecutorChange bits */
+} InterpNotifier;
+
+static InterpNotifier *
+notifier_new (InterpInterpreter *self,
+              GMainContext      *context)
+{
+  InterpNotifier *notifier = g_new0 (InterpNotifier, 1);
+
+  g_atomic_ref_count_init (&notifier->ref_count);
+  g_weak_ref_init (&notifier->interp, self);
+  notifier->context = g_main_context_ref (context);
+  return notifier;
+}
+
+static InterpNotifier *
+notifier_ref (InterpNotifier *notifier)
+{
+  g_atomic_ref_count_inc (&notifier->ref_count);
+  return notifier;
+}
+
+static void
+notifier_unref (gpointer data)
+{
+  InterpNotifier *notifier = data;
+
+  if (!g_atomic_ref_count_dec (&notifier->ref_count))
+    return;
+  g_weak_ref_clear (&notifier->interp);
+  g_main_context_unref (notifier->context);
+  g_free (notifier);
+}
+
+static gboolean
+notifier_dispatch (gpointer data)
+{
+  InterpNotifier *notifier = data;
+  /* Cleared before the values are read: a change after this point
+   * schedules another idle. */
+  guint changed = g_atomic_int_and (&notifier->pending, 0);
+  g_autoptr(GObject) object = g_weak_ref_get (&notifier->interp);
+
+  if (object == NULL)
+    return G_SOURCE_REMOVE;
+
+  g_object_freeze_notify (object);
+  if (changed & INTERP_EXECUTOR_CHANGED_RUNNING)
+    g_object_notify_by_pspec (object, properties[PROP_RUNNING]);
+  if (changed & INTERP_EXECUTOR_CHANGED_CLOSED)
+    g_object_notify_by_pspec (object, properties[PROP_CLOSED]);
+  g_object_thaw_notify (object);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+notifier_state_changed (gpointer             data,
+                        InterpExecutorChange change)
+{
+  InterpNotifier *notifier = data;
+  GSource *source;
+
+  if (g_atomic_int_or (&notifier->pending, change) != 0)
+    return;
+
+  source = g_timeout_source_new (NOTIFY_INTERVAL_MS);
+  g_source_set_static_name (source, "[interp-glib] notify running/closed");
+  g_source_set_callback (source, notifier_dispatch, notifier_ref (notifier), notifier_unref);
+  g_source_attach (source, notifier->context);
+  g_source_unref (source);
+}
+
+static void
+watch_executor (InterpInterpreter *self)
+{
+  self->notifier = notifier_new (self, self->whence == INTERP_WHENCE_RUNTIME
+                                       ? g_main_context_default ()
+                                       : self->creator_context);
+  _interp_executor_set_state_hook (self->executor, notifier_state_changed,
+                                   notifier_ref (self->notifier), notifier_unref);
 }
 
 /* ------------------------------------------------------------------ */
@@ -681,6 +1001,7 @@ interp_interpreter_finalize (GObject *object)
   g_clear_pointer (&self->executor, _interp_executor_unref);
   g_clear_error (&self->init_error);
   g_clear_pointer (&self->creator_context, g_main_context_unref);
+  g_clear_pointer (&self->notifier, notifier_unref);
 
   G_OBJECT_CLASS (interp_interpreter_parent_class)->finalize (object);
 }
@@ -723,6 +1044,9 @@ interp_interpreter_get_property (GObject    *object,
     case PROP_CLOSED:
       g_value_set_boolean (value, interp_interpreter_is_closed (self));
       break;
+    case PROP_CAPTURE_OUTPUT:
+      g_value_set_boolean (value, interp_interpreter_get_capture_output (self));
+      break;
     case PROP_GIL:
       g_value_set_enum (value, self->config.gil);
       break;
@@ -751,6 +1075,20 @@ interp_interpreter_set_property (GObject      *object,
     {
     case PROP_GIL:
       self->config.gil = g_value_get_enum (value);
+      break;
+    case PROP_CAPTURE_OUTPUT:
+      if (!self->initialized)
+        {
+          /* g_object_new(): applied once the interpreter stands. */
+          g_atomic_int_set (&self->capture_output, g_value_get_boolean (value));
+        }
+      else
+        {
+          g_autoptr(GError) error = NULL;
+
+          if (!interp_interpreter_set_capture_output (self, g_value_get_boolean (value), &error))
+            g_warning ("Cannot set InterpInterpreter:capture-output: %s", error->message);
+        }
       break;
     case PROP_USE_MAIN_OBMALLOC:
     case PROP_ALLOW_FORK:
@@ -799,17 +1137,38 @@ interp_interpreter_class_init (InterpInterpreterClass *klass)
    * InterpInterpreter:running:
    *
    * Whether a call is running Python code in the interpreter right now.
-   * It changes on the executor thread and is not notified: read it when
-   * you need it.
+   *
+   * It changes on the interpreter's thread; the change is notified
+   * afterwards in the thread-default main context that was current when
+   * the interpreter was created (the global default one for the main
+   * interpreter), so that context must be iterated. Notifications are
+   * coalesced, about 10 ms after a change: one notify signal may stand for
+   * several jobs that started and ended meanwhile, so read the property in
+   * the handler, and use the calls' own callbacks to follow single calls.
    */
   properties[PROP_RUNNING] =
     g_param_spec_boolean ("running", "Running", "Whether a call runs Python code now", FALSE, ro);
 
   /**
+   * InterpInterpreter:capture-output:
+   *
+   * Whether what Python code writes to `sys.stdout` and `sys.stderr` goes
+   * to the #InterpInterpreter::output signal; see
+   * interp_interpreter_set_capture_output(), which setting this property
+   * calls (a failure is logged as a warning: call the function to get the
+   * #GError). Notified when it changes, in the thread that changed it. Set
+   * at construction, it applies once the interpreter is initialized.
+   */
+  properties[PROP_CAPTURE_OUTPUT] =
+    g_param_spec_boolean ("capture-output", "Capture output", "Send sys.stdout and sys.stderr to the output signal", FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
    * InterpInterpreter:closed:
    *
    * Whether the interpreter is closed (or closing): calls then fail with
-   * %INTERP_ERROR_NOT_FOUND. Not notified.
+   * %INTERP_ERROR_NOT_FOUND. Notified as #InterpInterpreter:running is,
+   * in the creator's main context.
    */
   properties[PROP_CLOSED] =
     g_param_spec_boolean ("closed", "Closed", "Whether the interpreter is closed", FALSE, ro);
@@ -904,6 +1263,17 @@ interp_interpreter_init (InterpInterpreter *self)
   self->creator_context = g_main_context_ref_thread_default ();
 }
 
+/* capture-output set by g_object_new() waits for the interpreter. */
+static gboolean
+apply_initial_capture (InterpInterpreter  *self,
+                       GError            **error)
+{
+  if (!g_atomic_int_get (&self->capture_output))
+    return TRUE;
+  g_atomic_int_set (&self->capture_output, FALSE);
+  return interp_interpreter_set_capture_output (self, TRUE, error);
+}
+
 static gboolean
 interp_interpreter_initable_init (GInitable     *initable,
                                   GCancellable  *cancellable,
@@ -932,12 +1302,18 @@ interp_interpreter_initable_init (GInitable     *initable,
 
   self->executor = _interp_executor_new_sub (&self->config);
   _interp_executor_set_owner (self->executor, self);
+  watch_executor (self);
   if (!_interp_executor_start (self->executor, cancellable, &self->init_error))
     {
       g_propagate_error (error, g_error_copy (self->init_error));
       return FALSE;
     }
   _interp_runtime_add_interpreter (self);
+  if (!apply_initial_capture (self, &self->init_error))
+    {
+      g_propagate_error (error, g_error_copy (self->init_error));
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -963,6 +1339,12 @@ init_async_done (GObject      *source,
       return;
     }
   _interp_runtime_add_interpreter (self);
+  if (!apply_initial_capture (self, &error))
+    {
+      self->init_error = g_error_copy (error);
+      g_task_return_error (task, error);
+      return;
+    }
   g_task_return_boolean (task, TRUE);
 }
 
@@ -1000,6 +1382,7 @@ interp_interpreter_init_async (GAsyncInitable      *initable,
 
   self->executor = _interp_executor_new_sub (&self->config);
   _interp_executor_set_owner (self->executor, self);
+  watch_executor (self);
   setup = g_task_new (self, cancellable, init_async_done, g_object_ref (task));
   _interp_executor_start_async (self->executor, setup);
   g_object_unref (setup);
@@ -1034,6 +1417,7 @@ _interp_interpreter_new_for_main (InterpExecutor *executor)
   self->executor = _interp_executor_ref (executor);
   /* The runtime holds this object; the executor must not keep it alive. */
   _interp_executor_set_owner (executor, self);
+  watch_executor (self);
   return self;
 }
 
@@ -1224,7 +1608,8 @@ sink_free (gpointer data)
  * Sends what Python code in the interpreter writes to `sys.stdout` and
  * `sys.stderr` to the #InterpInterpreter::output signal, line by line,
  * instead of the process's standard output. Off by default. Waits for the
- * calls queued before it. Writes to file descriptors 1 and 2 by C code
+ * calls queued before it. The #InterpInterpreter:capture-output property
+ * reads and sets the same, and is notified when it changes. Writes to file descriptors 1 and 2 by C code
  * (or `os.write()`) are not captured.
  *
  * Returns: %TRUE on success, %FALSE with @error set
@@ -1247,7 +1632,8 @@ interp_interpreter_set_capture_output (InterpInterpreter  *self,
                                           : self->creator_context);
   if (!_interp_executor_run (self->executor, run_capture_job, sink, sink_free, NULL, NULL, error))
     return FALSE;
-  g_atomic_int_set (&self->capture_output, !!capture);
+  if (g_atomic_int_exchange (&self->capture_output, !!capture) != !!capture)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAPTURE_OUTPUT]);
   return TRUE;
 }
 
@@ -1421,11 +1807,7 @@ interp_interpreter_exec (InterpInterpreter  *self,
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_usable (self, error))
-    return FALSE;
-  return _interp_executor_run (self->executor, run_code_job,
-                               code_job_new (code, Py_file_input), code_job_free,
-                               cancellable, NULL, error);
+  return interp_interpreter_exec_full (self, code, NULL, cancellable, error);
 }
 
 /**
@@ -1439,6 +1821,21 @@ interp_interpreter_exec (InterpInterpreter  *self,
  * Runs @code in the interpreter's `__main__` module without waiting; the
  * callback runs in the thread-default main context of the caller.
  */
+static void
+exec_start_async (InterpInterpreter *self,
+                  const char        *code,
+                  const char        *filename,
+                  GTask             *task)
+{
+  GError *error = NULL;
+
+  if (!check_usable (self, &error))
+    g_task_return_error (task, error);
+  else
+    _interp_executor_run_async (self->executor, run_code_job,
+                                code_job_new (code, filename, Py_file_input), code_job_free, task);
+}
+
 void
 interp_interpreter_exec_async (InterpInterpreter   *self,
                                const char          *code,
@@ -1447,7 +1844,6 @@ interp_interpreter_exec_async (InterpInterpreter   *self,
                                gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  GError *error = NULL;
 
   g_return_if_fail (INTERP_IS_INTERPRETER (self));
   g_return_if_fail (code != NULL);
@@ -1455,11 +1851,7 @@ interp_interpreter_exec_async (InterpInterpreter   *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, interp_interpreter_exec_async);
-  if (!check_usable (self, &error))
-    g_task_return_error (task, error);
-  else
-    _interp_executor_run_async (self->executor, run_code_job,
-                                code_job_new (code, Py_file_input), code_job_free, task);
+  exec_start_async (self, code, NULL, task);
 }
 
 /**
@@ -1481,6 +1873,94 @@ interp_interpreter_exec_finish (InterpInterpreter  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * interp_interpreter_exec_full:
+ * @self: an interpreter
+ * @code: Python source code, dedented as interp_interpreter_exec() does
+ * @filename: (nullable): the name tracebacks give the code, such as
+ *   `"startup.py"`; %NULL or empty for a name of the form `<interp-glib-N>`
+ * @cancellable: (nullable): a #GCancellable to interrupt the code
+ * @error: return location for a #GError
+ *
+ * Runs @code as interp_interpreter_exec() does, under the name @filename:
+ * tracebacks show `File "startup.py", line 3` and quote the line, and so do
+ * functions the code defines when they fail later. The code (its dedented
+ * form) is registered in the interpreter's `linecache` under that name;
+ * running other code under the same name replaces it. Code run under a
+ * default name is kept for the 256 most recent runs of such code.
+ *
+ * Returns: %TRUE on success; %FALSE with @error set as for
+ *   interp_interpreter_exec()
+ */
+gboolean
+interp_interpreter_exec_full (InterpInterpreter  *self,
+                              const char         *code,
+                              const char         *filename,
+                              GCancellable       *cancellable,
+                              GError            **error)
+{
+  g_return_val_if_fail (INTERP_IS_INTERPRETER (self), FALSE);
+  g_return_val_if_fail (code != NULL, FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_usable (self, error))
+    return FALSE;
+  return _interp_executor_run (self->executor, run_code_job,
+                               code_job_new (code, filename, Py_file_input), code_job_free,
+                               cancellable, NULL, error);
+}
+
+/**
+ * interp_interpreter_exec_full_async:
+ * @self: an interpreter
+ * @code: Python source code, dedented as interp_interpreter_exec() does
+ * @filename: (nullable): the name tracebacks give the code, as for
+ *   interp_interpreter_exec_full()
+ * @cancellable: (nullable): a #GCancellable to drop or interrupt the code
+ * @callback: (scope async): called when the code has run
+ * @user_data: data for @callback
+ *
+ * Runs @code under the name @filename without waiting, as
+ * interp_interpreter_exec_async() does.
+ */
+void
+interp_interpreter_exec_full_async (InterpInterpreter   *self,
+                                    const char          *code,
+                                    const char          *filename,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (INTERP_IS_INTERPRETER (self));
+  g_return_if_fail (code != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, interp_interpreter_exec_full_async);
+  exec_start_async (self, code, filename, task);
+}
+
+/**
+ * interp_interpreter_exec_full_finish:
+ * @self: an interpreter
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes interp_interpreter_exec_full_async().
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ */
+gboolean
+interp_interpreter_exec_full_finish (InterpInterpreter  *self,
+                                     GAsyncResult       *result,
+                                     GError            **error)
+{
+  return interp_interpreter_exec_finish (self, result, error);
 }
 
 /**
@@ -1627,7 +2107,7 @@ interp_interpreter_eval (InterpInterpreter  *self,
   if (!check_usable (self, error))
     return NULL;
   if (!_interp_executor_run (self->executor, run_code_job,
-                             code_job_new (expression, Py_eval_input), code_job_free,
+                             code_job_new (expression, NULL, Py_eval_input), code_job_free,
                              cancellable, &result, error))
     return NULL;
   return result;
@@ -1664,7 +2144,7 @@ interp_interpreter_eval_async (InterpInterpreter   *self,
     g_task_return_error (task, error);
   else
     _interp_executor_run_async (self->executor, run_code_job,
-                                code_job_new (expression, Py_eval_input), code_job_free, task);
+                                code_job_new (expression, NULL, Py_eval_input), code_job_free, task);
 }
 
 /**

@@ -147,6 +147,26 @@ gboolean           interp_interpreter_exec_finish   (InterpInterpreter    *self,
                                                      GError              **error);
 
 INTERP_AVAILABLE_IN_1_0
+gboolean           interp_interpreter_exec_full     (InterpInterpreter    *self,
+                                                     const char           *code,
+                                                     const char           *filename,
+                                                     GCancellable         *cancellable,
+                                                     GError              **error);
+
+INTERP_AVAILABLE_IN_1_0
+void               interp_interpreter_exec_full_async (InterpInterpreter  *self,
+                                                       const char         *code,
+                                                       const char         *filename,
+                                                       GCancellable       *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer            user_data);
+
+INTERP_AVAILABLE_IN_1_0
+gboolean           interp_interpreter_exec_full_finish (InterpInterpreter *self,
+                                                        GAsyncResult      *result,
+                                                        GError           **error);
+
+INTERP_AVAILABLE_IN_1_0
 GVariant          *interp_interpreter_call          (InterpInterpreter    *self,
                                                      const char           *callable,
                                                      GVariant             *args,

@@ -19,6 +19,7 @@
  * source completes every call that finished since it last ran.
  */
 
+#include "interp-python-private.h" /* first: Python.h precedes system headers */
 #include "interp-pool.h"
 #include "interp-error.h"
 #include "interp-interpreter-private.h"
@@ -90,9 +91,10 @@
  * then the abandoned interpreter keeps its thread and its memory, and stays
  * in interp_list_all(). If the blocked code never returns, the interpreter
  * never closes: interp_shutdown() then fails with %INTERP_ERROR_RUNNING
- * after two seconds instead of waiting for it (in hosted mode, where it
- * runs when the host's Python exits, a warning says so and the process
- * exits without it).
+ * after two seconds instead of waiting for it. In hosted mode, when the
+ * host's Python exits, a warning names it and the exit waits for it to
+ * return, as Python waits for its own threads: CPython cannot finalize
+ * with a sub-interpreter left.
  *
  * ## Shutting down
  *
@@ -183,8 +185,8 @@ struct _PoolJob
   GVariant **results;         /* n, filled on the worker's thread */
   guint n_done;               /* how many items ran without failing */
   Worker *worker;
-  GCancellable *cancel;       /* interrupts the running job */
-  gboolean interrupted;       /* cancel was cancelled */
+  gint cancel;                /* atomic: an interrupt was asked for */
+  gboolean interrupted;       /* under the pool's lock: the same */
   gint stop;                  /* atomic: run no more of its items */
   gboolean timed_out;
   GSource *timeout_source;
@@ -201,10 +203,9 @@ struct _PoolJob
 typedef struct
 {
   GPtrArray *submit;          /* PoolJob (references) to hand to their worker */
-  GPtrArray *cancel;          /* GCancellable (references) to cancel */
+  GPtrArray *interrupt;       /* PoolJob (references) to interrupt */
   GPtrArray *retire;          /* InterpInterpreter (references) to close */
   GPtrArray *destroy;         /* GSource (references) to destroy */
-  GPtrArray *complete;        /* PoolTask (references) to complete */
   guint spawn;                /* workers to start */
   gboolean notify;
 } Deferred;
@@ -370,7 +371,6 @@ job_unref (gpointer data)
     }
   g_free (job->args);
   g_free (job->results);
-  g_clear_object (&job->cancel);
   g_free (job->worker);  /* only an abandoned job still has one */
   g_assert (job->pool == NULL);
   g_mutex_clear (&job->pool_lock);
@@ -392,7 +392,6 @@ job_new (PoolTask *task,
   job->first = first;
   job->n = n;
   job->results = g_new0 (GVariant *, n);
-  job->cancel = g_cancellable_new ();
   g_mutex_init (&job->pool_lock);
   return job;
 }
@@ -433,8 +432,12 @@ run_job (InterpExecutor  *executor,
     {
       gboolean ok;
 
-      if (g_cancellable_set_error_if_cancelled (job->cancel, error))
-        return FALSE;
+      /* An interrupt asked for before the job ran finds it here. */
+      if (g_atomic_int_get (&job->cancel))
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+          return FALSE;
+        }
       if (g_atomic_int_get (&job->stop))
         {
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The map already failed");
@@ -454,6 +457,34 @@ run_job (InterpExecutor  *executor,
 
 /* ------------------------------------------------------------------ */
 /* Deferred work                                                       */
+
+/* A running job to interrupt, and its worker's executor (the worker may
+ * have moved on by the time the lock is dropped: then nothing happens). */
+typedef struct
+{
+  PoolJob *job;
+  InterpExecutor *executor;
+} Interrupt;
+
+static Interrupt *
+interrupt_new (PoolJob *job)
+{
+  Interrupt *interrupt = g_new (Interrupt, 1);
+
+  interrupt->job = job_ref (job);
+  interrupt->executor = _interp_executor_ref (_interp_interpreter_get_executor (job->worker->interp));
+  return interrupt;
+}
+
+static void
+interrupt_free (gpointer data)
+{
+  Interrupt *interrupt = data;
+
+  job_unref (interrupt->job);
+  _interp_executor_unref (interrupt->executor);
+  g_free (interrupt);
+}
 
 static void
 deferred_init (Deferred *deferred)
@@ -490,7 +521,8 @@ notify_cb (gpointer data)
     return G_SOURCE_REMOVE;
 
   g_mutex_lock (&self->lock);
-  g_clear_pointer (&self->notify_source, g_source_unref);
+  g_source_unref (self->notify_source);
+  g_atomic_pointer_set (&self->notify_source, NULL);
   workers = self->notified_workers != self->workers->len;
   busy = self->notified_busy != self->n_busy;
   pending = self->notified_pending != self->pending.length;
@@ -546,7 +578,7 @@ schedule_notify_locked (InterpPool *self)
   g_source_set_callback (source, notify_cb, weak_ref_new (self), weak_ref_free);
   g_source_set_static_name (source, "[interp-glib] pool notify");
   g_source_attach (source, self->creator_context);
-  self->notify_source = source;
+  g_atomic_pointer_set (&self->notify_source, source);
 }
 
 static gboolean
@@ -591,54 +623,46 @@ batch_free (gpointer data)
   g_free (batch);
 }
 
-/* A task whose outcome is set: hands it to its caller. */
+/* A task whose outcome is set: hands it to its caller, a sync waiter on
+ * self->cond or the batch of its GTask's main context. The lock is held:
+ * attaching a source takes the context's lock, which is never held while
+ * the pool's is taken. */
 static void
-complete_task (InterpPool *self,
-               PoolTask   *task)
+deliver_locked (InterpPool *self,
+                PoolTask   *task)
 {
+  GMainContext *context;
+  Batch *batch;
+
   if (task->task == NULL)
     {
-      /* A sync caller waits on self->cond. */
-      g_mutex_lock (&self->lock);
       g_cond_broadcast (&self->cond);
-      g_mutex_unlock (&self->lock);
-      task_unref (task);
       return;
     }
-  else
+
+  context = g_task_get_context (task->task);
+  batch = g_hash_table_lookup (self->batches, context);
+  if (batch == NULL)
     {
-      GMainContext *context = g_task_get_context (task->task);
-      GSource *source = NULL;
-      Batch *batch;
+      batch = g_new0 (Batch, 1);
+      batch->pool = self;
+      batch->context = g_main_context_ref (context);
+      g_queue_init (&batch->tasks);
+      g_hash_table_insert (self->batches, context, batch);
+    }
+  g_queue_push_tail (&batch->tasks, task_ref (task));
+  if (!batch->scheduled)
+    {
+      /* The pool lives while the batch is pending: each of its tasks
+       * holds it through its GTask. */
+      GSource *source = g_idle_source_new ();
 
-      g_mutex_lock (&self->lock);
-      batch = g_hash_table_lookup (self->batches, context);
-      if (batch == NULL)
-        {
-          batch = g_new0 (Batch, 1);
-          batch->pool = self;
-          batch->context = g_main_context_ref (context);
-          g_queue_init (&batch->tasks);
-          g_hash_table_insert (self->batches, context, batch);
-        }
-      g_queue_push_tail (&batch->tasks, task);  /* takes the reference */
-      if (!batch->scheduled)
-        {
-          batch->scheduled = TRUE;
-          source = g_idle_source_new ();
-          g_source_set_priority (source, g_task_get_priority (task->task));
-          g_source_set_callback (source, batch_cb, batch, NULL);
-          g_source_set_static_name (source, "[interp-glib] pool completions");
-        }
-      g_mutex_unlock (&self->lock);
-
-      if (source != NULL)
-        {
-          /* The pool lives while the batch is pending: each of its tasks
-           * holds it through its GTask. */
-          g_source_attach (source, context);
-          g_source_unref (source);
-        }
+      batch->scheduled = TRUE;
+      g_source_set_priority (source, g_task_get_priority (task->task));
+      g_source_set_callback (source, batch_cb, batch, NULL);
+      g_source_set_static_name (source, "[interp-glib] pool completions");
+      g_source_attach (source, context);
+      g_source_unref (source);
     }
 }
 
@@ -677,11 +701,15 @@ deferred_run (InterpPool *self,
         g_source_destroy (deferred->destroy->pdata[i]);
       g_ptr_array_unref (deferred->destroy);
     }
-  if (deferred->cancel != NULL)
+  if (deferred->interrupt != NULL)
     {
-      for (guint i = 0; i < deferred->cancel->len; i++)
-        g_cancellable_cancel (deferred->cancel->pdata[i]);
-      g_ptr_array_unref (deferred->cancel);
+      for (guint i = 0; i < deferred->interrupt->len; i++)
+        {
+          Interrupt *interrupt = deferred->interrupt->pdata[i];
+
+          _interp_executor_interrupt_data (interrupt->executor, interrupt->job);
+        }
+      g_ptr_array_unref (deferred->interrupt);
     }
   for (guint i = 0; i < deferred->spawn; i++)
     g_thread_unref (g_thread_new ("interp-pool-spawn", spawn_thread, g_object_ref (self)));
@@ -692,7 +720,7 @@ deferred_run (InterpPool *self,
           PoolJob *job = deferred->submit->pdata[i];
 
           _interp_executor_run_full (_interp_interpreter_get_executor (job->worker->interp),
-                                     run_job, job_ref (job), job_unref, job->cancel,
+                                     run_job, job_ref (job), job_unref, NULL,
                                      job_done, job);
         }
       g_ptr_array_unref (deferred->submit);
@@ -707,13 +735,9 @@ deferred_run (InterpPool *self,
       g_mutex_unlock (&self->lock);
       g_ptr_array_unref (deferred->retire);
     }
-  if (deferred->complete != NULL)
-    {
-      for (guint i = 0; i < deferred->complete->len; i++)
-        complete_task (self, deferred->complete->pdata[i]);
-      g_ptr_array_free (deferred->complete, TRUE);
-    }
-  if (deferred->notify)
+  /* Read without the lock: a notification still pending reads the
+   * counters after this change. */
+  if (deferred->notify && g_atomic_pointer_get (&self->notify_source) == NULL)
     {
       g_mutex_lock (&self->lock);
       schedule_notify_locked (self);
@@ -749,7 +773,8 @@ interrupt_job_locked (InterpPool *self,
   if (job->interrupted)
     return;
   job->interrupted = TRUE;
-  deferred_add (&deferred->cancel, g_object_ref (job->cancel), g_object_unref);
+  g_atomic_int_set (&job->cancel, 1);
+  deferred_add (&deferred->interrupt, interrupt_new (job), interrupt_free);
   job->grace_source = add_timer_locked (self, self->grace_period, grace_cb, job);
 }
 
@@ -905,7 +930,8 @@ dispatch_locked (InterpPool *self,
       job->pool = g_object_ref (self);
       if (self->task_timeout > 0)
         job->timeout_source = add_timer_locked (self, self->task_timeout * job->n, timeout_cb, job);
-      deferred_add (&deferred->submit, job_ref (job), job_unref);
+      /* The queue's reference, until the job is handed over. */
+      deferred_add (&deferred->submit, job, job_unref);
       deferred->notify = TRUE;
     }
 
@@ -1087,7 +1113,9 @@ check_task_locked (InterpPool *self,
       else if (job->state == JOB_RUNNING)
         g_atomic_int_set (&job->stop, 1);
     }
-  deferred_add (&deferred->complete, task_ref (task), NULL);
+  /* Jobs still running keep the task; it no longer needs them. */
+  g_clear_pointer (&task->jobs, g_ptr_array_unref);
+  deliver_locked (self, task);
 }
 
 /* Records a job's outcome in its task. Consumes @result and @error. */
@@ -1246,7 +1274,8 @@ submit_task (InterpPool *self,
     {
       task->done = TRUE;
       task->error = refusal;
-      deferred_add (&deferred.complete, task_ref (task), NULL);
+      g_clear_pointer (&task->jobs, g_ptr_array_unref);
+      deliver_locked (self, task);
     }
   else
     {
@@ -1426,6 +1455,7 @@ map_task_new (InterpPool    *self,
                            first + i, g_variant_get_type_string (item));
               g_variant_unref (item);
               job_unref (job);
+              g_clear_pointer (&task->jobs, g_ptr_array_unref);
               task_unref (task);
               return NULL;
             }
@@ -1975,7 +2005,8 @@ async_initable_iface_init (GAsyncInitableIface *iface)
  * properties, use g_initable_new() (or g_async_initable_new_async()):
  *
  * |[<!-- language="C" -->
- * pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error,
+ * g_autoptr(GError) error = NULL;
+ * g_autoptr(GObject) pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error,
  *                        "max-workers", 4,
  *                        "min-workers", 4,
  *                        "initializer", "import math\ndef work(n):\n    return math.factorial(n) % 1000\n",

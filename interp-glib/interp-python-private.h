@@ -5,6 +5,15 @@
 
 #pragma once
 
+/* Python.h sets feature macros (_POSIX_C_SOURCE, _XOPEN_SOURCE, ...) that
+ * system headers read, so it must come before all of them: include this
+ * header first in every file that uses Python. Otherwise the macros clash
+ * ("_POSIX_C_SOURCE redefined" with 3.15's 202405L): fail on every version,
+ * not only on the Python whose values differ from the C library's. */
+#if defined(_FEATURES_H) && !defined(Py_PYTHON_H)
+# error "include interp-python-private.h first: Python.h must precede GLib and system headers"
+#endif
+
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include "interp-python-private.h" /* first: Python.h precedes system headers */
 #include "interp-queue.h"
 #include "interp-error.h"
 #include "interp-queue-private.h"

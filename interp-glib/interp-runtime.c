@@ -29,7 +29,17 @@
  *
  * Either way the running Python must have the major.minor version the
  * library was built against (%INTERP_PYTHON_VERSION_S); any other fails with
- * %INTERP_ERROR_RUNTIME instead of mixing two Pythons in one process.
+ * %INTERP_ERROR_RUNTIME instead of mixing two Pythons in one process. So does
+ * a free-threaded build of the same version (3.13t, 3.14t: objects there have
+ * another layout): the library needs the default build, with the GIL, and
+ * its build refuses a free-threaded one too.
+ *
+ * The first use decides between the two cases by asking whether Python is
+ * initialized. Since Python 3.15 that is false until `site` has been
+ * imported: a first use from `sitecustomize` or a `.pth` file fails with
+ * %INTERP_ERROR_RUNTIME ("Python is still starting up") and changes
+ * nothing, and the next use after startup starts hosted mode (the "Limits"
+ * page of the manual says more).
  *
  * With Python 3.11 every interpreter shares one GIL, and CPython 3.11 does
  * not hand that GIL from an interpreter running CPU-bound code to a thread
@@ -62,6 +72,10 @@ static InterpInterpreter *main_interpreter;
 static GHashTable *live_executors;     /* InterpExecutor* (ref) */
 static GPtrArray *interpreters;        /* GWeakRef* to sub-interpreters */
 
+#ifdef Py_GIL_DISABLED
+# error "interp-glib needs a Python build with the GIL, not a free-threaded one"
+#endif
+
 static gboolean
 check_python_version (GError **error)
 {
@@ -77,8 +91,31 @@ check_python_version (GError **error)
                    (int) strcspn (running, " "), running);
       return FALSE;
     }
+  /* A free-threaded host of the same major.minor (its version string says
+   * so, "[experimental ]free-threading build"): its objects have another
+   * layout, so nothing else of it may be touched. */
+  if (strstr (running, "free-threading build") != NULL)
+    {
+      g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNTIME,
+                   "interp-glib needs Python %d.%d with the GIL, but the running Python %.*s "
+                   "is a free-threaded build",
+                   PY_MAJOR_VERSION, PY_MINOR_VERSION,
+                   (int) strcspn (running, " "), running);
+      return FALSE;
+    }
   return TRUE;
 }
+
+/* Python 3.15+ reports itself initialized only once `site` is imported:
+ * in between, the main interpreter exists but Py_IsInitialized() is false.
+ * Initializing it again from here would fail (or worse). */
+static gboolean
+python_is_starting_up (void)
+{
+  return !Py_IsInitialized () && PyInterpreterState_Main () != NULL;
+}
+
+static gboolean shutdown_runtime (gboolean wait_abandoned, GError **error);
 
 static PyObject *
 atexit_shutdown (PyObject *module,
@@ -87,7 +124,7 @@ atexit_shutdown (PyObject *module,
   GError *error = NULL;
 
   Py_BEGIN_ALLOW_THREADS
-  interp_shutdown (&error);
+  shutdown_runtime (TRUE, &error);
   Py_END_ALLOW_THREADS
 
   if (error != NULL)
@@ -154,7 +191,16 @@ _interp_runtime_ensure (GError **error)
       {
         GError *local_error = NULL;
 
-        if (check_python_version (&local_error))
+        if (check_python_version (&local_error) && python_is_starting_up ())
+          {
+            /* Not a failure of the runtime: it can start once Python has. */
+            g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_RUNTIME,
+                                 "Python is still starting up in this process (code run "
+                                 "while site is imported): use interp-glib once startup "
+                                 "has finished");
+            break;
+          }
+        if (local_error == NULL)
           {
             runtime_embedded = !Py_IsInitialized ();
             main_executor = _interp_executor_new_main (runtime_embedded);
@@ -351,7 +397,9 @@ interp_init (GError **error)
  * An interpreter whose call an #InterpPool abandoned (blocked in C past
  * its grace period) gets two seconds to return; if it does not, the
  * shutdown fails with %INTERP_ERROR_RUNNING rather than wait for ever, and
- * Python is not finalized.
+ * Python is not finalized. When a hosted Python exits, the shutdown waits
+ * for such an interpreter instead, after a warning: CPython aborts if it
+ * finalizes with sub-interpreters left.
  *
  * Returns: %TRUE on success, %FALSE with @error set when called from code
  *   running in an interpreter (%INTERP_ERROR_RUNNING) or when an
@@ -363,6 +411,17 @@ interp_init (GError **error)
 
 gboolean
 interp_shutdown (GError **error)
+{
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return shutdown_runtime (FALSE, error);
+}
+
+/* At a hosted Python's exit, waiting for abandoned code is the only way
+ * out: CPython aborts when it finalizes with sub-interpreters left. */
+static gboolean
+shutdown_runtime (gboolean   wait_abandoned,
+                  GError   **error)
 {
   g_autoptr(GError) reason = NULL;
   GPtrArray *pending;
@@ -407,7 +466,10 @@ interp_shutdown (GError **error)
       /* A pool gave up on its code, blocked in C: waiting for it could take
        * forever, and Python cannot be finalized under it. */
       if (_interp_executor_is_abandoned (executor) &&
-          !_interp_executor_wait_idle (executor, ABANDONED_WAIT_US))
+          !_interp_executor_wait_idle (executor, ABANDONED_WAIT_US) && wait_abandoned)
+        g_warning ("Python exits once interpreter %" G_GINT64_FORMAT " returns from a call "
+                   "that its pool abandoned, blocked in C", _interp_executor_get_id (executor));
+      else if (_interp_executor_is_abandoned (executor) && !_interp_executor_wait_idle (executor, 0))
         {
           g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNNING,
                        "Interpreter %" G_GINT64_FORMAT " is still blocked in a call that its pool "

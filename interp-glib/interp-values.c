@@ -293,6 +293,50 @@ dict_from_python (PyObject  *object,
   return g_variant_builder_end (&builder);
 }
 
+/* The GVariant element type a list gets: a typed array when every item is
+ * a bool, every item an int within int64, every item a float or every
+ * item a str; else (or when empty) NULL, for av. */
+static const GVariantType *
+list_element_type (PyObject *items)
+{
+  Py_ssize_t n = PySequence_Fast_GET_SIZE (items);
+  const char *kind = NULL;
+
+  for (Py_ssize_t i = 0; i < n; i++)
+    {
+      PyObject *item = PySequence_Fast_GET_ITEM (items, i);
+      const char *this_kind;
+
+      if (PyBool_Check (item))
+        this_kind = "b";
+      else if (PyLong_Check (item))
+        {
+          int overflow = 0;
+
+          if (PyLong_AsLongLongAndOverflow (item, &overflow) == -1 && PyErr_Occurred ())
+            {
+              PyErr_Clear ();
+              return NULL;
+            }
+          if (overflow != 0)
+            return NULL;
+          this_kind = "x";
+        }
+      else if (PyFloat_Check (item))
+        this_kind = "d";
+      else if (PyUnicode_Check (item))
+        this_kind = "s";
+      else
+        return NULL;
+
+      if (kind == NULL)
+        kind = this_kind;
+      else if (kind != this_kind)
+        return NULL;
+    }
+  return kind ? G_VARIANT_TYPE (kind) : NULL;
+}
+
 static GVariant *
 sequence_from_python (PyObject  *object,
                       gboolean   as_tuple,
@@ -302,8 +346,19 @@ sequence_from_python (PyObject  *object,
 {
   GVariantBuilder builder;
   Py_ssize_t n = PySequence_Fast_GET_SIZE (object);
+  const GVariantType *element = as_tuple ? NULL : list_element_type (object);
+  gboolean boxed = !as_tuple && element == NULL;
 
-  g_variant_builder_init (&builder, as_tuple ? G_VARIANT_TYPE_TUPLE : G_VARIANT_TYPE ("av"));
+  if (as_tuple)
+    g_variant_builder_init (&builder, G_VARIANT_TYPE_TUPLE);
+  else if (element != NULL)
+    {
+      g_autoptr(GVariantType) array_type = g_variant_type_new_array (element);
+      g_variant_builder_init (&builder, array_type);
+    }
+  else
+    g_variant_builder_init (&builder, G_VARIANT_TYPE ("av"));
+
   for (Py_ssize_t i = 0; i < n; i++)
     {
       GVariant *child = from_python (PySequence_Fast_GET_ITEM (object, i), exact, depth + 1, error);
@@ -313,10 +368,10 @@ sequence_from_python (PyObject  *object,
           g_variant_builder_clear (&builder);
           return NULL;
         }
-      if (as_tuple)
-        g_variant_builder_add_value (&builder, child);
-      else
+      if (boxed)
         g_variant_builder_add (&builder, "v", child);
+      else
+        g_variant_builder_add_value (&builder, child);
     }
   return g_variant_builder_end (&builder);
 }

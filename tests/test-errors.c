@@ -22,7 +22,8 @@ test_exception (void)
 
   g_assert_false (interp_interpreter_exec (shared_interp, "x = 1\n1 / 0\n", NULL, &error));
   g_assert_error (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED);
-  g_assert_true (g_str_has_prefix (error->message, "ZeroDivisionError: division by zero"));
+  /* One line, exactly what Python prints last. */
+  g_assert_cmpstr (error->message, ==, "ZeroDivisionError: division by zero");
 
   info = interp_exception_info_from_error (error);
   g_assert_nonnull (info);
@@ -33,6 +34,15 @@ test_exception (void)
   g_assert_true (g_str_has_prefix (interp_exception_info_get_traceback (info),
                                    "Traceback (most recent call last):"));
   g_assert_nonnull (strstr (interp_exception_info_get_traceback (info), "line 2"));
+  /* The traceback quotes the source line, under a default name. */
+  g_assert_nonnull (strstr (interp_exception_info_get_traceback (info), "File \"<interp-glib-"));
+  g_assert_nonnull (strstr (interp_exception_info_get_traceback (info), "\n    1 / 0\n"));
+  g_assert_cmpint (interp_exception_info_get_interpreter_id (info), ==,
+                   interp_interpreter_get_id (shared_interp));
+  {
+    g_autofree char *summary = interp_exception_info_get_summary (info);
+    g_assert_cmpstr (summary, ==, error->message);
+  }
 
   /* The interpreter stays usable, and kept what ran before the error. */
   g_assert_cmpint (eval_int (shared_interp, "x"), ==, 1);
@@ -56,7 +66,8 @@ test_custom_exception (void)
   g_assert_null (interp_interpreter_call (shared_interp, "fail", g_variant_new ("(s)", "thing"),
                                           NULL, NULL, &error));
   g_assert_error (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED);
-  g_assert_true (g_str_has_prefix (error->message, "Problem: bad thing:\nsecond line"));
+  /* The first line of a multi-line message, and a mark that more follows. */
+  g_assert_cmpstr (error->message, ==, "Problem: bad thing: …");
 
   info = interp_exception_info_from_error (error);
   g_assert_cmpstr (interp_exception_info_get_type_name (info), ==, "Problem");
@@ -71,17 +82,195 @@ test_custom_exception (void)
   info = interp_exception_info_from_error (copy);
   g_assert_cmpstr (interp_exception_info_get_qualname (info), ==, "Outer.Problem");
 
-  /* A binding that rebuilds the error from domain, code and message alone
-   * (PyGObject does) still gets the same snapshot back. */
+  /* The message is not parsed: an error rebuilt from domain, code and
+   * message alone has no snapshot. */
   rebuilt = g_error_new_literal (error->domain, error->code, error->message);
-  parsed = interp_exception_info_from_error (rebuilt);
+  g_assert_null (interp_exception_info_from_error (rebuilt));
+  g_clear_error (&rebuilt);
+
+  /* Freeing the error leaves its snapshot for the thread to take, once
+   * (how bindings that drop the error's data get it back). Errors without
+   * a snapshot do not displace it. */
+  g_clear_pointer (&info, interp_exception_info_unref);
+  g_clear_error (&copy);
+  g_clear_error (&error);
+  rebuilt = g_error_new_literal (INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED, "Problem: bad");
+  g_clear_error (&rebuilt);
+  parsed = interp_exception_info_steal_last ();
   g_assert_nonnull (parsed);
-  g_assert_cmpstr (interp_exception_info_get_type_name (parsed), ==, "Problem");
   g_assert_cmpstr (interp_exception_info_get_qualname (parsed), ==, "Outer.Problem");
-  g_assert_cmpstr (interp_exception_info_get_module (parsed), ==, "__main__");
   g_assert_cmpstr (interp_exception_info_get_message (parsed), ==, "bad thing:\nsecond line");
-  g_assert_cmpstr (interp_exception_info_get_traceback (parsed), ==,
-                   interp_exception_info_get_traceback (info));
+  g_assert_null (interp_exception_info_steal_last ());
+}
+
+static gpointer
+free_error_thread (gpointer data)
+{
+  g_error_free (data);
+  return NULL;
+}
+
+static void
+test_steal_last_per_thread (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InterpExceptionInfo) info = NULL;
+  GThread *thread;
+
+  g_clear_pointer (&info, interp_exception_info_unref);
+  info = interp_exception_info_steal_last ();   /* whatever was left */
+  g_clear_pointer (&info, interp_exception_info_unref);
+
+  g_assert_false (interp_interpreter_exec (shared_interp, "raise KeyError('k')", NULL, &error));
+  /* Freed on another thread: not this thread's. */
+  thread = g_thread_new ("free-error", free_error_thread, g_steal_pointer (&error));
+  g_thread_join (thread);
+  g_assert_null (interp_exception_info_steal_last ());
+}
+
+static void
+test_summary (void)
+{
+  const char *cases[] = {
+    "raise ValueError('one line')", "ValueError: one line",
+    "raise ValueError('first\\nsecond')", "ValueError: first …",
+    "raise ValueError('first\\n')", "ValueError: first",
+    "raise ValueError('\\n\\nlater')", "ValueError: later",
+    "raise ValueError('')", "ValueError",
+    "raise ValueError", "ValueError",
+    "raise ValueError(1, 2)", "ValueError: (1, 2)",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i += 2)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (interp_interpreter_exec (shared_interp, cases[i], NULL, &error));
+      g_assert_error (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED);
+      g_assert_cmpstr (error->message, ==, cases[i + 1]);
+    }
+}
+
+static void
+test_filename (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InterpExceptionInfo) info = NULL;
+  const char *tb;
+
+  /* A named file: tracebacks name it and quote its lines, also for a
+   * function it defined that fails in a later call. */
+  g_assert_true (interp_interpreter_exec_full (shared_interp,
+                                               "def helper(n):\n"
+                                               "    total = n * 2\n"
+                                               "    return total / (n - n)\n",
+                                               "helpers.py", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_null (interp_interpreter_call (shared_interp, "helper", g_variant_new ("(x)", 4),
+                                          NULL, NULL, &error));
+  g_assert_cmpstr (error->message, ==, "ZeroDivisionError: division by zero");
+  info = interp_exception_info_from_error (error);
+  tb = interp_exception_info_get_traceback (info);
+  g_assert_nonnull (strstr (tb, "File \"helpers.py\", line 3, in helper\n"
+                                "    return total / (n - n)\n"));
+  g_clear_error (&error);
+  g_clear_pointer (&info, interp_exception_info_unref);
+
+  /* A failing expression quotes itself too. */
+  g_assert_null (interp_interpreter_eval (shared_interp, "helper(1) + 1", NULL, &error));
+  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED);
+  info = interp_exception_info_from_error (error);
+  tb = interp_exception_info_get_traceback (info);
+  g_assert_nonnull (strstr (tb, "\n    helper(1) + 1\n"));
+  g_assert_nonnull (strstr (tb, "File \"<interp-glib-"));
+  g_clear_error (&error);
+  g_clear_pointer (&info, interp_exception_info_unref);
+
+  /* Python code's own tracebacks see the sources too. */
+  exec_ok (shared_interp,
+           "import traceback\n"
+           "try:\n"
+           "    helper(2)\n"
+           "except ZeroDivisionError:\n"
+           "    seen = traceback.format_exc()\n");
+  g_assert_true (interp_interpreter_exec (shared_interp,
+                                          "assert 'return total / (n - n)' in seen, seen", NULL, &error));
+  g_assert_no_error (error);
+
+  /* Running other code under the same name replaces the source. */
+  g_assert_false (interp_interpreter_exec_full (shared_interp, "x = 1\nraise OSError('replaced')\n",
+                                                "helpers.py", NULL, &error));
+  info = interp_exception_info_from_error (error);
+  g_assert_nonnull (strstr (interp_exception_info_get_traceback (info),
+                            "File \"helpers.py\", line 2, in <module>\n    raise OSError('replaced')\n"));
+  g_clear_error (&error);
+  g_clear_pointer (&info, interp_exception_info_unref);
+
+  /* A syntax error names the file. */
+  g_assert_false (interp_interpreter_exec_full (shared_interp, "def (:\n", "broken.py", NULL, &error));
+  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED);
+  info = interp_exception_info_from_error (error);
+  g_assert_nonnull (strstr (interp_exception_info_get_traceback (info), "File \"broken.py\", line 1"));
+}
+
+static void
+test_sources_bounded (void)
+{
+  g_autoptr(InterpInterpreter) interp = new_interpreter ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InterpExceptionInfo) info = NULL;
+
+  /* Before linecache is imported, and after. */
+  for (guint round = 0; round < 2; round++)
+    {
+      exec_ok (interp, "def old_unnamed():\n    raise ValueError('old unnamed')\n");
+      g_assert_true (interp_interpreter_exec_full (interp, "def old_named():\n    raise ValueError('old named')\n",
+                                                   "kept.py", NULL, &error));
+      /* Code under default names is kept for the 256 newest runs only. */
+      for (guint i = 0; i < 300; i++)
+        {
+          g_autofree char *code = g_strdup_printf ("run_%u = %u\n", i, i);
+          exec_ok (interp, code);
+        }
+
+      g_assert_null (interp_interpreter_call (interp, "old_unnamed", NULL, NULL, NULL, &error));
+      info = interp_exception_info_from_error (error);
+      g_assert_nonnull (strstr (interp_exception_info_get_traceback (info), "in old_unnamed\n"));
+      g_assert_null (strstr (interp_exception_info_get_traceback (info), "raise ValueError('old unnamed')"));
+      g_clear_error (&error);
+      g_clear_pointer (&info, interp_exception_info_unref);
+
+      g_assert_null (interp_interpreter_call (interp, "old_named", NULL, NULL, NULL, &error));
+      info = interp_exception_info_from_error (error);
+      g_assert_nonnull (strstr (interp_exception_info_get_traceback (info),
+                                "File \"kept.py\", line 2, in old_named\n    raise ValueError('old named')\n"));
+      g_clear_error (&error);
+      g_clear_pointer (&info, interp_exception_info_unref);
+    }
+}
+
+static void
+test_filename_async (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InterpExceptionInfo) info = NULL;
+  AsyncWait wait = { 0 };
+
+  interp_interpreter_exec_full_async (shared_interp, "y = 2\ny / 0\n", "async.py", NULL,
+                                      async_wait_cb, &wait);
+  g_assert_false (interp_interpreter_exec_full_finish (shared_interp, async_wait_run (&wait), &error));
+  async_wait_clear (&wait);
+  g_assert_cmpstr (error->message, ==, "ZeroDivisionError: division by zero");
+  info = interp_exception_info_from_error (error);
+  g_assert_nonnull (strstr (interp_exception_info_get_traceback (info),
+                            "File \"async.py\", line 2, in <module>\n    y / 0\n"));
+  g_clear_error (&error);
+
+  interp_interpreter_exec_full_async (shared_interp, "z = 3", NULL, NULL, async_wait_cb, &wait);
+  g_assert_true (interp_interpreter_exec_full_finish (shared_interp, async_wait_run (&wait), &error));
+  g_assert_no_error (error);
+  async_wait_clear (&wait);
+  g_assert_cmpint (eval_int (shared_interp, "z"), ==, 3);
 }
 
 static void
@@ -121,9 +310,9 @@ test_system_exit (void)
   const char *cases[] = {
     "raise SystemExit(3)", "SystemExit: 3",
     "import sys\nsys.exit('bye')", "SystemExit: bye",
-    "raise KeyboardInterrupt", "KeyboardInterrupt: ",
-    "exit()", "SystemExit: ",
-    "import os\nraise GeneratorExit", "GeneratorExit: ",
+    "raise KeyboardInterrupt", "KeyboardInterrupt",
+    "exit()", "SystemExit: None",
+    "import os\nraise GeneratorExit", "GeneratorExit",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i += 2)
@@ -132,7 +321,7 @@ test_system_exit (void)
 
       g_assert_false (interp_interpreter_exec (shared_interp, cases[i], NULL, &error));
       g_assert_error (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED);
-      g_assert_true (g_str_has_prefix (error->message, cases[i + 1]));
+      g_assert_cmpstr (error->message, ==, cases[i + 1]);
     }
 
   /* Also in the main interpreter. */
@@ -306,6 +495,11 @@ main (int argc, char *argv[])
   g_test_add_func ("/errors/quark", test_quark);
   g_test_add_func ("/errors/exception", test_exception);
   g_test_add_func ("/errors/custom-exception", test_custom_exception);
+  g_test_add_func ("/errors/steal-last-per-thread", test_steal_last_per_thread);
+  g_test_add_func ("/errors/summary", test_summary);
+  g_test_add_func ("/errors/filename", test_filename);
+  g_test_add_func ("/errors/filename-async", test_filename_async);
+  g_test_add_func ("/errors/sources-bounded", test_sources_bounded);
   g_test_add_func ("/errors/no-snapshot", test_no_snapshot);
   g_test_add_func ("/errors/syntax-error", test_syntax_error);
   g_test_add_func ("/errors/system-exit", test_system_exit);

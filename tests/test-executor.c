@@ -4,9 +4,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include "interp-python-private.h" /* first: Python.h precedes system headers */
 #include "test-common.h"
-
-#include "interp-python-private.h"
 
 static void
 wait_running (InterpInterpreter *interp)

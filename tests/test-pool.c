@@ -9,6 +9,8 @@
 
 #include "test-common.h"
 
+#include <stdlib.h>
+
 /* What every worker of these tests knows. */
 static const char *initializer =
   "import time, interp_glib\n"
@@ -34,6 +36,15 @@ static const char *initializer =
   "def meet(mine, other):\n"
   "    interp_glib.Queue(mine).put(1)\n"
   "    return interp_glib.Queue(other).get(timeout=60)\n";
+
+/* Timeouts these tests set, scaled for slow runs (valgrind's setup). */
+static guint
+test_ms (guint ms)
+{
+  const char *slow = g_getenv ("INTERP_TEST_SLOW");
+
+  return slow != NULL ? ms * MAX (1, atoi (slow)) : ms;
+}
 
 static InterpPool *
 new_pool (guint max_workers,
@@ -439,7 +450,7 @@ test_timeout_blocked (void)
   gint64 start, elapsed;
 
   pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error, "max-workers", 2, "min-workers", 2,
-                         "task-timeout", 300, "initializer", initializer, NULL);
+                         "task-timeout", test_ms (1500), "initializer", initializer, NULL);
   g_assert_no_error (error);
 
   start = g_get_monotonic_time ();
@@ -447,8 +458,8 @@ test_timeout_blocked (void)
   elapsed = g_get_monotonic_time () - start;
   g_assert_null (value);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
-  g_test_message ("time.sleep(600) under a 300 ms timeout completed after %" G_GINT64_FORMAT " ms",
-                  elapsed / 1000);
+  g_test_message ("time.sleep(600) under a %u ms timeout completed after %" G_GINT64_FORMAT " ms",
+                  test_ms (1500), elapsed / 1000);
   g_clear_error (&error);
 
   /* The stuck worker was replaced: two calls still run at once. */
@@ -803,7 +814,8 @@ test_shutdown_abandoned (void)
       g_autoptr(InterpPool) pool = NULL;
       g_autoptr(GVariant) value = NULL;
 
-      pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error, "max-workers", 1, "task-timeout", 100, NULL);
+      pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error, "max-workers", 1,
+                             "task-timeout", test_ms (300), NULL);
       g_assert_no_error (error);
       value = interp_pool_call (pool, "time:sleep", g_variant_new ("(x)", G_GINT64_CONSTANT (600)),
                                 NULL, NULL, &error);

@@ -148,6 +148,17 @@ test('eval() results: tuple, list, dict', () => {
     assertDeepEqual(v.recursiveUnpack(), [1, 'a', [2.5]]);
     assertDeepEqual(pyEval(a, '[]').recursiveUnpack(), [], 'empty list');
 
+    // Homogeneous lists come back as typed arrays: deepUnpack() gives plain arrays.
+    for (const [expression, type, expected] of [
+        ['[1, 2, 3]', 'ax', [1, 2, 3]], ['[0.5, 1.5]', 'ad', [0.5, 1.5]],
+        ['["a", "b"]', 'as', ['a', 'b']], ['[True, False]', 'ab', [true, false]],
+        ['[1, 2.5]', 'av', null], ['[]', 'av', []]]) {
+        v = pyEval(a, expression);
+        assertEqual(v.get_type_string(), type, expression);
+        if (expected !== null)
+            assertDeepEqual(v.deepUnpack(), expected, `${expression} deepUnpack()`);
+    }
+
     v = pyEval(a, '{"k": 1, "s": "v", "n": None}');
     assertEqual(v.get_type_string(), 'a{sv}', 'dict with str keys');
     assertDeepEqual(v.recursiveUnpack(), {k: 1, s: 'v', n: null});

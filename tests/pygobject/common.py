@@ -14,7 +14,13 @@ import gi
 gi.require_version("Interp", "1.0")
 gi.require_version("GLib", "2.0")
 gi.require_version("Gio", "2.0")
-from gi.repository import GLib, Gio, Interp  # noqa: E402
+from gi.module import get_introspection_module  # noqa: E402
+from gi.repository import GLib, Gio  # noqa: E402
+
+# These suites test the introspected API itself, so they take the typelib's
+# module even when the library's override (gi.overrides.Interp) is on the
+# path; test_errors.py and test_override.py import the override.
+Interp = get_introspection_module("Interp")
 
 INTERP_DOMAIN = "interp-error-quark"
 IO_DOMAIN = "g-io-error-quark"
@@ -66,6 +72,7 @@ class AsyncCapture:
         self.done = False
         self.value = None
         self.error = None
+        self.info = None
         self.thread = None
         self.when = None
 
@@ -78,6 +85,8 @@ class AsyncCapture:
             self.value = self.finish(source, result)
         except GLib.Error as e:
             self.error = e
+            # PyGObject freed the GError: its snapshot is this thread's to take.
+            self.info = Interp.ExceptionInfo.steal_last()
         self.done = True
 
     def wait(self, timeout=10.0):

@@ -112,8 +112,9 @@ class AsyncTests(InterpTestCase):
         interp.exec_async("raise KeyError('async')", None, done)
         done.wait()
         self.assertInterpError(done.error, Interp.Error.EXECUTION_FAILED, "KeyError: 'async'")
-        info = Interp.ExceptionInfo.from_error(done.error)
+        info = done.info
         self.assertEqual(info.get_type_name(), "KeyError")
+        self.assertEqual(info.get_summary(), done.error.message)
         self.assertEqual(info.get_module(), "builtins")
 
     def test_async_invalid_argument_completes_with_error(self):
@@ -362,12 +363,15 @@ class ThreadTests(InterpTestCase):
 
     def test_errors_from_many_threads(self):
         errors = {}
+        infos = {}
 
         def worker(index):
             try:
                 interp.exec("raise ValueError('thread %d')" % index, None)
             except GLib.Error as e:
                 errors[index] = e
+                # Each thread takes the snapshot of its own error.
+                infos[index] = Interp.ExceptionInfo.steal_last()
 
         threads = [threading.Thread(target=worker, args=(i,)) for i in range(6)]
         for t in threads:
@@ -377,7 +381,7 @@ class ThreadTests(InterpTestCase):
         self.assertEqual(sorted(errors), list(range(6)))
         for index, error in errors.items():
             self.assertInterpError(error, Interp.Error.EXECUTION_FAILED, "ValueError: thread %d" % index)
-            self.assertEqual(Interp.ExceptionInfo.from_error(error).get_message(), "thread %d" % index)
+            self.assertEqual(infos[index].get_message(), "thread %d" % index)
 
     def test_new_and_close_from_threads(self):
         ids = []

@@ -1,17 +1,22 @@
 # test_errors.py: Python exceptions and library errors as PyGObject sees them
 #
-# PyGObject turns a GError into a GLib.Error and, when one is passed back
-# (Interp.ExceptionInfo.from_error), rebuilds a GError from domain, code
-# and message only. The library must then read the snapshot back from the
-# message, whose format it keeps stable.
+# PyGObject turns a GError into a GLib.Error holding only domain, code and
+# message, and frees the GError with its snapshot. The library's override
+# (gi.overrides.Interp, loaded here from the source tree) raises
+# Interp.ExecutionFailed instead, with the snapshot as attributes, which it
+# takes back with Interp.ExceptionInfo.steal_last(). The message itself is
+# one line, `Type: message`, and is never parsed.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
+import os
 import sys
+import threading
 import unittest
 
 import tap
-from common import GLib, Interp, InterpTestCase, kwargs, variant_tuple
+from common import GLib, InterpTestCase, kwargs, variant_tuple
+from gi.repository import Interp
 
 interp = None
 
@@ -35,44 +40,89 @@ def tearDownModule():
 
 
 def info_of(error):
-    """Interp.ExceptionInfo of @error, or None (PyGObject raises TypeError
-    when a (constructor) returns NULL)."""
-    try:
-        return Interp.ExceptionInfo.from_error(error)
-    except TypeError:
-        return None
+    """Interp.ExceptionInfo of @error, or None."""
+    return Interp.ExceptionInfo.from_error(error)
+
+
+class OverrideTests(unittest.TestCase):
+    def test_the_override_from_the_tree_is_loaded(self):
+        module = sys.modules.get("gi.overrides.Interp")
+        self.assertIsNotNone(module, "gi.overrides.Interp was not imported")
+        expected = os.environ.get("INTERP_TEST_OVERRIDES_DIR")
+        if expected:
+            self.assertEqual(os.path.dirname(os.path.realpath(module.__file__)),
+                             os.path.realpath(expected))
+        self.assertTrue(issubclass(Interp.ExecutionFailed, GLib.Error))
+        self.assertTrue(issubclass(Interp.ExecutionFailed, Interp.InterpreterError))
 
 
 class ExecutionFailedTests(InterpTestCase):
     def test_zero_division_is_a_glib_error(self):
         error = self.raises(interp.exec, "1/0", None)
         self.assertIsInstance(error, GLib.GError)
+        self.assertIsInstance(error, Interp.ExecutionFailed)
         self.assertIs(GLib.Error, GLib.GError)
         self.assertEqual(error.domain, "interp-error-quark")
         self.assertEqual(error.code, Interp.Error.EXECUTION_FAILED)
-        self.assertTrue(error.message.startswith("ZeroDivisionError: division by zero"))
-        self.assertIn("Uncaught in interpreter %d (type builtins:ZeroDivisionError; lengths 17,16):"
-                      % interp.get_id(), error.message)
+        # One line, and str() is that line, not 'interp-error-quark: ...'.
+        self.assertEqual(error.message, "ZeroDivisionError: division by zero")
+        self.assertEqual(str(error), "ZeroDivisionError: division by zero")
+        self.assertEqual(error.interpreter_id, interp.get_id())
 
-    def test_exception_info_from_rebuilt_error(self):
+    def test_exception_info_attributes(self):
         error = self.raises(interp.exec, "1/0", None)
-        info = Interp.ExceptionInfo.from_error(error)
+        info = error.exception_info
         self.assertIsNotNone(info)
+        self.assertIs(Interp.ExceptionInfo.from_error(error), info)
         self.assertEqual(info.get_type_name(), "ZeroDivisionError")
-        self.assertEqual(info.get_qualname(), "ZeroDivisionError")
-        self.assertEqual(info.get_module(), "builtins")
-        self.assertEqual(info.get_message(), "division by zero")
-        traceback = info.get_traceback()
+        self.assertEqual(error.type_name, "ZeroDivisionError")
+        self.assertEqual(error.qualname, "ZeroDivisionError")
+        self.assertEqual(error.module, "builtins")
+        self.assertEqual(error.exception_message, "division by zero")
+        self.assertEqual(info.get_interpreter_id(), interp.get_id())
+        traceback = error.traceback
+        self.assertEqual(traceback, info.get_traceback())
         self.assertTrue(traceback.startswith("Traceback (most recent call last):\n"), traceback)
-        self.assertIn('File "<interp-glib>", line 1, in <module>', traceback)
+        self.assertRegex(traceback, r'File "<interp-glib-\d+>", line 1, in <module>\n    1/0\n')
         self.assertTrue(traceback.endswith("ZeroDivisionError: division by zero\n"), traceback)
 
-    def test_exception_info_survives_a_copy(self):
-        error = self.raises(interp.eval, "[][1]", None)
-        copy = error.copy()
-        info = Interp.ExceptionInfo.from_error(copy)
-        self.assertEqual(info.get_type_name(), "IndexError")
-        self.assertEqual(info.get_message(), "list index out of range")
+    def test_each_error_gets_its_own_snapshot(self):
+        first = self.raises(interp.eval, "[][1]", None)
+        second = self.raises(interp.eval, "{}['k']", None)
+        self.assertEqual(first.type_name, "IndexError")
+        self.assertEqual(first.exception_message, "list index out of range")
+        self.assertEqual(second.type_name, "KeyError")
+        # Nothing is left over for an error made by hand.
+        self.assertIsNone(Interp.ExceptionInfo.steal_last())
+
+    def test_snapshots_per_thread(self):
+        results = {}
+
+        def fail(n):
+            worker = Interp.Interpreter.new(None)
+            try:
+                for _ in range(20):
+                    try:
+                        worker.exec("raise ValueError('thread %d')" % n, None)
+                    except Interp.ExecutionFailed as e:
+                        results.setdefault(n, set()).add((e.message, e.exception_message,
+                                                          e.interpreter_id == worker.get_id()))
+            finally:
+                worker.close()
+
+        threads = [threading.Thread(target=fail, args=(n,)) for n in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for n in range(3):
+            self.assertEqual(results[n], {("ValueError: thread %d" % n, "thread %d" % n, True)})
+
+    def test_filename_names_the_code(self):
+        interp.exec_full("def helper(n):\n    return n / (n - n)\n", "helpers.py", None)
+        error = self.raises(interp.call, "helper", variant_tuple("x", 2), None, None)
+        self.assertEqual(error.message, "ZeroDivisionError: division by zero")
+        self.assertIn('File "helpers.py", line 2, in helper\n    return n / (n - n)\n', error.traceback)
 
     def test_traceback_through_functions(self):
         error = self.raises(interp.call, "divide", variant_tuple("xx", 1, 0), None, None)
@@ -80,6 +130,7 @@ class ExecutionFailedTests(InterpTestCase):
                                "ZeroDivisionError: division by zero")
         info = Interp.ExceptionInfo.from_error(error)
         self.assertIn(", in divide\n", info.get_traceback())
+        self.assertIn("\n    return a / b\n", info.get_traceback())
         self.assertEqual(info.get_module(), "builtins")
 
     def test_custom_exception_in_main(self):
@@ -119,15 +170,17 @@ class ExecutionFailedTests(InterpTestCase):
 
     def test_multiline_and_empty_messages(self):
         error = self.raises(interp.exec, "raise ValueError('line1\\nline2')", None)
+        self.assertEqual(error.message, "ValueError: line1 …")
         self.assertEqual(Interp.ExceptionInfo.from_error(error).get_message(), "line1\nline2")
         error = self.raises(interp.exec, "raise ValueError", None)
+        self.assertEqual(error.message, "ValueError")
         info = Interp.ExceptionInfo.from_error(error)
         self.assertEqual(info.get_type_name(), "ValueError")
         self.assertEqual(info.get_message(), "")
 
     def test_unicode_message(self):
         error = self.raises(interp.exec, "raise Exception('é☃ ünïcode')", None)
-        self.assertTrue(error.message.startswith("Exception: é☃ ünïcode"))
+        self.assertEqual(error.message, "Exception: é☃ ünïcode")
         self.assertEqual(Interp.ExceptionInfo.from_error(error).get_message(), "é☃ ünïcode")
 
     def test_chained_exception(self):
@@ -154,7 +207,7 @@ class ExecutionFailedTests(InterpTestCase):
                             "    def __str__(self):\n"
                             "        raise RuntimeError('no str')\n"
                             "raise Unprintable()", None)
-        self.assertInterpError(error, Interp.Error.EXECUTION_FAILED, "Unprintable: ")
+        self.assertInterpError(error, Interp.Error.EXECUTION_FAILED, "Unprintable: <unprintable")
         info = Interp.ExceptionInfo.from_error(error)
         self.assertEqual(info.get_type_name(), "Unprintable")
         self.assertEqual(info.get_module(), "__main__")
@@ -175,7 +228,7 @@ class ExecutionFailedTests(InterpTestCase):
     def test_interpreter_usable_after_exceptions(self):
         for _ in range(3):
             self.raises(interp.exec, "1/0", None)
-        self.assertEqual(interp.eval("2 + 2", None).unpack(), 4)
+        self.assertEqual(interp.eval("2 + 2", None), 4)
 
     def test_info_of_other_errors_is_none(self):
         # Not an EXECUTION_FAILED error: no snapshot.
@@ -185,31 +238,27 @@ class ExecutionFailedTests(InterpTestCase):
         self.assertIsNone(info_of(not_found))
 
     def test_info_of_foreign_message_is_none(self):
-        # Right domain and code, but not the library's message format.
-        foreign = GLib.Error("just some text", "interp-error-quark",
+        # Right domain and code, made by hand: the message is never parsed.
+        foreign = GLib.Error("ValueError: just some text", "interp-error-quark",
                              int(Interp.Error.EXECUTION_FAILED))
         self.assertIsNone(info_of(foreign))
 
-    def test_info_from_hand_made_message(self):
-        # The format is documented as stable: a message in it parses.
-        text = ("Boom: it broke\n\nUncaught in interpreter 5 (type pkg.mod:Outer.Boom; lengths 4,8):\n\n"
-                "Traceback (most recent call last):\nBoom: it broke\n")
-        info = Interp.ExceptionInfo.from_error(
-            GLib.Error(text, "interp-error-quark", int(Interp.Error.EXECUTION_FAILED)))
-        self.assertEqual(info.get_type_name(), "Boom")
-        self.assertEqual(info.get_qualname(), "Outer.Boom")
-        self.assertEqual(info.get_module(), "pkg.mod")
-        self.assertEqual(info.get_message(), "it broke")
-        self.assertEqual(info.get_traceback(), "Traceback (most recent call last):\nBoom: it broke\n")
-
-    def test_message_containing_the_marker(self):
+    def test_message_that_looks_like_another_error(self):
         error = self.raises(interp.exec,
-                            "raise ValueError('a\\n\\nUncaught in interpreter 7 (type x:y):\\n\\nfake')",
+                            "raise ValueError('KeyError: x\\n\\nTraceback (most recent call last):\\nfake')",
                             None)
+        self.assertEqual(error.message, "ValueError: KeyError: x …")
         info = Interp.ExceptionInfo.from_error(error)
         self.assertEqual(info.get_module(), "builtins")
         self.assertEqual(info.get_qualname(), "ValueError")
-        self.assertEqual(info.get_message(), "a\n\nUncaught in interpreter 7 (type x:y):\n\nfake")
+        self.assertEqual(info.get_message(), "KeyError: x\n\nTraceback (most recent call last):\nfake")
+
+    def test_other_errors_are_interpreter_errors(self):
+        error = self.raises(interp.call, "a b", None, None, None)
+        self.assertIsInstance(error, Interp.InterpreterError)
+        self.assertNotIsInstance(error, Interp.ExecutionFailed)
+        self.assertEqual(str(error), error.message)
+        self.assertNotIn("\n", error.message)
 
 
 class BaseExceptionTests(InterpTestCase):
@@ -220,13 +269,14 @@ class BaseExceptionTests(InterpTestCase):
                               ("import sys; sys.exit('bye')", "bye")):
             with self.subTest(code=code):
                 error = self.raises(interp.exec, code, None)
-                self.assertInterpError(error, Interp.Error.EXECUTION_FAILED, "SystemExit: " + message)
+                self.assertInterpError(error, Interp.Error.EXECUTION_FAILED)
+                self.assertEqual(error.message, "SystemExit: " + message if message else "SystemExit")
                 info = Interp.ExceptionInfo.from_error(error)
                 self.assertEqual(info.get_type_name(), "SystemExit")
                 self.assertEqual(info.get_module(), "builtins")
                 self.assertEqual(info.get_message(), message)
         # Still here, and so is the interpreter.
-        self.assertEqual(interp.eval("'alive'", None).unpack(), "alive")
+        self.assertEqual(interp.eval("'alive'", None), "alive")
 
     def test_system_exit_from_call(self):
         error = self.raises(interp.call, "sys:exit", variant_tuple("x", 0), None, None)
@@ -238,7 +288,7 @@ class BaseExceptionTests(InterpTestCase):
         info = Interp.ExceptionInfo.from_error(error)
         self.assertEqual(info.get_type_name(), "KeyboardInterrupt")
         self.assertEqual(info.get_module(), "builtins")
-        self.assertEqual(interp.eval("1", None).unpack(), 1)
+        self.assertEqual(interp.eval("1", None), 1)
 
     def test_generator_exit(self):
         error = self.raises(interp.exec, "raise GeneratorExit", None)
@@ -248,7 +298,8 @@ class BaseExceptionTests(InterpTestCase):
         # The main interpreter is the test process's own: it must not exit.
         error = self.raises(Interp.get_main().exec, "raise SystemExit(4)", None)
         self.assertInterpError(error, Interp.Error.EXECUTION_FAILED, "SystemExit: 4")
-        self.assertIn("Uncaught in interpreter 0 ", error.message)
+        self.assertEqual(error.message, "SystemExit: 4")
+        self.assertEqual(error.interpreter_id, 0)
         self.assertEqual(Interp.ExceptionInfo.from_error(error).get_message(), "4")
 
     def test_keyboard_interrupt_in_main_interpreter(self):
@@ -304,7 +355,7 @@ class CallableTests(InterpTestCase):
                 error = self.raises(interp.call, name, None, None, None)
                 self.assertInterpError(error, Interp.Error.INVALID_ARGUMENT)
                 self.assertIn("is not a callable name", error.message)
-        self.assertEqual(interp.eval("'still fine'", None).unpack(), "still fine")
+        self.assertEqual(interp.eval("'still fine'", None), "still fine")
 
 
 class VariantTypeTests(InterpTestCase):
@@ -353,7 +404,7 @@ class ResultConversionTests(InterpTestCase):
     def test_call_result_not_shareable(self):
         error = self.raises(interp.call, "object", None, None, None)
         self.assertInterpError(error, Interp.Error.NOT_SHAREABLE)
-        self.assertEqual(interp.eval("1", None).unpack(), 1)
+        self.assertEqual(interp.eval("1", None), 1)
 
 
 if __name__ == "__main__":

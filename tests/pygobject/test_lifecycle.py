@@ -168,7 +168,7 @@ class ExitTests(ChildTestCase):
             print("still running")
             """)
         self.assertCleanExit(result)
-        self.assertEqual(self.lines(result), ["SystemExit: 5", "SystemExit: 6", "KeyboardInterrupt: "] * 2
+        self.assertEqual(self.lines(result), ["SystemExit: 5", "SystemExit: 6", "KeyboardInterrupt"] * 2
                          + ["still running"])
 
 

@@ -689,8 +689,9 @@ class CrossInterpreterTests(QueueTestCase):
                    "        self.value = value\n"
                    "q.put(OnlyInAlpha(42))\n", None)
         error = self.raises(beta.exec, "q.get()", None)
+        info = Interp.ExceptionInfo.steal_last()
         self.assertInterpError(error, Interp.Error.EXECUTION_FAILED)
-        self.assertEqual(Interp.ExceptionInfo.from_error(error).get_type_name(), "AttributeError")
+        self.assertEqual(info.get_type_name(), "AttributeError")
         self.assertEqual(queue.qsize(), 1)
         self.assertEqual(alpha.eval("q.get().value", None).unpack(), 42)
         self.assertEqual(queue.qsize(), 0)

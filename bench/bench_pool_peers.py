@@ -1,0 +1,130 @@
+"""The peers of the pool benchmarks, under the Python that interp-glib embeds.
+
+Usage: python bench_pool_peers.py N_WORKERS N_TASKS N_FINE N_MEDIUM N_COARSE
+
+Prints one JSON line: tasks per second of ProcessPoolExecutor,
+ThreadPoolExecutor, a subinterpreter pool built the way CPython 3.14's
+InterpreterPoolExecutor is built (N threads, each with its own interpreter,
+taking tasks from a queue.Queue; Python 3.13's test.support.interpreters),
+and 3.14's own InterpreterPoolExecutor when this Python has it.
+"""
+import concurrent.futures as cf
+import json
+import os
+import queue
+import sys
+import threading
+import time
+
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, here)
+from pool_workload import work  # noqa: E402
+
+SOURCE = open(os.path.join(here, "pool_workload.py")).read()
+
+
+def rate(n_tasks, fn):
+    start = time.perf_counter()
+    fn()
+    return n_tasks / (time.perf_counter() - start)
+
+
+def executor_rates(executor, n_workers, n_tasks, n):
+    chunk = max(1, n_tasks // (4 * n_workers))
+    out = {"map": rate(n_tasks, lambda: list(executor.map(work, [n] * n_tasks, chunksize=chunk)))}
+    # One future per task; capped where that alone would take minutes.
+    m = min(n_tasks, 20000)
+    out["submit"] = rate(m, lambda: [f.result() for f in [executor.submit(work, n) for _ in range(m)]])
+    return out
+
+
+def coarse_seconds(executor, n_workers, n_coarse):
+    start = time.perf_counter()
+    list(executor.map(work, [n_coarse] * (4 * n_workers)))
+    return time.perf_counter() - start
+
+
+class SubinterpreterPool:
+    """N threads, each owning one interpreter, fed from one queue.Queue."""
+
+    def __init__(self, n_workers):
+        from test.support import interpreters
+        from test.support.interpreters import queues
+
+        self.tasks = queue.Queue()
+        self.threads = []
+        for _ in range(n_workers):
+            interp = interpreters.create()
+            results = queues.create()
+            # The queue type must be known there before a queue crosses.
+            interp.exec(SOURCE + "\nfrom test.support.interpreters import queues\n")
+            interp.prepare_main(results=results)
+            t = threading.Thread(target=self._worker, args=(interp, results), daemon=True)
+            t.start()
+            self.threads.append(t)
+
+    def _worker(self, interp, results):
+        while True:
+            item = self.tasks.get()
+            if item is None:
+                interp.close()
+                return
+            future, n = item
+            interp.prepare_main(n=n)
+            interp.exec("results.put_nowait(work(n))")
+            future.set_result(results.get_nowait())
+
+    def submit(self, n):
+        future = cf.Future()
+        self.tasks.put((future, n))
+        return future
+
+    def shutdown(self):
+        for _ in self.threads:
+            self.tasks.put(None)
+        for t in self.threads:
+            t.join()
+
+
+def main():
+    n_workers, n_tasks, n_fine, n_medium, n_coarse = map(int, sys.argv[1:6])
+    out = {"python": sys.version.split()[0]}
+
+    for name, make in (("processes", lambda: cf.ProcessPoolExecutor(n_workers)),
+                       ("threads", lambda: cf.ThreadPoolExecutor(n_workers))):
+        with make() as executor:
+            list(executor.map(work, [1] * n_workers))  # started
+            out[name] = {
+                "coarse_s": coarse_seconds(executor, n_workers, n_coarse),
+                "fine": executor_rates(executor, n_workers, n_tasks, n_fine),
+                "medium": executor_rates(executor, n_workers, n_tasks, n_medium),
+            }
+
+    try:
+        pool = SubinterpreterPool(n_workers)
+    except ImportError:
+        pool = None
+    if pool is not None:
+        res = {}
+        for key, n in (("fine", n_fine), ("medium", n_medium)):
+            m = min(n_tasks, 50000)
+            res[key] = {"submit": rate(m, lambda: [f.result() for f in [pool.submit(n) for _ in range(m)]])}
+        start = time.perf_counter()
+        [f.result() for f in [pool.submit(n_coarse) for _ in range(4 * n_workers)]]
+        res["coarse_s"] = time.perf_counter() - start
+        pool.shutdown()
+        out["subinterpreters"] = res
+
+    if hasattr(cf, "InterpreterPoolExecutor"):
+        with cf.InterpreterPoolExecutor(n_workers) as executor:
+            list(executor.map(work, [1] * n_workers))
+            out["cpython_interpreter_pool"] = {
+                "coarse_s": coarse_seconds(executor, n_workers, n_coarse),
+                "fine": executor_rates(executor, n_workers, n_tasks, n_fine),
+                "medium": executor_rates(executor, n_workers, n_tasks, n_medium),
+            }
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""The InterpPool benchmarks beside their peers, in one run; prints a table.
+
+Usage: python3 bench/pool.py BUILD_DIR [N_TASKS]
+
+N (the workers, and the peers' workers) is the machine's core count. The
+tasks are pure-Python work() calls of about 10 us, 100 us and 50 ms,
+calibrated once under the Python the build embeds, so that every peer runs
+the same tasks. Efficiency is tasks/s against the ideal: the coarse-task
+speedup of the pool in the same run divided by the task's time measured
+alone, so that SMT siblings and turbo clocks neither flatter nor blame
+anyone. Not part of the test suite: numbers depend on the machine and its
+load.
+"""
+import json
+import os
+import subprocess
+import sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+
+
+def run_json(cmd, env=None):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def build_python(build):
+    for line in open(os.path.join(build, "meson-info", "intro-buildoptions.json")):
+        for opt in json.loads(line):
+            if opt["name"] == "python":
+                return opt["value"]
+    raise SystemExit("no python option in %s" % build)
+
+
+def main():
+    build = sys.argv[1]
+    n_tasks = int(sys.argv[2]) if len(sys.argv) > 2 else 100000
+    n = os.cpu_count() or 2
+    python = build_python(build)
+    calibrate = ("import sys; sys.path.insert(0, %r); import pool_workload as w; "
+                 "print(w.calibrate(10e-6), w.calibrate(100e-6), w.calibrate(50e-3))" % here)
+    sizes = subprocess.run([python, "-c", calibrate], check=True, capture_output=True,
+                           text=True).stdout.split()
+    env = dict(os.environ, LD_LIBRARY_PATH=os.path.join(build, "interp-glib"))
+    ours = run_json([os.path.join(build, "bench", "bench-pool"), os.path.join(here, "pool_workload.py"),
+                     str(n), str(n_tasks)] + sizes, env)
+    peers = run_json([python, os.path.join(here, "bench_pool_peers.py"), str(n), str(n_tasks)] + sizes)
+
+    t = {"fine": ours["t_fine_s"], "medium": ours["t_medium_s"]}
+    coarse_total = ours["coarse_tasks"] * ours["t_coarse_s"]
+    speedup = coarse_total / ours["coarse_s"]
+    ideal = {k: speedup / v for k, v in t.items()}
+    process_rate = {k: peers["processes"][k]["map"] for k in t}
+
+    def eff(rate, kind):
+        return rate / ideal[kind]
+
+    rows = []
+    for kind, label in (("fine", "%.0f us" % (t["fine"] * 1e6)), ("medium", "%.0f us" % (t["medium"] * 1e6))):
+        rows.append((f"-- {n_tasks} tasks of {label} over {n} workers --", "", ""))
+        rows.append(("ideal (coarse speedup / task time)", f"{ideal[kind]:.0f} /s", "1.00 efficiency"))
+        for name, rate in (("InterpPool map (chunk auto)", ours[f"{kind}_map_per_s"]),
+                           ("InterpPool one call_async per task", ours[f"{kind}_async_per_s"])):
+            rows.append((name, f"{rate:.0f} /s",
+                         f"{eff(rate, kind):.2f} efficiency, {rate / process_rate[kind]:.1f}x ProcessPool map"))
+        for peer, title in (("processes", "ProcessPoolExecutor"), ("threads", "ThreadPoolExecutor"),
+                            ("cpython_interpreter_pool", "CPython InterpreterPoolExecutor")):
+            if peer not in peers:
+                continue
+            for how in ("map", "submit"):
+                rate = peers[peer][kind][how]
+                rows.append((f"{title} {how}", f"{rate:.0f} /s", f"{eff(rate, kind):.2f} efficiency"))
+        if "subinterpreters" in peers:
+            rate = peers["subinterpreters"][kind]["submit"]
+            rows.append(("3.13 subinterpreter pool (3.14's design) submit", f"{rate:.0f} /s",
+                         f"{eff(rate, kind):.2f} efficiency"))
+
+    rows.append((f"-- {ours['coarse_tasks']} coarse tasks of {ours['t_coarse_s'] * 1e3:.0f} ms --", "", ""))
+    rows.append(("InterpPool speedup", f"{speedup:.2f}x", f"goal >= {0.9 * n:.1f}x (0.9 N)"))
+    for peer, title in (("processes", "ProcessPoolExecutor"), ("threads", "ThreadPoolExecutor"),
+                        ("subinterpreters", "3.13 subinterpreter pool"),
+                        ("cpython_interpreter_pool", "CPython InterpreterPoolExecutor")):
+        if peer in peers:
+            rows.append((f"{title} speedup", f"{coarse_total / peers[peer]['coarse_s']:.2f}x", ""))
+
+    rows.append(("-- latency and the main loop --", "", ""))
+    rows.append(("first call on a warm pool", f"{ours['first_call_ms']:.3f} ms", "goal <= 1 ms"))
+    rows.append(("interp_interpreter_new() + call", f"{ours['new_and_call_ms']:.3f} ms",
+                 f"{ours['new_and_call_ms'] / ours['first_call_ms']:.0f}x the warm pool"))
+    rows.append(("noop call_async completions on one GMainLoop", f"{ours['noop_async_per_s']:.0f} /s",
+                 f"{ours['noop_async_per_s'] / ours['noop_by_hand_per_s']:.2f}x by hand"))
+    rows.append(("  by hand: call_async over N interpreters", f"{ours['noop_by_hand_per_s']:.0f} /s",
+                 "one idle source per completion"))
+    rows.append(("cancel -> completion, call stuck in time.sleep(600)", f"{ours['cancel_blocked_ms']:.0f} ms",
+                 f"grace {ours['grace_ms']} ms"))
+
+    print(f"InterpPool benchmarks: Python {peers['python']}, own GIL: {ours['own_gil']}, "
+          f"{n} cores, {n_tasks} tasks")
+    width = max(len(r[0]) for r in rows)
+    for name, value, ratio in rows:
+        print(f"  {name:<{width}}  {value:>12}  {ratio}")
+
+
+if __name__ == "__main__":
+    main()

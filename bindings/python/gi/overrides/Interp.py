@@ -1,0 +1,310 @@
+# Interp.py: the PyGObject override of interp-glib (gi.repository.Interp)
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Thin on purpose: the full Python API is the interp_glib module. What it
+# adds to the introspected classes:
+#
+# - errors of the interp-glib domain are raised as Interp.InterpreterError
+#   (a GLib.Error whose str() is its one-line message), and Python
+#   exceptions as Interp.ExecutionFailed, which carries the exception
+#   snapshot as attributes. PyGObject keeps only the domain, code and
+#   message of a GError and frees it; the library then leaves the snapshot
+#   the error carried to the thread that freed it, and this module takes it
+#   (Interp.ExceptionInfo.steal_last()) right after the failed call, on the
+#   same thread, and checks that it belongs to the error (its summary is
+#   the error's message) before using it;
+# - Interp.Interpreter(**properties) initializes the object (GInitable),
+#   raising the error when that fails;
+# - every GLib.Variant argument also takes plain Python values, converted
+#   natively (None, bool, int, float, str, bytes, tuple, list, dict), and
+#   every GLib.Variant result comes back as a plain Python value.
+
+import functools
+
+import gi
+from gi._gi import FunctionInfo
+from gi.module import get_introspection_module
+from gi.overrides import override
+from gi.repository import GLib, Gio
+
+Interp = get_introspection_module("Interp")
+
+__all__ = []
+
+_DOMAIN = "interp-error-quark"
+_INT64 = (-(1 << 63), (1 << 63) - 1)
+_UINT64_MAX = (1 << 64) - 1
+
+
+class InterpreterError(GLib.Error):
+    """An error of the interp-glib domain (a GLib.Error); str() gives its
+    one-line message."""
+
+    def __str__(self):
+        return self.message
+
+
+class ExecutionFailed(InterpreterError):
+    """Python code raised an exception (Interp.Error.EXECUTION_FAILED).
+
+    The message is the line `TypeName: message`; the snapshot is in
+    `exception_info` (an Interp.ExceptionInfo), and spelled out in
+    `type_name`, `qualname`, `module`, `exception_message` (str() of the
+    exception), `traceback` (formatted, as traceback.format_exception()
+    gives it) and `interpreter_id`. They are None when the snapshot could
+    not be recovered."""
+
+    exception_info = None
+    type_name = None
+    qualname = None
+    module = None
+    exception_message = None
+    traceback = None
+    interpreter_id = None
+
+
+__all__ += ["InterpreterError", "ExecutionFailed"]
+
+
+def _translate(error):
+    """The exception to raise for the GLib.Error @error."""
+    if error.domain != _DOMAIN:
+        return error
+    if error.code != int(Interp.Error.EXECUTION_FAILED):
+        return InterpreterError(error.message, error.domain, error.code)
+    translated = ExecutionFailed(error.message, error.domain, error.code)
+    info = Interp.ExceptionInfo.steal_last()
+    if info is not None and info.get_summary() == error.message:
+        translated.exception_info = info
+        translated.type_name = info.get_type_name()
+        translated.qualname = info.get_qualname()
+        translated.module = info.get_module()
+        translated.exception_message = info.get_message()
+        translated.traceback = info.get_traceback()
+        translated.interpreter_id = info.get_interpreter_id()
+    return translated
+
+
+def _raising(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except GLib.Error as e:
+            if isinstance(e, InterpreterError):
+                raise
+            raise _translate(e) from None
+    return wrapper
+
+
+# ------------------------------------------------------------------ #
+# Values                                                              #
+
+def _variant(value):
+    """A GLib.Variant for a plain Python value."""
+    if isinstance(value, GLib.Variant):
+        return value
+    if value is None:
+        return GLib.Variant.new_maybe(GLib.VariantType.new("v"), None)
+    if isinstance(value, bool):
+        return GLib.Variant.new_boolean(value)
+    if isinstance(value, int):
+        if _INT64[0] <= value <= _INT64[1]:
+            return GLib.Variant.new_int64(value)
+        if 0 <= value <= _UINT64_MAX:
+            return GLib.Variant.new_uint64(value)
+        raise OverflowError("int %d does not fit in 64 bits" % value)
+    if isinstance(value, float):
+        return GLib.Variant.new_double(value)
+    if isinstance(value, str):
+        return GLib.Variant.new_string(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return GLib.Variant.new_from_bytes(GLib.VariantType.new("ay"),
+                                           GLib.Bytes.new(bytes(value)), True)
+    if isinstance(value, tuple):
+        return GLib.Variant.new_tuple(*[_variant(v) for v in value])
+    if isinstance(value, list):
+        return GLib.Variant.new_array(GLib.VariantType.new("v"),
+                                      [GLib.Variant.new_variant(_variant(v)) for v in value])
+    if isinstance(value, dict):
+        return _dict_variant(value)
+    raise TypeError("an object of type '%s' has no GLib.Variant form" % type(value).__name__)
+
+
+def _dict_variant(value):
+    if all(isinstance(k, str) for k in value):
+        key, entry = GLib.Variant.new_string, "{sv}"
+    elif value and all(isinstance(k, int) and not isinstance(k, bool) for k in value):
+        key, entry = GLib.Variant.new_int64, "{xv}"
+    else:
+        raise TypeError("a dict needs keys that are all str or all int to become a GLib.Variant")
+    return GLib.Variant.new_array(GLib.VariantType.new(entry), [
+        GLib.Variant.new_dict_entry(key(k), GLib.Variant.new_variant(_variant(v)))
+        for k, v in value.items()])
+
+
+def _args_variant(value):
+    if value is None or isinstance(value, GLib.Variant):
+        return value
+    if isinstance(value, (list, tuple)):
+        return _variant(tuple(value))
+    raise TypeError("args must be a tuple or list of values, or a GLib.Variant tuple")
+
+
+def _kwargs_variant(value):
+    if value is None or isinstance(value, GLib.Variant):
+        return value
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise TypeError("keyword argument names must be str")
+        return _dict_variant(value)
+    raise TypeError("kwargs must be a dict or a GLib.Variant a{sv}")
+
+
+def _args_list_variant(value):
+    if value is None or isinstance(value, GLib.Variant):
+        return value
+    return GLib.Variant.new_array(GLib.VariantType.new("v"), [
+        GLib.Variant.new_variant(_args_variant(args)) for args in value])
+
+
+_CONVERTERS = {
+    "args": _args_variant,
+    "kwargs": _kwargs_variant,
+    "ns": _kwargs_variant,
+    "args_list": _args_list_variant,
+}
+
+
+def unpack(variant):
+    """The plain Python value of a GLib.Variant: as GLib.Variant.unpack(),
+    except that 'ay' gives bytes."""
+    if variant is None:
+        return None
+    t = variant.get_type_string()
+    if t == "ay":
+        return variant.get_data_as_bytes().get_data()
+    if t.startswith("("):
+        return tuple(unpack(variant.get_child_value(i)) for i in range(variant.n_children()))
+    if t.startswith("a{"):
+        result = {}
+        for i in range(variant.n_children()):
+            entry = variant.get_child_value(i)
+            result[unpack(entry.get_child_value(0))] = unpack(entry.get_child_value(1))
+        return result
+    if t.startswith("a"):
+        return [unpack(variant.get_child_value(i)) for i in range(variant.n_children())]
+    if t == "v":
+        return unpack(variant.get_variant())
+    if t.startswith("m"):
+        return unpack(variant.get_child_value(0)) if variant.n_children() else None
+    return variant.unpack()
+
+
+__all__ += ["unpack"]
+
+
+# ------------------------------------------------------------------ #
+# Wrapping the introspected functions                                 #
+
+def _is_variant(type_info):
+    if type_info.get_tag_as_string() != "interface":
+        return False
+    iface = type_info.get_interface()
+    return iface.get_namespace() == "GLib" and iface.get_name() == "Variant"
+
+
+def _wrap(info, func):
+    """@func (the introspected callable of @info) with Python values in,
+    plain values out and translated errors; None if nothing to add."""
+    offset = 1 if info.is_method() else 0
+    conversions = []   # (positional index, name, converter)
+    for index, arg in enumerate(info.get_arguments()):
+        if _is_variant(arg.get_type()):
+            convert = _CONVERTERS.get(arg.get_name())
+            if convert is None:
+                convert = (lambda v: None if v is None else _variant(v)) if arg.may_be_null() else _variant
+            conversions.append((index + offset, arg.get_name(), convert))
+    unpack_result = _is_variant(info.get_return_type())
+    throws = info.can_throw_gerror()
+    if not (conversions or unpack_result or throws):
+        return None
+
+    def wrapper(*args, **kwargs):
+        if conversions:
+            args = list(args)
+            for index, name, convert in conversions:
+                if index < len(args):
+                    args[index] = convert(args[index])
+                elif name in kwargs:
+                    kwargs[name] = convert(kwargs[name])
+        try:
+            result = func(*args, **kwargs)
+        except GLib.Error as e:
+            if isinstance(e, InterpreterError):
+                raise
+            raise _translate(e) from None
+        return unpack(result) if unpack_result else result
+
+    wrapper.__name__ = info.get_name()
+    wrapper.__qualname__ = info.get_name()
+    wrapper.__doc__ = getattr(func, "__doc__", None)
+    return wrapper
+
+
+def _override_class(name, extra=None):
+    base = getattr(Interp, name)
+    namespace = {"__module__": __name__}
+    for info in base.__info__.get_methods():
+        wrapper = _wrap(info, getattr(base, info.get_name()))
+        if wrapper is not None:
+            namespace[info.get_name()] = wrapper if info.is_method() else staticmethod(wrapper)
+    namespace.update(extra or {})
+    cls = override(type(name, (base,), namespace))
+    globals()[name] = cls
+    __all__.append(name)
+    return cls
+
+
+def _initializing_init(base):
+    def __init__(self, **properties):
+        """Creates the object with the given construct properties and
+        initializes it (GInitable), e.g.
+        Interp.Interpreter(gil=Interp.Gil.SHARED); raises the error
+        when that fails."""
+        base.__init__(self, **properties)
+        _raising(Gio.Initable.init)(self, None)
+    return __init__
+
+
+def _exception_info_from_error(error):
+    """The Interp.ExceptionInfo of @error (an Interp.ExecutionFailed from
+    this module, or a GLib.Error made in C), or None."""
+    info = getattr(error, "exception_info", None)
+    if info is not None:
+        return info
+    try:
+        return Interp.ExceptionInfo.from_error(error)
+    except TypeError:   # PyGObject's answer to a constructor returning NULL
+        return None
+
+
+for _name in ("Interpreter", "Queue", "Channel", "Pool"):
+    if hasattr(Interp, _name):
+        _base = getattr(Interp, _name)
+        _override_class(_name, {"__init__": _initializing_init(_base)}
+                        if _base.__gtype__.is_a(Gio.Initable.__gtype__) else None)
+
+ExceptionInfo = override(type("ExceptionInfo", (Interp.ExceptionInfo,), {
+    "__module__": __name__,
+    "from_error": staticmethod(_exception_info_from_error),
+}))
+__all__.append("ExceptionInfo")
+
+for _info in gi.Repository.get_default().get_infos("Interp"):
+    if isinstance(_info, FunctionInfo):
+        _wrapper = _wrap(_info, getattr(Interp, _info.get_name()))
+        if _wrapper is not None:
+            globals()[_info.get_name()] = _wrapper
+            __all__.append(_info.get_name())

@@ -1,0 +1,337 @@
+// interp.js: the GJS face of interp-glib, shipped in the library as the
+// GResource resource:///org/interp-glib/js/interp.js
+//
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+//     import Interp from 'gi://Interp';
+//     import * as InterpJS from 'resource:///org/interp-glib/js/interp.js';
+//
+//     const interp = await InterpJS.create();
+//     await InterpJS.exec(interp, 'def add(a, b):\n    return a + b');
+//     const sum = await InterpJS.call(interp, 'add', [1, 2]);   // 3
+//
+// Every function returns a Promise, takes plain JS values and gives plain
+// JS values back; an optional Gio.Cancellable comes last. A failure of the
+// library rejects with the GLib.Error itself (a Python exception: the
+// message is `Type: message`, and Interp.ExceptionInfo.from_error(e) gives
+// the traceback); a JS value that has no GVariant form rejects with a
+// TypeError. The value mapping is in the API reference ("GJS").
+
+import GLib from 'gi://GLib';
+import Gio from 'gi://Gio';
+import Interp from 'gi://Interp?version=1.0';
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/* ------------------------------------------------------------------ */
+/* JS values to GVariant                                               */
+
+function describe(value) {
+    if (value === null)
+        return 'null';
+    if (typeof value !== 'object')
+        return typeof value;
+    return value.constructor?.name ?? 'object';
+}
+
+function isPlainObject(value) {
+    const proto = Object.getPrototypeOf(value);
+    return proto === Object.prototype || proto === null;
+}
+
+/**
+ * The GLib.Variant for a plain JS value: an integer Number (a safe
+ * integer) is 'x', another Number 'd', a BigInt 'x' (or 't' above the int64
+ * maximum), a string 's', a boolean 'b', null and undefined the nothing of
+ * 'mv', a Uint8Array or ArrayBuffer 'ay', an array 'av', a plain object
+ * 'a{sv}'; a GLib.Variant stays as it is.
+ *
+ * @param {*} value the value
+ * @returns {GLib.Variant} the variant
+ */
+export function toVariant(value) {
+    if (value instanceof GLib.Variant)
+        return value;
+    if (value === null || value === undefined)
+        return GLib.Variant.new_maybe(new GLib.VariantType('v'), null);
+    switch (typeof value) {
+    case 'boolean':
+        return GLib.Variant.new_boolean(value);
+    case 'number':
+        return Number.isSafeInteger(value) ? GLib.Variant.new_int64(value) : GLib.Variant.new_double(value);
+    case 'bigint':
+        if (value >= INT64_MIN && value <= INT64_MAX)
+            return GLib.Variant.parse(new GLib.VariantType('x'), value.toString(), null, null);
+        if (value > INT64_MAX && value <= UINT64_MAX)
+            return GLib.Variant.parse(new GLib.VariantType('t'), value.toString(), null, null);
+        throw new RangeError(`BigInt ${value} does not fit in 64 bits`);
+    case 'string':
+        return GLib.Variant.new_string(value);
+    case 'object':
+        break;
+    default:
+        throw new TypeError(`a ${describe(value)} has no GVariant form`);
+    }
+    if (value instanceof Uint8Array || value instanceof ArrayBuffer) {
+        const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : value;
+        return GLib.Variant.new_from_bytes(new GLib.VariantType('ay'), new GLib.Bytes(bytes), true);
+    }
+    if (Array.isArray(value) || ArrayBuffer.isView(value)) {
+        return GLib.Variant.new_array(new GLib.VariantType('v'),
+            Array.from(value, v => GLib.Variant.new_variant(toVariant(v))));
+    }
+    if (isPlainObject(value))
+        return dictVariant(value);
+    throw new TypeError(`a ${describe(value)} has no GVariant form: use numbers, strings, booleans, ` +
+        'null, arrays, plain objects, Uint8Array or GLib.Variant');
+}
+
+function dictVariant(object) {
+    return GLib.Variant.new_array(new GLib.VariantType('{sv}'),
+        Object.entries(object).map(([k, v]) =>
+            GLib.Variant.new_dict_entry(GLib.Variant.new_string(k), GLib.Variant.new_variant(toVariant(v)))));
+}
+
+function argsVariant(args) {
+    if (args === null || args === undefined)
+        return null;
+    if (args instanceof GLib.Variant)
+        return args;
+    if (!Array.isArray(args))
+        throw new TypeError(`args must be an array of values, not a ${describe(args)}`);
+    return GLib.Variant.new_tuple(args.map(toVariant));
+}
+
+function kwargsVariant(kwargs) {
+    if (kwargs === null || kwargs === undefined)
+        return null;
+    if (kwargs instanceof GLib.Variant)
+        return kwargs;
+    if (typeof kwargs !== 'object' || !isPlainObject(kwargs))
+        throw new TypeError(`kwargs must be a plain object, not a ${describe(kwargs)}`);
+    return dictVariant(kwargs);
+}
+
+/* ------------------------------------------------------------------ */
+/* GVariant to JS values                                               */
+
+function int64(variant) {
+    // get_int64() would round beyond 2^53: read the digits instead.
+    const text = variant.print(false);
+    const big = BigInt(text);
+    return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER)
+        ? Number(big) : big;
+}
+
+/**
+ * The plain JS value of a GLib.Variant: numbers for the integer and double
+ * types (a BigInt for a 64-bit integer beyond Number.MAX_SAFE_INTEGER),
+ * strings, booleans, null for an empty maybe, a Uint8Array for 'ay', an
+ * object for a dictionary, an array for any other array or a tuple; 'v' is
+ * unwrapped.
+ *
+ * @param {GLib.Variant|null} variant the variant
+ * @returns {*} the value
+ */
+export function fromVariant(variant) {
+    if (variant === null || variant === undefined)
+        return null;
+    const type = variant.get_type_string();
+    switch (type[0]) {
+    case 'b':
+        return variant.get_boolean();
+    case 'y': case 'n': case 'q': case 'i': case 'u': case 'h': case 'd':
+        return variant.unpack();
+    case 'x': case 't':
+        return int64(variant);
+    case 's': case 'o': case 'g':
+        return variant.get_string()[0];
+    case 'v':
+        return fromVariant(variant.get_variant());
+    case 'm':
+        return variant.n_children() === 0 ? null : fromVariant(variant.get_child_value(0));
+    case '(':
+        return Array.from({length: variant.n_children()}, (_, i) => fromVariant(variant.get_child_value(i)));
+    case 'a':
+        if (type === 'ay')
+            return variant.get_data_as_bytes().toArray();
+        if (type[1] === '{') {
+            const object = {};
+            for (let i = 0; i < variant.n_children(); i++) {
+                const entry = variant.get_child_value(i);
+                object[String(fromVariant(entry.get_child_value(0)))] = fromVariant(entry.get_child_value(1));
+            }
+            return object;
+        }
+        return Array.from({length: variant.n_children()}, (_, i) => fromVariant(variant.get_child_value(i)));
+    case '{':
+        return [fromVariant(variant.get_child_value(0)), fromVariant(variant.get_child_value(1))];
+    default:
+        return variant.recursiveUnpack();
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Promises over the _async/_finish pairs                              */
+
+function settle(start, finish) {
+    return new Promise((resolve, reject) => {
+        try {
+            start((source, result) => {
+                try {
+                    resolve(finish(source, result));
+                } catch (e) {
+                    reject(e);
+                }
+            });
+        } catch (e) {
+            reject(e);
+        }
+    });
+}
+
+function isCancellable(value) {
+    return value instanceof Gio.Cancellable;
+}
+
+/**
+ * Creates an interpreter (Interp.Interpreter.new_async()), or, given
+ * construct properties such as `{gil: Interp.Gil.SHARED}`, one configured
+ * with them (initialized asynchronously, as a Gio.AsyncInitable).
+ *
+ * @param {object} [properties] construct properties of Interp.Interpreter
+ * @param {Gio.Cancellable} [cancellable] to give up
+ * @returns {Promise<Interp.Interpreter>} the interpreter
+ */
+export function create(properties = null, cancellable = null) {
+    if (isCancellable(properties))
+        [properties, cancellable] = [null, properties];
+    if (properties === null || properties === undefined) {
+        return settle(cb => Interp.Interpreter.new_async(cancellable, cb),
+            (_, res) => Interp.Interpreter.new_finish(res));
+    }
+    return settle(cb => {
+        if (typeof properties !== 'object' || !isPlainObject(properties))
+            throw new TypeError(`properties must be a plain object, not a ${describe(properties)}`);
+        new Interp.Interpreter(properties).init_async(GLib.PRIORITY_DEFAULT, cancellable, cb);
+    }, (source, res) => {
+        source.init_finish(res);
+        return source;
+    });
+}
+
+/**
+ * Runs Python code in the interpreter's __main__.
+ *
+ * @param {Interp.Interpreter} interp the interpreter
+ * @param {string} code the code (dedented first)
+ * @param {Gio.Cancellable} [cancellable] to interrupt it
+ * @returns {Promise<undefined>} settles when the code has run
+ */
+export function exec(interp, code, cancellable = null) {
+    return settle(cb => interp.exec_async(code, cancellable, cb),
+        (source, res) => {
+            source.exec_finish(res);
+        });
+}
+
+/**
+ * Calls a Python function: `callable` is "name" in __main__ (or a
+ * builtin) or "module:qualname".
+ *
+ * @param {Interp.Interpreter} interp the interpreter
+ * @param {string} callable what to call
+ * @param {Array} [args] positional arguments, plain values
+ * @param {object} [kwargs] keyword arguments, plain values
+ * @param {Gio.Cancellable} [cancellable] to interrupt the call
+ * @returns {Promise<*>} the result, as a plain value
+ */
+export function call(interp, callable, args = [], kwargs = {}, cancellable = null) {
+    if (isCancellable(args))
+        [args, kwargs, cancellable] = [[], {}, args];
+    else if (isCancellable(kwargs))
+        [kwargs, cancellable] = [{}, kwargs];
+    return settle(cb => interp.call_async(callable, argsVariant(args), kwargsVariant(kwargs), cancellable, cb),
+        (source, res) => fromVariant(source.call_finish(res)));
+}
+
+/**
+ * Evaluates a Python expression in the interpreter's __main__.
+ *
+ * @param {Interp.Interpreter} interp the interpreter
+ * @param {string} expression the expression
+ * @param {Gio.Cancellable} [cancellable] to interrupt it
+ * @returns {Promise<*>} its value, as a plain value
+ */
+export function evaluate(interp, expression, cancellable = null) {
+    return settle(cb => interp.eval_async(expression, cancellable, cb),
+        (source, res) => fromVariant(source.eval_finish(res)));
+}
+
+/**
+ * Calls a Python function on a worker of a pool.
+ *
+ * @param {Interp.Pool} pool the pool
+ * @param {string} callable what to call, as for call()
+ * @param {Array} [args] positional arguments, plain values
+ * @param {object} [kwargs] keyword arguments, plain values
+ * @param {Gio.Cancellable} [cancellable] to cancel the task
+ * @returns {Promise<*>} the result, as a plain value
+ */
+export function poolCall(pool, callable, args = [], kwargs = {}, cancellable = null) {
+    if (isCancellable(args))
+        [args, kwargs, cancellable] = [[], {}, args];
+    else if (isCancellable(kwargs))
+        [kwargs, cancellable] = [{}, kwargs];
+    return settle(cb => pool.call_async(callable, argsVariant(args), kwargsVariant(kwargs), cancellable, cb),
+        (source, res) => fromVariant(source.call_finish(res)));
+}
+
+/**
+ * Calls a Python function once per entry of `argsList` on the workers of a
+ * pool, in parallel.
+ *
+ * @param {Interp.Pool} pool the pool
+ * @param {string} callable what to call, as for call()
+ * @param {Array<Array>} argsList the positional arguments of each call
+ * @param {Gio.Cancellable} [cancellable] to cancel the calls
+ * @returns {Promise<Array>} the results, in the order of argsList
+ */
+export function map(pool, callable, argsList, cancellable = null) {
+    return settle(cb => {
+        if (!Array.isArray(argsList))
+            throw new TypeError(`argsList must be an array of argument arrays, not a ${describe(argsList)}`);
+        const list = GLib.Variant.new_array(new GLib.VariantType('v'),
+            argsList.map(args => GLib.Variant.new_variant(argsVariant(Array.isArray(args) ? args : [args]))));
+        pool.map_async(callable, list, 0, cancellable, cb);
+    }, (source, res) => fromVariant(source.map_finish(res)));
+}
+
+/**
+ * Puts a value into a queue, waiting while it is full.
+ *
+ * @param {Interp.Queue} queue the queue
+ * @param {*} value a plain value
+ * @param {Gio.Cancellable} [cancellable] to stop waiting
+ * @returns {Promise<undefined>} settles when the value is in the queue
+ */
+export function put(queue, value, cancellable = null) {
+    return settle(cb => queue.put_async(toVariant(value), cancellable, cb),
+        (source, res) => {
+            source.put_finish(res);
+        });
+}
+
+/**
+ * Takes the next value from a queue, waiting while it is empty.
+ *
+ * @param {Interp.Queue} queue the queue
+ * @param {Gio.Cancellable} [cancellable] to stop waiting
+ * @returns {Promise<*>} the value, as a plain value
+ */
+export function get(queue, cancellable = null) {
+    return settle(cb => queue.get_async(cancellable, cb),
+        (source, res) => fromVariant(source.get_finish(res)));
+}

@@ -1,0 +1,208 @@
+// test-module.js: the GJS module resource:///org/interp-glib/js/interp.js,
+// Promise-returning functions with plain JS values both ways.
+//
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// The library registers the resource when it is loaded, which GJS does on
+// the first use of the Interp namespace: hence the dynamic import, done in
+// the first test (the harness runs a main loop for it; a top-level await
+// would hold the module's evaluation, and with it every later Promise).
+
+import GLib from 'gi://GLib';
+import Gio from 'gi://Gio';
+import Interp from 'gi://Interp';
+
+import {
+    test, run, assert, assertEqual, assertDeepEqual, assertMatch, assertRejects, assertGError,
+    runGjsModule, describeRun,
+} from './harness.js';
+
+let InterpJS;
+let interp;
+
+test('the module imports once the library is loaded', async () => {
+    Interp.init();
+    InterpJS = await import('resource:///org/interp-glib/js/interp.js');
+    for (const name of ['create', 'exec', 'call', 'evaluate', 'poolCall', 'map', 'put', 'get'])
+        assertEqual(typeof InterpJS[name], 'function', name);
+});
+
+test('create() resolves to an interpreter', async () => {
+    interp = await InterpJS.create();
+    assert(interp instanceof Interp.Interpreter, 'an Interp.Interpreter');
+    assert(interp.id > 0, `a sub-interpreter id: ${interp.id}`);
+});
+
+test('create() takes construct properties and a cancellable', async () => {
+    const shared = await InterpJS.create({gil: Interp.Gil.SHARED});
+    assertEqual(shared.gil, Interp.Gil.SHARED, 'the property was applied');
+    assertEqual(await InterpJS.evaluate(shared, '6 * 7'), 42, 'and the interpreter initialized');
+    shared.close();
+    const cancelled = new Gio.Cancellable();
+    cancelled.cancel();
+    assertGError(await assertRejects(InterpJS.create(cancelled)), Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED);
+    const e = await assertRejects(InterpJS.create({gil: Interp.Gil.OWN, use_main_obmalloc: true}));
+    assert(e instanceof GLib.Error && !e.message.includes('\n'), `a one-line GLib.Error: ${e}`);
+});
+
+test('exec() runs code and resolves to undefined', async () => {
+    const result = await InterpJS.exec(interp, `
+        def echo(*args, **kwargs):
+            return [list(args), kwargs]
+        def kinds(*args):
+            return [type(a).__name__ for a in args]
+    `);
+    assertEqual(result, undefined);
+});
+
+test('call() takes plain JS values and gives plain values back', async () => {
+    const [args, kwargs] = await InterpJS.call(interp, 'echo',
+        [1, 2.5, 'str', true, false, null, [1, 'a'], {k: 'v'}, new Uint8Array([0, 255])],
+        {n: 3, nested: {list: [null]}});
+    assertDeepEqual(args, [1, 2.5, 'str', true, false, null, [1, 'a'], {k: 'v'}, new Uint8Array([0, 255])]);
+    assertDeepEqual(kwargs, {n: 3, nested: {list: [null]}});
+});
+
+test('JS values arrive in Python with the documented types', async () => {
+    const kinds = await InterpJS.call(interp, 'kinds',
+        [1, -0, 2 ** 53, 0.5, 1e300, 'x', true, null, undefined, [], {}, new Uint8Array(1), 10n, 2n ** 64n - 1n]);
+    assertDeepEqual(kinds, ['int', 'int', 'float', 'float', 'float', 'str', 'bool', 'NoneType', 'NoneType',
+        'list', 'dict', 'bytes', 'int', 'int']);
+});
+
+test('integers keep their value; beyond 2^53 they come back as BigInt', async () => {
+    assertEqual(await InterpJS.evaluate(interp, '2**53 - 1'), Number.MAX_SAFE_INTEGER);
+    assertEqual(await InterpJS.evaluate(interp, '-(2**63)'), -(2n ** 63n));
+    assertEqual(await InterpJS.evaluate(interp, '2**64 - 1'), 2n ** 64n - 1n);
+    assertEqual(await InterpJS.call(interp, 'int', [2n ** 62n + 1n]), 2n ** 62n + 1n);
+});
+
+test('args and kwargs are optional', async () => {
+    assertDeepEqual(await InterpJS.call(interp, 'echo'), [[], {}]);
+    assertDeepEqual(await InterpJS.call(interp, 'echo', [1]), [[1], {}]);
+    assertEqual(await InterpJS.call(interp, 'math:hypot', [3, 4]), 5);
+});
+
+test('evaluate() gives dicts as objects, bytes as Uint8Array, tuples as arrays', async () => {
+    assertDeepEqual(await InterpJS.evaluate(interp, "{'n': None, 'b': b'hi', 't': (1, 2), 'l': [[]]}"),
+        {n: null, b: new TextEncoder().encode('hi'), t: [1, 2], l: [[]]});
+    assertDeepEqual(await InterpJS.evaluate(interp, '{1: "one"}'), {1: 'one'});
+    assertEqual(await InterpJS.evaluate(interp, 'None'), null);
+});
+
+test('GLib.Variant arguments are still accepted', async () => {
+    const [args] = await InterpJS.call(interp, 'echo', new GLib.Variant('(us)', [7, 'x']));
+    assertDeepEqual(args, [7, 'x']);
+    const [args2] = await InterpJS.call(interp, 'echo', [new GLib.Variant('y', 200), 1]);
+    assertDeepEqual(args2, [200, 1]);
+});
+
+test('a Python exception rejects with the GLib.Error and its snapshot', async () => {
+    const error = await assertRejects(InterpJS.call(interp, 'echo', [], {bad: () => 0}).catch(e => {
+        throw e;
+    }), 'a function has no GVariant form');
+    assert(error instanceof TypeError, `a TypeError for a JS value without a form: ${error}`);
+
+    const e = await assertRejects(InterpJS.exec(interp, 'def fail():\n    raise ValueError("nope")\nfail()'));
+    assertGError(e, Interp.Error, Interp.Error.EXECUTION_FAILED);
+    assertEqual(e.message, 'ValueError: nope', 'one line');
+    const info = Interp.ExceptionInfo.from_error(e);
+    assertEqual(info.get_type_name(), 'ValueError');
+    assertEqual(info.get_interpreter_id(), interp.id);
+    assertMatch(info.get_traceback(), /in fail\n {4}raise ValueError\("nope"\)\n/, 'the traceback quotes the line');
+});
+
+test('library errors reject with the GLib.Error', async () => {
+    const e = await assertRejects(InterpJS.call(interp, 'not a name'));
+    assertGError(e, Interp.Error, Interp.Error.INVALID_ARGUMENT);
+    const e2 = await assertRejects(InterpJS.evaluate(interp, 'object()'));
+    assertGError(e2, Interp.Error, Interp.Error.NOT_SHAREABLE);
+});
+
+test('a Gio.Cancellable comes last and cancels', async () => {
+    const cancellable = new Gio.Cancellable();
+    const running = InterpJS.exec(interp, 'while True:\n    pass', cancellable);
+    GLib.timeout_add(GLib.PRIORITY_DEFAULT, 50, () => {
+        cancellable.cancel();
+        return GLib.SOURCE_REMOVE;
+    });
+    const e = await assertRejects(running);
+    assertGError(e, Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED);
+    // A cancellable in place of kwargs or args.
+    const cancelled = new Gio.Cancellable();
+    cancelled.cancel();
+    assertGError(await assertRejects(InterpJS.call(interp, 'echo', [1], cancelled)),
+        Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED);
+    assertGError(await assertRejects(InterpJS.call(interp, 'echo', cancelled)),
+        Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED);
+    assertEqual(await InterpJS.evaluate(interp, '1 + 1'), 2, 'still usable');
+});
+
+test('put() and get() carry plain values through a queue', async () => {
+    const queue = Interp.Queue.new(0);
+    await InterpJS.put(queue, {a: [1, 'b'], z: null});
+    await InterpJS.put(queue, new Uint8Array([1, 2]));
+    assertDeepEqual(await InterpJS.get(queue), {a: [1, 'b'], z: null});
+    assertDeepEqual(await InterpJS.get(queue), new Uint8Array([1, 2]));
+});
+
+test('get() waits until a value is put', async () => {
+    const queue = Interp.Queue.new(0);
+    let settled = false;
+    const got = InterpJS.get(queue).then(v => {
+        settled = true;
+        return v;
+    });
+    await new Promise(resolve => GLib.timeout_add(GLib.PRIORITY_DEFAULT, 20, () => {
+        resolve();
+        return GLib.SOURCE_REMOVE;
+    }));
+    assertEqual(settled, false, 'get() waits on the empty queue');
+    await InterpJS.put(queue, ['from', 'js']);
+    assertDeepEqual(await got, ['from', 'js']);
+});
+
+test('poolCall() and map() run on a pool', async () => {
+    const pool = Interp.Pool.new(2, null);
+    assertEqual(await InterpJS.poolCall(pool, 'math:pow', [2, 10]), 1024);
+    assertDeepEqual(await InterpJS.poolCall(pool, 'dict', [], {a: 1}), {a: 1});
+    assertDeepEqual(await InterpJS.map(pool, 'math:factorial', [[1], [2], [3], [4], [5]]), [1, 2, 6, 24, 120]);
+    // int('x'): its message is the same on every Python (math.sqrt(-1)'s
+    // changed in 3.14).
+    const e = await assertRejects(InterpJS.poolCall(pool, 'int', ['x']));
+    assertGError(e, Interp.Error, Interp.Error.EXECUTION_FAILED);
+    assertEqual(e.message, "ValueError: invalid literal for int() with base 10: 'x'");
+    pool.shutdown(false, null);
+});
+
+test('a module that imports interp.js statically works once imported dynamically', async () => {
+    // What the docs advise: a first use of the namespace loads the library,
+    // then the application's own module, which imports interp.js, is loaded.
+    const [appFile, stream] = Gio.File.new_tmp('interp-glib-app-XXXXXX.js');
+    stream.get_output_stream().write_all(new TextEncoder().encode(`
+        import * as InterpJS from 'resource:///org/interp-glib/js/interp.js';
+        export async function main() {
+            const interp = await InterpJS.create();
+            return InterpJS.call(interp, 'pow', [2, 8]);
+        }
+    `), null);
+    stream.close(null);
+    try {
+        const r = await runGjsModule(`
+            import Interp from 'gi://Interp';
+            Interp.init();
+            const app = await import('${appFile.get_uri()}');
+            print('result', await app.main());
+            Interp.shutdown();
+        `, 30000);
+        assert(r.status === 0 && r.stdout.includes('result 256'), describeRun(r));
+    } finally {
+        appFile.delete(null);
+    }
+});
+
+test('shutdown', () => {
+    assertEqual(Interp.shutdown(), true);
+});
+
+run();

@@ -1,0 +1,203 @@
+# test_override.py: the PyGObject override, gi.overrides.Interp
+#
+# Loaded from the source tree (tests/pygobject/meson.build puts it on
+# PYTHONPATH). It initializes objects made with properties, takes plain
+# Python values wherever the API takes a GLib.Variant, gives plain values
+# back, and raises the library's errors as Interp.InterpreterError and
+# Interp.ExecutionFailed (test_errors.py covers those in depth).
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+import sys
+import unittest
+
+import tap
+from common import GLib, Gio, InterpTestCase, run_loop
+from gi.repository import Interp
+
+interp = None
+
+
+def setUpModule():
+    global interp
+    interp = Interp.Interpreter.new(None)
+    interp.exec(
+        "def echo(*args, **kwargs):\n"
+        "    return [args, kwargs]\n"
+        "def kinds(*args):\n"
+        "    return [type(a).__name__ for a in args]\n", None)
+
+
+def tearDownModule():
+    if interp is not None:
+        interp.close()
+
+
+class InitTests(InterpTestCase):
+    def test_properties_give_an_initialized_interpreter(self):
+        other = Interp.Interpreter(gil=Interp.Gil.SHARED)
+        try:
+            self.assertGreater(other.get_id(), 0)
+            self.assertEqual(other.props.gil, Interp.Gil.SHARED)
+            self.assertEqual(other.eval("6 * 7"), 42)
+            self.assertIn(other.get_id(), [i.get_id() for i in Interp.list_all()])
+        finally:
+            other.close()
+
+    def test_no_properties_give_an_initialized_interpreter(self):
+        other = Interp.Interpreter()
+        try:
+            self.assertGreater(other.get_id(), 0)
+            self.assertEqual(other.eval("'ready'"), "ready")
+        finally:
+            other.close()
+
+    def test_impossible_configuration_fails_clearly(self):
+        with self.assertRaises(Interp.InterpreterError) as cm:
+            Interp.Interpreter(gil=Interp.Gil.OWN, use_main_obmalloc=True)
+        error = cm.exception
+        self.assertIn(error.code, (int(Interp.Error.UNSUPPORTED), int(Interp.Error.INVALID_ARGUMENT)))
+        self.assertNotIn("\n", error.message)
+        self.assertNotIn("interp_", error.message)
+        self.assertEqual(str(error), error.message)
+
+    def test_constructors_still_work(self):
+        other = Interp.Interpreter.new(None)
+        self.assertIsInstance(other, Interp.Interpreter)
+        self.assertEqual(other.eval("1 + 1"), 2)
+        other.close()
+
+
+class ValueTests(InterpTestCase):
+    def test_plain_arguments(self):
+        args, kwargs = interp.call("echo", (1, -2**63, 2**64 - 1, 1.5, "s", True, None, b"\x00b"),
+                                   {"k": [1, "two"], "d": {"x": 1}, "t": (1,)})
+        self.assertEqual(args, (1, -2**63, 2**64 - 1, 1.5, "s", True, None, b"\x00b"))
+        self.assertEqual(kwargs, {"k": [1, "two"], "d": {"x": 1}, "t": (1,)})
+
+    def test_python_types_arrive_as_themselves(self):
+        kinds = interp.call("kinds", [None, True, 3, 2.0, "s", b"b", bytearray(b"x"), (1,), [1], {"a": 1}, {1: 2}])
+        self.assertEqual(kinds, ["NoneType", "bool", "int", "float", "str", "bytes", "bytes",
+                                 "tuple", "list", "dict", "dict"])
+
+    def test_args_as_a_list_and_no_args(self):
+        self.assertEqual(interp.call("echo", [1, 2]), [(1, 2), {}])
+        self.assertEqual(interp.call("echo"), [(), {}])
+        self.assertEqual(interp.call("echo", None, None, None), [(), {}])
+
+    def test_variants_still_accepted(self):
+        args, kwargs = interp.call("echo", GLib.Variant("(is)", (7, "x")),
+                                   GLib.Variant("a{sv}", {"k": GLib.Variant("u", 3)}))
+        self.assertEqual(args, (7, "x"))
+        self.assertEqual(kwargs, {"k": 3})
+        # A Variant among plain values.
+        self.assertEqual(interp.call("echo", [GLib.Variant("y", 5), 6]), [(5, 6), {}])
+
+    def test_results_are_plain_values(self):
+        self.assertEqual(interp.eval("{'n': None, 'l': [1, 'a'], 'b': b'z', 't': (1.5,)}"),
+                         {"n": None, "l": [1, "a"], "b": b"z", "t": (1.5,)})
+        self.assertIsNone(interp.eval("None"))
+        self.assertEqual(interp.eval("{1: 'one'}"), {1: "one"})
+
+    def test_prepare_main_with_a_dict(self):
+        interp.prepare_main({"greeting": "hi", "count": 3})
+        self.assertEqual(interp.eval("greeting * count"), "hihihi")
+
+    def test_values_without_a_form(self):
+        with self.assertRaises(TypeError):
+            interp.call("echo", [object()])
+        with self.assertRaises(TypeError):
+            interp.call("echo", [{1: 2, "a": 3}])
+        with self.assertRaises(TypeError):
+            interp.call("echo", None, {1: 2})
+        with self.assertRaises(OverflowError):
+            interp.call("echo", [2**64])
+        self.assertEqual(interp.eval("'still fine'"), "still fine")
+
+    def test_unpack(self):
+        self.assertEqual(Interp.unpack(GLib.Variant("(aymv)", (b"ab", None))), (b"ab", None))
+        self.assertEqual(Interp.unpack(GLib.Variant("av", [GLib.Variant("x", 1)])), [1])
+
+
+class AsyncTests(InterpTestCase):
+    def test_call_async_with_plain_values(self):
+        done = {}
+
+        def finished(source, result):
+            try:
+                done["value"] = source.call_finish(result)
+            except GLib.Error as e:
+                done["error"] = e
+
+        interp.call_async("echo", [1, "a"], {"k": None}, None, finished)
+        run_loop(lambda: done)
+        self.assertEqual(done.get("value"), [(1, "a"), {"k": None}])
+
+    def test_async_error_carries_the_snapshot(self):
+        done = {}
+
+        def finished(source, result):
+            try:
+                source.eval_finish(result)
+            except GLib.Error as e:
+                done["error"] = e
+
+        interp.eval_async("1 / 0", None, finished)
+        run_loop(lambda: done)
+        error = done["error"]
+        self.assertIsInstance(error, Interp.ExecutionFailed)
+        self.assertEqual(error.message, "ZeroDivisionError: division by zero")
+        self.assertIn("\n    1 / 0\n", error.traceback)
+
+
+class QueueTests(InterpTestCase):
+    def test_put_and_get_plain_values(self):
+        queue = Interp.Queue.new(0)
+        queue.put({"a": [1, 2]}, -1, None)
+        queue.put(None, -1, None)
+        self.assertEqual(queue.get(-1, None), {"a": [1, 2]})
+        self.assertIsNone(queue.get(-1, None))
+
+    def test_empty_queue_error(self):
+        queue = Interp.Queue.new(0)
+        with self.assertRaises(Interp.InterpreterError) as cm:
+            queue.get(0, None)
+        self.assertTrue(cm.exception.matches(Interp.error_quark(), Interp.Error.QUEUE_EMPTY))
+
+
+class PoolTests(InterpTestCase):
+    def test_pool_with_properties_and_plain_values(self):
+        pool = Interp.Pool(max_workers=2)
+        try:
+            self.assertEqual(pool.call("math:pow", (2, 10)), 1024.0)
+            self.assertEqual(pool.call("dict", None, {"a": [1, 2]}), {"a": [1, 2]})
+            self.assertEqual(pool.map("math:factorial", [(1,), [2], (3,), (4,)], 0), [1, 2, 6, 24])
+            with self.assertRaises(Interp.ExecutionFailed) as cm:
+                pool.call("math:sqrt", (-1,))
+            self.assertEqual(cm.exception.message, "ValueError: math domain error")
+            self.assertEqual(cm.exception.type_name, "ValueError")
+            # A builtin called directly: no Python frame, just the exception.
+            self.assertEqual(cm.exception.traceback, "ValueError: math domain error\n")
+        finally:
+            pool.shutdown(False, None)
+
+    def test_pool_errors_are_interpreter_errors(self):
+        pool = Interp.Pool(max_workers=1)
+        pool.shutdown(False, None)
+        with self.assertRaises(Interp.InterpreterError) as cm:
+            pool.call("len", ("x",))
+        self.assertTrue(cm.exception.matches(Interp.error_quark(), Interp.Error.SHUT_DOWN), cm.exception)
+
+
+class CancelTests(InterpTestCase):
+    def test_cancelled_stays_a_plain_glib_error(self):
+        cancellable = Gio.Cancellable()
+        cancellable.cancel()
+        with self.assertRaises(GLib.Error) as cm:
+            interp.exec("pass", cancellable)
+        self.assertNotIsInstance(cm.exception, Interp.InterpreterError)
+        self.assertCancelled(cm.exception)
+
+
+if __name__ == "__main__":
+    sys.exit(tap.main())
