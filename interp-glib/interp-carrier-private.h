@@ -35,6 +35,8 @@ void           _interp_carrier_free         (InterpCarrier      *carrier);
  * keeps @state alive. No-op outside of one. */
 typedef struct _InterpQueueState InterpQueueState;
 void           _interp_carrier_keep_alive   (InterpQueueState   *state);
+/* The same for a GObject (an InterpInterpreter pickled by ID). */
+void           _interp_carrier_keep_object_alive (gpointer        object);
 
 /* Whether @object crosses as itself rather than pickled (GIL held). */
 gboolean       _interp_carrier_is_shareable (PyObject           *object,

@@ -62,6 +62,7 @@ struct _InterpCarrier
   };
   char *type_name;
   GPtrArray *keep_alive;  /* pickle: queues and channels pickled by ID inside */
+  GPtrArray *keep_objects; /* pickle: interpreters pickled by ID inside */
 };
 
 /* The pickle carrier being built on this thread: Queue.__reduce__() adds
@@ -79,6 +80,18 @@ _interp_carrier_keep_alive (InterpQueueState *state)
   if (carrier->keep_alive == NULL)
     carrier->keep_alive = g_ptr_array_new_with_free_func ((GDestroyNotify) _interp_queue_state_unref);
   g_ptr_array_add (carrier->keep_alive, _interp_queue_state_ref (state));
+}
+
+void
+_interp_carrier_keep_object_alive (gpointer object)
+{
+  InterpCarrier *carrier = g_private_get (&pickling_carrier);
+
+  if (carrier == NULL)
+    return;
+  if (carrier->keep_objects == NULL)
+    carrier->keep_objects = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (carrier->keep_objects, g_object_ref (object));
 }
 
 /* ------------------------------------------------------------------ */
@@ -232,6 +245,7 @@ _interp_carrier_free (InterpCarrier *carrier)
       break;
     }
   g_clear_pointer (&carrier->keep_alive, g_ptr_array_unref);
+  g_clear_pointer (&carrier->keep_objects, g_ptr_array_unref);
   g_free (carrier->type_name);
   g_free (carrier);
 }

@@ -1950,3 +1950,51 @@ _interp_executor_get_current (void)
 {
   return g_private_get (&current_executor);
 }
+
+/* ------------------------------------------------------------------ */
+/* Sync runs whose waiter keeps an eye on something else               */
+
+gboolean
+_interp_executor_run_checked (InterpExecutor  *executor,
+                              InterpJobFunc    func,
+                              gpointer         data,
+                              GDestroyNotify   data_free,
+                              GCancellable    *cancellable,
+                              InterpWaitCheck  check,
+                              gpointer         check_data,
+                              GVariant       **result,
+                              GError         **error)
+{
+  InterpJob *job = job_new (executor, JOB_NORMAL, func, data, data_free, cancellable, NULL);
+  gboolean abandoned = FALSE;
+
+  submit (executor, job);
+  if (!_interp_spin_until_nonzero (&job->done_flag, 50))
+    {
+      g_mutex_lock (&executor->lock);
+      while (!job->done && !abandoned)
+        {
+          gint64 end = g_get_monotonic_time () + INTERP_WAIT_CHECK_INTERVAL_US;
+
+          executor->done_sleepers++;
+          while (!job->done && g_cond_wait_until (&executor->done_cond, &executor->lock, end))
+            ;
+          executor->done_sleepers--;
+          if (job->done)
+            break;
+          g_mutex_unlock (&executor->lock);
+          abandoned = !check (check_data);
+          g_mutex_lock (&executor->lock);
+        }
+      g_mutex_unlock (&executor->lock);
+    }
+
+  if (abandoned && !g_atomic_int_get (&job->done_flag))
+    {
+      /* The job keeps its own references and completes on its own. */
+      job_unref (job);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+      return FALSE;
+    }
+  return wait_sync (executor, job, result, error);
+}

@@ -22,6 +22,12 @@ struct _InterpModuleState
 {
   PyObject *handle_type;        /* _Handle: a reference to an InterpQueueState */
   PyObject *buffer_type;        /* _SharedBuffer: memory of another interpreter */
+  PyObject *interp_type;        /* _Interpreter: a reference to an interpreter */
+  PyObject *pool_type;          /* _Pool: an InterpPool */
+  PyObject *cancellable_type;   /* _Cancellable: a GCancellable */
+  PyObject *marshal;
+  PyObject *interpreter_error;  /* registered by the interp_glib package: */
+  PyObject *interpreter_not_found;
   PyObject *queue_class;        /* Queue, RecvChannel, SendChannel (Python) */
   PyObject *recv_class;
   PyObject *send_class;
@@ -39,12 +45,31 @@ struct _InterpModuleState
   PyObject *pickle;
 };
 
-/* Creates the module and puts it in sys.modules (GIL held). */
-/* Makes interp_glib importable in the current interpreter (GIL held):
- * now, or (lazy) when first imported. */
+/* Makes _interp_glib and interp_glib importable in the current
+ * interpreter (GIL held): runs the resource's _bootstrap.py. */
 gboolean          _interp_module_install          (PyObject           *cancelled_error,
                                                    gboolean            lazy,
                                                    GError            **error);
+
+/* The _interp_glib state of the current interpreter, imported if needed
+ * (GIL held); NULL with an exception set. */
+InterpModuleState *_interp_module_get_current_state (void);
+/* Raises the Python exception matching @error and frees it; NULL. */
+PyObject         *_interp_module_raise_error      (InterpModuleState  *mod,
+                                                   gboolean            is_channel,
+                                                   GError             *error);
+/* Imports the interp_glib package if its classes are not registered yet. */
+gboolean          _interp_module_ensure_package   (InterpModuleState  *mod);
+
+/* interp-module-interp.c: the interpreter primitives. */
+extern PyMethodDef _interp_module_interp_methods[];
+gboolean          _interp_module_interp_init      (PyObject           *module,
+                                                   InterpModuleState  *mod);
+
+/* interp-module-pool.c: the pool primitives. */
+extern PyMethodDef _interp_module_pool_methods[];
+gboolean          _interp_module_pool_init        (PyObject           *module,
+                                                   InterpModuleState  *mod);
 
 /* The queue (borrowed) behind a Queue/RecvChannel/SendChannel, or NULL. */
 InterpQueueState *_interp_module_get_end          (InterpModuleState  *mod,

@@ -2,17 +2,22 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * A multi-phase module, its state per interpreter, safe for per-interpreter
- * GILs. The C core holds references to queues (_Handle), exports memory of
- * another interpreter (_SharedBuffer) and does the blocking put/get with
- * the GIL released; a short Python layer on top gives the API of CPython's
- * concurrent.interpreters (Queue, create_queue, the UNBOUND constants, the
- * exceptions) and the seeds' channels.
+ * The low-level _interp_glib module, as CPython splits _interpqueues from
+ * concurrent.interpreters: a multi-phase module, its state per
+ * interpreter, safe for per-interpreter GILs. It holds references to
+ * queues (_Handle), exports memory of another interpreter (_SharedBuffer)
+ * and does the blocking put/get with the GIL released. Its interpreter
+ * primitives are in interp-module-interp.c. The package interp_glib on top
+ * (interp-glib/python/, compiled in as a GResource) gives the API of
+ * CPython's concurrent.interpreters; _bootstrap.py, run in every
+ * interpreter, makes both importable.
  */
 
 #include "interp-module-private.h"
 #include "interp-error.h"
 #include "interp-executor-private.h"
+
+#include <string.h>
 
 /* ------------------------------------------------------------------ */
 /* _Handle: one reference to a queue or channel                        */
@@ -61,7 +66,7 @@ static PyType_Slot handle_slots[] = {
 };
 
 static PyType_Spec handle_spec = {
-  .name = "interp_glib._Handle",
+  .name = "_interp_glib._Handle",
   .basicsize = sizeof (HandleObject),
   .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION | Py_TPFLAGS_IMMUTABLETYPE,
   .slots = handle_slots,
@@ -127,7 +132,7 @@ static PyType_Slot shared_buffer_slots[] = {
 };
 
 static PyType_Spec shared_buffer_spec = {
-  .name = "interp_glib._SharedBuffer",
+  .name = "_interp_glib._SharedBuffer",
   .basicsize = sizeof (SharedBufferObject),
   .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION | Py_TPFLAGS_IMMUTABLETYPE,
   .slots = shared_buffer_slots,
@@ -180,11 +185,21 @@ _interp_module_wrap_end (InterpModuleState *mod,
                          InterpQueueState  *state,
                          InterpEndKind      kind)
 {
-  PyObject *cls = kind == INTERP_END_QUEUE ? mod->queue_class :
-                  kind == INTERP_END_RECV ? mod->recv_class : mod->send_class;
-  PyObject *handle = handle_new (mod, state);
+  PyObject *cls;
+  PyObject *handle;
   PyObject *object;
 
+  /* A queue can arrive before this interpreter imported interp_glib. */
+  if (!_interp_module_ensure_package (mod))
+    return NULL;
+  cls = kind == INTERP_END_QUEUE ? mod->queue_class :
+        kind == INTERP_END_RECV ? mod->recv_class : mod->send_class;
+  if (cls == NULL)
+    {
+      PyErr_SetString (PyExc_ImportError, "interp_glib did not register its queue classes");
+      return NULL;
+    }
+  handle = handle_new (mod, state);
   if (handle == NULL)
     return NULL;
   object = PyObject_CallMethod (cls, "_from_handle", "O", handle);
@@ -201,9 +216,9 @@ get_state (PyObject *module)
   return PyModule_GetState (module);
 }
 
-/* Raises the Python exception that matches @error. */
-static PyObject *
-raise_error (InterpModuleState *mod,
+/* Raises the Python exception that matches @error (and frees it). */
+PyObject *
+_interp_module_raise_error (InterpModuleState *mod,
              gboolean           is_channel,
              GError            *error)
 {
@@ -241,6 +256,19 @@ raise_error (InterpModuleState *mod,
           break;
         case INTERP_ERROR_OUT_OF_RANGE:
           type = PyExc_OverflowError;
+          break;
+        case INTERP_ERROR_NOT_FOUND:
+          type = mod->interpreter_not_found;
+          break;
+        case INTERP_ERROR_FAILED:
+        case INTERP_ERROR_RUNNING:
+        case INTERP_ERROR_EXECUTION_FAILED:
+        case INTERP_ERROR_UNSUPPORTED:
+        case INTERP_ERROR_RUNTIME:
+          type = mod->interpreter_error;
+          break;
+        case INTERP_ERROR_INVALID_ARGUMENT:
+          type = PyExc_ValueError;
           break;
         default:
           break;
@@ -304,7 +332,7 @@ mod_lookup (PyObject *module,
     return NULL;
   state = _interp_queue_state_lookup (id, is_channel, &error);
   if (state == NULL)
-    return raise_error (mod, is_channel, error);
+    return _interp_module_raise_error (mod, is_channel, error);
   handle = handle_new (mod, state);
   _interp_queue_state_unref (state);
   return handle;
@@ -400,7 +428,7 @@ mod_put (PyObject *module,
 
   carrier = _interp_carrier_from_python (object, mod, &error);
   if (carrier == NULL)
-    return raise_error (mod, _interp_queue_state_is_channel (state), error);
+    return _interp_module_raise_error (mod, _interp_queue_state_is_channel (state), error);
 
   owner = PyInterpreterState_GetID (PyInterpreterState_Get ());
   /* Try without waiting first, the GIL held (no queue lock is ever held
@@ -419,7 +447,7 @@ mod_put (PyObject *module,
   if (!ok)
     {
       _interp_carrier_free (carrier);
-      return raise_error (mod, _interp_queue_state_is_channel (state), error);
+      return _interp_module_raise_error (mod, _interp_queue_state_is_channel (state), error);
     }
   Py_RETURN_NONE;
 }
@@ -458,12 +486,12 @@ mod_get (PyObject *module,
         error = g_error_new_literal (INTERP_ERROR, INTERP_ERROR_QUEUE_EMPTY, "The queue is empty");
     }
   if (error != NULL)
-    return raise_error (mod, _interp_queue_state_is_channel (state), error);
+    return _interp_module_raise_error (mod, _interp_queue_state_is_channel (state), error);
 
   if (info.status == INTERP_ITEM_UNBOUND)
     return Py_NewRef (mod->unbound);
   if (info.status == INTERP_ITEM_DESTROYED)
-    return raise_error (mod, FALSE,
+    return _interp_module_raise_error (mod, FALSE,
                         g_error_new_literal (INTERP_ERROR, INTERP_ERROR_ITEM_INTERPRETER_DESTROYED,
                                              "the interpreter that put this item was destroyed"));
 
@@ -498,7 +526,7 @@ mod_offer (PyObject *module,
     return NULL;
   carrier = _interp_carrier_from_python (object, mod, &error);
   if (carrier == NULL)
-    return raise_error (mod, TRUE, error);
+    return _interp_module_raise_error (mod, TRUE, error);
   if (_interp_queue_state_offer (state, carrier, PyInterpreterState_GetID (PyInterpreterState_Get ()), unbound))
     Py_RETURN_TRUE;
   _interp_carrier_free (carrier);
@@ -557,10 +585,90 @@ mod_is_shareable (PyObject *module,
 }
 
 static PyObject *
-mod_get_current (PyObject *module,
+mod_list_queues (PyObject *module,
                  PyObject *unused)
 {
-  return PyLong_FromLongLong (PyInterpreterState_GetID (PyInterpreterState_Get ()));
+  GArray *ids = _interp_queues_list_queues ();
+  PyObject *list = PyList_New (ids->len);
+
+  for (guint i = 0; list != NULL && i < ids->len; i++)
+    PyList_SET_ITEM (list, i, PyLong_FromLongLong (g_array_index (ids, gint64, i)));
+  g_array_unref (ids);
+  return list;
+}
+
+/* _channel_close(handle, ends): ends is 1 (send), 2 (recv) or 3 (both). */
+static PyObject *
+mod_channel_close (PyObject *module,
+                   PyObject *args)
+{
+  PyObject *handle;
+  int ends;
+  InterpQueueState *state;
+
+  if (!PyArg_ParseTuple (args, "Oi", &handle, &ends) ||
+      (state = handle_state (get_state (module), handle)) == NULL)
+    return NULL;
+  _interp_queue_state_close_ends (state, ends & 3);
+  Py_RETURN_NONE;
+}
+
+static PyObject *
+mod_channel_closed (PyObject *module,
+                    PyObject *handle)
+{
+  InterpQueueState *state = handle_state (get_state (module), handle);
+
+  return state ? PyLong_FromLong (_interp_queue_state_get_closed_ends (state)) : NULL;
+}
+
+/* The slots _register() fills: the Python package's classes. */
+#define FOR_EACH_REGISTERED(X) \
+  X (Queue, queue_class) X (RecvChannel, recv_class) X (SendChannel, send_class) \
+  X (NotShareableError, not_shareable) X (QueueEmpty, queue_empty) \
+  X (QueueFull, queue_full) X (QueueNotFoundError, queue_not_found) \
+  X (ItemInterpreterDestroyed, item_destroyed) \
+  X (ChannelNotFoundError, channel_not_found) X (ChannelEmptyError, channel_empty) \
+  X (NotReceivedError, not_received) X (UNBOUND, unbound) \
+  X (UNBOUND_ERROR, unbound_error) X (UNBOUND_REMOVE, unbound_remove) \
+  X (InterpreterError, interpreter_error) \
+  X (InterpreterNotFoundError, interpreter_not_found)
+
+/* _register(**classes): the package tells the C module its classes. */
+static PyObject *
+mod_register (PyObject *module,
+              PyObject *args,
+              PyObject *kwargs)
+{
+  InterpModuleState *mod = get_state (module);
+  PyObject *key, *value;
+  Py_ssize_t pos = 0;
+
+  if (PyTuple_GET_SIZE (args) != 0 || kwargs == NULL)
+    {
+      PyErr_SetString (PyExc_TypeError, "_register() takes keyword arguments only");
+      return NULL;
+    }
+  while (PyDict_Next (kwargs, &pos, &key, &value))
+    {
+      const char *name = PyUnicode_AsUTF8 (key);
+      PyObject **slot = NULL;
+
+      if (name == NULL)
+        return NULL;
+#define MATCH(pyname, field) \
+      if (slot == NULL && strcmp (name, #pyname) == 0) \
+        slot = &mod->field;
+      FOR_EACH_REGISTERED (MATCH)
+#undef MATCH
+      if (slot == NULL)
+        {
+          PyErr_Format (PyExc_TypeError, "_register(): unknown name %s", name);
+          return NULL;
+        }
+      Py_XSETREF (*slot, Py_NewRef (value));
+    }
+  Py_RETURN_NONE;
 }
 
 static PyMethodDef module_methods[] = {
@@ -568,6 +676,8 @@ static PyMethodDef module_methods[] = {
   { "_queue_lookup", mod_queue_lookup, METH_O, NULL },
   { "_channel_create", mod_channel_create, METH_VARARGS, NULL },
   { "_channel_lookup", mod_channel_lookup, METH_O, NULL },
+  { "_channel_close", mod_channel_close, METH_VARARGS, NULL },
+  { "_channel_closed", mod_channel_closed, METH_O, NULL },
   { "_put", mod_put, METH_VARARGS, NULL },
   { "_get", mod_get, METH_VARARGS, NULL },
   { "_offer", mod_offer, METH_VARARGS, NULL },
@@ -575,236 +685,22 @@ static PyMethodDef module_methods[] = {
   { "_keep_alive", mod_keep_alive, METH_O, NULL },
   { "_has_waiting_getter", mod_has_waiting_getter, METH_O, NULL },
   { "_list_channels", mod_list_channels, METH_NOARGS, NULL },
+  { "_list_queues", mod_list_queues, METH_NOARGS, NULL },
+  { "_register", (PyCFunction) (void (*) (void)) mod_register, METH_VARARGS | METH_KEYWORDS, NULL },
   { "is_shareable", mod_is_shareable, METH_O,
     "is_shareable(obj) -> bool\n\nWhether obj crosses between interpreters as itself "
     "(None, bool, int, float, str, bytes, memoryview, queues, channel ends and tuples "
     "of these) rather than as a pickled copy." },
-  { "get_current", mod_get_current, METH_NOARGS,
-    "get_current() -> int\n\nThe ID of the interpreter this code runs in." },
   { NULL },
 };
 
 /* ------------------------------------------------------------------ */
-/* The Python layer                                                    */
-
-static const char module_source[] =
-  "import queue as _queue\n"
-  "\n"
-  "class InterpreterError(Exception):\n"
-  "    '''An interpreter-related error happened.'''\n"
-  "\n"
-  "class QueueError(InterpreterError):\n"
-  "    '''A queue-related error happened.'''\n"
-  "\n"
-  "class QueueNotFoundError(QueueError):\n"
-  "    '''The queue does not exist (any more).'''\n"
-  "\n"
-  "class QueueEmpty(QueueError, _queue.Empty):\n"
-  "    '''Raised from Queue.get() when the queue is empty.'''\n"
-  "\n"
-  "class QueueFull(QueueError, _queue.Full):\n"
-  "    '''Raised from Queue.put() when the queue is full.'''\n"
-  "\n"
-  "QueueEmptyError = QueueEmpty\n"
-  "QueueFullError = QueueFull\n"
-  "\n"
-  "class ItemInterpreterDestroyed(QueueError):\n"
-  "    '''The interpreter that put the item was destroyed.'''\n"
-  "\n"
-  "class NotShareableError(TypeError):\n"
-  "    '''The object cannot be sent to another interpreter.'''\n"
-  "\n"
-  "class ChannelError(Exception):\n"
-  "    '''A channel-related error happened.'''\n"
-  "\n"
-  "class ChannelNotFoundError(ChannelError):\n"
-  "    '''The channel does not exist (any more).'''\n"
-  "\n"
-  "class ChannelEmptyError(ChannelError):\n"
-  "    '''The channel is unexpectedly empty.'''\n"
-  "\n"
-  "class ChannelNotEmptyError(ChannelError):\n"
-  "    '''The channel is unexpectedly not empty.'''\n"
-  "\n"
-  "class NotReceivedError(ChannelError):\n"
-  "    '''Nothing was waiting to receive a sent object.'''\n"
-  "\n"
-  "class _UnboundItem:\n"
-  "    '''What get() returns for an item whose interpreter was destroyed.'''\n"
-  "    __slots__ = ()\n"
-  "    def __repr__(self):\n"
-  "        return 'interp_glib.UNBOUND'\n"
-  "    def __reduce__(self):\n"
-  "        return 'UNBOUND'\n"
-  "\n"
-  "class _UnboundPolicy:\n"
-  "    __slots__ = ('_name', '_code')\n"
-  "    def __init__(self, name, code):\n"
-  "        self._name = name\n"
-  "        self._code = code\n"
-  "    def __repr__(self):\n"
-  "        return 'interp_glib.' + self._name\n"
-  "    def __reduce__(self):\n"
-  "        return self._name\n"
-  "\n"
-  "UNBOUND = _UnboundItem()\n"
-  "UNBOUND_ERROR = _UnboundPolicy('UNBOUND_ERROR', 2)\n"
-  "UNBOUND_REMOVE = _UnboundPolicy('UNBOUND_REMOVE', 3)\n"
-  "\n"
-  "def _unbound_code(op, default=0):\n"
-  "    if op is None:\n"
-  "        return default\n"
-  "    if op is UNBOUND:\n"
-  "        return 1\n"
-  "    if isinstance(op, _UnboundPolicy):\n"
-  "        return op._code\n"
-  "    raise NotImplementedError(f'unsupported unbound replacement op {op!r}')\n"
-  "\n"
-
-  "class Queue:\n"
-  "    '''A cross-interpreter FIFO queue; the queue.Queue interface.\n"
-  "\n"
-  "    Queue(id) gives the existing queue with that ID, in any interpreter.\n"
-  "    '''\n"
-  "    __slots__ = ('_handle', '__weakref__')\n"
-  "    def __new__(cls, id, /):\n"
-  "        if not isinstance(id, int):\n"
-  "            raise TypeError(f'id must be an int, got {id!r}')\n"
-  "        return cls._from_handle(_queue_lookup(id))\n"
-  "    @classmethod\n"
-  "    def _from_handle(cls, handle):\n"
-  "        self = object.__new__(cls)\n"
-  "        self._handle = handle\n"
-  "        return self\n"
-  "    def __repr__(self):\n"
-  "        return f'{type(self).__name__}({self.id})'\n"
-  "    def __hash__(self):\n"
-  "        return hash(self.id)\n"
-  "    def __eq__(self, other):\n"
-  "        if not isinstance(other, Queue):\n"
-  "            return NotImplemented\n"
-  "        return self.id == other.id\n"
-  "    def __reduce__(self):\n"
-  "        _keep_alive(self._handle)\n"
-  "        return (type(self), (self.id,))\n"
-  "    @property\n"
-  "    def id(self):\n"
-  "        return self._handle.id\n"
-  "    @property\n"
-  "    def maxsize(self):\n"
-  "        return self._handle.maxsize\n"
-  "    def empty(self):\n"
-  "        return _size(self._handle) == 0\n"
-  "    def full(self):\n"
-  "        return self.maxsize > 0 and _size(self._handle) >= self.maxsize\n"
-  "    def qsize(self):\n"
-  "        return _size(self._handle)\n"
-  "    def put(self, obj, block=True, timeout=None, *, unbounditems=None):\n"
-  "        '''Adds obj; waits for room (without polling) if the queue is full.'''\n"
-  "        _put(self._handle, obj, block, timeout, unbounditems, False)\n"
-  "    def put_nowait(self, obj, *, unbounditems=None):\n"
-  "        _put(self._handle, obj, False, None, unbounditems, False)\n"
-  "    def get(self, block=True, timeout=None):\n"
-  "        '''Removes and returns the next item; waits (without polling) if empty.'''\n"
-  "        return _get(self._handle, block, timeout)\n"
-  "    def get_nowait(self):\n"
-  "        return _get(self._handle, False, None)\n"
-  "\n"
-  "def create_queue(maxsize=0, *, unbounditems=UNBOUND):\n"
-  "    '''Creates a new cross-interpreter queue.'''\n"
-  "    return Queue._from_handle(_queue_create(maxsize, _unbound_code(unbounditems, 1)))\n"
-  "\n"
-  "class _ChannelEnd:\n"
-  "    __slots__ = ('_handle', '__weakref__')\n"
-  "    def __new__(cls, id, /):\n"
-  "        if not isinstance(id, int):\n"
-  "            raise TypeError(f'id must be an int, got {id!r}')\n"
-  "        return cls._from_handle(_channel_lookup(id))\n"
-  "    @classmethod\n"
-  "    def _from_handle(cls, handle):\n"
-  "        self = object.__new__(cls)\n"
-  "        self._handle = handle\n"
-  "        return self\n"
-  "    def __repr__(self):\n"
-  "        return f'{type(self).__name__}({self.id})'\n"
-  "    def __hash__(self):\n"
-  "        return hash((type(self), self.id))\n"
-  "    def __eq__(self, other):\n"
-  "        if not isinstance(other, _ChannelEnd):\n"
-  "            return NotImplemented\n"
-  "        return type(self) is type(other) and self.id == other.id\n"
-  "    def __reduce__(self):\n"
-  "        _keep_alive(self._handle)\n"
-  "        return (type(self), (self.id,))\n"
-  "    @property\n"
-  "    def id(self):\n"
-  "        return self._handle.id\n"
-  "\n"
-  "class RecvChannel(_ChannelEnd):\n"
-  "    '''The receiving end of a channel.'''\n"
-  "    __slots__ = ()\n"
-  "    def recv(self, timeout=None):\n"
-  "        '''Returns the next object sent; waits (without polling) if none.'''\n"
-  "        return _get(self._handle, True, timeout)\n"
-  "    def recv_nowait(self, default=None):\n"
-  "        '''Like recv(), but returns default instead of waiting.'''\n"
-  "        try:\n"
-  "            return _get(self._handle, False, None)\n"
-  "        except ChannelEmptyError:\n"
-  "            return default\n"
-  "\n"
-  "class SendChannel(_ChannelEnd):\n"
-  "    '''The sending end of a channel.'''\n"
-  "    __slots__ = ()\n"
-  "    def send(self, obj, timeout=None, *, unbounditems=None):\n"
-  "        '''Sends obj and waits until it is received (NotReceivedError on timeout).'''\n"
-  "        _put(self._handle, obj, True, timeout, unbounditems, True)\n"
-  "    def send_nowait(self, obj, *, unbounditems=None):\n"
-  "        '''Sends obj only if a receiver is waiting for it: returns whether it was.'''\n"
-  "        return _offer(self._handle, obj, unbounditems)\n"
-  "\n"
-  "def create_channel(*, unbounditems=UNBOUND):\n"
-  "    '''Creates a channel: returns (RecvChannel, SendChannel).'''\n"
-  "    handle = _channel_create(0, _unbound_code(unbounditems, 1))\n"
-  "    return RecvChannel._from_handle(handle), SendChannel._from_handle(handle)\n"
-  "\n"
-  "def list_all_channels():\n"
-  "    '''Returns (RecvChannel, SendChannel) for every open channel.'''\n"
-  "    ends = []\n"
-  "    for cid in _list_channels():\n"
-  "        try:\n"
-  "            handle = _channel_lookup(cid)\n"
-  "        except ChannelNotFoundError:\n"
-  "            continue\n"
-  "        ends.append((RecvChannel._from_handle(handle), SendChannel._from_handle(handle)))\n"
-  "    return ends\n"
-  "\n"
-  "def get_main():\n"
-  "    '''The ID of the main interpreter.'''\n"
-  "    return 0\n";
-
-static int
-fetch (PyObject    *dict,
-       const char  *name,
-       PyObject   **slot)
-{
-  PyObject *value = PyDict_GetItemString (dict, name);  /* borrowed */
-
-  if (value == NULL)
-    {
-      PyErr_Format (PyExc_RuntimeError, "interp_glib: %s missing", name);
-      return -1;
-    }
-  *slot = Py_NewRef (value);
-  return 0;
-}
+/* The module                                                          */
 
 static int
 module_exec (PyObject *module)
 {
   InterpModuleState *mod = get_state (module);
-  PyObject *dict = PyModule_GetDict (module);
-  PyObject *result;
 
   mod->handle_type = PyType_FromModuleAndSpec (module, &handle_spec, NULL);
   mod->buffer_type = PyType_FromModuleAndSpec (module, &shared_buffer_spec, NULL);
@@ -813,39 +709,21 @@ module_exec (PyObject *module)
   mod->pickle = PyImport_ImportModule ("pickle");
   if (mod->pickle == NULL)
     return -1;
-
-  if (PyDict_GetItemString (dict, "__builtins__") == NULL &&
-      PyDict_SetItemString (dict, "__builtins__", PyEval_GetBuiltins ()) < 0)
-    return -1;
-  result = PyRun_String (module_source, Py_file_input, dict, dict);
-  if (result == NULL)
-    return -1;
-  Py_DECREF (result);
-
-  if (fetch (dict, "Queue", &mod->queue_class) < 0 ||
-      fetch (dict, "RecvChannel", &mod->recv_class) < 0 ||
-      fetch (dict, "SendChannel", &mod->send_class) < 0 ||
-      fetch (dict, "NotShareableError", &mod->not_shareable) < 0 ||
-      fetch (dict, "QueueEmpty", &mod->queue_empty) < 0 ||
-      fetch (dict, "QueueFull", &mod->queue_full) < 0 ||
-      fetch (dict, "QueueNotFoundError", &mod->queue_not_found) < 0 ||
-      fetch (dict, "ItemInterpreterDestroyed", &mod->item_destroyed) < 0 ||
-      fetch (dict, "ChannelNotFoundError", &mod->channel_not_found) < 0 ||
-      fetch (dict, "ChannelEmptyError", &mod->channel_empty) < 0 ||
-      fetch (dict, "NotReceivedError", &mod->not_received) < 0 ||
-      fetch (dict, "UNBOUND", &mod->unbound) < 0 ||
-      fetch (dict, "UNBOUND_ERROR", &mod->unbound_error) < 0 ||
-      fetch (dict, "UNBOUND_REMOVE", &mod->unbound_remove) < 0)
+  if (PyModule_AddFunctions (module, _interp_module_interp_methods) < 0 ||
+      !_interp_module_interp_init (module, mod) ||
+      PyModule_AddFunctions (module, _interp_module_pool_methods) < 0 ||
+      !_interp_module_pool_init (module, mod))
     return -1;
   return 0;
 }
 
 /* Every PyObject in the module state, for traverse and clear. */
 #define FOR_EACH_STATE_OBJECT(X) \
-  X (handle_type) X (buffer_type) X (queue_class) X (recv_class) X (send_class) \
-  X (not_shareable) X (queue_empty) X (queue_full) X (queue_not_found) \
+  X (handle_type) X (buffer_type) X (interp_type) X (pool_type) X (cancellable_type) X (queue_class) X (recv_class) \
+  X (send_class) X (not_shareable) X (queue_empty) X (queue_full) X (queue_not_found) \
   X (item_destroyed) X (channel_not_found) X (channel_empty) X (not_received) \
-  X (unbound) X (unbound_error) X (unbound_remove) X (pickle)
+  X (unbound) X (unbound_error) X (unbound_remove) X (pickle) X (marshal) \
+  X (interpreter_error) X (interpreter_not_found)
 
 static int
 module_traverse (PyObject  *module,
@@ -887,8 +765,9 @@ static PyModuleDef_Slot module_slots[] = {
 
 static PyModuleDef module_def = {
   PyModuleDef_HEAD_INIT,
-  .m_name = "interp_glib",
-  .m_doc = "Queues, channels and helpers shared by the interpreters of an interp-glib application.",
+  .m_name = "_interp_glib",
+  .m_doc = "The C core of interp_glib: queues, channels and interpreters shared "
+           "by the interpreters of an interp-glib application.",
   .m_size = sizeof (InterpModuleState),
   .m_methods = module_methods,
   .m_slots = module_slots,
@@ -897,9 +776,38 @@ static PyModuleDef module_def = {
   .m_free = module_free,
 };
 
+InterpModuleState *
+_interp_module_get_current_state (void)
+{
+  PyObject *module = PyImport_ImportModule ("_interp_glib");
+  InterpModuleState *mod;
+
+  if (module == NULL)
+    return NULL;
+  /* sys.modules keeps it alive. */
+  mod = PyModule_GetDef (module) == &module_def ? get_state (module) : NULL;
+  Py_DECREF (module);
+  if (mod == NULL)
+    PyErr_SetString (PyExc_ImportError, "_interp_glib is not interp-glib's module");
+  return mod;
+}
+
+gboolean
+_interp_module_ensure_package (InterpModuleState *mod)
+{
+  PyObject *package;
+
+  if (mod->queue_class != NULL && mod->interpreter_error != NULL)
+    return TRUE;
+  package = PyImport_ImportModule ("interp_glib");
+  Py_XDECREF (package);
+  return package != NULL;
+}
+
+/* The finder's loader calls this with the spec; self is CancelledError. */
 static PyObject *
-create_module (PyObject *spec,
-               PyObject *cancelled_error)
+load_module (PyObject *cancelled_error,
+             PyObject *spec)
 {
   PyObject *module = PyModule_FromDefAndSpec (&module_def, spec);
 
@@ -914,71 +822,133 @@ create_module (PyObject *spec,
   return module;
 }
 
-/* The finder's loader calls this with the spec; self is CancelledError. */
+#define RESOURCE_PREFIX "/org/interp-glib/python/"
+
+/* _read(path) -> bytes or None: a file of the library's Python resource. */
 static PyObject *
-load_module (PyObject *cancelled_error,
-             PyObject *spec)
+read_resource (PyObject *self,
+               PyObject *arg)
 {
-  return create_module (spec, cancelled_error);
+  const char *path = PyUnicode_AsUTF8 (arg);
+  GBytes *bytes;
+  PyObject *data;
+  gsize size;
+  const char *buf;
+
+  if (path == NULL)
+    return NULL;
+  if (!g_str_has_prefix (path, RESOURCE_PREFIX) || strstr (path, "..") != NULL)
+    Py_RETURN_NONE;
+  bytes = g_resources_lookup_data (path, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+  if (bytes == NULL)
+    Py_RETURN_NONE;
+  buf = g_bytes_get_data (bytes, &size);
+  data = PyBytes_FromStringAndSize (buf, size);
+  g_bytes_unref (bytes);
+  return data;
 }
 
 static PyMethodDef load_def = {
-  "_load", load_module, METH_O, "Creates the interp_glib module for the import system.",
+  "_load_c", load_module, METH_O, "Creates the _interp_glib module for the import system.",
 };
 
-static const char finder_source[] =
-  "import sys\n"
-  "from _frozen_importlib import ModuleSpec\n"
-  "class _InterpGlibFinder:\n"
-  "    '''Makes interp_glib importable; built by the importing thread.'''\n"
-  "    def __init__(self, load):\n"
-  "        self._load = load\n"
-  "    def find_spec(self, name, path=None, target=None):\n"
-  "        if name != 'interp_glib':\n"
-  "            return None\n"
-  "        return ModuleSpec(name, self, origin='interp-glib')\n"
-  "    def create_module(self, spec):\n"
-  "        return self._load(spec)\n"
-  "    def exec_module(self, module):\n"
-  "        pass\n"
-  "sys.meta_path.append(_InterpGlibFinder(load))\n";
+static PyMethodDef read_def = {
+  "_read", read_resource, METH_O, "Reads a file of interp-glib's Python resource.",
+};
+
+/* The main interpreter's sys.path[0] (hosted mode: the application's
+ * script directory), which new interpreters get too, as in CPython 3.13. */
+static char *main_path0;
+static GMutex main_path0_lock;
+
+static void
+sync_path0 (void)
+{
+  PyObject *path = PySys_GetObject ("path");  /* borrowed */
+  PyObject *first;
+
+  if (path == NULL || !PyList_Check (path))
+    return;
+  if (PyInterpreterState_Get () == PyInterpreterState_Main ())
+    {
+      const char *utf8;
+
+      if (PyList_GET_SIZE (path) == 0 || !PyUnicode_Check (PyList_GET_ITEM (path, 0)))
+        return;
+      utf8 = PyUnicode_AsUTF8 (PyList_GET_ITEM (path, 0));
+      if (utf8 == NULL)
+        {
+          PyErr_Clear ();
+          return;
+        }
+      g_mutex_lock (&main_path0_lock);
+      g_free (main_path0);
+      main_path0 = g_strdup (utf8);
+      g_mutex_unlock (&main_path0_lock);
+      return;
+    }
+
+  g_mutex_lock (&main_path0_lock);
+  first = main_path0 ? PyUnicode_FromString (main_path0) : NULL;
+  g_mutex_unlock (&main_path0_lock);
+  if (first == NULL)
+    {
+      PyErr_Clear ();
+      return;
+    }
+  if (PyList_GET_SIZE (path) == 0 ||
+      PyObject_RichCompareBool (PyList_GET_ITEM (path, 0), first, Py_EQ) != 1)
+    {
+      PyErr_Clear ();
+      if (PyList_Insert (path, 0, first) < 0)
+        PyErr_Clear ();
+    }
+  Py_DECREF (first);
+}
 
 gboolean
 _interp_module_install (PyObject  *cancelled_error,
                         gboolean   lazy,
                         GError   **error)
 {
+  PyObject *load = PyCFunction_New (&load_def, cancelled_error);
+  PyObject *read = load ? PyCFunction_New (&read_def, NULL) : NULL;
+  PyObject *globals = read ? PyDict_New () : NULL;
+  PyObject *name = globals ? PyUnicode_FromString ("_interp_glib_bootstrap") : NULL;
+  PyObject *code = NULL;
+  PyObject *result = NULL;
+  GBytes *source;
   gboolean ok;
 
-  if (lazy)
-    {
-      /* The module imports threading (through queue): in an interpreter
-       * whose main thread is not ours (hosted mode), that import must
-       * happen on an application thread, when the application imports us. */
-      PyObject *load = PyCFunction_New (&load_def, cancelled_error);
-      PyObject *globals = load ? PyDict_New () : NULL;
-      PyObject *result = NULL;
+  /* The package itself is built when first imported: it imports threading,
+   * which in an interpreter whose main thread is not ours (hosted mode)
+   * must happen on an application thread. */
+  (void) lazy;
+  sync_path0 ();
 
-      if (globals != NULL &&
-          PyDict_SetItemString (globals, "__builtins__", PyEval_GetBuiltins ()) == 0 &&
-          PyDict_SetItemString (globals, "load", load) == 0)
-        result = PyRun_String (finder_source, Py_file_input, globals, globals);
-      ok = result != NULL;
-      Py_XDECREF (result);
-      Py_XDECREF (globals);
-      Py_XDECREF (load);
-    }
-  else
+  source = g_resources_lookup_data (RESOURCE_PREFIX "_bootstrap.py", G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+  if (source == NULL)
+    PyErr_SetString (PyExc_ImportError, "the library lacks its Python resource");
+  else if (name != NULL &&
+           PyDict_SetItemString (globals, "__builtins__", PyEval_GetBuiltins ()) == 0 &&
+           PyDict_SetItemString (globals, "__name__", name) == 0 &&
+           PyDict_SetItemString (globals, "_read", read) == 0 &&
+           PyDict_SetItemString (globals, "_load_c", load) == 0)
     {
-      PyObject *machinery = PyImport_ImportModule ("importlib.machinery");
-      PyObject *spec = machinery ? PyObject_CallMethod (machinery, "ModuleSpec", "ss", "interp_glib", NULL) : NULL;
-      PyObject *module = spec ? create_module (spec, cancelled_error) : NULL;
+      g_autofree char *text = g_strndup (g_bytes_get_data (source, NULL), g_bytes_get_size (source));
 
-      ok = module != NULL && PyDict_SetItemString (PyImport_GetModuleDict (), "interp_glib", module) == 0;
-      Py_XDECREF (module);
-      Py_XDECREF (spec);
-      Py_XDECREF (machinery);
+      code = Py_CompileString (text, "resource://" RESOURCE_PREFIX "_bootstrap.py", Py_file_input);
+      if (code != NULL)
+        result = PyEval_EvalCode (code, globals, globals);
     }
+  g_clear_pointer (&source, g_bytes_unref);
+  ok = result != NULL;
+  Py_XDECREF (result);
+  Py_XDECREF (code);
+  Py_XDECREF (name);
+  Py_XDECREF (globals);
+  Py_XDECREF (read);
+  Py_XDECREF (load);
 
   if (!ok)
     {

@@ -1489,6 +1489,13 @@ interp_pool_dispose (GObject *object)
   G_OBJECT_CLASS (interp_pool_parent_class)->dispose (object);
 }
 
+static gboolean
+quit_timer_loop_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 interp_pool_finalize (GObject *object)
 {
@@ -1496,7 +1503,11 @@ interp_pool_finalize (GObject *object)
 
   if (self->timer_loop != NULL)
     {
-      g_main_loop_quit (self->timer_loop);
+      /* From inside the loop: a quit before the timer thread reached
+       * g_main_loop_run() would be lost, and the join would hang. */
+      g_main_context_invoke_full (self->timer_context, G_PRIORITY_DEFAULT, quit_timer_loop_cb,
+                                  g_main_loop_ref (self->timer_loop),
+                                  (GDestroyNotify) g_main_loop_unref);
       if (g_thread_self () != self->timer_thread)
         g_thread_join (self->timer_thread);
       else

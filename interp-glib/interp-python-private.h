@@ -47,6 +47,20 @@ _interp_python_take_exception (void)
 #endif
 }
 
+/* Makes @exc (a reference, taken) the pending exception again. */
+static inline void
+_interp_python_restore_exception (PyObject *exc)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+  PyErr_SetRaisedException (exc);
+#else
+  PyObject *type = Py_NewRef ((PyObject *) Py_TYPE (exc));
+  PyObject *tb = PyException_GetTraceback (exc);
+
+  PyErr_Restore (type, exc, tb);
+#endif
+}
+
 /* Takes the pending exception and describes it as "Type: message" for a
  * GError; NULL when none is pending. Clears the error indicator. */
 static inline char *

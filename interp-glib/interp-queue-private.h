@@ -124,7 +124,14 @@ void              _interp_queue_state_put_async (InterpQueueState *state,
 /* Applies the unbound policies to the items interpreter @interp_id put. */
 void              _interp_queues_interpreter_closing (gint64 interp_id);
 
-/* IDs of the live channels, for list_all_channels(). */
+/* IDs of the live channels, for list_all_channels(), and of the queues. */
 GArray           *_interp_queues_list_channels (void);
+GArray           *_interp_queues_list_queues   (void);
+
+/* Channels: closing an end (1 send, 2 receive) is a flag every
+ * interpreter sees; the Python face refuses sends and receives on it. */
+void              _interp_queue_state_close_ends      (InterpQueueState *state,
+                                                       gint              ends);
+gint              _interp_queue_state_get_closed_ends (InterpQueueState *state);
 
 G_END_DECLS

@@ -59,6 +59,7 @@ struct _InterpQueueState
   guint waiting_getters;      /* blocked sync getters */
   guint sleepers;             /* threads in g_cond_wait on cond */
   gint length;                /* items.length, readable without the lock */
+  gint closed_ends;           /* channels: 1 send end closed, 2 recv end; atomic */
 };
 
 static GMutex registry_lock;
@@ -836,20 +837,46 @@ _interp_queues_interpreter_closing (gint64 interp_id)
   g_ptr_array_unref (states);
 }
 
-GArray *
-_interp_queues_list_channels (void)
+static GArray *
+list_ids (gboolean channels)
 {
-  GPtrArray *states = snapshot_states (TRUE);
+  GPtrArray *states = snapshot_states (channels);
   GArray *ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), states->len);
 
   for (guint i = 0; i < states->len; i++)
     {
       InterpQueueState *state = g_ptr_array_index (states, i);
-      g_array_append_val (ids, state->id);
+      if (state->is_channel == channels)
+        g_array_append_val (ids, state->id);
       _interp_queue_state_unref (state);
     }
   g_ptr_array_unref (states);
   return ids;
+}
+
+GArray *
+_interp_queues_list_channels (void)
+{
+  return list_ids (TRUE);
+}
+
+GArray *
+_interp_queues_list_queues (void)
+{
+  return list_ids (FALSE);
+}
+
+void
+_interp_queue_state_close_ends (InterpQueueState *state,
+                                gint              ends)
+{
+  g_atomic_int_or (&state->closed_ends, ends);
+}
+
+gint
+_interp_queue_state_get_closed_ends (InterpQueueState *state)
+{
+  return g_atomic_int_get (&state->closed_ends);
 }
 
 /* ------------------------------------------------------------------ */

@@ -336,7 +336,7 @@ class QueueObjectTests(QueueTestCase):
         attach(alpha, results=results)
         results.put(pickle.dumps(queue))
         alpha.exec("q = pickle.loads(results.get())\n"
-                   "q.put(('unpickled in', ig.get_current()))", None)
+                   "q.put(('unpickled in', ig.get_current().id))", None)
         self.assertEqual(queue.get(timeout=10), ("unpickled in", alpha.get_id()))
 
     def test_module_reload(self):
@@ -574,9 +574,9 @@ class CrossInterpreterTests(QueueTestCase):
     """Puts and gets between the test process and sub-interpreters."""
 
     def test_get_current(self):
-        self.assertEqual(ig.get_current(), 0)
-        self.assertEqual(alpha.eval("ig.get_current()", None).unpack(), alpha.get_id())
-        self.assertEqual(beta.eval("ig.get_current()", None).unpack(), beta.get_id())
+        self.assertEqual(ig.get_current().id, 0)
+        self.assertEqual(alpha.eval("ig.get_current().id", None).unpack(), alpha.get_id())
+        self.assertEqual(beta.eval("ig.get_current().id", None).unpack(), beta.get_id())
 
     def test_put_get_same_interpreter(self):
         alpha.exec("same_queue = ig.create_queue()", None)
@@ -622,7 +622,7 @@ class CrossInterpreterTests(QueueTestCase):
         queue = ig.create_queue()
         attach(alpha, q=queue)
         attach(beta, q=queue)
-        alpha.exec("q.put(('from', ig.get_current(), b'spam'))", None)
+        alpha.exec("q.put(('from', ig.get_current().id, b'spam'))", None)
         self.assertEqual(queue.qsize(), 1)
         beta.exec("got = q.get_nowait()", None)
         self.assertEqual(queue.qsize(), 0)
@@ -1018,7 +1018,7 @@ class ThreadTests(QueueTestCase):
         thread = start_thread(lambda: got.append(queue.get(timeout=30)))
         wait_until(lambda: has_waiting_getter(queue), what="the blocked get")
         self.assertEqual(got, [])
-        alpha.exec("q.put(('woken by', ig.get_current()))", None)
+        alpha.exec("q.put(('woken by', ig.get_current().id))", None)
         self.join(thread)
         self.assertEqual(got, [("woken by", alpha.get_id())])
 
@@ -1049,7 +1049,7 @@ class ThreadTests(QueueTestCase):
         attach(beta, q=queue)
         done = start_exec(alpha, "waited_for = q.get(timeout=30)")
         wait_until(lambda: has_waiting_getter(queue), what="alpha's blocked get")
-        beta.exec("q.put(('from beta', ig.get_current()))", None)
+        beta.exec("q.put(('from beta', ig.get_current().id))", None)
         self.assertExecOk(done)
         self.assertEqual(alpha.eval("waited_for", None).unpack(), ("from beta", beta.get_id()))
 
@@ -1584,10 +1584,11 @@ class ChannelTests(QueueTestCase):
         queue = ig.create_queue()
         error = self.raises(Interp.Channel.new_for_id, queue.id)
         self.assertInterpError(error, Interp.Error.QUEUE_NOT_FOUND)
+        # As in CPython, the end is made and its operations raise.
         with self.assertRaises(ig.ChannelNotFoundError):
-            ig.RecvChannel(queue.id)
+            ig.RecvChannel(queue.id).recv_nowait()
         with self.assertRaises(ig.ChannelNotFoundError):
-            ig.SendChannel(1_000_000)
+            ig.SendChannel(1_000_000).send_nowait(b"spam")
 
     def test_c_send_python_recv(self):
         channel = Interp.Channel.new()
@@ -1648,7 +1649,9 @@ class ChannelTests(QueueTestCase):
         attach(alpha, ends=channel)
         error = self.raises(channel.send_nowait, v("i", 1))
         self.assertInterpError(error, Interp.Error.NOT_RECEIVED)
+        # Nobody took it at once: it waits in the channel (as in CPython).
         self.assertFalse(alpha.eval("ends[1].send_nowait('nobody')", None).unpack())
+        self.assertEqual(ig.RecvChannel(channel.get_id()).recv(timeout=30), "nobody")
         with self.assertRaises(ig.ChannelEmptyError):
             ig.RecvChannel(channel.get_id()).recv(timeout=0.001)
 
@@ -1715,7 +1718,7 @@ class ChannelTests(QueueTestCase):
         attach(alpha, r=recv)
         attach(beta, s=send)
         done = start_exec(alpha, "from_beta = r.recv(timeout=30)")
-        beta.exec("s.send(('beta', ig.get_current()), timeout=30)", None)
+        beta.exec("s.send(('beta', ig.get_current().id), timeout=30)", None)
         self.assertExecOk(done)
         self.assertEqual(alpha.eval("from_beta", None).unpack(), ("beta", beta.get_id()))
 

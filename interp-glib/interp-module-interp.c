@@ -1,0 +1,1083 @@
+/* interp-module-interp.c: the interpreter primitives of _interp_glib
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * What interp_glib.Interpreter stands on, as CPython's _interpreters is
+ * what concurrent.interpreters stands on, but over the library's own
+ * InterpInterpreter and executors: the interpreters C and GJS see.
+ *
+ * A call from Python converts its callable, arguments and keyword
+ * arguments to carriers (exact types, pickle for the rest), runs a job on
+ * the target's executor with the caller's GIL released, and converts the
+ * result (or a snapshot of the exception) back. While it waits it checks
+ * for signals (Ctrl-C) and for the cancellation of the job it runs in
+ * itself: either cancels the remote job and ends the wait at once.
+ */
+
+#include "interp-module-private.h"
+#include "interp-error.h"
+#include "interp-executor-private.h"
+#include "interp-runtime-private.h"
+
+#include <string.h>
+
+#if PY_VERSION_HEX < 0x030D0000
+# define Py_IsFinalizing _Py_IsFinalizing
+#endif
+
+/* ------------------------------------------------------------------ */
+/* _Interpreter: a reference to an interpreter                         */
+
+typedef struct
+{
+  PyObject_HEAD
+  InterpExecutor *executor;
+  InterpInterpreter *interp;   /* a strong reference, or NULL */
+  gint64 id;
+  int whence;
+} InterpObject;
+
+static void
+interp_object_dealloc (PyObject *self)
+{
+  InterpObject *object = (InterpObject *) self;
+  PyTypeObject *type = Py_TYPE (self);
+  InterpInterpreter *interp = g_steal_pointer (&object->interp);
+
+  /* Dropping the last reference closes the interpreter. From an
+   * application thread this waits, as CPython destroys an interpreter
+   * when its last Interpreter object goes (`del interp`); elsewhere (an
+   * executor thread, Python finalizing) the close happens without it. */
+  if (interp != NULL && G_OBJECT (interp)->ref_count == 1 &&
+      _interp_executor_get_current () == NULL && !Py_IsFinalizing () &&
+      !interp_interpreter_is_closed (interp) &&
+      object->id != PyInterpreterState_GetID (PyInterpreterState_Get ()))
+    {
+      Py_BEGIN_ALLOW_THREADS
+      if (!interp_interpreter_close (interp, NULL))
+        g_debug ("Interpreter %" G_GINT64_FORMAT " not closed at its last reference", object->id);
+      Py_END_ALLOW_THREADS
+    }
+  g_clear_pointer (&object->executor, _interp_executor_unref);
+  g_clear_object (&interp);
+  type->tp_free (self);
+  Py_DECREF (type);
+}
+
+static PyObject *
+interp_object_get_id (PyObject *self,
+                      void     *closure)
+{
+  return PyLong_FromLongLong (((InterpObject *) self)->id);
+}
+
+static PyObject *
+interp_object_get_whence (PyObject *self,
+                          void     *closure)
+{
+  return PyLong_FromLong (((InterpObject *) self)->whence);
+}
+
+static PyGetSetDef interp_object_getset[] = {
+  { "id", interp_object_get_id, NULL, "The interpreter's ID.", NULL },
+  { "whence", interp_object_get_whence, NULL, "Where it came from (InterpWhence).", NULL },
+  { NULL },
+};
+
+static PyType_Slot interp_object_slots[] = {
+  { Py_tp_dealloc, interp_object_dealloc },
+  { Py_tp_getset, interp_object_getset },
+  { Py_tp_doc, (void *) "A reference to an interpreter of interp-glib." },
+  { 0, NULL },
+};
+
+static PyType_Spec interp_object_spec = {
+  .name = "_interp_glib._Interpreter",
+  .basicsize = sizeof (InterpObject),
+  .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION | Py_TPFLAGS_IMMUTABLETYPE,
+  .slots = interp_object_slots,
+};
+
+static InterpModuleState *
+get_state (PyObject *module)
+{
+  return PyModule_GetState (module);
+}
+
+static gint64
+current_id (void)
+{
+  return PyInterpreterState_GetID (PyInterpreterState_Get ());
+}
+
+/* Takes @interp (may be NULL: looked up by @executor's owner). */
+static PyObject *
+interp_object_new (InterpModuleState *mod,
+                   InterpExecutor    *executor,
+                   InterpInterpreter *interp,
+                   gboolean           own)
+{
+  PyTypeObject *type = (PyTypeObject *) mod->interp_type;
+  InterpObject *self = (InterpObject *) type->tp_alloc (type, 0);
+
+  if (self == NULL)
+    {
+      g_clear_object (&interp);
+      return NULL;
+    }
+  self->executor = _interp_executor_ref (executor);
+  self->id = _interp_executor_get_id (executor);
+  self->whence = interp ? (int) interp_interpreter_get_whence (interp)
+                        : (self->id == 0 ? INTERP_WHENCE_RUNTIME : INTERP_WHENCE_LIBRARY);
+  if (own)
+    self->interp = interp;
+  else
+    g_clear_object (&interp);
+  return (PyObject *) self;
+}
+
+static InterpObject *
+check_interp (InterpModuleState *mod,
+              PyObject          *object)
+{
+  if (!PyObject_TypeCheck (object, (PyTypeObject *) mod->interp_type))
+    {
+      PyErr_SetString (PyExc_TypeError, "expected an interpreter reference");
+      return NULL;
+    }
+  return (InterpObject *) object;
+}
+
+static PyObject *
+raise_not_found (InterpModuleState *mod,
+                 gint64             id)
+{
+  PyErr_Format (mod->interpreter_not_found ? mod->interpreter_not_found : PyExc_RuntimeError,
+                "interpreter %lld not found (closed or never created)", (long long) id);
+  return NULL;
+}
+
+/* _interp_create(isolated) -> _Interpreter, owning the interpreter */
+static PyObject *
+mod_interp_create (PyObject *module,
+                   PyObject *arg)
+{
+  InterpModuleState *mod = get_state (module);
+  int isolated = PyObject_IsTrue (arg);
+  InterpInterpreter *interp = NULL;
+  InterpExecutor *executor;
+  GError *error = NULL;
+  PyObject *object;
+
+  if (isolated < 0)
+    return NULL;
+
+  Py_BEGIN_ALLOW_THREADS
+  if (isolated)
+    interp = interp_interpreter_new (NULL, &error);
+  else
+    interp = g_initable_new (INTERP_TYPE_INTERPRETER, NULL, &error,
+                             "gil", INTERP_GIL_SHARED,
+                             "use-main-obmalloc", TRUE,
+                             "allow-fork", TRUE,
+                             "allow-exec", TRUE,
+                             "allow-threads", TRUE,
+                             "allow-daemon-threads", TRUE,
+                             "check-multi-interp-extensions", FALSE,
+                             NULL);
+  Py_END_ALLOW_THREADS
+
+  if (interp == NULL)
+    return _interp_module_raise_error (mod, FALSE, error);
+  executor = _interp_runtime_dup_executor_for_id (interp_interpreter_get_id (interp));
+  if (executor == NULL)
+    {
+      g_object_unref (interp);
+      return raise_not_found (mod, -1);
+    }
+  object = interp_object_new (mod, executor, interp, TRUE);
+  _interp_executor_unref (executor);
+  return object;
+}
+
+/* _interp_lookup(id) -> _Interpreter. It owns a reference to
+ * interpreters the library made, except the one it runs in. */
+static PyObject *
+mod_interp_lookup (PyObject *module,
+                   PyObject *arg)
+{
+  InterpModuleState *mod = get_state (module);
+  long long id = PyLong_AsLongLong (arg);
+  InterpInterpreter *found = NULL;
+  InterpExecutor *executor;
+  GList *all;
+  PyObject *object;
+
+  if (id == -1 && PyErr_Occurred ())
+    return NULL;
+
+  all = interp_list_all ();
+  for (GList *l = all; l != NULL; l = l->next)
+    if (found == NULL && interp_interpreter_get_id (l->data) == id)
+      found = g_object_ref (l->data);
+  g_list_free_full (all, g_object_unref);
+
+  executor = found ? _interp_runtime_dup_executor_for_id (id) : NULL;
+  if (executor == NULL || _interp_executor_is_closed (executor))
+    {
+      g_clear_object (&found);
+      g_clear_pointer (&executor, _interp_executor_unref);
+      return raise_not_found (mod, id);
+    }
+  object = interp_object_new (mod, executor, found,
+                              interp_interpreter_get_whence (found) == INTERP_WHENCE_LIBRARY &&
+                              id != current_id ());
+  _interp_executor_unref (executor);
+  return object;
+}
+
+/* _interp_list() -> [(id, whence)] */
+static PyObject *
+mod_interp_list (PyObject *module,
+                 PyObject *unused)
+{
+  GList *all = interp_list_all ();
+  PyObject *list = PyList_New (0);
+
+  for (GList *l = all; list != NULL && l != NULL; l = l->next)
+    {
+      PyObject *item = Py_BuildValue ("(Li)", (long long) interp_interpreter_get_id (l->data),
+                                      (int) interp_interpreter_get_whence (l->data));
+
+      if (item == NULL || PyList_Append (list, item) < 0)
+        Py_CLEAR (list);
+      Py_XDECREF (item);
+    }
+  g_list_free_full (all, g_object_unref);
+  return list;
+}
+
+static PyObject *
+mod_interp_current (PyObject *module,
+                    PyObject *unused)
+{
+  return PyLong_FromLongLong (current_id ());
+}
+
+static PyObject *
+mod_interp_is_running (PyObject *module,
+                       PyObject *arg)
+{
+  InterpModuleState *mod = get_state (module);
+  InterpObject *self = check_interp (mod, arg);
+
+  if (self == NULL)
+    return NULL;
+  if (_interp_executor_is_closed (self->executor))
+    return raise_not_found (mod, self->id);
+  /* The interpreter asking runs; the main one runs while its __main__
+   * does, which in hosted mode is for as long as the host lives. */
+  if (self->id == current_id () || (self->id == 0 && !interp_is_embedded ()))
+    Py_RETURN_TRUE;
+  return PyBool_FromLong (_interp_executor_is_running (self->executor));
+}
+
+static PyObject *
+mod_interp_close (PyObject *module,
+                  PyObject *arg)
+{
+  InterpModuleState *mod = get_state (module);
+  InterpObject *self = check_interp (mod, arg);
+  InterpInterpreter *interp;
+  GError *error = NULL;
+  gboolean ok;
+
+  if (self == NULL)
+    return NULL;
+  if (_interp_executor_is_closed (self->executor))
+    return raise_not_found (mod, self->id);
+  if (self->id == current_id ())
+    {
+      PyErr_SetString (mod->interpreter_error, "cannot close the current interpreter");
+      return NULL;
+    }
+  if (self->id == 0)
+    {
+      PyErr_SetString (mod->interpreter_error, "cannot close the main interpreter");
+      return NULL;
+    }
+  interp = self->interp ? g_object_ref (self->interp) : _interp_executor_dup_owner (self->executor);
+  if (interp == NULL)
+    return raise_not_found (mod, self->id);
+
+  Py_BEGIN_ALLOW_THREADS
+  ok = interp_interpreter_close (interp, &error);
+  g_object_unref (interp);
+  Py_END_ALLOW_THREADS
+
+  if (!ok)
+    return _interp_module_raise_error (mod, FALSE, error);
+  Py_RETURN_NONE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Jobs that carry Python objects                                      */
+
+typedef enum
+{
+  PY_JOB_EXEC_SOURCE,
+  PY_JOB_EXEC_CODE,
+  PY_JOB_CALL,
+  PY_JOB_PREPARE_MAIN,
+} PyJobKind;
+
+typedef struct
+{
+  gatomicrefcount ref_count;
+  PyJobKind kind;
+  gboolean want_exception;
+  InterpCarrier *payload;      /* source, marshalled code, callable, or (name, value) pairs */
+  InterpCarrier *args;
+  InterpCarrier *kwargs;       /* (name, value) pairs */
+  /* Set by the job, read once it is done. */
+  InterpCarrier *result;
+  InterpCarrier *excinfo;      /* (name, qualname, module, msg, formatted, errdisplay) */
+  InterpCarrier *exception;    /* the exception itself, pickled, if asked and possible */
+  InterpExecutor *claimed;     /* abandoned by its caller: see claim() */
+} PyJob;
+
+/* As in CPython, one Python caller at a time runs code in an interpreter:
+ * the others get "already running" rather than waiting in its queue
+ * (which could wait for ever on the code that runs). A caller claims the
+ * executor from before its job is queued until it stops waiting. A job
+ * its caller abandoned (Ctrl-C) counts until it ends: the next caller
+ * waits behind it instead of failing while its code winds down. */
+typedef struct
+{
+  gboolean active;
+  guint abandoned;
+} Claim;
+
+static GMutex claims_lock;
+static GHashTable *claims;   /* InterpExecutor* -> Claim* */
+
+static gboolean
+claim (InterpExecutor *executor)
+{
+  Claim *c;
+  gboolean ok;
+
+  g_mutex_lock (&claims_lock);
+  if (claims == NULL)
+    claims = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  c = g_hash_table_lookup (claims, executor);
+  if (c == NULL)
+    {
+      c = g_new0 (Claim, 1);
+      g_hash_table_insert (claims, executor, c);
+    }
+  ok = !c->active && (c->abandoned > 0 || !_interp_executor_is_running (executor));
+  if (ok)
+    c->active = TRUE;
+  g_mutex_unlock (&claims_lock);
+  return ok;
+}
+
+/* @abandoned: the job goes on without its caller; job_ended() follows. */
+static void
+unclaim (InterpExecutor *executor,
+         gboolean        abandoned)
+{
+  Claim *c;
+
+  g_mutex_lock (&claims_lock);
+  c = g_hash_table_lookup (claims, executor);
+  c->active = FALSE;
+  if (abandoned)
+    c->abandoned++;
+  else if (c->abandoned == 0)
+    g_hash_table_remove (claims, executor);
+  g_mutex_unlock (&claims_lock);
+}
+
+static void
+abandoned_job_ended (InterpExecutor *executor)
+{
+  Claim *c;
+
+  g_mutex_lock (&claims_lock);
+  c = g_hash_table_lookup (claims, executor);
+  if (c != NULL && c->abandoned > 0 && --c->abandoned == 0 && !c->active)
+    g_hash_table_remove (claims, executor);
+  g_mutex_unlock (&claims_lock);
+}
+
+static PyJob *
+py_job_new (PyJobKind kind)
+{
+  PyJob *job = g_new0 (PyJob, 1);
+
+  g_atomic_ref_count_init (&job->ref_count);
+  job->kind = kind;
+  return job;
+}
+
+static PyJob *
+py_job_ref (PyJob *job)
+{
+  g_atomic_ref_count_inc (&job->ref_count);
+  return job;
+}
+
+static void
+py_job_unref (gpointer data)
+{
+  PyJob *job = data;
+
+  if (!g_atomic_ref_count_dec (&job->ref_count))
+    return;
+  /* Carriers need no GIL to be freed. */
+  g_clear_pointer (&job->payload, _interp_carrier_free);
+  g_clear_pointer (&job->args, _interp_carrier_free);
+  g_clear_pointer (&job->kwargs, _interp_carrier_free);
+  g_clear_pointer (&job->result, _interp_carrier_free);
+  g_clear_pointer (&job->excinfo, _interp_carrier_free);
+  g_clear_pointer (&job->exception, _interp_carrier_free);
+  if (job->claimed != NULL)
+    {
+      abandoned_job_ended (job->claimed);
+      _interp_executor_unref (job->claimed);
+    }
+  g_free (job);
+}
+
+static PyObject *
+main_globals (void)
+{
+  PyObject *main_module = PyImport_AddModule ("__main__");  /* borrowed */
+
+  return main_module ? PyModule_GetDict (main_module) : NULL;  /* borrowed */
+}
+
+static PyObject *
+call_method_str (PyObject   *module,
+                 const char *method,
+                 PyObject   *arg)
+{
+  PyObject *parts = PyObject_CallMethod (module, method, "O", arg);
+  PyObject *empty = parts ? PyUnicode_FromString ("") : NULL;
+  PyObject *joined = empty ? PyUnicode_Join (empty, parts) : NULL;
+
+  Py_XDECREF (empty);
+  Py_XDECREF (parts);
+  return joined;
+}
+
+static PyObject *
+attr_or_none (PyObject   *object,
+              const char *name)
+{
+  PyObject *value = PyObject_GetAttrString (object, name);
+
+  if (value == NULL || !PyUnicode_Check (value))
+    {
+      PyErr_Clear ();
+      Py_XDECREF (value);
+      Py_RETURN_NONE;
+    }
+  return value;
+}
+
+/* The pending exception becomes the job's snapshot (TRUE), or the job's
+ * cancellation (FALSE, @error set). */
+static gboolean
+capture_exception (InterpExecutor    *executor,
+                   InterpModuleState *mod,
+                   PyJob             *job,
+                   GError           **error)
+{
+  PyObject *exc = _interp_python_take_exception ();
+  PyObject *type, *traceback, *info;
+  PyObject *msg, *formatted, *display;
+  GError *local_error = NULL;
+
+  if (exc == NULL)
+    {
+      g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_FAILED,
+                           "Python reported a failure without an exception");
+      return FALSE;
+    }
+  type = (PyObject *) Py_TYPE (exc);
+  if (executor != NULL && type == _interp_executor_get_cancel_exception (executor))
+    {
+      Py_DECREF (exc);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+      return FALSE;
+    }
+
+  traceback = PyImport_ImportModule ("traceback");
+  msg = PyObject_Str (exc);
+  if (msg == NULL)
+    {
+      PyErr_Clear ();
+      msg = PyUnicode_FromString ("<unprintable>");
+    }
+  formatted = traceback ? call_method_str (traceback, "format_exception_only", exc) : NULL;
+  if (formatted != NULL)
+    {
+      PyObject *stripped = PyObject_CallMethod (formatted, "rstrip", "s", "\n");
+      Py_SETREF (formatted, stripped);
+    }
+  display = traceback ? call_method_str (traceback, "format_exception", exc) : NULL;
+  PyErr_Clear ();
+
+  info = Py_BuildValue ("(NNNNNN)",
+                        attr_or_none (type, "__name__"),
+                        attr_or_none (type, "__qualname__"),
+                        attr_or_none (type, "__module__"),
+                        msg ? msg : Py_NewRef (Py_None),
+                        formatted ? formatted : Py_NewRef (Py_None),
+                        display ? display : Py_NewRef (Py_None));
+  Py_XDECREF (traceback);
+  if (info != NULL)
+    job->excinfo = _interp_carrier_from_python (info, mod, &local_error);
+  g_clear_error (&local_error);
+  Py_XDECREF (info);
+  PyErr_Clear ();
+
+  if (job->want_exception)
+    {
+      /* Its traceback cannot be pickled: the snapshot keeps it. */
+      job->exception = _interp_carrier_from_python (exc, mod, &local_error);
+      g_clear_error (&local_error);
+      PyErr_Clear ();
+    }
+  Py_DECREF (exc);
+
+  if (job->excinfo == NULL)
+    {
+      g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_FAILED,
+                           "The exception could not be described");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* getattr() along a dotted qualname. */
+static PyObject *
+get_qualname (PyObject   *object,
+              const char *qualname)
+{
+  g_auto(GStrv) parts = g_strsplit (qualname, ".", -1);
+
+  Py_INCREF (object);
+  for (guint i = 0; object != NULL && parts[i] != NULL; i++)
+    {
+      PyObject *next = PyObject_GetAttrString (object, parts[i]);
+      Py_DECREF (object);
+      object = next;
+    }
+  return object;
+}
+
+/* The host's __main__ script, loaded here as __mp_main__ (as
+ * multiprocessing does), for functions defined in it. */
+static PyObject *
+load_main_copy (const char *filename)
+{
+  PyObject *modules = PyImport_GetModuleDict ();
+  PyObject *module = PyDict_GetItemString (modules, "__mp_main__");  /* borrowed */
+  PyObject *util, *spec = NULL, *loader = NULL, *res = NULL;
+
+  if (module != NULL)
+    return Py_NewRef (module);
+  util = PyImport_ImportModule ("importlib.util");
+  if (util != NULL)
+    spec = PyObject_CallMethod (util, "spec_from_file_location", "ss", "__mp_main__", filename);
+  if (spec != NULL && spec != Py_None)
+    module = PyObject_CallMethod (util, "module_from_spec", "O", spec);
+  if (module != NULL && PyDict_SetItemString (modules, "__mp_main__", module) == 0 &&
+      (loader = PyObject_GetAttrString (spec, "loader")) != NULL)
+    res = PyObject_CallMethod (loader, "exec_module", "O", module);
+  if (res == NULL && module != NULL)
+    {
+      PyObject *exc = _interp_python_take_exception ();
+      PyDict_DelItemString (modules, "__mp_main__");
+      PyErr_Clear ();
+      if (exc != NULL)
+        _interp_python_restore_exception (exc);
+      Py_CLEAR (module);
+    }
+  else if (module == NULL && !PyErr_Occurred ())
+    PyErr_Format (PyExc_ImportError, "cannot load %s as __mp_main__", filename);
+  Py_XDECREF (res);
+  Py_XDECREF (loader);
+  Py_XDECREF (spec);
+  Py_XDECREF (util);
+  return module;
+}
+
+/* A callable from its payload: ('code', marshalled (code, defaults,
+ * kwdefaults), name, qualname), ('ref', module, qualname, main file or
+ * None) or ('obj', callable). */
+static PyObject *
+resolve_callable (InterpModuleState *mod,
+                  PyObject          *payload)
+{
+  const char *kind;
+
+  if (!PyTuple_Check (payload) || PyTuple_GET_SIZE (payload) < 2 ||
+      (kind = PyUnicode_AsUTF8 (PyTuple_GET_ITEM (payload, 0))) == NULL)
+    {
+      PyErr_Clear ();
+      PyErr_SetString (PyExc_TypeError, "bad callable payload");
+      return NULL;
+    }
+
+  if (strcmp (kind, "code") == 0)
+    {
+      PyObject *parts = PyObject_CallMethod (mod->marshal, "loads", "O", PyTuple_GET_ITEM (payload, 1));
+      PyObject *globals = main_globals ();
+      PyObject *func = NULL;
+
+      if (parts == NULL || globals == NULL)
+        {
+          Py_XDECREF (parts);
+          return NULL;
+        }
+      if (PyTuple_Check (parts) && PyTuple_GET_SIZE (parts) == 3 &&
+          PyCode_Check (PyTuple_GET_ITEM (parts, 0)))
+        {
+          func = PyFunction_New (PyTuple_GET_ITEM (parts, 0), globals);
+          if (func != NULL && PyTuple_GET_ITEM (parts, 1) != Py_None &&
+              PyFunction_SetDefaults (func, PyTuple_GET_ITEM (parts, 1)) < 0)
+            Py_CLEAR (func);
+          if (func != NULL && PyTuple_GET_ITEM (parts, 2) != Py_None &&
+              PyFunction_SetKwDefaults (func, PyTuple_GET_ITEM (parts, 2)) < 0)
+            Py_CLEAR (func);
+        }
+      else
+        PyErr_SetString (PyExc_TypeError, "bad marshalled function");
+      Py_DECREF (parts);
+      return func;
+    }
+  if (strcmp (kind, "ref") == 0 && PyTuple_GET_SIZE (payload) == 4)
+    {
+      const char *module_name = PyUnicode_AsUTF8 (PyTuple_GET_ITEM (payload, 1));
+      const char *qualname = PyUnicode_AsUTF8 (PyTuple_GET_ITEM (payload, 2));
+      PyObject *main_file = PyTuple_GET_ITEM (payload, 3);
+      PyObject *module, *func;
+
+      if (module_name == NULL || qualname == NULL)
+        return NULL;
+      module = PyImport_ImportModule (module_name);
+      func = module ? get_qualname (module, qualname) : NULL;
+      Py_XDECREF (module);
+      if (func == NULL && strcmp (module_name, "__main__") == 0 && PyUnicode_Check (main_file))
+        {
+          const char *filename = PyUnicode_AsUTF8 (main_file);
+          PyObject *copy;
+
+          PyErr_Clear ();
+          copy = filename ? load_main_copy (filename) : NULL;
+          func = copy ? get_qualname (copy, qualname) : NULL;
+          Py_XDECREF (copy);
+        }
+      return func;
+    }
+  if (strcmp (kind, "obj") == 0)
+    return Py_NewRef (PyTuple_GET_ITEM (payload, 1));
+
+  PyErr_Format (PyExc_TypeError, "bad callable payload kind %s", kind);
+  return NULL;
+}
+
+static PyObject *
+dict_from_pairs (PyObject *pairs)
+{
+  PyObject *dict = PyDict_New ();
+
+  for (Py_ssize_t i = 0; dict != NULL && i < PyTuple_GET_SIZE (pairs); i++)
+    {
+      PyObject *pair = PyTuple_GET_ITEM (pairs, i);
+
+      if (!PyTuple_Check (pair) || PyTuple_GET_SIZE (pair) != 2 ||
+          PyDict_SetItem (dict, PyTuple_GET_ITEM (pair, 0), PyTuple_GET_ITEM (pair, 1)) < 0)
+        {
+          if (!PyErr_Occurred ())
+            PyErr_SetString (PyExc_TypeError, "expected (name, value) pairs");
+          Py_CLEAR (dict);
+        }
+    }
+  return dict;
+}
+
+static PyObject *
+from_carrier (InterpCarrier     *carrier,
+              InterpModuleState *mod)
+{
+  return carrier ? _interp_carrier_to_python (carrier, mod) : Py_NewRef (Py_None);
+}
+
+/* Runs on the target's executor thread, its GIL held. */
+static gboolean
+run_py_job (InterpExecutor  *executor,
+            gpointer         data,
+            GVariant       **result,
+            GError         **error)
+{
+  PyJob *job = data;
+  InterpModuleState *mod = _interp_module_get_current_state ();
+  PyObject *payload = NULL, *globals;
+  PyObject *value = NULL;
+  gboolean ok = TRUE;
+
+  if (mod == NULL || (globals = main_globals ()) == NULL ||
+      (payload = from_carrier (job->payload, mod)) == NULL)
+    return capture_exception (executor, mod, job, error);
+
+  switch (job->kind)
+    {
+    case PY_JOB_EXEC_SOURCE:
+      {
+        const char *source = PyUnicode_AsUTF8 (payload);
+        value = source ? PyRun_String (source, Py_file_input, globals, globals) : NULL;
+      }
+      break;
+    case PY_JOB_EXEC_CODE:
+      {
+        PyObject *code = PyObject_CallMethod (mod->marshal, "loads", "O", payload);
+
+        if (code != NULL && !PyCode_Check (code))
+          {
+            PyErr_SetString (PyExc_TypeError, "expected a code object");
+            Py_CLEAR (code);
+          }
+        value = code ? PyEval_EvalCode (code, globals, globals) : NULL;
+        Py_XDECREF (code);
+      }
+      break;
+    case PY_JOB_CALL:
+      {
+        PyObject *callable = resolve_callable (mod, payload);
+        PyObject *args = callable ? from_carrier (job->args, mod) : NULL;
+        PyObject *pairs = args ? from_carrier (job->kwargs, mod) : NULL;
+        PyObject *kwargs = pairs ? dict_from_pairs (pairs) : NULL;
+
+        if (kwargs != NULL && !PyTuple_Check (args))
+          {
+            PyErr_SetString (PyExc_TypeError, "arguments must be a tuple");
+            Py_CLEAR (kwargs);
+          }
+        value = kwargs ? PyObject_Call (callable, args, kwargs) : NULL;
+        Py_XDECREF (kwargs);
+        Py_XDECREF (pairs);
+        Py_XDECREF (args);
+        Py_XDECREF (callable);
+        if (value != NULL)
+          {
+            job->result = _interp_carrier_from_python (value, mod, error);
+            ok = job->result != NULL;
+          }
+      }
+      break;
+    case PY_JOB_PREPARE_MAIN:
+      {
+        PyObject *ns = dict_from_pairs (payload);
+
+        if (ns != NULL && PyDict_Update (globals, ns) == 0)
+          value = Py_NewRef (Py_None);
+        Py_XDECREF (ns);
+      }
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  Py_DECREF (payload);
+
+  if (value == NULL)
+    return capture_exception (executor, mod, job, error);
+  Py_DECREF (value);
+  return ok;
+}
+
+/* ------------------------------------------------------------------ */
+/* Waiting for a job from Python                                       */
+
+typedef struct
+{
+  PyThreadState *save;
+  GCancellable *cancellable;   /* the remote job's */
+  GCancellable *outer;         /* the wait cancellable of the job we run in */
+  PyObject *signal_exc;
+  gboolean outer_cancelled;
+} WaitCheck;
+
+static gboolean
+wait_check (gpointer data)
+{
+  WaitCheck *check = data;
+
+  if (check->outer != NULL && g_cancellable_is_cancelled (check->outer))
+    check->outer_cancelled = TRUE;
+  else
+    {
+      PyEval_RestoreThread (check->save);
+      if (PyErr_CheckSignals () < 0)
+        check->signal_exc = _interp_python_take_exception ();
+      check->save = PyEval_SaveThread ();
+      if (check->signal_exc == NULL)
+        return TRUE;
+    }
+  g_cancellable_cancel (check->cancellable);
+  return FALSE;
+}
+
+/* Runs @job on @self's executor, the GIL released while waiting.
+ * Returns FALSE with an exception set. */
+static gboolean
+run_and_wait (InterpModuleState *mod,
+              InterpObject      *self,
+              PyJob             *job)
+{
+  WaitCheck check = { 0 };
+  GError *error = NULL;
+  gboolean ok;
+
+  /* As in CPython: one caller at a time runs code in an interpreter. */
+  if (!claim (self->executor))
+    {
+      PyErr_Format (mod->interpreter_error, "interpreter %lld already running",
+                    (long long) self->id);
+      return FALSE;
+    }
+
+  check.cancellable = g_cancellable_new ();
+  check.outer = _interp_executor_get_wait_cancellable ();
+  check.save = PyEval_SaveThread ();
+  ok = _interp_executor_run_checked (self->executor, run_py_job, py_job_ref (job), py_job_unref,
+                                     check.cancellable, wait_check, &check, NULL, &error);
+  PyEval_RestoreThread (check.save);
+  g_object_unref (check.cancellable);
+
+  if (check.signal_exc != NULL || check.outer_cancelled)
+    {
+      /* Abandoned: the job still holds its data; freeing it (when the
+       * job is done with it) ends the abandoned count. */
+      unclaim (self->executor, TRUE);
+      job->claimed = _interp_executor_ref (self->executor);
+    }
+  else
+    unclaim (self->executor, FALSE);
+
+  if (check.signal_exc != NULL)
+    {
+      g_clear_error (&error);
+      _interp_python_restore_exception (check.signal_exc);
+      return FALSE;
+    }
+  if (check.outer_cancelled)
+    {
+      g_clear_error (&error);
+      g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+    }
+  if (!ok || error != NULL)
+    {
+      if (error == NULL)
+        error = g_error_new_literal (INTERP_ERROR, INTERP_ERROR_FAILED, "The call failed");
+      else if (g_error_matches (error, INTERP_ERROR, INTERP_ERROR_RUNNING) && self->id == current_id ())
+        {
+          g_clear_error (&error);
+          error = g_error_new (INTERP_ERROR, INTERP_ERROR_RUNNING,
+                               "interpreter %lld is already running (the call comes from it)",
+                               (long long) self->id);
+        }
+      _interp_module_raise_error (mod, FALSE, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+set_carrier (InterpModuleState  *mod,
+             InterpCarrier     **slot,
+             PyObject           *object)
+{
+  GError *error = NULL;
+
+  *slot = _interp_carrier_from_python (object, mod, &error);
+  if (*slot == NULL)
+    {
+      _interp_module_raise_error (mod, FALSE, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_usable (InterpModuleState *mod,
+              InterpObject      *self)
+{
+  if (_interp_executor_is_closed (self->executor))
+    {
+      raise_not_found (mod, self->id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* _interp_exec(interp, kind, payload) -> excinfo or None; kind is 'src'
+ * (payload: source text) or 'code' (payload: marshalled code). */
+static PyObject *
+mod_interp_exec (PyObject *module,
+                 PyObject *args)
+{
+  InterpModuleState *mod = get_state (module);
+  PyObject *target, *payload;
+  const char *kind;
+  InterpObject *self;
+  PyJob *job;
+  PyObject *excinfo = NULL;
+
+  if (!PyArg_ParseTuple (args, "OsO", &target, &kind, &payload) ||
+      (self = check_interp (mod, target)) == NULL || !check_usable (mod, self))
+    return NULL;
+  if (strcmp (kind, "src") == 0 && PyUnicode_Check (payload))
+    job = py_job_new (PY_JOB_EXEC_SOURCE);
+  else if (strcmp (kind, "code") == 0 && PyBytes_Check (payload))
+    job = py_job_new (PY_JOB_EXEC_CODE);
+  else
+    {
+      PyErr_SetString (PyExc_TypeError, "expected ('src', str) or ('code', bytes)");
+      return NULL;
+    }
+
+  if (set_carrier (mod, &job->payload, payload) && run_and_wait (mod, self, job))
+    excinfo = from_carrier (job->excinfo, mod);
+  py_job_unref (job);
+  return excinfo;
+}
+
+/* _interp_call(interp, payload, args, kwargs_pairs, want_exception)
+ * -> (result, excinfo or None, exception or None) */
+static PyObject *
+mod_interp_call (PyObject *module,
+                 PyObject *args)
+{
+  InterpModuleState *mod = get_state (module);
+  PyObject *target, *payload, *call_args, *kwargs;
+  int want_exception = 0;
+  InterpObject *self;
+  PyJob *job;
+  PyObject *out = NULL;
+
+  if (!PyArg_ParseTuple (args, "OOO!O!p", &target, &payload, &PyTuple_Type, &call_args,
+                         &PyTuple_Type, &kwargs, &want_exception) ||
+      (self = check_interp (mod, target)) == NULL || !check_usable (mod, self))
+    return NULL;
+
+  job = py_job_new (PY_JOB_CALL);
+  job->want_exception = want_exception;
+  if (set_carrier (mod, &job->payload, payload) &&
+      set_carrier (mod, &job->args, call_args) &&
+      set_carrier (mod, &job->kwargs, kwargs) &&
+      run_and_wait (mod, self, job))
+    {
+      PyObject *result = job->excinfo ? Py_NewRef (Py_None) : from_carrier (job->result, mod);
+      PyObject *excinfo = result ? from_carrier (job->excinfo, mod) : NULL;
+      PyObject *exception = NULL;
+
+      if (excinfo != NULL && job->exception != NULL)
+        {
+          exception = _interp_carrier_to_python (job->exception, mod);
+          if (exception == NULL)
+            PyErr_Clear ();  /* the snapshot stands for it */
+        }
+      if (excinfo != NULL)
+        out = PyTuple_Pack (3, result, excinfo, exception ? exception : Py_None);
+      Py_XDECREF (exception);
+      Py_XDECREF (excinfo);
+      Py_XDECREF (result);
+    }
+  py_job_unref (job);
+  return out;
+}
+
+/* _interp_prepare_main(interp, pairs) */
+static PyObject *
+mod_interp_prepare_main (PyObject *module,
+                         PyObject *args)
+{
+  InterpModuleState *mod = get_state (module);
+  PyObject *target, *pairs;
+  InterpObject *self;
+  PyJob *job;
+  PyObject *out = NULL;
+
+  if (!PyArg_ParseTuple (args, "OO!", &target, &PyTuple_Type, &pairs) ||
+      (self = check_interp (mod, target)) == NULL || !check_usable (mod, self))
+    return NULL;
+
+  job = py_job_new (PY_JOB_PREPARE_MAIN);
+  if (set_carrier (mod, &job->payload, pairs) && run_and_wait (mod, self, job))
+    {
+      if (job->excinfo != NULL)
+        {
+          PyObject *excinfo = from_carrier (job->excinfo, mod);
+          PyObject *msg = excinfo && PyTuple_Check (excinfo) && PyTuple_GET_SIZE (excinfo) == 6 ?
+                          PyTuple_GET_ITEM (excinfo, 4) : NULL;
+
+          if (excinfo != NULL)
+            PyErr_Format (mod->interpreter_error, "prepare_main() failed: %S", msg ? msg : Py_None);
+          Py_XDECREF (excinfo);
+        }
+      else
+        out = Py_NewRef (Py_None);
+    }
+  py_job_unref (job);
+  return out;
+}
+
+/* _interp_keep_alive(interp): from Interpreter.__reduce__(): while the
+ * pickle travels (a call's result, a queue item), the interpreter lives,
+ * though the object pickled may be gone before it is unpickled. */
+static PyObject *
+mod_interp_keep_alive (PyObject *module,
+                       PyObject *arg)
+{
+  InterpObject *self = check_interp (get_state (module), arg);
+  InterpInterpreter *interp;
+
+  if (self == NULL)
+    return NULL;
+  interp = self->interp ? g_object_ref (self->interp) : _interp_executor_dup_owner (self->executor);
+  if (interp != NULL)
+    {
+      _interp_carrier_keep_object_alive (interp);
+      g_object_unref (interp);
+    }
+  Py_RETURN_NONE;
+}
+
+PyMethodDef _interp_module_interp_methods[] = {
+  { "_interp_keep_alive", mod_interp_keep_alive, METH_O, NULL },
+  { "_interp_create", mod_interp_create, METH_O, NULL },
+  { "_interp_lookup", mod_interp_lookup, METH_O, NULL },
+  { "_interp_list", mod_interp_list, METH_NOARGS, NULL },
+  { "_interp_current", mod_interp_current, METH_NOARGS, NULL },
+  { "_interp_is_running", mod_interp_is_running, METH_O, NULL },
+  { "_interp_close", mod_interp_close, METH_O, NULL },
+  { "_interp_exec", mod_interp_exec, METH_VARARGS, NULL },
+  { "_interp_call", mod_interp_call, METH_VARARGS, NULL },
+  { "_interp_prepare_main", mod_interp_prepare_main, METH_VARARGS, NULL },
+  { NULL },
+};
+
+gboolean
+_interp_module_interp_init (PyObject          *module,
+                            InterpModuleState *mod)
+{
+  mod->interp_type = PyType_FromModuleAndSpec (module, &interp_object_spec, NULL);
+  mod->marshal = PyImport_ImportModule ("marshal");
+  return mod->interp_type != NULL && mod->marshal != NULL;
+}

@@ -1,0 +1,341 @@
+/* interp-module-pool.c: the InterpPool primitives of _interp_glib
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * What interp_glib.InterpreterPoolExecutor stands on: an InterpPool
+ * (_Pool), a call on it that waits with the GIL released, and a
+ * GCancellable (_Cancellable) that interrupts one running call. A call
+ * carries one pickled payload (bytes) to interp_glib._executor:_run in a
+ * worker and gets one pickled outcome back.
+ */
+
+#include "interp-module-private.h"
+#include "interp-error.h"
+#include "interp-interpreter.h"
+#include "interp-pool.h"
+
+#define RUN_CALLABLE "interp_glib._executor:_run"
+
+/* ------------------------------------------------------------------ */
+/* _Cancellable                                                        */
+
+typedef struct
+{
+  PyObject_HEAD
+  GCancellable *cancellable;
+} CancellableObject;
+
+static void
+cancellable_dealloc (PyObject *self)
+{
+  PyTypeObject *type = Py_TYPE (self);
+
+  g_clear_object (&((CancellableObject *) self)->cancellable);
+  type->tp_free (self);
+  Py_DECREF (type);
+}
+
+static PyObject *
+cancellable_new (PyTypeObject *type,
+                 PyObject     *args,
+                 PyObject     *kwargs)
+{
+  CancellableObject *self;
+
+  if ((args != NULL && PyTuple_GET_SIZE (args) > 0) || (kwargs != NULL && PyDict_GET_SIZE (kwargs) > 0))
+    {
+      PyErr_SetString (PyExc_TypeError, "_Cancellable() takes no arguments");
+      return NULL;
+    }
+  self = (CancellableObject *) type->tp_alloc (type, 0);
+  if (self != NULL)
+    self->cancellable = g_cancellable_new ();
+  return (PyObject *) self;
+}
+
+static PyObject *
+cancellable_cancel (PyObject *self,
+                    PyObject *unused)
+{
+  GCancellable *cancellable = ((CancellableObject *) self)->cancellable;
+
+  /* Its handlers take executor and pool locks, never the GIL. */
+  Py_BEGIN_ALLOW_THREADS
+  g_cancellable_cancel (cancellable);
+  Py_END_ALLOW_THREADS
+  Py_RETURN_NONE;
+}
+
+static PyObject *
+cancellable_is_cancelled (PyObject *self,
+                          PyObject *unused)
+{
+  return PyBool_FromLong (g_cancellable_is_cancelled (((CancellableObject *) self)->cancellable));
+}
+
+static PyMethodDef cancellable_methods[] = {
+  { "cancel", cancellable_cancel, METH_NOARGS, "Interrupts the call (once)." },
+  { "is_cancelled", cancellable_is_cancelled, METH_NOARGS, NULL },
+  { NULL },
+};
+
+static PyType_Slot cancellable_slots[] = {
+  { Py_tp_new, cancellable_new },
+  { Py_tp_dealloc, cancellable_dealloc },
+  { Py_tp_methods, cancellable_methods },
+  { Py_tp_doc, (void *) "A GCancellable: cancel() interrupts the call it was given to." },
+  { 0, NULL },
+};
+
+static PyType_Spec cancellable_spec = {
+  .name = "_interp_glib._Cancellable",
+  .basicsize = sizeof (CancellableObject),
+  .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
+  .slots = cancellable_slots,
+};
+
+/* ------------------------------------------------------------------ */
+/* _Pool                                                               */
+
+typedef struct
+{
+  PyObject_HEAD
+  InterpPool *pool;
+} PoolObject;
+
+static void
+pool_dealloc (PyObject *self)
+{
+  PyTypeObject *type = Py_TYPE (self);
+  InterpPool *pool = g_steal_pointer (&((PoolObject *) self)->pool);
+
+  /* The last reference shuts the pool down without waiting. */
+  g_clear_object (&pool);
+  type->tp_free (self);
+  Py_DECREF (type);
+}
+
+static PyType_Slot pool_slots[] = {
+  { Py_tp_dealloc, pool_dealloc },
+  { Py_tp_doc, (void *) "An InterpPool." },
+  { 0, NULL },
+};
+
+static PyType_Spec pool_spec = {
+  .name = "_interp_glib._Pool",
+  .basicsize = sizeof (PoolObject),
+  .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION | Py_TPFLAGS_IMMUTABLETYPE,
+  .slots = pool_slots,
+};
+
+static InterpModuleState *
+get_state (PyObject *module)
+{
+  return PyModule_GetState (module);
+}
+
+static PoolObject *
+check_pool (InterpModuleState *mod,
+            PyObject          *object)
+{
+  if (!PyObject_TypeCheck (object, (PyTypeObject *) mod->pool_type))
+    {
+      PyErr_SetString (PyExc_TypeError, "expected a pool");
+      return NULL;
+    }
+  return (PoolObject *) object;
+}
+
+/* _pool_new(max_workers, initializer or None, task_timeout_ms, isolated) */
+static PyObject *
+mod_pool_new (PyObject *module,
+              PyObject *args)
+{
+  InterpModuleState *mod = get_state (module);
+  unsigned int max_workers, task_timeout;
+  const char *initializer;
+  int isolated;
+  InterpPool *pool;
+  GError *error = NULL;
+  PoolObject *self;
+
+  if (!PyArg_ParseTuple (args, "Izip", &max_workers, &initializer, &task_timeout, &isolated))
+    return NULL;
+
+  Py_BEGIN_ALLOW_THREADS
+  if (isolated)
+    pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error,
+                           "max-workers", max_workers,
+                           "initializer", initializer,
+                           "task-timeout", task_timeout,
+                           NULL);
+  else
+    pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error,
+                           "max-workers", max_workers,
+                           "initializer", initializer,
+                           "task-timeout", task_timeout,
+                           "gil", INTERP_GIL_SHARED,
+                           "use-main-obmalloc", TRUE,
+                           "check-multi-interp-extensions", FALSE,
+                           NULL);
+  Py_END_ALLOW_THREADS
+
+  if (pool == NULL)
+    return _interp_module_raise_error (mod, FALSE, error);
+  self = (PoolObject *) ((PyTypeObject *) mod->pool_type)->tp_alloc ((PyTypeObject *) mod->pool_type, 0);
+  if (self == NULL)
+    {
+      g_object_unref (pool);
+      return NULL;
+    }
+  self->pool = pool;
+  return (PyObject *) self;
+}
+
+/* _pool_call(pool, payload: bytes, cancellable or None) -> bytes
+ * Raises TimeoutError, interp_glib.CancelledError... see _executor.py. */
+static PyObject *
+mod_pool_call (PyObject *module,
+               PyObject *args)
+{
+  InterpModuleState *mod = get_state (module);
+  PyObject *target, *cancel_obj;
+  Py_buffer payload;
+  PoolObject *self;
+  GCancellable *cancellable = NULL;
+  GVariant *call_args, *result;
+  GError *error = NULL;
+  PyObject *out;
+
+  if (!PyArg_ParseTuple (args, "Oy*O", &target, &payload, &cancel_obj))
+    return NULL;
+  if ((self = check_pool (mod, target)) == NULL)
+    {
+      PyBuffer_Release (&payload);
+      return NULL;
+    }
+  if (cancel_obj != Py_None)
+    {
+      if (!PyObject_TypeCheck (cancel_obj, (PyTypeObject *) mod->cancellable_type))
+        {
+          PyBuffer_Release (&payload);
+          PyErr_SetString (PyExc_TypeError, "expected a _Cancellable or None");
+          return NULL;
+        }
+      cancellable = g_object_ref (((CancellableObject *) cancel_obj)->cancellable);
+    }
+  call_args = g_variant_ref_sink (g_variant_new ("(@ay)",
+                                                 g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, payload.buf,
+                                                                            payload.len, 1)));
+  PyBuffer_Release (&payload);
+
+  Py_BEGIN_ALLOW_THREADS
+  result = interp_pool_call (self->pool, RUN_CALLABLE, call_args, NULL, cancellable, &error);
+  g_variant_unref (call_args);
+  g_clear_object (&cancellable);
+  Py_END_ALLOW_THREADS
+
+  if (result == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        {
+          PyErr_SetString (PyExc_TimeoutError, error->message);
+          g_error_free (error);
+          return NULL;
+        }
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          PyObject *cancelled = PyObject_GetAttrString (module, "CancelledError");
+
+          PyErr_SetString (cancelled ? cancelled : PyExc_RuntimeError, error->message);
+          Py_XDECREF (cancelled);
+          g_error_free (error);
+          return NULL;
+        }
+      if (error->domain == INTERP_ERROR &&
+          (error->code == INTERP_ERROR_BROKEN || error->code == INTERP_ERROR_SHUT_DOWN))
+        {
+          PyObject *value = Py_BuildValue ("(is)", error->code == INTERP_ERROR_BROKEN ? 1 : 2,
+                                           error->message);
+
+          /* _executor.py turns it into BrokenInterpreterPool or RuntimeError. */
+          PyErr_SetObject (mod->interpreter_error, value);
+          Py_XDECREF (value);
+          g_error_free (error);
+          return NULL;
+        }
+      return _interp_module_raise_error (mod, FALSE, error);
+    }
+  if (g_variant_is_of_type (result, G_VARIANT_TYPE_BYTESTRING))
+    {
+      gsize len;
+      const char *data = g_variant_get_fixed_array (result, &len, 1);
+
+      out = PyBytes_FromStringAndSize (data, len);
+    }
+  else
+    {
+      PyErr_Format (mod->interpreter_error, "a pool call returned a %s, not bytes",
+                    g_variant_get_type_string (result));
+      out = NULL;
+    }
+  g_variant_unref (result);
+  return out;
+}
+
+/* _pool_shutdown(pool, cancel_pending) waits for the running calls. */
+static PyObject *
+mod_pool_shutdown (PyObject *module,
+                   PyObject *args)
+{
+  InterpModuleState *mod = get_state (module);
+  PyObject *target;
+  int cancel_pending;
+  PoolObject *self;
+  GError *error = NULL;
+  gboolean ok;
+
+  if (!PyArg_ParseTuple (args, "Op", &target, &cancel_pending) ||
+      (self = check_pool (mod, target)) == NULL)
+    return NULL;
+
+  Py_BEGIN_ALLOW_THREADS
+  ok = interp_pool_shutdown (self->pool, cancel_pending, NULL, &error);
+  Py_END_ALLOW_THREADS
+
+  if (!ok)
+    return _interp_module_raise_error (mod, FALSE, error);
+  Py_RETURN_NONE;
+}
+
+/* _pool_counts(pool) -> (n_workers, n_busy, n_pending) */
+static PyObject *
+mod_pool_counts (PyObject *module,
+                 PyObject *arg)
+{
+  PoolObject *self = check_pool (get_state (module), arg);
+
+  if (self == NULL)
+    return NULL;
+  return Py_BuildValue ("(III)", interp_pool_get_n_workers (self->pool),
+                        interp_pool_get_n_busy (self->pool),
+                        interp_pool_get_n_pending (self->pool));
+}
+
+PyMethodDef _interp_module_pool_methods[] = {
+  { "_pool_new", mod_pool_new, METH_VARARGS, NULL },
+  { "_pool_call", mod_pool_call, METH_VARARGS, NULL },
+  { "_pool_shutdown", mod_pool_shutdown, METH_VARARGS, NULL },
+  { "_pool_counts", mod_pool_counts, METH_O, NULL },
+  { NULL },
+};
+
+gboolean
+_interp_module_pool_init (PyObject          *module,
+                          InterpModuleState *mod)
+{
+  mod->pool_type = PyType_FromModuleAndSpec (module, &pool_spec, NULL);
+  mod->cancellable_type = PyType_FromModuleAndSpec (module, &cancellable_spec, NULL);
+  return mod->pool_type != NULL && mod->cancellable_type != NULL &&
+         PyModule_AddObjectRef (module, "_Cancellable", mod->cancellable_type) == 0;
+}

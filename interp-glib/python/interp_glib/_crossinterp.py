@@ -1,0 +1,147 @@
+# interp_glib._crossinterp: what queues, channels and interpreters share
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The exceptions of concurrent.interpreters, the unbound-item policies and
+# the snapshot of an exception raised in another interpreter. The C module
+# _interp_glib raises these classes: they are registered with it here.
+
+import _interp_glib as _c
+
+
+class InterpreterError(Exception):
+    '''A cross-interpreter operation failed.'''
+
+
+class InterpreterNotFoundError(InterpreterError):
+    '''The interpreter does not exist (any more): closed or destroyed.'''
+
+
+class NotShareableError(TypeError):
+    '''The object cannot be sent to another interpreter.'''
+
+
+class _TypeSnapshot:
+    '''The type of an exception raised elsewhere: __name__, __qualname__, __module__.'''
+
+    def __init__(self, name, qualname, module):
+        self.__dict__.update(__name__=name, __qualname__=qualname, __module__=module)
+
+    def __repr__(self):
+        return f'<type snapshot {self.__module__}.{self.__qualname__}>'
+
+
+class ExceptionSnapshot:
+    '''What is known of an exception raised in another interpreter:
+    type (with __name__, __qualname__ and __module__), msg, formatted
+    ("Type: msg") and errdisplay (the traceback as Python prints it).'''
+
+    __slots__ = ('type', 'msg', 'formatted', 'errdisplay')
+
+    def __init__(self, name, qualname, module, msg, formatted, errdisplay):
+        self.type = _TypeSnapshot(name, qualname, module)
+        self.msg = msg
+        self.formatted = formatted
+        self.errdisplay = errdisplay
+
+    @classmethod
+    def _from_tuple(cls, info):
+        return cls(*info)
+
+    def __repr__(self):
+        return f'ExceptionSnapshot(type={self.type.__name__}, msg={self.msg!r})'
+
+
+_EXEC_FAILURE_STR = '''
+{superstr}
+
+Uncaught in the interpreter:
+
+{formatted}
+'''.strip()
+
+
+class ExecutionFailed(InterpreterError):
+    '''An unhandled exception happened during Interpreter.exec() or call().
+
+    excinfo is an ExceptionSnapshot of it.'''
+
+    def __init__(self, excinfo):
+        msg = excinfo.formatted
+        if not msg:
+            if excinfo.type and excinfo.msg:
+                msg = f'{excinfo.type.__name__}: {excinfo.msg}'
+            else:
+                msg = excinfo.type.__name__ or excinfo.msg
+        super().__init__(msg)
+        self.excinfo = excinfo
+
+    def __str__(self):
+        try:
+            formatted = self.excinfo.errdisplay
+        except Exception:
+            return super().__str__()
+        if not formatted:
+            return super().__str__()
+        return _EXEC_FAILURE_STR.format(superstr=super().__str__(), formatted=formatted)
+
+
+class RunFailedError(ExecutionFailed, RuntimeError):
+    '''Interpreter.run() (the older API) ended in an uncaught exception.'''
+
+
+class _UnboundItem:
+    '''What get() returns for an item whose interpreter was destroyed.'''
+    __slots__ = ()
+
+    def __repr__(self):
+        return 'interp_glib.UNBOUND'
+
+    def __reduce__(self):
+        return 'UNBOUND'
+
+
+class _UnboundPolicy:
+    __slots__ = ('_name', '_code')
+
+    def __init__(self, name, code):
+        self._name = name
+        self._code = code
+
+    def __repr__(self):
+        return 'interp_glib.' + self._name
+
+    def __reduce__(self):
+        return self._name
+
+
+UNBOUND = _UnboundItem()
+UNBOUND_ERROR = _UnboundPolicy('UNBOUND_ERROR', 2)
+UNBOUND_REMOVE = _UnboundPolicy('UNBOUND_REMOVE', 3)
+
+
+def _unbound_code(op, default=0):
+    if op is None:
+        return default
+    if op is UNBOUND:
+        return 1
+    if isinstance(op, _UnboundPolicy):
+        return op._code
+    raise NotImplementedError(f'unsupported unbound replacement op {op!r}')
+
+
+def is_shareable(obj):
+    '''Whether obj crosses between interpreters as itself (None, bool, int,
+    float, str, bytes, memoryview, queues, channel ends and tuples of
+    these) rather than as a pickled copy.'''
+    return _c.is_shareable(obj)
+
+
+_c._register(
+    InterpreterError=InterpreterError,
+    InterpreterNotFoundError=InterpreterNotFoundError,
+    NotShareableError=NotShareableError,
+    UNBOUND=UNBOUND,
+    UNBOUND_ERROR=UNBOUND_ERROR,
+    UNBOUND_REMOVE=UNBOUND_REMOVE,
+)

@@ -1,0 +1,267 @@
+# interp_glib._executor: InterpreterPoolExecutor over InterpPool
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# CPython 3.14's concurrent.futures.InterpreterPoolExecutor, for every
+# Python >= 3.11. As CPython's, it is a ThreadPoolExecutor whose threads
+# run the calls in interpreters; here those interpreters are the workers
+# of an InterpPool, which keeps them warm, and which can interrupt a
+# running call or give it a timeout (CPython's executor cannot).
+#
+# A call travels pickled: the callable as Interpreter.call() sends it (a
+# stateless function as its code, others by reference), its arguments,
+# and back its result, or its exception with a snapshot of it. _run() and
+# _initialize() run in the workers.
+
+import marshal as _marshal
+import os as _os
+import pickle as _pickle
+import sys as _sys
+import threading as _threading
+import types as _types
+from concurrent.futures import thread as _thread
+
+import _interp_glib as _c
+from ._crossinterp import ExecutionFailed, ExceptionSnapshot, InterpreterError, NotShareableError
+
+__all__ = ['InterpreterPoolExecutor', 'BrokenInterpreterPool']
+
+
+class BrokenInterpreterPool(_thread.BrokenThreadPool):
+    '''A worker interpreter could not be started (or its initializer
+    raised): the pool takes no more calls.'''
+
+
+# ---------------------------------------------------------------------
+# In the workers
+
+def _resolve(payload):
+    kind = payload[0]
+    if kind == 'code':
+        code, defaults, kwdefaults = _marshal.loads(payload[1])
+        main = _sys.modules['__main__']
+        func = _types.FunctionType(code, main.__dict__, payload[2], defaults)
+        func.__kwdefaults__ = kwdefaults
+        func.__qualname__ = payload[3]
+        return func
+    if kind == 'ref':
+        _, module_name, qualname, main_file = payload
+        import importlib
+        module = importlib.import_module(module_name)
+        try:
+            return _getattr_path(module, qualname)
+        except AttributeError:
+            if module_name != '__main__' or not main_file:
+                raise
+        return _getattr_path(_main_copy(main_file), qualname)
+    if kind == 'obj':
+        return payload[1]
+    raise TypeError(f'bad callable payload {kind!r}')
+
+
+def _getattr_path(obj, qualname):
+    for part in qualname.split('.'):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _main_copy(filename):
+    # The host's __main__ script, loaded here as __mp_main__ (as
+    # multiprocessing does), for the functions defined in it.
+    module = _sys.modules.get('__mp_main__')
+    if module is None:
+        import importlib.util
+        spec = importlib.util.spec_from_file_location('__mp_main__', filename)
+        module = importlib.util.module_from_spec(spec)
+        _sys.modules['__mp_main__'] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del _sys.modules['__mp_main__']
+            raise
+    return module
+
+
+def _snapshot(exc):
+    import traceback
+    t = type(exc)
+    return (t.__name__, t.__qualname__, t.__module__, str(exc),
+            ''.join(traceback.format_exception_only(exc)).rstrip('\n'),
+            ''.join(traceback.format_exception(exc)))
+
+
+class _WorkerUnpickler(_pickle.Unpickler):
+    # What the host pickled from its __main__ script is found in its copy.
+    main_file = None
+
+    def find_class(self, module, name):
+        if module == '__main__' and self.main_file:
+            main = _sys.modules['__main__']
+            if not hasattr(main, name.partition('.')[0]):
+                module = _main_copy(self.main_file).__name__
+        return super().find_class(module, name)
+
+
+class _HostUnpickler(_pickle.Unpickler):
+    # A worker's __mp_main__ is the host's __main__.
+    def find_class(self, module, name):
+        if module == '__mp_main__':
+            module = '__main__'
+        return super().find_class(module, name)
+
+
+def _loads(data, unpickler, main_file=None):
+    import io
+    u = unpickler(io.BytesIO(data))
+    u.main_file = main_file
+    return u.load()
+
+
+def _run(payload):
+    '''Runs one pickled call; returns its pickled outcome.'''
+    main_file, data = _pickle.loads(payload)
+    fn_payload, args, kwargs = _loads(data, _WorkerUnpickler, main_file)
+    # (ok, snapshot, pickled value or exception): the caller reads the
+    # snapshot even when it cannot rebuild the exception itself.
+    try:
+        value = _resolve(fn_payload)(*args, **kwargs)
+    except _c.CancelledError:
+        raise  # the pool reports the interruption itself
+    except BaseException as exc:
+        try:
+            inner = _pickle.dumps(exc)
+        except Exception:
+            inner = None
+        return _pickle.dumps((False, _snapshot(exc), inner))
+    try:
+        return _pickle.dumps((True, None, _pickle.dumps(value)))
+    except Exception as exc:
+        error = NotShareableError(f'the result, of type {type(value).__name__}, cannot be sent back: {exc}')
+        return _pickle.dumps((False, _snapshot(error), _pickle.dumps(error)))
+
+
+def _initialize(payload):
+    main_file, data = _pickle.loads(payload)
+    fn_payload, initargs = _loads(data, _WorkerUnpickler, main_file)
+    _resolve(fn_payload)(*initargs)
+
+
+# ---------------------------------------------------------------------
+# In the caller
+
+def _payload(fn):
+    from . import _callable_payload
+    return _callable_payload(fn)
+
+
+def _pickle_call(*parts):
+    main = _sys.modules.get('__main__')
+    return _pickle.dumps((getattr(main, '__file__', None), _pickle.dumps(parts)))
+
+
+def _outcome(data):
+    ok, info, inner = _pickle.loads(data)
+    if ok:
+        return _loads(inner, _HostUnpickler)
+    cause = ExecutionFailed(ExceptionSnapshot._from_tuple(info))
+    try:
+        exc = _loads(inner, _HostUnpickler) if inner is not None else None
+    except Exception:
+        exc = None  # its class is not importable here: the snapshot stands for it
+    if isinstance(exc, BaseException):
+        raise exc from cause
+    raise cause
+
+
+def _default_workers():
+    count = getattr(_os, 'process_cpu_count', _os.cpu_count)()
+    return count or 1
+
+
+class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
+    '''A concurrent.futures.Executor that runs each call in one of a pool
+    of interpreters (CPython 3.14's InterpreterPoolExecutor).
+
+    initializer(*initargs) runs in each new worker interpreter. Beyond
+    CPython's: task_timeout (seconds) interrupts a call that runs longer
+    (its future gets TimeoutError), interrupt(future) interrupts one call,
+    and isolated=False gives the workers the legacy settings.
+    '''
+
+    def __init__(self, max_workers=None, thread_name_prefix='', initializer=None,
+                 initargs=(), *, task_timeout=None, isolated=True):
+        if max_workers is None:
+            max_workers = _default_workers()
+        elif max_workers <= 0:
+            raise ValueError('max_workers must be greater than 0')
+        init_source = None
+        if initializer is not None:
+            if not callable(initializer):
+                raise TypeError('initializer must be a callable')
+            data = _pickle_call(_payload(initializer), tuple(initargs))
+            init_source = ('import interp_glib._executor\n'
+                           'interp_glib._executor._initialize(%r)\n' % (data,))
+        if task_timeout is None:
+            timeout_ms = 0
+        elif task_timeout <= 0:
+            raise ValueError('task_timeout must be positive')
+        else:
+            timeout_ms = max(1, int(task_timeout * 1000))
+        self._pool = _c._pool_new(max_workers, init_source, timeout_ms, bool(isolated))
+        super().__init__(max_workers, thread_name_prefix or 'InterpreterPoolExecutor')
+
+    def _call(self, payload, cancellable):
+        try:
+            data = _c._pool_call(self._pool, payload, cancellable)
+        except InterpreterError as e:
+            # _pool_call's (code, message) for a broken or shut down pool
+            if len(e.args) == 2 and e.args[0] == 1:
+                raise BrokenInterpreterPool(e.args[1]) from None
+            if len(e.args) == 2 and e.args[0] == 2:
+                raise RuntimeError('cannot schedule new futures after shutdown') from None
+            raise
+        return _outcome(data)
+
+    def submit(self, fn, /, *args, **kwargs):
+        try:
+            payload = _pickle_call(_payload(fn), args, kwargs)
+        except (_pickle.PicklingError, TypeError, AttributeError) as e:
+            if isinstance(e, NotShareableError):
+                raise
+            raise NotShareableError(f'the call cannot be sent to an interpreter: {e}') from e
+        cancellable = _c._Cancellable()
+        future = super().submit(self._call, payload, cancellable)
+        future._interp_glib_cancellable = cancellable
+        return future
+
+    submit.__doc__ = _thread.ThreadPoolExecutor.submit.__doc__
+
+    def interrupt(self, future):
+        '''Stops the call behind future: cancels it if it has not started,
+        else interrupts its code (it gets interp_glib.CancelledError at its
+        next bytecode; the future then raises it). A call blocked in C
+        completes after the pool's grace period anyway. Returns whether
+        the future was cancelled or interrupted.'''
+        if future.cancel():
+            return True
+        cancellable = getattr(future, '_interp_glib_cancellable', None)
+        if cancellable is None or future.done():
+            return False
+        cancellable.cancel()
+        return True
+
+    def shutdown(self, wait=True, *, cancel_futures=False):
+        super().shutdown(wait, cancel_futures=cancel_futures)
+        if wait:
+            _c._pool_shutdown(self._pool, cancel_futures)
+        else:
+            threads = list(self._threads)
+            pool = self._pool
+
+            def finish():
+                for thread in threads:
+                    thread.join()
+                _c._pool_shutdown(pool, False)
+            _threading.Thread(target=finish, name='InterpreterPoolExecutor-shutdown').start()
+
+    shutdown.__doc__ = _thread.ThreadPoolExecutor.shutdown.__doc__

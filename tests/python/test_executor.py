@@ -1,0 +1,136 @@
+# test_executor.py: interp_glib.InterpreterPoolExecutor (CPython 3.14's, over InterpPool)
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+import concurrent.futures
+import os
+import sys
+import threading
+import time
+import unittest
+
+import interp_glib
+from interp_glib import InterpreterPoolExecutor, ExecutionFailed, NotShareableError
+
+
+def square(x):
+    return x * x
+
+
+def where(_):
+    import interp_glib
+    return interp_glib.get_current().id
+
+
+def fail(message):
+    raise KeyError(message)
+
+
+def spin():
+    while True:
+        pass
+
+
+def remember(value):
+    import __main__
+    __main__.remembered = value
+
+
+def recall():
+    import __main__
+    return __main__.remembered
+
+
+class CustomError(Exception):
+    pass
+
+
+def custom_fail():
+    raise CustomError("custom")
+
+
+class ExecutorTests(unittest.TestCase):
+    def test_is_an_executor(self):
+        self.assertTrue(issubclass(InterpreterPoolExecutor, concurrent.futures.Executor))
+        with self.assertRaises(ValueError):
+            InterpreterPoolExecutor(0)
+
+    def test_submit_and_map(self):
+        with InterpreterPoolExecutor(max_workers=2) as ex:
+            self.assertEqual(ex.submit(square, 12).result(60), 144)
+            self.assertEqual(ex.submit(pow, 2, 100).result(60), 2 ** 100)
+            self.assertEqual(list(ex.map(square, range(20))), [x * x for x in range(20)])
+            self.assertEqual(list(ex.map(square, range(20), chunksize=4)), [x * x for x in range(20)])
+            self.assertEqual(list(ex.map(lambda a, b: a - b, [5, 6], [1, 2])), [4, 4])
+
+    def test_runs_in_other_interpreters(self):
+        with InterpreterPoolExecutor(max_workers=2) as ex:
+            ids = set(ex.map(where, range(8)))
+        self.assertNotIn(0, ids)
+        self.assertTrue(ids)
+
+    def test_exception_with_execution_failed_cause(self):
+        with InterpreterPoolExecutor(max_workers=1) as ex:
+            future = ex.submit(fail, "spam")
+            with self.assertRaises(KeyError) as cm:
+                future.result(60)
+            cause = cm.exception.__cause__
+            self.assertIsInstance(cause, ExecutionFailed)
+            self.assertEqual(cause.excinfo.type.__name__, "KeyError")
+            self.assertIn("spam", cause.excinfo.errdisplay)
+            # An exception class the caller has (from this test's __main__) comes back too.
+            with self.assertRaises(CustomError):
+                ex.submit(custom_fail).result(60)
+
+    def test_initializer_runs_in_each_worker(self):
+        with InterpreterPoolExecutor(max_workers=1, initializer=remember, initargs=("init",)) as ex:
+            self.assertEqual(ex.submit(recall).result(60), "init")
+
+    def test_broken_initializer(self):
+        with InterpreterPoolExecutor(max_workers=1, initializer=fail, initargs=("x",)) as ex:
+            with self.assertRaises(interp_glib._executor.BrokenInterpreterPool):
+                ex.submit(square, 2).result(60)
+        self.assertTrue(issubclass(interp_glib._executor.BrokenInterpreterPool,
+                                   concurrent.futures.thread.BrokenThreadPool))
+
+    def test_interrupt(self):
+        with InterpreterPoolExecutor(max_workers=1) as ex:
+            future = ex.submit(spin)
+            deadline = time.monotonic() + 60
+            while not future.running() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            queued = ex.submit(square, 3)
+            self.assertTrue(ex.interrupt(future))
+            with self.assertRaises(interp_glib.CancelledError):
+                future.result(60)
+            # The worker stays usable for the next call.
+            self.assertEqual(queued.result(60), 9)
+            self.assertFalse(ex.interrupt(queued))
+
+    def test_task_timeout(self):
+        with InterpreterPoolExecutor(max_workers=1, task_timeout=0.2) as ex:
+            with self.assertRaises(TimeoutError):
+                ex.submit(spin).result(60)
+            self.assertEqual(ex.submit(square, 4).result(60), 16)
+
+    def test_shutdown(self):
+        ex = InterpreterPoolExecutor(max_workers=1)
+        first = ex.submit(time.sleep, 0.2)
+        rest = [ex.submit(square, i) for i in range(5)]
+        ex.shutdown(wait=True, cancel_futures=True)
+        self.assertIsNone(first.result(60))
+        self.assertTrue(all(f.done() for f in rest))
+        self.assertTrue(any(f.cancelled() for f in rest))
+        with self.assertRaises(RuntimeError):
+            ex.submit(square, 1)
+
+    def test_not_shareable(self):
+        with InterpreterPoolExecutor(max_workers=1) as ex:
+            with self.assertRaises(NotShareableError):
+                ex.submit(len, threading.Lock())
+
+
+if __name__ == "__main__":
+    sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pygobject"))
+    import tap
+    sys.exit(tap.main())
