@@ -15,7 +15,12 @@
 #endif
 
 #define PY_SSIZE_T_CLEAN
+/* Python 3.12's inline functions declare variables after statements,
+ * which the project warns about in its own code: not in Python's. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeclaration-after-statement"
 #include <Python.h>
+#pragma GCC diagnostic pop
 
 #include <glib.h>
 

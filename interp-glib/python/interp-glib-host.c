@@ -13,7 +13,11 @@
  */
 
 #define PY_SSIZE_T_CLEAN
+/* As in interp-python-private.h: 3.12's headers declare after statements. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeclaration-after-statement"
 #include <Python.h>
+#pragma GCC diagnostic pop
 
 #include <interp-glib.h>
 
