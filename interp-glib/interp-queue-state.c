@@ -394,6 +394,8 @@ spin_for (InterpQueueState *state,
 /* Waits on the condition until @ready, the deadline or cancellation. Called
  * with the lock held; returns FALSE with @error set when it gives up. */
 
+#define CANCEL_RECHECK_US (200 * 1000)
+
 static gboolean
 wait_locked (InterpQueueState  *state,
              ReadyFunc          ready,
@@ -407,7 +409,8 @@ wait_locked (InterpQueueState  *state,
     {
       gboolean woken = TRUE;
 
-      if (cancellable != NULL && g_cancellable_is_cancelled (cancellable))
+      if (cancellable != NULL &&
+          (g_cancellable_is_cancelled (cancellable) || _interp_executor_current_job_interrupted ()))
         {
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
           return FALSE;
@@ -421,6 +424,14 @@ wait_locked (InterpQueueState  *state,
           state->sleepers++;
           if (deadline > 0)
             woken = g_cond_wait_until (&state->cond, &state->lock, deadline);
+          else if (cancellable != NULL)
+            {
+              /* A cancel wakes the wait at once (wake_cb). A safety net
+               * for a wake-up lost anyway, seen rarely under load: look at
+               * the cancellation again a few times a second. */
+              g_cond_wait_until (&state->cond, &state->lock,
+                                 g_get_monotonic_time () + CANCEL_RECHECK_US);
+            }
           else
             g_cond_wait (&state->cond, &state->lock);
           state->sleepers--;
