@@ -2188,6 +2188,38 @@ interp_pool_call (InterpPool    *self,
   return wait_task (self, task, error);
 }
 
+/* The GTask of a call or map. The pool decides about cancellation: a
+ * running call completes only once it returned or its grace ended. */
+static GTask *
+async_gtask_new (InterpPool          *self,
+                 GCancellable        *cancellable,
+                 GAsyncReadyCallback  callback,
+                 gpointer             user_data,
+                 gpointer             source_tag)
+{
+  GTask *gtask = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (gtask, source_tag);
+  g_task_set_check_cancellable (gtask, FALSE);
+  return gtask;
+}
+
+/* Queues @task, or returns @error (the task could not be made). */
+static void
+submit_async (InterpPool *self,
+              GTask      *gtask,
+              PoolTask   *task,
+              GError     *error)
+{
+  if (task == NULL)
+    {
+      g_task_return_error (gtask, error);
+      return;
+    }
+  submit_task (self, task);
+  task_unref (task);
+}
+
 /**
  * interp_pool_call_async:
  * @self: a pool
@@ -2219,19 +2251,9 @@ interp_pool_call_async (InterpPool          *self,
   g_return_if_fail (callable != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  gtask = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (gtask, interp_pool_call_async);
-  /* The pool decides about cancellation: a running call completes only
-   * once it returned or its grace period ended. */
-  g_task_set_check_cancellable (gtask, FALSE);
+  gtask = async_gtask_new (self, cancellable, callback, user_data, interp_pool_call_async);
   task = call_task_new (self, callable, args, kwargs, cancellable, gtask, &error);
-  if (task == NULL)
-    {
-      g_task_return_error (gtask, error);
-      return;
-    }
-  submit_task (self, task);
-  task_unref (task);
+  submit_async (self, gtask, task, error);
 }
 
 /**
@@ -2328,17 +2350,9 @@ interp_pool_map_async (InterpPool          *self,
   g_return_if_fail (callable != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  gtask = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (gtask, interp_pool_map_async);
-  g_task_set_check_cancellable (gtask, FALSE);
+  gtask = async_gtask_new (self, cancellable, callback, user_data, interp_pool_map_async);
   task = map_task_new (self, callable, args_list, chunk_size, cancellable, gtask, &error);
-  if (task == NULL)
-    {
-      g_task_return_error (gtask, error);
-      return;
-    }
-  submit_task (self, task);
-  task_unref (task);
+  submit_async (self, gtask, task, error);
 }
 
 /**
