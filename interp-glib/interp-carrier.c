@@ -14,8 +14,6 @@
 #include "interp-carrier-private.h"
 #include "interp-error.h"
 #include "interp-executor-private.h"
-#include "interp-module-private.h"
-#include "interp-runtime-private.h"
 #include "interp-values-private.h"
 
 #include <errno.h>
@@ -57,41 +55,51 @@ struct _InterpCarrier
     struct {
       InterpQueueState *state;
       InterpEndKind kind;
+      void (*unref) (InterpQueueState *state);
     } end;
     InterpBufferShare *buffer;
   };
   char *type_name;
-  GPtrArray *keep_alive;  /* pickle: queues and channels pickled by ID inside */
-  GPtrArray *keep_objects; /* pickle: interpreters pickled by ID inside */
+  GArray *keep_alive;     /* pickle: KeepAlive, what is pickled by ID inside */
 };
+
+typedef struct
+{
+  gpointer data;
+  GDestroyNotify destroy;
+} KeepAlive;
 
 /* The pickle carrier being built on this thread: Queue.__reduce__() adds
  * the queue to it, so that a queue inside a pickled container lives as
  * long as the item that refers to it by ID. */
 static GPrivate pickling_carrier;
 
-void
-_interp_carrier_keep_alive (InterpQueueState *state)
+static void
+keep_alive_clear (gpointer item)
 {
-  InterpCarrier *carrier = g_private_get (&pickling_carrier);
+  KeepAlive *keep = item;
 
-  if (carrier == NULL)
-    return;
-  if (carrier->keep_alive == NULL)
-    carrier->keep_alive = g_ptr_array_new_with_free_func ((GDestroyNotify) _interp_queue_state_unref);
-  g_ptr_array_add (carrier->keep_alive, _interp_queue_state_ref (state));
+  keep->destroy (keep->data);
 }
 
 void
-_interp_carrier_keep_object_alive (gpointer object)
+_interp_carrier_keep_alive (gpointer       data,
+                            GDestroyNotify destroy)
 {
   InterpCarrier *carrier = g_private_get (&pickling_carrier);
+  KeepAlive keep = { data, destroy };
 
   if (carrier == NULL)
-    return;
-  if (carrier->keep_objects == NULL)
-    carrier->keep_objects = g_ptr_array_new_with_free_func (g_object_unref);
-  g_ptr_array_add (carrier->keep_objects, g_object_ref (object));
+    {
+      destroy (data);
+      return;
+    }
+  if (carrier->keep_alive == NULL)
+    {
+      carrier->keep_alive = g_array_new (FALSE, FALSE, sizeof (KeepAlive));
+      g_array_set_clear_func (carrier->keep_alive, keep_alive_clear);
+    }
+  g_array_append_val (carrier->keep_alive, keep);
 }
 
 /* ------------------------------------------------------------------ */
@@ -130,7 +138,7 @@ buffer_share_new (PyObject  *object,
         }
     }
 
-  owner = _interp_runtime_dup_executor_for_id (PyInterpreterState_GetID (PyInterpreterState_Get ()));
+  owner = _interp_executor_dup_for_id (PyInterpreterState_GetID (PyInterpreterState_Get ()));
   format = view->format ? view->format : "B";
   if (owner == NULL || strlen (format) >= sizeof share->format || view->itemsize <= 0)
     {
@@ -232,7 +240,7 @@ _interp_carrier_free (InterpCarrier *carrier)
       g_variant_unref (carrier->variant);
       break;
     case CARRIER_END:
-      _interp_queue_state_unref (carrier->end.state);
+      carrier->end.unref (carrier->end.state);
       break;
     case CARRIER_BUFFER:
       _interp_buffer_share_unref (carrier->buffer);
@@ -244,8 +252,7 @@ _interp_carrier_free (InterpCarrier *carrier)
     default:
       break;
     }
-  g_clear_pointer (&carrier->keep_alive, g_ptr_array_unref);
-  g_clear_pointer (&carrier->keep_objects, g_ptr_array_unref);
+  g_clear_pointer (&carrier->keep_alive, g_array_unref);
   g_free (carrier->type_name);
   g_free (carrier);
 }
@@ -263,7 +270,7 @@ set_text (InterpCarrier *carrier,
 
 static InterpCarrier *
 from_python (PyObject           *object,
-             InterpModuleState  *mod,
+             InterpCarrierContext *ctx,
              guint               depth,
              GError            **error)
 {
@@ -345,7 +352,7 @@ from_python (PyObject           *object,
       carrier->tuple.items = g_new0 (InterpCarrier *, MAX (n, 1));
       for (gsize i = 0; i < n; i++)
         {
-          carrier->tuple.items[i] = from_python (PyTuple_GET_ITEM (object, i), mod, depth + 1, error);
+          carrier->tuple.items[i] = from_python (PyTuple_GET_ITEM (object, i), ctx, depth + 1, error);
           if (carrier->tuple.items[i] == NULL)
             {
               _interp_carrier_free (carrier);
@@ -355,11 +362,12 @@ from_python (PyObject           *object,
         }
       return carrier;
     }
-  if (mod != NULL && (state = _interp_module_get_end (mod, object, &end_kind)) != NULL)
+  if (ctx != NULL && (state = ctx->get_end (ctx, object, &end_kind)) != NULL)
     {
       carrier = carrier_new (CARRIER_END);
-      carrier->end.state = _interp_queue_state_ref (state);
+      carrier->end.state = ctx->end_ref (state);
       carrier->end.kind = end_kind;
+      carrier->end.unref = ctx->end_unref;
       return carrier;
     }
   if (PyMemoryView_Check (object))
@@ -393,7 +401,7 @@ pickle_it:
 
     carrier = carrier_new (CARRIER_PICKLE);
     g_private_set (&pickling_carrier, carrier);
-    pickled = mod && mod->pickle ? PyObject_CallMethod (mod->pickle, "dumps", "Oi", object, 5) : NULL;
+    pickled = ctx && ctx->pickle ? PyObject_CallMethod (ctx->pickle, "dumps", "Oi", object, 5) : NULL;
     g_private_set (&pickling_carrier, outer);
 
     if (pickled == NULL || !PyBytes_Check (pickled))
@@ -416,15 +424,15 @@ pickle_it:
 
 InterpCarrier *
 _interp_carrier_from_python (PyObject           *object,
-                             InterpModuleState  *mod,
+                             InterpCarrierContext *ctx,
                              GError            **error)
 {
-  return from_python (object, mod, 0, error);
+  return from_python (object, ctx, 0, error);
 }
 
 PyObject *
 _interp_carrier_to_python (InterpCarrier     *carrier,
-                           InterpModuleState *mod)
+                           InterpCarrierContext *ctx)
 {
   switch (carrier->kind)
     {
@@ -448,7 +456,7 @@ _interp_carrier_to_python (InterpCarrier     *carrier,
 
         for (gsize i = 0; tuple != NULL && i < carrier->tuple.n; i++)
           {
-            PyObject *item = _interp_carrier_to_python (carrier->tuple.items[i], mod);
+            PyObject *item = _interp_carrier_to_python (carrier->tuple.items[i], ctx);
             if (item == NULL)
               Py_CLEAR (tuple);
             else
@@ -463,24 +471,24 @@ _interp_carrier_to_python (InterpCarrier     *carrier,
 
         if (value == NULL)
           {
-            PyErr_SetString (mod ? mod->not_shareable : PyExc_TypeError,
+            PyErr_SetString (ctx && ctx->not_shareable ? ctx->not_shareable : PyExc_TypeError,
                              error ? error->message : "conversion failed");
             g_clear_error (&error);
           }
         return value;
       }
     case CARRIER_END:
-      if (mod == NULL)
+      if (ctx == NULL)
         break;
-      return _interp_module_wrap_end (mod, carrier->end.state, carrier->end.kind);
+      return ctx->wrap_end (ctx, carrier->end.state, carrier->end.kind);
     case CARRIER_BUFFER:
       {
         PyObject *exporter;
         PyObject *view;
 
-        if (mod == NULL)
+        if (ctx == NULL)
           break;
-        exporter = _interp_module_new_shared_buffer (mod, carrier->buffer);
+        exporter = ctx->new_shared_buffer (ctx, carrier->buffer);
         if (exporter == NULL)
           return NULL;
         view = PyMemoryView_FromObject (exporter);
@@ -492,10 +500,10 @@ _interp_carrier_to_python (InterpCarrier     *carrier,
         PyObject *data;
         PyObject *value;
 
-        if (mod == NULL || mod->pickle == NULL)
+        if (ctx == NULL || ctx->pickle == NULL)
           break;
         data = PyBytes_FromStringAndSize (carrier->text.data, carrier->text.len);
-        value = data ? PyObject_CallMethod (mod->pickle, "loads", "O", data) : NULL;
+        value = data ? PyObject_CallMethod (ctx->pickle, "loads", "O", data) : NULL;
         Py_XDECREF (data);
         return value;
       }
@@ -603,7 +611,7 @@ _interp_carrier_to_variant (InterpCarrier  *carrier,
 
 gboolean
 _interp_carrier_is_shareable (PyObject          *object,
-                              InterpModuleState *mod)
+                              InterpCarrierContext *ctx)
 {
   PyTypeObject *type = Py_TYPE (object);
   InterpEndKind kind;
@@ -615,9 +623,9 @@ _interp_carrier_is_shareable (PyObject          *object,
   if (type == &PyTuple_Type)
     {
       for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE (object); i++)
-        if (!_interp_carrier_is_shareable (PyTuple_GET_ITEM (object, i), mod))
+        if (!_interp_carrier_is_shareable (PyTuple_GET_ITEM (object, i), ctx))
           return FALSE;
       return TRUE;
     }
-  return mod != NULL && _interp_module_get_end (mod, object, &kind) != NULL;
+  return ctx != NULL && ctx->get_end (ctx, object, &kind) != NULL;
 }

@@ -1,6 +1,14 @@
 /* interp-executor-private.h: one OS thread and job queue per interpreter
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The private layers, bottom up: executor, runtime, carrier, queue-state,
+ * interpreter (with the public queue and channel), pool, module (the
+ * Python face). A layer calls only the layers below it; where a lower one
+ * must reach up (the executor installing the interp_glib module in a new
+ * interpreter, or telling the queues that an interpreter closes; the
+ * carrier wrapping a queue in a Python object), the upper layer registers
+ * hooks with it. build-aux/check-layers.py checks this.
  */
 
 #pragma once
@@ -22,6 +30,37 @@ typedef struct
   gboolean allow_daemon_threads;
   gboolean check_multi_interp_extensions;
 } InterpConfig;
+
+/* What the layers above the executor do when an interpreter starts or
+ * closes. Either member may be NULL. */
+typedef struct
+{
+  /* On the executor thread with the new interpreter's GIL held, before its
+   * first job; FALSE (with @error set) fails the interpreter's creation. */
+  gboolean (*started) (InterpExecutor  *executor,
+                       GError         **error);
+  /* On the executor thread without the GIL, when the close job starts:
+   * the interpreter still exists and runs nothing. */
+  void     (*closing) (InterpExecutor  *executor);
+} InterpExecutorHooks;
+
+/* Registers @hooks (static storage; registering twice is a no-op) for
+ * every interpreter that starts or closes from now on, in registration
+ * order. Any thread. */
+void            _interp_executor_add_hooks     (const InterpExecutorHooks *hooks);
+
+/* The live executors: started, their thread not yet ended. Sub-interpreter
+ * executors may start only while the registry is open (the runtime opens
+ * it once Python runs and closes it to shut down); starting fails with
+ * %INTERP_ERROR_RUNTIME otherwise. The main executor always starts. */
+void            _interp_executor_set_registry_open (gboolean          open);
+/* (transfer full) The live executor of the interpreter @id, main included. */
+InterpExecutor *_interp_executor_dup_for_id    (gint64               id);
+/* (element-type InterpExecutor) (transfer full) The live sub-interpreter
+ * executors. */
+GPtrArray      *_interp_executor_list_live     (void);
+/* Waits until no sub-interpreter executor is live. */
+void            _interp_executor_wait_no_live  (void);
 
 /* Runs on the executor thread with the interpreter attached (its GIL held).
  * Sets *result (may stay NULL) or returns FALSE with @error set. */

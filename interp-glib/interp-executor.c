@@ -20,9 +20,7 @@
 
 #include "interp-executor-private.h"
 #include "interp-error.h"
-#include "interp-module-private.h"
 #include "interp-output-private.h"
-#include "interp-runtime-private.h"
 #include "interp-spin-private.h"
 #include "interp-task-private.h"
 
@@ -151,6 +149,176 @@ struct _InterpExecutor
 };
 
 static GPrivate current_executor;
+
+/* ------------------------------------------------------------------ */
+/* The live executors, and the layers above's hooks                    */
+
+/* The executor is the bottom of the library's layers (see
+ * interp-executor-private.h): what the layers above do when an
+ * interpreter starts or closes comes in through hooks, and the runtime
+ * finds the live executors here. */
+static GMutex registry_lock;
+static GCond registry_cond;         /* an executor left */
+static GHashTable *live_executors;  /* InterpExecutor* (not owned): started, thread not ended */
+static gboolean registry_open;      /* sub-interpreters may start */
+static GPtrArray *hooks;            /* const InterpExecutorHooks* */
+
+void
+_interp_executor_add_hooks (const InterpExecutorHooks *new_hooks)
+{
+  g_mutex_lock (&registry_lock);
+  if (hooks == NULL)
+    hooks = g_ptr_array_new ();
+  if (!g_ptr_array_find (hooks, new_hooks, NULL))
+    g_ptr_array_add (hooks, (gpointer) new_hooks);
+  g_mutex_unlock (&registry_lock);
+}
+
+/* A copy: a hook may register hooks. */
+static GPtrArray *
+dup_hooks (void)
+{
+  GPtrArray *copy;
+
+  g_mutex_lock (&registry_lock);
+  copy = hooks != NULL ? g_ptr_array_copy (hooks, NULL, NULL) : g_ptr_array_new ();
+  g_mutex_unlock (&registry_lock);
+  return copy;
+}
+
+static gboolean
+run_started_hooks (InterpExecutor  *executor,
+                   GError         **error)
+{
+  g_autoptr(GPtrArray) all = dup_hooks ();
+
+  for (guint i = 0; i < all->len; i++)
+    {
+      const InterpExecutorHooks *h = g_ptr_array_index (all, i);
+
+      if (h->started != NULL && !h->started (executor, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+run_closing_hooks (InterpExecutor *executor)
+{
+  g_autoptr(GPtrArray) all = dup_hooks ();
+
+  for (guint i = 0; i < all->len; i++)
+    {
+      const InterpExecutorHooks *h = g_ptr_array_index (all, i);
+
+      if (h->closing != NULL)
+        h->closing (executor);
+    }
+}
+
+void
+_interp_executor_set_registry_open (gboolean open)
+{
+  g_mutex_lock (&registry_lock);
+  registry_open = open;
+  g_mutex_unlock (&registry_lock);
+}
+
+/* The main executor always gets in: it is what starts Python. */
+static gboolean
+registry_add (InterpExecutor  *executor,
+              GError         **error)
+{
+  gboolean ok = TRUE;
+
+  g_mutex_lock (&registry_lock);
+  if (!executor->is_main && !registry_open)
+    {
+      g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_RUNTIME,
+                           "interp-glib is not running (shut down or not initialized)");
+      ok = FALSE;
+    }
+  else
+    {
+      if (live_executors == NULL)
+        live_executors = g_hash_table_new (NULL, NULL);
+      g_hash_table_add (live_executors, executor);
+    }
+  g_mutex_unlock (&registry_lock);
+  return ok;
+}
+
+static void
+registry_remove (InterpExecutor *executor)
+{
+  g_mutex_lock (&registry_lock);
+  if (live_executors != NULL)
+    g_hash_table_remove (live_executors, executor);
+  g_cond_broadcast (&registry_cond);
+  g_mutex_unlock (&registry_lock);
+}
+
+InterpExecutor *
+_interp_executor_dup_for_id (gint64 id)
+{
+  InterpExecutor *found = NULL;
+  GHashTableIter iter;
+  gpointer key;
+
+  g_mutex_lock (&registry_lock);
+  if (live_executors != NULL)
+    {
+      g_hash_table_iter_init (&iter, live_executors);
+      while (found == NULL && g_hash_table_iter_next (&iter, &key, NULL))
+        if (((InterpExecutor *) key)->id == id)
+          found = _interp_executor_ref (key);
+    }
+  g_mutex_unlock (&registry_lock);
+  return found;
+}
+
+GPtrArray *
+_interp_executor_list_live (void)
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) _interp_executor_unref);
+  GHashTableIter iter;
+  gpointer key;
+
+  g_mutex_lock (&registry_lock);
+  if (live_executors != NULL)
+    {
+      g_hash_table_iter_init (&iter, live_executors);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        if (!((InterpExecutor *) key)->is_main)
+          g_ptr_array_add (list, _interp_executor_ref (key));
+    }
+  g_mutex_unlock (&registry_lock);
+  return list;
+}
+
+static gboolean
+has_live_sub_locked (void)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  if (live_executors == NULL)
+    return FALSE;
+  g_hash_table_iter_init (&iter, live_executors);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!((InterpExecutor *) key)->is_main)
+      return TRUE;
+  return FALSE;
+}
+
+void
+_interp_executor_wait_no_live (void)
+{
+  g_mutex_lock (&registry_lock);
+  while (has_live_sub_locked ())
+    g_cond_wait (&registry_cond, &registry_lock);
+  g_mutex_unlock (&registry_lock);
+}
 
 gboolean
 _interp_debug_enabled (void)
@@ -815,7 +983,7 @@ setup_common (InterpExecutor  *executor,
 
   /* Built when first imported: creating an interpreter stays cheap, and
    * in hosted mode its imports (threading) happen on the host's thread. */
-  return _interp_module_install (executor->cancel_exc, TRUE, error);
+  return run_started_hooks (executor, error);
 }
 
 /* Importing `signal` in the main interpreter installs Python's SIGINT
@@ -1195,7 +1363,7 @@ executor_thread (gpointer data)
 
             /* Items this interpreter put in queues follow their unbound
              * policy; dropping them may release buffers (jobs for us). */
-            _interp_queues_interpreter_closing (executor->id);
+            run_closing_hooks (executor);
             g_mutex_lock (&executor->lock);
             deferred = executor->exports > 0;
             executor->teardown_deferred = deferred;
@@ -1348,8 +1516,7 @@ executor_thread (gpointer data)
   g_cond_broadcast (&executor->ticker_cond);
   g_mutex_unlock (&executor->lock);
 
-  if (!executor->is_main)
-    _interp_runtime_remove_executor (executor);
+  registry_remove (executor);
   g_private_set (&current_executor, NULL);
   _interp_executor_unref (executor);
   return NULL;
@@ -1491,8 +1658,8 @@ submit (InterpExecutor *executor,
     {
       /* A setup that never started a thread: nothing else will take the
        * executor out of the runtime's list. */
-      if (job->kind == JOB_SETUP && !executor->is_main)
-        _interp_runtime_remove_executor (executor);
+      if (job->kind == JOB_SETUP)
+        registry_remove (executor);
       job_complete (job, NULL, refusal, FALSE);
     }
 }
@@ -1582,7 +1749,7 @@ _interp_executor_start (InterpExecutor  *executor,
 {
   InterpJob *job = job_new (executor, JOB_SETUP, NULL, NULL, NULL, cancellable, NULL);
 
-  if (!executor->is_main && !_interp_runtime_add_executor (executor, error))
+  if (!registry_add (executor, error))
     {
       job_unref (job);
       return FALSE;
@@ -1598,7 +1765,7 @@ _interp_executor_start_async (InterpExecutor *executor,
   GError *error = NULL;
   InterpJob *job;
 
-  if (!executor->is_main && !_interp_runtime_add_executor (executor, &error))
+  if (!registry_add (executor, &error))
     {
       g_task_return_error (task, error);
       return;

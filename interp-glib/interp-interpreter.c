@@ -129,6 +129,8 @@ enum {
 static guint signals[N_SIGNALS];
 
 static void initable_iface_init (GInitableIface *iface);
+static void add_interpreter (InterpInterpreter *interp);
+static void remove_interpreter (InterpInterpreter *interp);
 static void async_initable_iface_init (GAsyncInitableIface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (InterpInterpreter, interp_interpreter, G_TYPE_OBJECT,
@@ -986,7 +988,7 @@ interp_interpreter_dispose (GObject *object)
 
   if (self->executor != NULL && self->whence == INTERP_WHENCE_LIBRARY)
     {
-      _interp_runtime_remove_interpreter (self);
+      remove_interpreter (self);
       _interp_executor_close_async (self->executor, NULL);
     }
 
@@ -1308,7 +1310,7 @@ interp_interpreter_initable_init (GInitable     *initable,
       g_propagate_error (error, g_error_copy (self->init_error));
       return FALSE;
     }
-  _interp_runtime_add_interpreter (self);
+  add_interpreter (self);
   if (!apply_initial_capture (self, &self->init_error))
     {
       g_propagate_error (error, g_error_copy (self->init_error));
@@ -1338,7 +1340,7 @@ init_async_done (GObject      *source,
       g_task_return_error (task, error);
       return;
     }
-  _interp_runtime_add_interpreter (self);
+  add_interpreter (self);
   if (!apply_initial_capture (self, &error))
     {
       self->init_error = g_error_copy (error);
@@ -1405,8 +1407,8 @@ async_initable_iface_init (GAsyncInitableIface *iface)
   iface->init_finish = interp_interpreter_init_finish;
 }
 
-InterpInterpreter *
-_interp_interpreter_new_for_main (InterpExecutor *executor)
+static InterpInterpreter *
+new_for_main (InterpExecutor *executor)
 {
   InterpInterpreter *self = g_object_new (INTERP_TYPE_INTERPRETER, NULL);
 
@@ -1415,10 +1417,84 @@ _interp_interpreter_new_for_main (InterpExecutor *executor)
   self->config = *_interp_executor_get_config (executor);
   self->config.gil = INTERP_GIL_OWN;
   self->executor = _interp_executor_ref (executor);
-  /* The runtime holds this object; the executor must not keep it alive. */
+  /* main_interpreter holds this object; the executor must not keep it alive. */
   _interp_executor_set_owner (executor, self);
   watch_executor (self);
   return self;
+}
+
+/* ------------------------------------------------------------------ */
+/* The interpreters that exist                                          */
+
+static GMutex registry_lock;
+static InterpInterpreter *main_interpreter;  /* until interp_shutdown() */
+static GPtrArray *interpreters;              /* GWeakRef* to sub-interpreters */
+
+static void
+add_interpreter (InterpInterpreter *interp)
+{
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (ref, interp);
+  g_mutex_lock (&registry_lock);
+  if (interpreters == NULL)
+    interpreters = g_ptr_array_new ();
+  g_ptr_array_add (interpreters, ref);
+  g_mutex_unlock (&registry_lock);
+}
+
+static void
+remove_interpreter (InterpInterpreter *interp)
+{
+  g_mutex_lock (&registry_lock);
+  for (guint i = 0; interpreters != NULL && i < interpreters->len; i++)
+    {
+      GWeakRef *ref = g_ptr_array_index (interpreters, i);
+      gpointer obj = g_weak_ref_get (ref);
+
+      /* During dispose the object still answers; a cleared ref is stale too. */
+      if (obj == NULL || obj == (gpointer) interp)
+        {
+          g_ptr_array_remove_index (interpreters, i);
+          g_weak_ref_clear (ref);
+          g_free (ref);
+          i--;
+        }
+      g_clear_object (&obj);
+    }
+  g_mutex_unlock (&registry_lock);
+}
+
+static void
+release_main (void)
+{
+  InterpInterpreter *main_interp;
+
+  g_mutex_lock (&registry_lock);
+  main_interp = g_steal_pointer (&main_interpreter);
+  g_mutex_unlock (&registry_lock);
+  g_clear_object (&main_interp);
+}
+
+/* (transfer full) The main interpreter's object, made on first use. */
+static InterpInterpreter *
+dup_main (void)
+{
+  InterpExecutor *executor = _interp_runtime_dup_main_executor ();
+  InterpInterpreter *main_interp = NULL;
+
+  if (executor == NULL)
+    return NULL;
+  g_mutex_lock (&registry_lock);
+  if (main_interpreter == NULL)
+    {
+      main_interpreter = new_for_main (executor);
+      _interp_runtime_add_shutdown_notify (release_main);
+    }
+  main_interp = g_object_ref (main_interpreter);
+  g_mutex_unlock (&registry_lock);
+  _interp_executor_unref (executor);
+  return main_interp;
 }
 
 /* ------------------------------------------------------------------ */
@@ -2181,7 +2257,27 @@ interp_interpreter_eval_finish (InterpInterpreter  *self,
 GList *
 interp_list_all (void)
 {
-  return _interp_runtime_list_interpreters ();
+  InterpInterpreter *main_interp;
+  GList *list = NULL, *closed = NULL;
+
+  if (!_interp_runtime_ensure (NULL) || (main_interp = dup_main ()) == NULL)
+    return NULL;
+
+  g_mutex_lock (&registry_lock);
+  for (guint i = 0; interpreters != NULL && i < interpreters->len; i++)
+    {
+      InterpInterpreter *interp = g_weak_ref_get (g_ptr_array_index (interpreters, i));
+
+      if (interp != NULL && !interp_interpreter_is_closed (interp))
+        list = g_list_prepend (list, interp);
+      else if (interp != NULL)
+        closed = g_list_prepend (closed, interp);
+    }
+  g_mutex_unlock (&registry_lock);
+  /* After the lock: a last reference disposes, which takes it. */
+  g_list_free_full (closed, g_object_unref);
+
+  return g_list_prepend (g_list_reverse (list), main_interp);
 }
 
 /**
@@ -2199,7 +2295,7 @@ interp_get_main (void)
 {
   if (!_interp_runtime_ensure (NULL))
     return NULL;
-  return _interp_runtime_dup_main ();
+  return dup_main ();
 }
 
 /**

@@ -189,7 +189,7 @@ mod_interp_create (PyObject *module,
 
   if (interp == NULL)
     return _interp_module_raise_error (mod, FALSE, error);
-  executor = _interp_runtime_dup_executor_for_id (interp_interpreter_get_id (interp));
+  executor = _interp_executor_dup_for_id (interp_interpreter_get_id (interp));
   if (executor == NULL)
     {
       g_object_unref (interp);
@@ -222,7 +222,7 @@ mod_interp_lookup (PyObject *module,
       found = g_object_ref (l->data);
   g_list_free_full (all, g_object_unref);
 
-  executor = found ? _interp_runtime_dup_executor_for_id (id) : NULL;
+  executor = found ? _interp_executor_dup_for_id (id) : NULL;
   if (executor == NULL || _interp_executor_is_closed (executor))
     {
       g_clear_object (&found);
@@ -540,7 +540,7 @@ capture_exception (InterpExecutor    *executor,
                         display ? display : Py_NewRef (Py_None));
   Py_XDECREF (traceback);
   if (info != NULL)
-    job->excinfo = _interp_carrier_from_python (info, mod, &local_error);
+    job->excinfo = _interp_carrier_from_python (info, _interp_module_carrier (mod), &local_error);
   g_clear_error (&local_error);
   Py_XDECREF (info);
   PyErr_Clear ();
@@ -548,7 +548,7 @@ capture_exception (InterpExecutor    *executor,
   if (job->want_exception)
     {
       /* Its traceback cannot be pickled: the snapshot keeps it. */
-      job->exception = _interp_carrier_from_python (exc, mod, &local_error);
+      job->exception = _interp_carrier_from_python (exc, _interp_module_carrier (mod), &local_error);
       g_clear_error (&local_error);
       PyErr_Clear ();
     }
@@ -716,7 +716,7 @@ static PyObject *
 from_carrier (InterpCarrier     *carrier,
               InterpModuleState *mod)
 {
-  return carrier ? _interp_carrier_to_python (carrier, mod) : Py_NewRef (Py_None);
+  return carrier ? _interp_carrier_to_python (carrier, _interp_module_carrier (mod)) : Py_NewRef (Py_None);
 }
 
 /* Runs on the target's executor thread, its GIL held. */
@@ -776,7 +776,7 @@ run_py_job (InterpExecutor  *executor,
         Py_XDECREF (callable);
         if (value != NULL)
           {
-            job->result = _interp_carrier_from_python (value, mod, error);
+            job->result = _interp_carrier_from_python (value, _interp_module_carrier (mod), error);
             ok = job->result != NULL;
           }
       }
@@ -905,7 +905,7 @@ set_carrier (InterpModuleState  *mod,
 {
   GError *error = NULL;
 
-  *slot = _interp_carrier_from_python (object, mod, &error);
+  *slot = _interp_carrier_from_python (object, _interp_module_carrier (mod), &error);
   if (*slot == NULL)
     {
       _interp_module_raise_error (mod, FALSE, error);
@@ -989,7 +989,7 @@ mod_interp_call (PyObject *module,
 
       if (excinfo != NULL && job->exception != NULL)
         {
-          exception = _interp_carrier_to_python (job->exception, mod);
+          exception = _interp_carrier_to_python (job->exception, _interp_module_carrier (mod));
           if (exception == NULL)
             PyErr_Clear ();  /* the snapshot stands for it */
         }
@@ -1052,10 +1052,7 @@ mod_interp_keep_alive (PyObject *module,
     return NULL;
   interp = self->interp ? g_object_ref (self->interp) : _interp_executor_dup_owner (self->executor);
   if (interp != NULL)
-    {
-      _interp_carrier_keep_object_alive (interp);
-      g_object_unref (interp);
-    }
+    _interp_carrier_keep_alive (g_steal_pointer (&interp), g_object_unref);
   Py_RETURN_NONE;
 }
 

@@ -1,6 +1,12 @@
 /* interp-module-private.h: the interp_glib module inside interpreters
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The top of the library's private layers: the Python face, over the
+ * interpreters, the pool, the queues and the carrier. It reaches the
+ * layers below through their calls, and they reach it only through the
+ * hooks it registers (InterpExecutorHooks.started installs the module in
+ * each new interpreter; its state starts with an InterpCarrierContext).
  */
 
 #pragma once
@@ -9,17 +15,11 @@
 
 G_BEGIN_DECLS
 
-typedef enum
-{
-  INTERP_END_QUEUE,
-  INTERP_END_RECV,
-  INTERP_END_SEND,
-} InterpEndKind;
-
-typedef struct _InterpBufferShare InterpBufferShare;
+typedef struct _InterpModuleState InterpModuleState;
 
 struct _InterpModuleState
 {
+  InterpCarrierContext carrier; /* first: what the carrier needs of us */
   PyObject *handle_type;        /* _Handle: a reference to an InterpQueueState */
   PyObject *buffer_type;        /* _SharedBuffer: memory of another interpreter */
   PyObject *interp_type;        /* _Interpreter: a reference to an interpreter */
@@ -31,7 +31,6 @@ struct _InterpModuleState
   PyObject *queue_class;        /* Queue, RecvChannel, SendChannel (Python) */
   PyObject *recv_class;
   PyObject *send_class;
-  PyObject *not_shareable;
   PyObject *queue_empty;
   PyObject *queue_full;
   PyObject *queue_not_found;
@@ -42,14 +41,14 @@ struct _InterpModuleState
   PyObject *unbound;
   PyObject *unbound_error;
   PyObject *unbound_remove;
-  PyObject *pickle;
 };
 
-/* Makes _interp_glib and interp_glib importable in the current
- * interpreter (GIL held): runs the resource's _bootstrap.py. */
-gboolean          _interp_module_install          (PyObject           *cancelled_error,
-                                                   gboolean            lazy,
-                                                   GError            **error);
+/* The carrier's view of @mod (NULL for NULL). */
+static inline InterpCarrierContext *
+_interp_module_carrier (InterpModuleState *mod)
+{
+  return mod != NULL ? &mod->carrier : NULL;
+}
 
 /* The _interp_glib state of the current interpreter, imported if needed
  * (GIL held); NULL with an exception set. */
@@ -70,23 +69,5 @@ gboolean          _interp_module_interp_init      (PyObject           *module,
 extern PyMethodDef _interp_module_pool_methods[];
 gboolean          _interp_module_pool_init        (PyObject           *module,
                                                    InterpModuleState  *mod);
-
-/* The queue (borrowed) behind a Queue/RecvChannel/SendChannel, or NULL. */
-InterpQueueState *_interp_module_get_end          (InterpModuleState  *mod,
-                                                   PyObject           *object,
-                                                   InterpEndKind      *kind);
-PyObject         *_interp_module_wrap_end         (InterpModuleState  *mod,
-                                                   InterpQueueState   *state,
-                                                   InterpEndKind       kind);
-
-/* Buffers shared without copying (interp-carrier.c). */
-InterpBufferShare *_interp_buffer_share_ref       (InterpBufferShare  *share);
-void               _interp_buffer_share_unref     (InterpBufferShare  *share);
-PyObject          *_interp_module_new_shared_buffer (InterpModuleState *mod,
-                                                     InterpBufferShare *share);
-gboolean           _interp_buffer_share_fill      (InterpBufferShare  *share,
-                                                   PyObject           *exporter,
-                                                   Py_buffer          *view,
-                                                   int                 flags);
 
 G_END_DECLS

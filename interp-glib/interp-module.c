@@ -138,10 +138,11 @@ static PyType_Spec shared_buffer_spec = {
   .slots = shared_buffer_slots,
 };
 
-PyObject *
-_interp_module_new_shared_buffer (InterpModuleState *mod,
-                                  InterpBufferShare *share)
+static PyObject *
+new_shared_buffer (InterpCarrierContext *ctx,
+                   InterpBufferShare    *share)
 {
+  InterpModuleState *mod = (InterpModuleState *) ctx;
   PyTypeObject *type = (PyTypeObject *) mod->buffer_type;
   SharedBufferObject *self = (SharedBufferObject *) type->tp_alloc (type, 0);
 
@@ -154,11 +155,12 @@ _interp_module_new_shared_buffer (InterpModuleState *mod,
 /* ------------------------------------------------------------------ */
 /* Queue and channel ends as Python objects                            */
 
-InterpQueueState *
-_interp_module_get_end (InterpModuleState *mod,
-                        PyObject          *object,
-                        InterpEndKind     *kind)
+static InterpQueueState *
+get_end (InterpCarrierContext *ctx,
+         PyObject             *object,
+         InterpEndKind        *kind)
 {
+  InterpModuleState *mod = (InterpModuleState *) ctx;
   PyObject *classes[] = { mod->queue_class, mod->recv_class, mod->send_class };
   const InterpEndKind kinds[] = { INTERP_END_QUEUE, INTERP_END_RECV, INTERP_END_SEND };
 
@@ -180,11 +182,12 @@ _interp_module_get_end (InterpModuleState *mod,
   return NULL;
 }
 
-PyObject *
-_interp_module_wrap_end (InterpModuleState *mod,
-                         InterpQueueState  *state,
-                         InterpEndKind      kind)
+static PyObject *
+wrap_end (InterpCarrierContext *ctx,
+          InterpQueueState     *state,
+          InterpEndKind         kind)
 {
+  InterpModuleState *mod = (InterpModuleState *) ctx;
   PyObject *cls;
   PyObject *handle;
   PyObject *object;
@@ -252,7 +255,7 @@ _interp_module_raise_error (InterpModuleState *mod,
           type = mod->item_destroyed;
           break;
         case INTERP_ERROR_NOT_SHAREABLE:
-          type = mod->not_shareable;
+          type = mod->carrier.not_shareable;
           break;
         case INTERP_ERROR_OUT_OF_RANGE:
           type = PyExc_OverflowError;
@@ -426,7 +429,7 @@ mod_put (PyObject *module,
       !parse_unbound (mod, unbound_op, &unbound))
     return NULL;
 
-  carrier = _interp_carrier_from_python (object, mod, &error);
+  carrier = _interp_carrier_from_python (object, &mod->carrier, &error);
   if (carrier == NULL)
     return _interp_module_raise_error (mod, _interp_queue_state_is_channel (state), error);
 
@@ -495,7 +498,7 @@ mod_get (PyObject *module,
                         g_error_new_literal (INTERP_ERROR, INTERP_ERROR_ITEM_INTERPRETER_DESTROYED,
                                              "the interpreter that put this item was destroyed"));
 
-  object = _interp_carrier_to_python (carrier, mod);
+  object = _interp_carrier_to_python (carrier, &mod->carrier);
   if (object == NULL)
     {
       /* Could not be made here (say, a class this interpreter lacks):
@@ -524,7 +527,7 @@ mod_offer (PyObject *module,
       (state = handle_state (mod, handle)) == NULL ||
       !parse_unbound (mod, unbound_op, &unbound))
     return NULL;
-  carrier = _interp_carrier_from_python (object, mod, &error);
+  carrier = _interp_carrier_from_python (object, &mod->carrier, &error);
   if (carrier == NULL)
     return _interp_module_raise_error (mod, TRUE, error);
   if (_interp_queue_state_offer (state, carrier, PyInterpreterState_GetID (PyInterpreterState_Get ()), unbound))
@@ -542,7 +545,8 @@ mod_keep_alive (PyObject *module,
 
   if (state == NULL)
     return NULL;
-  _interp_carrier_keep_alive (state);
+  _interp_carrier_keep_alive (_interp_queue_state_ref (state),
+                              (GDestroyNotify) _interp_queue_state_unref);
   Py_RETURN_NONE;
 }
 
@@ -581,7 +585,7 @@ static PyObject *
 mod_is_shareable (PyObject *module,
                   PyObject *object)
 {
-  return PyBool_FromLong (_interp_carrier_is_shareable (object, get_state (module)));
+  return PyBool_FromLong (_interp_carrier_is_shareable (object, &get_state (module)->carrier));
 }
 
 static PyObject *
@@ -625,7 +629,7 @@ mod_channel_closed (PyObject *module,
 /* The slots _register() fills: the Python package's classes. */
 #define FOR_EACH_REGISTERED(X) \
   X (Queue, queue_class) X (RecvChannel, recv_class) X (SendChannel, send_class) \
-  X (NotShareableError, not_shareable) X (QueueEmpty, queue_empty) \
+  X (NotShareableError, carrier.not_shareable) X (QueueEmpty, queue_empty) \
   X (QueueFull, queue_full) X (QueueNotFoundError, queue_not_found) \
   X (ItemInterpreterDestroyed, item_destroyed) \
   X (ChannelNotFoundError, channel_not_found) X (ChannelEmptyError, channel_empty) \
@@ -702,12 +706,17 @@ module_exec (PyObject *module)
 {
   InterpModuleState *mod = get_state (module);
 
+  mod->carrier.get_end = get_end;
+  mod->carrier.wrap_end = wrap_end;
+  mod->carrier.new_shared_buffer = new_shared_buffer;
+  mod->carrier.end_ref = _interp_queue_state_ref;
+  mod->carrier.end_unref = _interp_queue_state_unref;
   mod->handle_type = PyType_FromModuleAndSpec (module, &handle_spec, NULL);
   mod->buffer_type = PyType_FromModuleAndSpec (module, &shared_buffer_spec, NULL);
   if (mod->handle_type == NULL || mod->buffer_type == NULL)
     return -1;
-  mod->pickle = PyImport_ImportModule ("pickle");
-  if (mod->pickle == NULL)
+  mod->carrier.pickle = PyImport_ImportModule ("pickle");
+  if (mod->carrier.pickle == NULL)
     return -1;
   if (PyModule_AddFunctions (module, _interp_module_interp_methods) < 0 ||
       !_interp_module_interp_init (module, mod) ||
@@ -720,9 +729,9 @@ module_exec (PyObject *module)
 /* Every PyObject in the module state, for traverse and clear. */
 #define FOR_EACH_STATE_OBJECT(X) \
   X (handle_type) X (buffer_type) X (interp_type) X (pool_type) X (cancellable_type) X (queue_class) X (recv_class) \
-  X (send_class) X (not_shareable) X (queue_empty) X (queue_full) X (queue_not_found) \
+  X (send_class) X (carrier.not_shareable) X (queue_empty) X (queue_full) X (queue_not_found) \
   X (item_destroyed) X (channel_not_found) X (channel_empty) X (not_received) \
-  X (unbound) X (unbound_error) X (unbound_remove) X (pickle) X (marshal) \
+  X (unbound) X (unbound_error) X (unbound_remove) X (carrier.pickle) X (marshal) \
   X (interpreter_error) X (interpreter_not_found)
 
 static int
@@ -906,12 +915,14 @@ sync_path0 (void)
   Py_DECREF (first);
 }
 
-gboolean
-_interp_module_install (PyObject  *cancelled_error,
-                        gboolean   lazy,
-                        GError   **error)
+/* An InterpExecutorHooks.started: makes _interp_glib and interp_glib
+ * importable in the new interpreter by running the resource's
+ * _bootstrap.py. */
+static gboolean
+install (InterpExecutor  *executor,
+         GError         **error)
 {
-  PyObject *load = PyCFunction_New (&load_def, cancelled_error);
+  PyObject *load = PyCFunction_New (&load_def, _interp_executor_get_cancel_exception (executor));
   PyObject *read = load ? PyCFunction_New (&read_def, NULL) : NULL;
   PyObject *globals = read ? PyDict_New () : NULL;
   PyObject *name = globals ? PyUnicode_FromString ("_interp_glib_bootstrap") : NULL;
@@ -923,7 +934,6 @@ _interp_module_install (PyObject  *cancelled_error,
   /* The package itself is built when first imported: it imports threading,
    * which in an interpreter whose main thread is not ours (hosted mode)
    * must happen on an application thread. */
-  (void) lazy;
   sync_path0 ();
 
   source = g_resources_lookup_data (RESOURCE_PREFIX "_bootstrap.py", G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
@@ -958,4 +968,22 @@ _interp_module_install (PyObject  *cancelled_error,
                    "Could not create the interp_glib module: %s", why ? why : "unknown error");
     }
   return ok;
+}
+
+/* The executor, at the bottom of the library's layers, knows nothing of
+ * this module: it installs it in every new interpreter through a hook,
+ * registered when the library is loaded, before any interpreter can
+ * start. */
+#if defined (__GNUC__)
+static void register_hooks (void) __attribute__ ((constructor));
+#else
+# error "interp-glib needs a compiler with __attribute__((constructor)) (GCC or Clang)"
+#endif
+
+static void
+register_hooks (void)
+{
+  static const InterpExecutorHooks hooks = { .started = install };
+
+  _interp_executor_add_hooks (&hooks);
 }

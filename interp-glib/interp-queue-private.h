@@ -121,9 +121,6 @@ void              _interp_queue_state_put_async (InterpQueueState *state,
                                                  InterpCarrier    *carrier,
                                                  GTask            *task);
 
-/* Applies the unbound policies to the items interpreter @interp_id put. */
-void              _interp_queues_interpreter_closing (gint64 interp_id);
-
 /* IDs of the live channels, for list_all_channels(), and of the queues. */
 GArray           *_interp_queues_list_channels (void);
 GArray           *_interp_queues_list_queues   (void);

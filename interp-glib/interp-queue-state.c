@@ -127,12 +127,25 @@ item_free (Item *item)
   g_free (item);
 }
 
+static void interpreter_closing (InterpExecutor *executor);
+
 InterpQueueState *
 _interp_queue_state_new (gint          maxsize,
                          InterpUnbound unbound,
                          gboolean      is_channel)
 {
-  InterpQueueState *state = g_new0 (InterpQueueState, 1);
+  static const InterpExecutorHooks hooks = { .closing = interpreter_closing };
+  static gsize hooks_added;
+  InterpQueueState *state;
+
+  /* Items exist only once a queue does: from then on, an interpreter that
+   * closes gets its items' unbound policies applied. */
+  if (g_once_init_enter (&hooks_added))
+    {
+      _interp_executor_add_hooks (&hooks);
+      g_once_init_leave (&hooks_added, 1);
+    }
+  state = g_new0 (InterpQueueState, 1);
 
   g_atomic_ref_count_init (&state->ref_count);
   state->is_channel = is_channel;
@@ -808,9 +821,12 @@ snapshot_states (gboolean channels_only)
   return states;
 }
 
-void
-_interp_queues_interpreter_closing (gint64 interp_id)
+/* An InterpExecutorHooks.closing: applies the unbound policies to the
+ * items interpreter @executor put. */
+static void
+interpreter_closing (InterpExecutor *executor)
 {
+  gint64 interp_id = _interp_executor_get_id (executor);
   GPtrArray *states = snapshot_states (FALSE);
 
   for (guint i = 0; i < states->len; i++)

@@ -1,6 +1,10 @@
 /* interp-runtime-private.h: the process's relationship with Python
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Above the executor (it starts Python on the main interpreter's
+ * executor thread and closes every executor to shut down), below
+ * everything else.
  */
 
 #pragma once
@@ -10,21 +14,18 @@
 
 G_BEGIN_DECLS
 
+/* Starts Python, or joins the host's, on first use. Any thread. */
 gboolean           _interp_runtime_ensure             (GError            **error);
-InterpInterpreter *_interp_runtime_dup_main           (void);
-GList             *_interp_runtime_list_interpreters  (void);
 
-/* Sub-interpreter executors announce their thread so that shutdown can
- * close them and wait for every one before Python is finalized. */
-gboolean           _interp_runtime_add_executor       (InterpExecutor     *executor,
-                                                       GError            **error);
-void               _interp_runtime_remove_executor    (InterpExecutor     *executor);
-InterpExecutor    *_interp_runtime_dup_executor_for_id (gint64             id);
+/* (transfer full) (nullable) The main interpreter's executor while the
+ * runtime is ready; NULL before and after. */
+InterpExecutor    *_interp_runtime_dup_main_executor  (void);
 
-void               _interp_runtime_add_interpreter    (InterpInterpreter  *interp);
-void               _interp_runtime_remove_interpreter (InterpInterpreter  *interp);
-
-/* interp-interpreter.c */
-InterpInterpreter *_interp_interpreter_new_for_main   (InterpExecutor     *executor);
+/* Called once, on the thread of interp_shutdown() (or of the host's
+ * exit), after every interpreter has closed: for the layers above to
+ * drop what they keep for the process's life. Registering twice is a
+ * no-op. */
+typedef void (*InterpRuntimeShutdownNotify) (void);
+void               _interp_runtime_add_shutdown_notify (InterpRuntimeShutdownNotify notify);
 
 G_END_DECLS

@@ -63,14 +63,11 @@ typedef enum
 } RuntimeState;
 
 static GMutex runtime_lock;
-static GCond executors_cond;
 static RuntimeState runtime_state;
 static GError *runtime_error;
 static gboolean runtime_embedded;
 static InterpExecutor *main_executor;
-static InterpInterpreter *main_interpreter;
-static GHashTable *live_executors;     /* InterpExecutor* (ref) */
-static GPtrArray *interpreters;        /* GWeakRef* to sub-interpreters */
+static GSList *shutdown_notifies;      /* InterpRuntimeShutdownNotify */
 
 #ifdef Py_GIL_DISABLED
 # error "interp-glib needs a Python build with the GIL, not a free-threaded one"
@@ -209,11 +206,7 @@ _interp_runtime_ensure (GError **error)
                  _interp_executor_run (main_executor, register_atexit_job, NULL, NULL,
                                        NULL, NULL, &local_error)))
               {
-                live_executors = g_hash_table_new_full (NULL, NULL,
-                                                        (GDestroyNotify) _interp_executor_unref,
-                                                        NULL);
-                interpreters = g_ptr_array_new ();
-                main_interpreter = _interp_interpreter_new_for_main (main_executor);
+                _interp_executor_set_registry_open (TRUE);
                 runtime_state = RUNTIME_READY;
                 ok = TRUE;
               }
@@ -235,126 +228,24 @@ _interp_runtime_ensure (GError **error)
   return ok;
 }
 
-InterpInterpreter *
-_interp_runtime_dup_main (void)
-{
-  InterpInterpreter *main_interp = NULL;
-
-  g_mutex_lock (&runtime_lock);
-  if (main_interpreter != NULL)
-    main_interp = g_object_ref (main_interpreter);
-  g_mutex_unlock (&runtime_lock);
-  return main_interp;
-}
-
-GList *
-_interp_runtime_list_interpreters (void)
-{
-  GList *list = NULL;
-
-  if (!_interp_runtime_ensure (NULL))
-    return NULL;
-
-  g_mutex_lock (&runtime_lock);
-  for (guint i = 0; interpreters != NULL && i < interpreters->len; i++)
-    {
-      InterpInterpreter *interp = g_weak_ref_get (g_ptr_array_index (interpreters, i));
-
-      if (interp != NULL && !interp_interpreter_is_closed (interp))
-        list = g_list_prepend (list, interp);
-      else if (interp != NULL)
-        g_object_unref (interp);
-    }
-  list = g_list_reverse (list);
-  if (main_interpreter != NULL)
-    list = g_list_prepend (list, g_object_ref (main_interpreter));
-  g_mutex_unlock (&runtime_lock);
-
-  return list;
-}
-
-gboolean
-_interp_runtime_add_executor (InterpExecutor  *executor,
-                              GError         **error)
-{
-  gboolean ok = FALSE;
-
-  g_mutex_lock (&runtime_lock);
-  if (runtime_state == RUNTIME_READY)
-    {
-      g_hash_table_add (live_executors, _interp_executor_ref (executor));
-      ok = TRUE;
-    }
-  else
-    g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_RUNTIME,
-                         "interp-glib is not running (shut down or not initialized)");
-  g_mutex_unlock (&runtime_lock);
-  return ok;
-}
-
-void
-_interp_runtime_remove_executor (InterpExecutor *executor)
-{
-  g_mutex_lock (&runtime_lock);
-  if (live_executors != NULL)
-    g_hash_table_remove (live_executors, executor);
-  g_cond_broadcast (&executors_cond);
-  g_mutex_unlock (&runtime_lock);
-}
-
 InterpExecutor *
-_interp_runtime_dup_executor_for_id (gint64 id)
+_interp_runtime_dup_main_executor (void)
 {
-  InterpExecutor *found = NULL;
-  GHashTableIter iter;
-  gpointer key;
+  InterpExecutor *executor = NULL;
 
   g_mutex_lock (&runtime_lock);
-  if (main_executor != NULL && _interp_executor_get_id (main_executor) == id)
-    found = _interp_executor_ref (main_executor);
-  else if (live_executors != NULL)
-    {
-      g_hash_table_iter_init (&iter, live_executors);
-      while (found == NULL && g_hash_table_iter_next (&iter, &key, NULL))
-        if (_interp_executor_get_id (key) == id)
-          found = _interp_executor_ref (key);
-    }
+  if (runtime_state == RUNTIME_READY && main_executor != NULL)
+    executor = _interp_executor_ref (main_executor);
   g_mutex_unlock (&runtime_lock);
-  return found;
+  return executor;
 }
 
 void
-_interp_runtime_add_interpreter (InterpInterpreter *interp)
-{
-  GWeakRef *ref = g_new0 (GWeakRef, 1);
-
-  g_weak_ref_init (ref, interp);
-  g_mutex_lock (&runtime_lock);
-  if (interpreters == NULL)
-    interpreters = g_ptr_array_new ();
-  g_ptr_array_add (interpreters, ref);
-  g_mutex_unlock (&runtime_lock);
-}
-
-void
-_interp_runtime_remove_interpreter (InterpInterpreter *interp)
+_interp_runtime_add_shutdown_notify (InterpRuntimeShutdownNotify notify)
 {
   g_mutex_lock (&runtime_lock);
-  for (guint i = 0; interpreters != NULL && i < interpreters->len; i++)
-    {
-      GWeakRef *ref = g_ptr_array_index (interpreters, i);
-      gpointer obj = g_weak_ref_get (ref);
-
-      /* During dispose the object still answers; a cleared ref is stale too. */
-      if (obj == NULL || obj == (gpointer) interp)
-        {
-          g_ptr_array_remove_index (interpreters, i);
-          g_weak_ref_clear (ref);
-          g_free (ref);
-          i--;
-        }
-      g_clear_object (&obj);
-    }
+  if (g_slist_find (shutdown_notifies, notify) == NULL)
+    shutdown_notifies = g_slist_append (shutdown_notifies, notify);
   g_mutex_unlock (&runtime_lock);
 }
 
@@ -417,6 +308,16 @@ interp_shutdown (GError **error)
   return shutdown_runtime (FALSE, error);
 }
 
+/* A shutdown that could not close everything leaves the runtime as it was. */
+static void
+shutdown_failed (void)
+{
+  g_mutex_lock (&runtime_lock);
+  runtime_state = RUNTIME_READY;
+  g_mutex_unlock (&runtime_lock);
+  _interp_executor_set_registry_open (TRUE);
+}
+
 /* At a hosted Python's exit, waiting for abandoned code is the only way
  * out: CPython aborts when it finalizes with sub-interpreters left. */
 static gboolean
@@ -425,8 +326,7 @@ shutdown_runtime (gboolean   wait_abandoned,
 {
   g_autoptr(GError) reason = NULL;
   GPtrArray *pending;
-  GHashTableIter iter;
-  gpointer key;
+  GSList *notifies;
 
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -444,11 +344,10 @@ shutdown_runtime (gboolean   wait_abandoned,
       return TRUE;
     }
   runtime_state = RUNTIME_SHUTTING_DOWN;
-  pending = g_ptr_array_new_with_free_func ((GDestroyNotify) _interp_executor_unref);
-  g_hash_table_iter_init (&iter, live_executors);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_ptr_array_add (pending, _interp_executor_ref (key));
   g_mutex_unlock (&runtime_lock);
+  /* No interpreter starts from now on; those that did are all listed. */
+  _interp_executor_set_registry_open (FALSE);
+  pending = _interp_executor_list_live ();
 
   reason = g_error_new_literal (INTERP_ERROR, INTERP_ERROR_RUNTIME,
                                 "interp-glib was shut down while the job ran");
@@ -475,27 +374,20 @@ shutdown_runtime (gboolean   wait_abandoned,
                        "Interpreter %" G_GINT64_FORMAT " is still blocked in a call that its pool "
                        "abandoned, and cannot be closed", _interp_executor_get_id (executor));
           g_ptr_array_unref (pending);
-          g_mutex_lock (&runtime_lock);
-          runtime_state = RUNTIME_READY;
-          g_mutex_unlock (&runtime_lock);
+          shutdown_failed ();
           return FALSE;
         }
       if (!_interp_executor_close (executor, error))
         {
           g_ptr_array_unref (pending);
-          g_mutex_lock (&runtime_lock);
-          runtime_state = RUNTIME_READY;
-          g_mutex_unlock (&runtime_lock);
+          shutdown_failed ();
           return FALSE;
         }
     }
   g_ptr_array_unref (pending);
 
-  /* Closed executors leave the table as their threads end. */
-  g_mutex_lock (&runtime_lock);
-  while (g_hash_table_size (live_executors) > 0)
-    g_cond_wait (&executors_cond, &runtime_lock);
-  g_mutex_unlock (&runtime_lock);
+  /* Closed executors leave the registry as their threads end. */
+  _interp_executor_wait_no_live ();
 
   _interp_executor_interrupt (main_executor, reason);
   if (!_interp_executor_close (main_executor, error))
@@ -504,10 +396,14 @@ shutdown_runtime (gboolean   wait_abandoned,
 
   g_mutex_lock (&runtime_lock);
   runtime_state = RUNTIME_SHUT_DOWN;
-  g_clear_object (&main_interpreter);
   g_clear_pointer (&main_executor, _interp_executor_unref);
-  g_clear_pointer (&live_executors, g_hash_table_unref);
+  notifies = g_steal_pointer (&shutdown_notifies);
   g_mutex_unlock (&runtime_lock);
+
+  /* The layers above let go of what they keep for the process's life. */
+  for (GSList *l = notifies; l != NULL; l = l->next)
+    ((InterpRuntimeShutdownNotify) l->data) ();
+  g_slist_free (notifies);
 
   return TRUE;
 }
@@ -589,34 +485,25 @@ gint64 *
 interp_list_lingering (gsize *n_ids)
 {
   GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  GPtrArray *owners = g_ptr_array_new_with_free_func (g_object_unref);
-  GHashTableIter iter;
-  gpointer key;
+  g_autoptr(GPtrArray) live = NULL;
 
   g_return_val_if_fail (n_ids != NULL, NULL);
 
-  g_mutex_lock (&runtime_lock);
-  if (live_executors != NULL)
+  live = _interp_executor_list_live ();
+  for (guint i = 0; i < live->len; i++)
     {
-      g_hash_table_iter_init (&iter, live_executors);
-      while (g_hash_table_iter_next (&iter, &key, NULL))
+      InterpExecutor *executor = g_ptr_array_index (live, i);
+      /* Dropped at once, outside any lock: a last reference closes it. */
+      g_autoptr(GObject) owner = _interp_executor_dup_owner (executor);
+
+      if (owner == NULL && !_interp_executor_is_closed (executor))
         {
-          gpointer owner = _interp_executor_dup_owner (key);
+          gint64 id = _interp_executor_get_id (executor);
 
-          if (owner == NULL && !_interp_executor_is_closed (key))
-            {
-              gint64 id = _interp_executor_get_id (key);
-
-              if (id >= 0)
-                g_array_append_val (ids, id);
-            }
-          /* Dropped after the lock: a last reference would close it. */
-          if (owner != NULL)
-            g_ptr_array_add (owners, owner);
+          if (id >= 0)
+            g_array_append_val (ids, id);
         }
     }
-  g_mutex_unlock (&runtime_lock);
-  g_ptr_array_unref (owners);
 
   g_array_sort (ids, compare_ids);
   *n_ids = ids->len;

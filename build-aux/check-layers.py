@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Checks that the library's private layers call in one direction only.
+
+interp-glib/ is built in layers, bottom up (interp-executor-private.h says
+why): a file may call functions of its own layer and of the layers below,
+and include the private headers of those, never those of a layer above.
+A lower layer reaches up only through hooks the upper one registers
+(InterpExecutorHooks, InterpCarrierContext, the runtime's shutdown
+notifications). Public headers (types and the public API) are not layers.
+
+Reads the C sources (no build needed); prints each upward call or include
+with its file and line and exits 1 if there is any. --self-test checks on
+a copy of the sources that an upward call and an upward include are
+caught, so that this check can fail.
+
+Usage: check-layers.py [--self-test] [SOURCE_DIR]   (default: interp-glib)
+"""
+
+import os
+import re
+import shutil
+import sys
+import tempfile
+
+# Bottom up. A file missing from here is an error: a new file gets a layer.
+LAYERS = [
+    ("utilities", ["interp-python", "interp-error", "interp-spin", "interp-task",
+                   "interp-values", "interp-output"]),
+    ("executor", ["interp-executor"]),
+    ("runtime", ["interp-runtime"]),
+    ("carrier", ["interp-carrier"]),
+    ("queue-state", ["interp-queue-state"]),
+    ("interpreter", ["interp-interpreter", "interp-queue", "interp-channel"]),
+    ("pool", ["interp-pool"]),
+    ("module", ["interp-module", "interp-module-interp", "interp-module-pool"]),
+]
+
+# Private headers: the layer of the files they declare.
+HEADERS = {
+    "interp-python-private.h": "interp-python",
+    "interp-error-private.h": "interp-error",
+    "interp-spin-private.h": "interp-spin",
+    "interp-task-private.h": "interp-task",
+    "interp-values-private.h": "interp-values",
+    "interp-output-private.h": "interp-output",
+    "interp-executor-private.h": "interp-executor",
+    "interp-runtime-private.h": "interp-runtime",
+    "interp-carrier-private.h": "interp-carrier",
+    "interp-queue-private.h": "interp-queue-state",
+    "interp-interpreter-private.h": "interp-interpreter",
+    "interp-module-private.h": "interp-module",
+}
+
+LEVEL = {stem: i for i, (_, stems) in enumerate(LAYERS) for stem in stems}
+NAME = {stem: name for name, stems in LAYERS for stem in stems}
+
+DEFINITION = re.compile(r"^(_?interp_[a-z0-9_]+)\s*\(")
+DATA_DEFINITION = re.compile(r"^[A-Za-z_][\w \*]*\b(_interp_[a-z0-9_]+)\s*(?:\[\])?\s*=")
+IDENTIFIER = re.compile(r"\b(_?interp_[a-z0-9_]+)\b")
+INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
+COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+STRING = re.compile(r'"(?:\\.|[^"\\])*"')
+
+
+def strip(text):
+    """Comments and string literals out, line breaks kept."""
+    text = COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    return STRING.sub('""', text)
+
+
+def definitions(stem, lines):
+    """The non-static functions and data a file defines."""
+    found = set()
+    for i, line in enumerate(lines):
+        m = DEFINITION.match(line)
+        if m:
+            before = lines[i - 1] if i > 0 else ""
+            if "static" not in before.split() and not before.rstrip().endswith(";"):
+                found.add(m.group(1))
+            continue
+        m = DATA_DEFINITION.match(line)
+        if m and not line.startswith("static"):
+            found.add(m.group(1))
+    return found
+
+
+def check(src):
+    problems = []
+    files = sorted(f for f in os.listdir(src) if f.endswith((".c", ".h")))
+    sources = {}
+    for f in files:
+        stem = f[:-2]
+        if f.endswith(".h"):
+            if f not in HEADERS:
+                continue  # public headers
+            stem = HEADERS[f]
+        elif stem not in LEVEL:
+            problems.append(f"{src}/{f}: not in any layer (add it to LAYERS in {sys.argv[0]})")
+            continue
+        with open(os.path.join(src, f), encoding="utf-8") as fh:
+            sources[f] = (stem, fh.read())
+
+    definer = {}
+    for f, (stem, text) in sources.items():
+        if f.endswith(".c"):
+            for name in definitions(stem, strip(text).split("\n")):
+                definer[name] = stem
+
+    for f, (stem, text) in sources.items():
+        level = LEVEL[stem]
+        for n, line in enumerate(text.split("\n"), 1):
+            m = INCLUDE.match(line)
+            if m and m.group(1) in HEADERS:
+                target = HEADERS[m.group(1)]
+                if LEVEL[target] > level:
+                    problems.append(f"{src}/{f}:{n}: includes {m.group(1)}: "
+                                    f"{NAME[stem]} must not reach up into {NAME[target]}")
+        for n, line in enumerate(strip(text).split("\n"), 1):
+            for name in IDENTIFIER.findall(line):
+                target = definer.get(name)
+                if target is not None and LEVEL[target] > level:
+                    problems.append(f"{src}/{f}:{n}: uses {name}(): {NAME[stem]} must not "
+                                    f"reach up into {NAME[target]} ({target}.c)")
+    return problems
+
+
+def self_test(src):
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = os.path.join(tmp, "interp-glib")
+        shutil.copytree(src, copy)
+        if check(copy):
+            print("check-layers self-test: the sources already fail", file=sys.stderr)
+            return 1
+        path = os.path.join(copy, "interp-executor.c")
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text.replace('#include "interp-output-private.h"',
+                                  '#include "interp-output-private.h"\n'
+                                  '#include "interp-module-private.h"', 1)
+                     + "\nvoid _interp_check_layers_probe (void);\n"
+                       "void\n_interp_check_layers_probe (void)\n{\n"
+                       "  (void) _interp_module_get_current_state ();\n}\n")
+        problems = check(copy)
+        wanted = ["includes interp-module-private.h", "uses _interp_module_get_current_state()"]
+        missing = [w for w in wanted if not any(w in p for p in problems)]
+        if missing:
+            print("check-layers self-test: not caught: " + "; ".join(missing), file=sys.stderr)
+            return 1
+    print("check-layers self-test: an upward include and an upward call are caught")
+    return 0
+
+
+def main(argv):
+    args = [a for a in argv if a != "--self-test"]
+    src = args[0] if args else os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                            "..", "interp-glib")
+    if "--self-test" in argv:
+        return self_test(src)
+    problems = check(src)
+    for p in problems:
+        print(p, file=sys.stderr)
+    if problems:
+        return 1
+    print("check-layers: %d files in %d layers; no call or include goes up"
+          % (sum(len(s) for _, s in LAYERS), len(LAYERS)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
