@@ -555,6 +555,77 @@ test_queue_hammer (void)
     g_object_unref (py[i]);
 }
 
+/* ------------------------------------------------------------------ */
+/* interp_list_all() while interpreters are closed and released         */
+
+typedef struct
+{
+  gint stop;
+  guint lists;
+  guint max_len;
+} Lister;
+
+static gpointer
+lister_thread (gpointer data)
+{
+  Lister *lister = data;
+
+  while (!g_atomic_int_get (&lister->stop))
+    {
+      GList *all = interp_list_all ();
+
+      /* The main interpreter comes first, whatever else is going on. */
+      g_assert_nonnull (all);
+      g_assert_cmpint (interp_interpreter_get_whence (all->data), ==, INTERP_WHENCE_RUNTIME);
+      lister->max_len = MAX (lister->max_len, g_list_length (all));
+      lister->lists++;
+      /* Dropped here, often the last reference to a closed interpreter. */
+      g_list_free_full (all, g_object_unref);
+    }
+  return NULL;
+}
+
+static void
+test_list_while_releasing (void)
+{
+  guint cycles = scaled (40, 400);
+  Lister lister = { 0 };
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  GThread *threads[2];
+  GList *all;
+
+  threads[0] = g_thread_new ("lister", lister_thread, &lister);
+  threads[1] = g_thread_new ("lister", lister_thread, &lister);
+  for (guint i = 0; i < cycles; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      InterpInterpreter *interp = new_interpreter ();
+      gint64 id = interp_interpreter_get_id (interp);
+
+      g_array_append_val (ids, id);
+      if (i % 2 == 0)
+        {
+          g_assert_true (interp_interpreter_close (interp, &error));
+          g_assert_no_error (error);
+        }
+      g_object_unref (interp);
+    }
+  g_atomic_int_set (&lister.stop, 1);
+  g_thread_join (threads[0]);
+  g_thread_join (threads[1]);
+
+  /* Every one of them was closed or released: none is listed. */
+  all = interp_list_all ();
+  for (GList *l = all; l != NULL; l = l->next)
+    for (guint i = 0; i < ids->len; i++)
+      g_assert_cmpint (interp_interpreter_get_id (l->data), !=, g_array_index (ids, gint64, i));
+  g_list_free_full (all, g_object_unref);
+  g_test_message ("list while releasing: %u interpreters, %u lists, at most %u listed at once",
+                  cycles, lister.lists, lister.max_len);
+  g_assert_cmpuint (lister.lists, >, 0);
+  g_array_unref (ids);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -565,6 +636,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/stress/cancel-storm", test_cancel_storm);
   g_test_add_func ("/stress/close-while-running", test_close_while_running);
   g_test_add_func ("/stress/queue-hammer", test_queue_hammer);
+  g_test_add_func ("/stress/list-while-releasing", test_list_while_releasing);
 
   return finish_tests ();
 }
