@@ -21,6 +21,16 @@ else
   failed=$((failed + 1))
 fi
 
+echo "=== One direction between the library's layers (build-aux/check-layers.py) ==="
+for args in "" --self-test; do
+  # shellcheck disable=SC2086
+  if python3 build-aux/check-layers.py $args; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+  fi
+done
+
 # build_and_test PYTHON [SUITE...]: no suites means all of them.
 build_and_test() {
   local py=$1; shift
