@@ -405,10 +405,13 @@ spin_for (InterpQueueState *state,
 }
 
 /* Waits on the condition until @ready, the deadline or cancellation. Called
- * with the lock held; returns FALSE with @error set when it gives up. */
-
-#define CANCEL_RECHECK_US (200 * 1000)
-
+ * with the lock held; returns FALSE with @error set when it gives up.
+ *
+ * A cancellation wakes the wait through wake_cb, which broadcasts under
+ * the lock; so the cancellation is looked at, under the lock, every time
+ * right before sleeping. The spin drops the lock: after it, the loop
+ * starts over (anything may have come meanwhile, cancellation included,
+ * and its broadcast found nobody asleep). */
 static gboolean
 wait_locked (InterpQueueState  *state,
              ReadyFunc          ready,
@@ -418,6 +421,8 @@ wait_locked (InterpQueueState  *state,
              int                timeout_code,
              GError           **error)
 {
+  gboolean spun = FALSE;
+
   while (!ready (state, data))
     {
       gboolean woken = TRUE;
@@ -428,23 +433,18 @@ wait_locked (InterpQueueState  *state,
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
           return FALSE;
         }
-      /* The spin drops the lock: whatever arrived meanwhile was not
-       * broadcast to us (nobody slept yet), so look again before sleeping. */
-      if (deadline != 0 && (spin_for (state, ready, data) || ready (state, data)))
-        continue;
+      if (deadline != 0 && !spun)
+        {
+          spun = TRUE;
+          spin_for (state, ready, data);
+          continue;
+        }
+      spun = FALSE;
       if (deadline != 0)
         {
           state->sleepers++;
           if (deadline > 0)
             woken = g_cond_wait_until (&state->cond, &state->lock, deadline);
-          else if (cancellable != NULL)
-            {
-              /* A cancel wakes the wait at once (wake_cb). A safety net
-               * for a wake-up lost anyway, seen rarely under load: look at
-               * the cancellation again a few times a second. */
-              g_cond_wait_until (&state->cond, &state->lock,
-                                 g_get_monotonic_time () + CANCEL_RECHECK_US);
-            }
           else
             g_cond_wait (&state->cond, &state->lock);
           state->sleepers--;

@@ -626,6 +626,89 @@ test_list_while_releasing (void)
   g_array_unref (ids);
 }
 
+/* ------------------------------------------------------------------ */
+/* Cancelling blocked queue gets at the moment they start waiting       */
+
+typedef struct
+{
+  GCancellable *cancellable;  /* (atomic) the one to cancel next */
+  gint round;                 /* (atomic) bumped for each new one */
+  gint done;                  /* (atomic) the last round cancelled */
+  gint stop;
+  guint32 seed;
+} GetCanceller;
+
+static gpointer
+get_cancel_thread (gpointer data)
+{
+  GetCanceller *c = data;
+  GRand *rand = g_rand_new_with_seed (c->seed);
+  gint seen = 0;
+
+  while (!g_atomic_int_get (&c->stop))
+    {
+      gint round = g_atomic_int_get (&c->round);
+      GCancellable *cancellable;
+      gint64 until;
+
+      if (round == seen)
+        continue;
+      seen = round;
+      /* 0 to 400 us after the get was submitted: some land before the
+       * wait, some while it spins, some while it sleeps. */
+      until = g_get_monotonic_time () + g_rand_int_range (rand, 0, 400);
+      while (g_get_monotonic_time () < until)
+        ;
+      cancellable = g_atomic_pointer_get (&c->cancellable);
+      g_cancellable_cancel (cancellable);
+      g_atomic_int_set (&c->done, round);
+    }
+  g_rand_free (rand);
+  return NULL;
+}
+
+static void
+test_cancel_blocked_gets (void)
+{
+  guint rounds = scaled (1000, 20000);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, &error);
+  g_autoptr(InterpInterpreter) interp = new_interpreter ();
+  g_autofree char *setup = NULL;
+  GetCanceller c = { NULL, 0, 0, 0, g_test_rand_int () };
+  GThread *thread;
+  guint cancelled = 0;
+
+  g_assert_no_error (error);
+  setup = g_strdup_printf ("import interp_glib\nq = interp_glib.Queue(%" G_GINT64_FORMAT ")\n",
+                           interp_queue_get_id (queue));
+  exec_ok (interp, setup);
+
+  thread = g_thread_new ("get-canceller", get_cancel_thread, &c);
+  for (guint i = 0; i < rounds; i++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      g_autoptr(GError) exec_error = NULL;
+
+      g_atomic_pointer_set (&c.cancellable, cancellable);
+      g_atomic_int_inc (&c.round);
+      /* Nothing is ever put: only the cancellation ends the wait. A lost
+       * wake-up hangs here, and the suite's timeout fails it. */
+      g_assert_false (interp_interpreter_exec (interp, "q.get()\n", cancellable, &exec_error));
+      g_assert_error (exec_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      cancelled++;
+      /* The canceller is done with it before it is freed. */
+      while (g_atomic_int_get (&c.done) != (gint) i + 1)
+        ;
+    }
+  g_atomic_int_set (&c.stop, 1);
+  g_thread_join (thread);
+
+  g_test_message ("cancel blocked gets: %u of %u cancelled", cancelled, rounds);
+  g_assert_cmpuint (cancelled, ==, rounds);
+  g_assert_cmpint (eval_int (interp, "q.qsize()"), ==, 0);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -637,6 +720,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/stress/close-while-running", test_close_while_running);
   g_test_add_func ("/stress/queue-hammer", test_queue_hammer);
   g_test_add_func ("/stress/list-while-releasing", test_list_while_releasing);
+  g_test_add_func ("/stress/cancel-blocked-gets", test_cancel_blocked_gets);
 
   return finish_tests ();
 }
