@@ -8,6 +8,7 @@ packages=(
   libglib2.0-dev gobject-introspection libgirepository1.0-dev
   gtk-doc-tools gjs python3-dev python3-gi valgrind valac
   patchelf debian-archive-keyring  # fetch-unstable-pythons.sh
+  libpython3.11-testsuite  # the oracle suite on Debian's python3: its Lib/test
 )
 
 # The GTK 4 example app (examples/gtk-app.js) and its test, which drives it
