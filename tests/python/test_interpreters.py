@@ -137,6 +137,23 @@ class InterpreterTests(Base):
         with self.assertRaises(ValueError):
             interp.exec(lambda x: x)
 
+    def test_exec_dedent(self):
+        interp = interpreters.create()
+        q = interpreters.create_queue()
+        interp.prepare_main(q=q)
+        # The seeds' example: indented source runs, dedented by default.
+        interp.exec("""
+            x = 6
+            q.put(x * 7)
+            """)
+        self.assertEqual(q.get(timeout=30), 42)
+        interp.exec("if True:\n    q.put('unchanged')\n")
+        self.assertEqual(q.get(timeout=30), "unchanged")
+        with self.assertRaises(ExecutionFailed) as cm:
+            interp.exec("\n    q.put(1)\n", dedent=False)
+        self.assertEqual(cm.exception.excinfo.type.__name__, "IndentationError")
+        self.assertEqual(q.qsize(), 0)
+
     def test_exec_failure(self):
         interp = interpreters.create()
         with self.assertRaises(ExecutionFailed) as cm:

@@ -242,11 +242,17 @@ class Interpreter:
                 raise TypeError(f'names must be str, got {name!r}')
         _c._interp_prepare_main(self._handle, tuple(ns.items()))
 
-    def exec(self, code, /):
+    def exec(self, code, /, dedent=True):
         '''Runs code (source text, a code object or a function without
         arguments, whose body runs) in the interpreter's __main__; waits
-        for it. ExecutionFailed if it raises.'''
+        for it. ExecutionFailed if it raises. With dedent (the seeds'
+        default), source text whose every line is indented loses the
+        common indentation first, as textwrap.dedent() does: source that
+        compiles as it is runs unchanged.'''
         if isinstance(code, str):
+            if dedent and code[:1] in (' ', '\t', '\n', '\r'):
+                import textwrap
+                code = textwrap.dedent(code)
             excinfo = _c._interp_exec(self._handle, 'src', code)
         else:
             if isinstance(code, _types.FunctionType):
