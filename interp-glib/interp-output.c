@@ -157,32 +157,30 @@ static PyMethodDef emit_def = {
   "emit", output_emit, METH_VARARGS, "Sends one line to the application.",
 };
 
-static const char writer_source[] =
-  "import io\n"
-  "class _InterpGlibOutput(io.TextIOBase):\n"
-  "    '''sys.stdout/sys.stderr of an interpreter whose output goes to the application.'''\n"
-  "    def __init__(self, emit, fileno, original):\n"
-  "        self._emit = emit\n"
-  "        self._fileno = fileno\n"
-  "        self._pending = ''\n"
-  "        self.original = original\n"
-  "    @property\n"
-  "    def encoding(self):\n"
-  "        return 'utf-8'\n"
-  "    def writable(self):\n"
-  "        return True\n"
-  "    def write(self, text):\n"
-  "        if not isinstance(text, str):\n"
-  "            raise TypeError(f'write() argument must be str, not {type(text).__name__}')\n"
-  "        data = self._pending + text\n"
-  "        *lines, self._pending = data.split('\\n')\n"
-  "        for line in lines:\n"
-  "            self._emit(self._fileno, line.replace('\\0', '\\\\0') + '\\n')\n"
-  "        return len(text)\n"
-  "    def flush(self):\n"
-  "        if self._pending:\n"
-  "            pending, self._pending = self._pending, ''\n"
-  "            self._emit(self._fileno, pending.replace('\\0', '\\\\0'))\n";
+/* The writer class is python/_output.py, compiled in as a resource. */
+#define WRITER_RESOURCE "/org/interp-glib/python/_output.py"
+
+static PyObject *
+run_writer_source (PyObject *globals)
+{
+  g_autoptr(GBytes) source = g_resources_lookup_data (WRITER_RESOURCE, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+  g_autofree char *text = NULL;
+  PyObject *code;
+  PyObject *result;
+
+  if (source == NULL)
+    {
+      PyErr_SetString (PyExc_ImportError, "the library lacks its resource " WRITER_RESOURCE);
+      return NULL;
+    }
+  text = g_strndup (g_bytes_get_data (source, NULL), g_bytes_get_size (source));
+  code = Py_CompileString (text, "resource://" WRITER_RESOURCE, Py_file_input);
+  if (code == NULL)
+    return NULL;
+  result = PyEval_EvalCode (code, globals, globals);
+  Py_DECREF (code);
+  return result;
+}
 
 static gboolean
 fail_from_python (GError **error)
@@ -260,7 +258,7 @@ _interp_output_install (InterpOutputSink  *sink,
   globals = PyDict_New ();
   if (globals == NULL || PyDict_SetItemString (globals, "__builtins__", PyEval_GetBuiltins ()) < 0)
     goto out;
-  result = PyRun_String (writer_source, Py_file_input, globals, globals);
+  result = run_writer_source (globals);
   if (result == NULL)
     goto out;
   cls = PyDict_GetItemString (globals, "_InterpGlibOutput");  /* borrowed */
