@@ -88,9 +88,9 @@ class ExecutorTests(unittest.TestCase):
 
     def test_broken_initializer(self):
         with InterpreterPoolExecutor(max_workers=1, initializer=fail, initargs=("x",)) as ex:
-            with self.assertRaises(interp_glib._executor.BrokenInterpreterPool):
+            with self.assertRaises(interp_glib.BrokenInterpreterPool):
                 ex.submit(square, 2).result(60)
-        self.assertTrue(issubclass(interp_glib._executor.BrokenInterpreterPool,
+        self.assertTrue(issubclass(interp_glib.BrokenInterpreterPool,
                                    concurrent.futures.thread.BrokenThreadPool))
 
     def test_interrupt(self):

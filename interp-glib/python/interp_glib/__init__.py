@@ -49,15 +49,17 @@ __all__ = [
     'ChannelError', 'ChannelNotFoundError', 'ChannelEmptyError',
     'ChannelNotEmptyError', 'ChannelClosedError', 'NotReceivedError',
     'UNBOUND', 'UNBOUND_ERROR', 'UNBOUND_REMOVE',
-    'InterpreterPoolExecutor', 'CancelledError',
+    'InterpreterPoolExecutor', 'BrokenInterpreterPool', 'CancelledError',
 ]
 
 
 def __getattr__(name):
-    if name == 'InterpreterPoolExecutor':
-        from ._executor import InterpreterPoolExecutor
-        globals()[name] = InterpreterPoolExecutor
-        return InterpreterPoolExecutor
+    # The executor imports concurrent.futures: only when it is used.
+    if name in ('InterpreterPoolExecutor', 'BrokenInterpreterPool'):
+        from . import _executor
+        value = getattr(_executor, name)
+        globals()[name] = value
+        return value
     raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
 
 
