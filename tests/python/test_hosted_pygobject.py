@@ -48,6 +48,48 @@ class HostedTests(unittest.TestCase):
             from_python.close()
         self.assertTrue(from_gi.is_closed())
 
+    def test_pool_executor_beside_the_main_loop(self):
+        # A GLib main loop runs in the host while an InterpreterPoolExecutor
+        # works; its futures complete without the loop's help.
+        import interp_glib as interpreters
+        loop = GLib.MainLoop()
+        ticks = []
+
+        def tick():
+            ticks.append(1)
+            return GLib.SOURCE_CONTINUE
+
+        with interpreters.InterpreterPoolExecutor(max_workers=2) as ex:
+            futures = [ex.submit(pow, 3, n) for n in range(8)]
+            GLib.timeout_add(5, tick)
+
+            def check():
+                if all(f.done() for f in futures):
+                    loop.quit()
+                    return GLib.SOURCE_REMOVE
+                return GLib.SOURCE_CONTINUE
+            GLib.timeout_add(10, check)
+            GLib.timeout_add_seconds(60, loop.quit)
+            loop.run()
+            self.assertEqual([f.result(0) for f in futures], [3 ** n for n in range(8)])
+        self.assertGreater(len(ticks), 0)
+
+    def test_queue_between_python_and_gi(self):
+        # A queue made by interp_glib is the InterpQueue PyGObject sees.
+        import interp_glib as interpreters
+        q = interpreters.create_queue()
+        same = Interp.Queue.new_for_id(q.id)
+        interp = interpreters.create()
+        try:
+            interp.prepare_main(q=q)
+            interp.exec("q.put(('from', 'python', 2 ** 70))")
+            self.assertEqual(q.get(timeout=30), ("from", "python", 2 ** 70))
+            same.put(GLib.Variant("s", "from gi"), -1, None)
+            interp.exec("q.put(q.get(timeout=30) + ', back')")
+            self.assertEqual(q.get(timeout=30), "from gi, back")
+        finally:
+            interp.close()
+
 
 if __name__ == "__main__":
     sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pygobject"))
