@@ -55,6 +55,33 @@ class ExecutorTests(unittest.TestCase):
         with self.assertRaises(ValueError):
             InterpreterPoolExecutor(0)
 
+    def test_from_inside_an_interpreter(self):
+        # Code running in an interpreter drives a pool of its own.
+        interp = interp_glib.create()
+        try:
+            interp.exec("""
+                import interp_glib
+                def cube(x):
+                    return x ** 3
+                def worker_id(_):
+                    import interp_glib
+                    return interp_glib.get_current().id
+                # Stateless functions: they travel as their code.
+                with interp_glib.InterpreterPoolExecutor(max_workers=2) as ex:
+                    cubes = list(ex.map(cube, range(6)))
+                    ids = set(ex.map(worker_id, range(4)))
+                here = interp_glib.get_current().id
+                """)
+            q = interp_glib.create_queue()
+            interp.prepare_main(q=q)
+            interp.exec("q.put((cubes, here in ids, len(ids)))")
+            cubes, ran_here, n_ids = q.get(timeout=60)
+            self.assertEqual(cubes, [x ** 3 for x in range(6)])
+            self.assertFalse(ran_here)
+            self.assertGreaterEqual(n_ids, 1)
+        finally:
+            interp.close()
+
     def test_submit_and_map(self):
         with InterpreterPoolExecutor(max_workers=2) as ex:
             self.assertEqual(ex.submit(square, 12).result(60), 144)
