@@ -68,6 +68,18 @@ PY
   read -r p f k <<<"$counts"
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + k))
   [ "$rc" -eq 0 ] || failed=$((failed > 0 ? failed : 1))
+
+  # What the README tells a Python user to run, as it stands.
+  echo "--- meson devenv -C $dir $py -c 'import interp_glib' ---"
+  if meson devenv -C "$dir" "$py" -c 'import interp_glib as i
+x = i.create()
+assert x.call(pow, 2, 5) == 32
+x.close()
+print("interp_glib", i.__file__, "works under", i.get_main().id)'; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+  fi
 }
 
 while read -r py; do
