@@ -26,6 +26,8 @@ import subprocess
 import sys
 import time
 
+from pool import build_python  # bench/pool.py: the Python a build embeds
+
 SPIN_S = 2.0
 
 CHILD = {
@@ -78,15 +80,6 @@ except KeyboardInterrupt:
     print(t, t, flush=True)
 """ % SPIN_S,
 }
-
-
-def build_python(build):
-    import json
-    for line in open(os.path.join(build, "meson-info", "intro-buildoptions.json")):
-        for opt in json.loads(line):
-            if opt["name"] == "python":
-                return opt["value"]
-    raise SystemExit("no python option in %s" % build)
 
 
 def one(python, env, kind):
