@@ -108,6 +108,25 @@ class InterpreterTests(Base):
     def test_legacy_interpreter(self):
         interp = interpreters.create(isolated=False)
         self.assertEqual(interp.call(sum, (1, 2, 3)), 6)
+        # The legacy settings allow daemon threads; from 3.12 an isolated
+        # interpreter refuses them (3.11 has only the legacy settings).
+        q = interpreters.create_queue()
+        code = """
+            import threading
+            try:
+                threading.Thread(target=int, daemon=True).start()
+                q.put('allowed')
+            except RuntimeError:
+                q.put('refused')
+            """
+        interp.prepare_main(q=q)
+        interp.exec(code)
+        self.assertEqual(q.get(timeout=30), "allowed")
+        isolated = interpreters.create()
+        isolated.prepare_main(q=q)
+        isolated.exec(code)
+        self.assertEqual(q.get(timeout=30),
+                         "refused" if sys.version_info >= (3, 12) else "allowed")
 
     def test_not_found(self):
         with self.assertRaises(InterpreterNotFoundError):
