@@ -164,19 +164,6 @@ interp_channel_get_id (InterpChannel *self)
   return _interp_queue_state_get_id (self->state);
 }
 
-/* As for queues: -1 waits for ever; a timeout below it is a mistake. */
-static gboolean
-check_timeout (gint64   timeout_us,
-               GError **error)
-{
-  if (timeout_us >= -1)
-    return TRUE;
-  g_set_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT,
-               "A timeout is -1 (for ever), 0 (no wait) or a number of microseconds, not %"
-               G_GINT64_FORMAT, timeout_us);
-  return FALSE;
-}
-
 /**
  * interp_channel_send:
  * @self: a channel
@@ -208,7 +195,7 @@ interp_channel_send (InterpChannel  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   g_variant_ref_sink (item);
-  ok = check_timeout (timeout_us, error) &&
+  ok = _interp_queue_check_timeout (timeout_us, error) &&
        _interp_queue_state_put_variant (self->state, item, TRUE, timeout_us, cancellable, error);
   g_variant_unref (item);
   return ok;
@@ -273,7 +260,7 @@ interp_channel_recv (InterpChannel  *self,
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_timeout (timeout_us, error))
+  if (!_interp_queue_check_timeout (timeout_us, error))
     return NULL;
   return _interp_queue_state_get_variant (self->state, timeout_us, cancellable, error);
 }

@@ -568,17 +568,23 @@ mod_has_waiting_getter (PyObject *module,
   return state ? PyBool_FromLong (_interp_queue_state_has_waiting_getter (state)) : NULL;
 }
 
+/* A list of ints from @ids (gint64), which it frees. */
 static PyObject *
-mod_list_channels (PyObject *module,
-                   PyObject *unused)
+list_from_ids (GArray *ids)
 {
-  GArray *ids = _interp_queues_list_channels ();
   PyObject *list = PyList_New (ids->len);
 
   for (guint i = 0; list != NULL && i < ids->len; i++)
     PyList_SET_ITEM (list, i, PyLong_FromLongLong (g_array_index (ids, gint64, i)));
   g_array_unref (ids);
   return list;
+}
+
+static PyObject *
+mod_list_channels (PyObject *module,
+                   PyObject *unused)
+{
+  return list_from_ids (_interp_queues_list_channels ());
 }
 
 static PyObject *
@@ -592,13 +598,7 @@ static PyObject *
 mod_list_queues (PyObject *module,
                  PyObject *unused)
 {
-  GArray *ids = _interp_queues_list_queues ();
-  PyObject *list = PyList_New (ids->len);
-
-  for (guint i = 0; list != NULL && i < ids->len; i++)
-    PyList_SET_ITEM (list, i, PyLong_FromLongLong (g_array_index (ids, gint64, i)));
-  g_array_unref (ids);
-  return list;
+  return list_from_ids (_interp_queues_list_queues ());
 }
 
 /* _channel_close(handle, ends): ends is 1 (send), 2 (recv) or 3 (both). */

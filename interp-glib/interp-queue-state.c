@@ -970,3 +970,15 @@ _interp_queue_state_offer (InterpQueueState *state,
   deferred_run (&deferred);
   return waiting;
 }
+
+gboolean
+_interp_queue_check_timeout (gint64   timeout_us,
+                             GError **error)
+{
+  if (timeout_us >= -1)
+    return TRUE;
+  g_set_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT,
+               "A timeout is -1 (for ever), 0 (no wait) or a number of microseconds, not %"
+               G_GINT64_FORMAT, timeout_us);
+  return FALSE;
+}

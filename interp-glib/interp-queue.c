@@ -79,20 +79,6 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (InterpQueue, interp_queue, G_TYPE_OBJECT)
 
-/* -1 waits for ever and 0 not at all; any other negative timeout is a
- * mistake, not a wait for ever. */
-static gboolean
-check_timeout (gint64   timeout_us,
-               GError **error)
-{
-  if (timeout_us >= -1)
-    return TRUE;
-  g_set_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT,
-               "A timeout is -1 (for ever), 0 (no wait) or a number of microseconds, not %"
-               G_GINT64_FORMAT, timeout_us);
-  return FALSE;
-}
-
 static void
 interp_queue_constructed (GObject *object)
 {
@@ -357,7 +343,7 @@ interp_queue_put (InterpQueue   *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   g_variant_ref_sink (item);
-  ok = check_timeout (timeout_us, error) &&
+  ok = _interp_queue_check_timeout (timeout_us, error) &&
        _interp_queue_state_put_variant (self->state, item, FALSE, timeout_us, cancellable, error);
   g_variant_unref (item);
   return ok;
@@ -391,7 +377,7 @@ interp_queue_get (InterpQueue   *self,
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_timeout (timeout_us, error))
+  if (!_interp_queue_check_timeout (timeout_us, error))
     return NULL;
   return _interp_queue_state_get_variant (self->state, timeout_us, cancellable, error);
 }
