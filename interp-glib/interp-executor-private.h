@@ -101,9 +101,6 @@ gboolean        _interp_executor_wait_idle     (InterpExecutor      *executor,
 PyObject       *_interp_executor_get_cancel_exception (InterpExecutor *executor);
 
 GCancellable   *_interp_executor_get_wait_cancellable (void);
-/* Whether the job running on this thread was asked to stop (FALSE off an
- * executor thread). */
-gboolean        _interp_executor_current_job_interrupted (void);
 /* A blocking wait in the running job's code raises the cancellation itself
  * (GIL held): no interrupter adds a second one. */
 void            _interp_executor_cancel_delivered (void);

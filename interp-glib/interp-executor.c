@@ -852,23 +852,6 @@ _interp_executor_cancel_delivered (void)
   discard_pending_interrupt ();
 }
 
-gboolean
-_interp_executor_current_job_interrupted (void)
-{
-  InterpExecutor *executor = g_private_get (&current_executor);
-  gboolean interrupted = FALSE;
-
-  if (executor == NULL)
-    return FALSE;
-  g_mutex_lock (&executor->lock);
-  if (executor->running_job != NULL)
-    interrupted = executor->running_job->interrupted ||
-                  (executor->running_job->cancellable != NULL &&
-                   g_cancellable_is_cancelled (executor->running_job->cancellable));
-  g_mutex_unlock (&executor->lock);
-  return interrupted;
-}
-
 GCancellable *
 _interp_executor_get_wait_cancellable (void)
 {

@@ -427,8 +427,7 @@ wait_locked (InterpQueueState  *state,
     {
       gboolean woken = TRUE;
 
-      if (cancellable != NULL &&
-          (g_cancellable_is_cancelled (cancellable) || _interp_executor_current_job_interrupted ()))
+      if (cancellable != NULL && g_cancellable_is_cancelled (cancellable))
         {
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
           return FALSE;
