@@ -335,14 +335,12 @@ typedef struct
 {
   gatomicrefcount ref_count;
   PyJobKind kind;
-  gboolean want_exception;
   InterpCarrier *payload;      /* source, marshalled code, callable, or (name, value) pairs */
   InterpCarrier *args;
   InterpCarrier *kwargs;       /* (name, value) pairs */
   /* Set by the job, read once it is done. */
   InterpCarrier *result;
   InterpCarrier *excinfo;      /* (name, qualname, module, msg, formatted, errdisplay) */
-  InterpCarrier *exception;    /* the exception itself, pickled, if asked and possible */
   InterpExecutor *claimed;     /* abandoned by its caller: see claim() */
 } PyJob;
 
@@ -442,7 +440,6 @@ py_job_unref (gpointer data)
   g_clear_pointer (&job->kwargs, _interp_carrier_free);
   g_clear_pointer (&job->result, _interp_carrier_free);
   g_clear_pointer (&job->excinfo, _interp_carrier_free);
-  g_clear_pointer (&job->exception, _interp_carrier_free);
   if (job->claimed != NULL)
     {
       abandoned_job_ended (job->claimed);
@@ -545,13 +542,6 @@ capture_exception (InterpExecutor    *executor,
   Py_XDECREF (info);
   PyErr_Clear ();
 
-  if (job->want_exception)
-    {
-      /* Its traceback cannot be pickled: the snapshot keeps it. */
-      job->exception = _interp_carrier_from_python (exc, _interp_module_carrier (mod), &local_error);
-      g_clear_error (&local_error);
-      PyErr_Clear ();
-    }
   Py_DECREF (exc);
 
   if (job->excinfo == NULL)
@@ -958,26 +948,23 @@ mod_interp_exec (PyObject *module,
   return excinfo;
 }
 
-/* _interp_call(interp, payload, args, kwargs_pairs, want_exception)
- * -> (result, excinfo or None, exception or None) */
+/* _interp_call(interp, payload, args, kwargs_pairs) -> (result, excinfo or None) */
 static PyObject *
 mod_interp_call (PyObject *module,
                  PyObject *args)
 {
   InterpModuleState *mod = get_state (module);
   PyObject *target, *payload, *call_args, *kwargs;
-  int want_exception = 0;
   InterpObject *self;
   PyJob *job;
   PyObject *out = NULL;
 
-  if (!PyArg_ParseTuple (args, "OOO!O!p", &target, &payload, &PyTuple_Type, &call_args,
-                         &PyTuple_Type, &kwargs, &want_exception) ||
+  if (!PyArg_ParseTuple (args, "OOO!O!", &target, &payload, &PyTuple_Type, &call_args,
+                         &PyTuple_Type, &kwargs) ||
       (self = check_interp (mod, target)) == NULL || !check_usable (mod, self))
     return NULL;
 
   job = py_job_new (PY_JOB_CALL);
-  job->want_exception = want_exception;
   if (set_carrier (mod, &job->payload, payload) &&
       set_carrier (mod, &job->args, call_args) &&
       set_carrier (mod, &job->kwargs, kwargs) &&
@@ -985,17 +972,9 @@ mod_interp_call (PyObject *module,
     {
       PyObject *result = job->excinfo ? Py_NewRef (Py_None) : from_carrier (job->result, mod);
       PyObject *excinfo = result ? from_carrier (job->excinfo, mod) : NULL;
-      PyObject *exception = NULL;
 
-      if (excinfo != NULL && job->exception != NULL)
-        {
-          exception = _interp_carrier_to_python (job->exception, _interp_module_carrier (mod));
-          if (exception == NULL)
-            PyErr_Clear ();  /* the snapshot stands for it */
-        }
       if (excinfo != NULL)
-        out = PyTuple_Pack (3, result, excinfo, exception ? exception : Py_None);
-      Py_XDECREF (exception);
+        out = PyTuple_Pack (2, result, excinfo);
       Py_XDECREF (excinfo);
       Py_XDECREF (result);
     }

@@ -273,17 +273,11 @@ class Interpreter:
         '''Calls callable(*args, **kwargs) in the interpreter and returns its
         result. Arguments and result keep their types (shareable objects as
         themselves, the rest pickled). ExecutionFailed if it raises.'''
-        result, excinfo, _ = _c._interp_call(self._handle, _callable_payload(callable),
-                                              args, tuple(kwargs.items()), False)
+        result, excinfo = _c._interp_call(self._handle, _callable_payload(callable),
+                                           args, tuple(kwargs.items()))
         if excinfo is not None:
             raise ExecutionFailed(ExceptionSnapshot._from_tuple(excinfo))
         return result
-
-    def _call_for_executor(self, callable, args, kwargs):
-        # (result, excinfo, exception or None): the exception is the
-        # original one when it could be pickled.
-        return _c._interp_call(self._handle, _callable_payload(callable),
-                               args, tuple(kwargs.items()), True)
 
     def call_in_thread(self, callable, /, *args, **kwargs):
         '''Starts and returns a thread that calls callable in the
