@@ -98,12 +98,6 @@ static PyType_Spec interp_object_spec = {
   .slots = interp_object_slots,
 };
 
-static InterpModuleState *
-get_state (PyObject *module)
-{
-  return PyModule_GetState (module);
-}
-
 static gint64
 current_id (void)
 {
@@ -236,7 +230,7 @@ mod_interp_lookup (PyObject *module,
   return object;
 }
 
-/* _interp_list() -> [(id, whence)] */
+/* _interp_list() -> [id] */
 static PyObject *
 mod_interp_list (PyObject *module,
                  PyObject *unused)
@@ -246,8 +240,7 @@ mod_interp_list (PyObject *module,
 
   for (GList *l = all; list != NULL && l != NULL; l = l->next)
     {
-      PyObject *item = Py_BuildValue ("(Li)", (long long) interp_interpreter_get_id (l->data),
-                                      (int) interp_interpreter_get_whence (l->data));
+      PyObject *item = PyLong_FromLongLong (interp_interpreter_get_id (l->data));
 
       if (item == NULL || PyList_Append (list, item) < 0)
         Py_CLEAR (list);

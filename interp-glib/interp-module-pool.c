@@ -66,16 +66,8 @@ cancellable_cancel (PyObject *self,
   Py_RETURN_NONE;
 }
 
-static PyObject *
-cancellable_is_cancelled (PyObject *self,
-                          PyObject *unused)
-{
-  return PyBool_FromLong (g_cancellable_is_cancelled (((CancellableObject *) self)->cancellable));
-}
-
 static PyMethodDef cancellable_methods[] = {
   { "cancel", cancellable_cancel, METH_NOARGS, "Interrupts the call (once)." },
-  { "is_cancelled", cancellable_is_cancelled, METH_NOARGS, NULL },
   { NULL },
 };
 
@@ -127,12 +119,6 @@ static PyType_Spec pool_spec = {
   .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION | Py_TPFLAGS_IMMUTABLETYPE,
   .slots = pool_slots,
 };
-
-static InterpModuleState *
-get_state (PyObject *module)
-{
-  return PyModule_GetState (module);
-}
 
 static PoolObject *
 check_pool (InterpModuleState *mod,
@@ -308,25 +294,10 @@ mod_pool_shutdown (PyObject *module,
   Py_RETURN_NONE;
 }
 
-/* _pool_counts(pool) -> (n_workers, n_busy, n_pending) */
-static PyObject *
-mod_pool_counts (PyObject *module,
-                 PyObject *arg)
-{
-  PoolObject *self = check_pool (get_state (module), arg);
-
-  if (self == NULL)
-    return NULL;
-  return Py_BuildValue ("(III)", interp_pool_get_n_workers (self->pool),
-                        interp_pool_get_n_busy (self->pool),
-                        interp_pool_get_n_pending (self->pool));
-}
-
 PyMethodDef _interp_module_pool_methods[] = {
   { "_pool_new", mod_pool_new, METH_VARARGS, NULL },
   { "_pool_call", mod_pool_call, METH_VARARGS, NULL },
   { "_pool_shutdown", mod_pool_shutdown, METH_VARARGS, NULL },
-  { "_pool_counts", mod_pool_counts, METH_O, NULL },
   { NULL },
 };
 

@@ -43,6 +43,13 @@ struct _InterpModuleState
   PyObject *unbound_remove;
 };
 
+/* The state of the _interp_glib module object @module. */
+static inline InterpModuleState *
+get_state (PyObject *module)
+{
+  return PyModule_GetState (module);
+}
+
 /* The carrier's view of @mod (NULL for NULL). */
 static inline InterpCarrierContext *
 _interp_module_carrier (InterpModuleState *mod)

@@ -213,12 +213,6 @@ wrap_end (InterpCarrierContext *ctx,
 /* ------------------------------------------------------------------ */
 /* Module functions                                                    */
 
-static InterpModuleState *
-get_state (PyObject *module)
-{
-  return PyModule_GetState (module);
-}
-
 /* Raises the Python exception that matches @error (and frees it). */
 PyObject *
 _interp_module_raise_error (InterpModuleState *mod,

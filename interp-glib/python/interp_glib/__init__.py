@@ -77,7 +77,7 @@ def create(*, isolated=True):
 def list_all():
     '''Returns every interpreter that exists, the main one first.'''
     found = []
-    for id, whence in _c._interp_list():
+    for id in _c._interp_list():
         try:
             found.append(Interpreter(id))
         except InterpreterNotFoundError:

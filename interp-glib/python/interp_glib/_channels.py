@@ -45,8 +45,6 @@ class NotReceivedError(ChannelError):
     '''Nothing was waiting to receive a sent object.'''
 
 
-_NOT_SET = object()
-
 # One end object per channel end and interpreter.
 _known = _weakref.WeakValueDictionary()
 

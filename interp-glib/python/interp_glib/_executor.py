@@ -13,6 +13,8 @@
 # and back its result, or its exception with a snapshot of it. _run() and
 # _initialize() run in the workers.
 
+import importlib as _importlib
+import io as _io
 import marshal as _marshal
 import os as _os
 import pickle as _pickle
@@ -22,6 +24,7 @@ import types as _types
 from concurrent.futures import thread as _thread
 
 import _interp_glib as _c
+from . import _callable_payload, _main_file
 from ._crossinterp import ExecutionFailed, ExceptionSnapshot, InterpreterError, NotShareableError
 
 __all__ = ['InterpreterPoolExecutor', 'BrokenInterpreterPool']
@@ -46,8 +49,7 @@ def _resolve(payload):
         return func
     if kind == 'ref':
         _, module_name, qualname, main_file = payload
-        import importlib
-        module = importlib.import_module(module_name)
+        module = _importlib.import_module(module_name)
         try:
             return _getattr_path(module, qualname)
         except AttributeError:
@@ -111,8 +113,7 @@ class _HostUnpickler(_pickle.Unpickler):
 
 
 def _loads(data, unpickler, main_file=None):
-    import io
-    u = unpickler(io.BytesIO(data))
+    u = unpickler(_io.BytesIO(data))
     u.main_file = main_file
     return u.load()
 
@@ -149,14 +150,8 @@ def _initialize(payload):
 # ---------------------------------------------------------------------
 # In the caller
 
-def _payload(fn):
-    from . import _callable_payload
-    return _callable_payload(fn)
-
-
 def _pickle_call(*parts):
-    main = _sys.modules.get('__main__')
-    return _pickle.dumps((getattr(main, '__file__', None), _pickle.dumps(parts)))
+    return _pickle.dumps((_main_file(), _pickle.dumps(parts)))
 
 
 def _outcome(data):
@@ -198,7 +193,7 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
         if initializer is not None:
             if not callable(initializer):
                 raise TypeError('initializer must be a callable')
-            data = _pickle_call(_payload(initializer), tuple(initargs))
+            data = _pickle_call(_callable_payload(initializer), tuple(initargs))
             init_source = ('import interp_glib._executor\n'
                            'interp_glib._executor._initialize(%r)\n' % (data,))
         if task_timeout is None:
@@ -224,7 +219,7 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
 
     def submit(self, fn, /, *args, **kwargs):
         try:
-            payload = _pickle_call(_payload(fn), args, kwargs)
+            payload = _pickle_call(_callable_payload(fn), args, kwargs)
         except (_pickle.PicklingError, TypeError, AttributeError) as e:
             if isinstance(e, NotShareableError):
                 raise

@@ -7,7 +7,7 @@ import weakref as _weakref
 
 import _interp_glib as _c
 from ._crossinterp import (
-    InterpreterError, UNBOUND, UNBOUND_ERROR, UNBOUND_REMOVE, _unbound_code,
+    InterpreterError, NotShareableError, UNBOUND, UNBOUND_ERROR, UNBOUND_REMOVE, _unbound_code,
 )
 
 __all__ = [
@@ -141,7 +141,6 @@ def create(maxsize=0, *, unbounditems=UNBOUND, syncobj=None):
 
 
 def _c_not_shareable(obj):
-    from ._crossinterp import NotShareableError
     return NotShareableError(f'{type(obj).__name__} object does not cross as itself (syncobj=True)')
 
 
