@@ -261,9 +261,15 @@ registry_remove (InterpExecutor *executor)
 InterpExecutor *
 _interp_executor_dup_for_id (gint64 id)
 {
+  InterpExecutor *current = g_private_get (&current_executor);
   InterpExecutor *found = NULL;
   GHashTableIter iter;
   gpointer key;
+
+  /* Most lookups (a buffer shared from here) ask for the executor of the
+   * calling thread: live, since the thread runs. */
+  if (current != NULL && current->id == id)
+    return _interp_executor_ref (current);
 
   g_mutex_lock (&registry_lock);
   if (live_executors != NULL)
@@ -425,6 +431,18 @@ job_new (InterpExecutor *executor,
   return job;
 }
 
+/* Only job_cancelled_cb() reads a job's state, and only a job with a
+ * cancellable has it connected: the others skip the lock. */
+static void
+mark_done (InterpJob *job)
+{
+  if (job->cancellable == NULL)
+    return;
+  g_mutex_lock (&job->executor->lock);
+  job->state = JOB_STATE_DONE;
+  g_mutex_unlock (&job->executor->lock);
+}
+
 /* Delivers the outcome exactly once: through the GTask, or to the sync
  * waiter. Called without executor->lock. */
 static void
@@ -453,20 +471,14 @@ job_complete (InterpJob *job,
 
   if (job->done_func != NULL)
     {
-      g_mutex_lock (&executor->lock);
-      job->state = JOB_STATE_DONE;
-      g_mutex_unlock (&executor->lock);
-
+      mark_done (job);
       job->done_func (result, error, job->done_data);
     }
   else if (job->task != NULL)
     {
       GTask *task = g_steal_pointer (&job->task);
 
-      g_mutex_lock (&executor->lock);
-      job->state = JOB_STATE_DONE;
-      g_mutex_unlock (&executor->lock);
-
+      mark_done (job);
       _interp_task_return_in_context (task, result, error);
     }
   else

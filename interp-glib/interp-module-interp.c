@@ -17,6 +17,7 @@
 #include "interp-module-private.h"
 #include "interp-error.h"
 #include "interp-executor-private.h"
+#include "interp-interpreter-private.h"
 #include "interp-runtime-private.h"
 
 #include <string.h>
@@ -161,7 +162,6 @@ mod_interp_create (PyObject *module,
   InterpInterpreter *interp = NULL;
   InterpExecutor *executor;
   GError *error = NULL;
-  PyObject *object;
 
   if (isolated < 0)
     return NULL;
@@ -183,15 +183,13 @@ mod_interp_create (PyObject *module,
 
   if (interp == NULL)
     return _interp_module_raise_error (mod, FALSE, error);
-  executor = _interp_executor_dup_for_id (interp_interpreter_get_id (interp));
+  executor = _interp_interpreter_get_executor (interp);
   if (executor == NULL)
     {
       g_object_unref (interp);
       return raise_not_found (mod, -1);
     }
-  object = interp_object_new (mod, executor, interp, TRUE);
-  _interp_executor_unref (executor);
-  return object;
+  return interp_object_new (mod, executor, interp, TRUE);
 }
 
 /* _interp_lookup(id) -> _Interpreter. It owns a reference to
