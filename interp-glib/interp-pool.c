@@ -126,13 +126,6 @@ typedef enum
 
 typedef enum
 {
-  WORKER_STARTING,
-  WORKER_IDLE,
-  WORKER_BUSY,
-} WorkerState;
-
-typedef enum
-{
   JOB_PENDING,
   JOB_RUNNING,
   JOB_SETTLED,
@@ -144,10 +137,8 @@ typedef struct _PoolJob PoolJob;
 typedef struct
 {
   InterpInterpreter *interp;  /* NULL while starting */
-  WorkerState state;
   guint tasks_done;
   gint64 idle_since;
-  PoolJob *job;
 } Worker;
 
 static void job_done (GVariant *result, GError *error, gpointer data);
@@ -186,7 +177,6 @@ struct _PoolJob
   guint n_done;               /* how many items ran without failing */
   Worker *worker;
   gint cancel;                /* atomic: an interrupt was asked for */
-  gboolean interrupted;       /* under the pool's lock: the same */
   gint stop;                  /* atomic: run no more of its items */
   gboolean timed_out;
   GSource *timeout_source;
@@ -202,7 +192,7 @@ struct _PoolJob
 /* Side effects of a locked section, done once the lock is dropped. */
 typedef struct
 {
-  GPtrArray *submit;          /* PoolJob (references) to hand to their worker */
+  GQueue submit;              /* PoolJob links (references) to hand to their worker */
   GPtrArray *interrupt;       /* PoolJob (references) to interrupt */
   GPtrArray *retire;          /* InterpInterpreter (references) to close */
   GPtrArray *destroy;         /* GSource (references) to destroy */
@@ -313,8 +303,8 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (InterpPool, interp_pool, G_TYPE_OBJECT,
 
 static void deferred_run (InterpPool *self, Deferred *deferred);
 static void dispatch_locked (InterpPool *self, Deferred *deferred);
-static void settle_job_locked (InterpPool *self, PoolJob *job, GVariant *result,
-                               GError *error, Deferred *deferred);
+static void settle_job_locked (InterpPool *self, PoolJob *job, GError *error,
+                               Deferred *deferred);
 
 /* ------------------------------------------------------------------ */
 /* Tasks and jobs                                                      */
@@ -713,17 +703,12 @@ deferred_run (InterpPool *self,
     }
   for (guint i = 0; i < deferred->spawn; i++)
     g_thread_unref (g_thread_new ("interp-pool-spawn", spawn_thread, g_object_ref (self)));
-  if (deferred->submit != NULL)
+  for (GList *l; (l = g_queue_pop_head_link (&deferred->submit)) != NULL;)
     {
-      for (guint i = 0; i < deferred->submit->len; i++)
-        {
-          PoolJob *job = deferred->submit->pdata[i];
+      PoolJob *job = l->data;
 
-          _interp_executor_run_full (_interp_interpreter_get_executor (job->worker->interp),
-                                     run_job, job_ref (job), job_unref, NULL,
-                                     job_done, job);
-        }
-      g_ptr_array_unref (deferred->submit);
+      _interp_executor_run_full (_interp_interpreter_get_executor (job->worker->interp),
+                                 run_job, job, job_unref, NULL, job_done, job);
     }
   if (deferred->retire != NULL)
     {
@@ -735,14 +720,18 @@ deferred_run (InterpPool *self,
       g_mutex_unlock (&self->lock);
       g_ptr_array_unref (deferred->retire);
     }
-  /* Read without the lock: a notification still pending reads the
-   * counters after this change. */
-  if (deferred->notify && g_atomic_pointer_get (&self->notify_source) == NULL)
-    {
-      g_mutex_lock (&self->lock);
-      schedule_notify_locked (self);
-      g_mutex_unlock (&self->lock);
-    }
+}
+
+/* Ends a locked section: schedules the notification it asked for while
+ * the lock is still held, then runs its side effects without it. */
+static void
+unlock_and_run (InterpPool *self,
+                Deferred   *deferred)
+{
+  if (deferred->notify)
+    schedule_notify_locked (self);
+  g_mutex_unlock (&self->lock);
+  deferred_run (self, deferred);
 }
 
 /* ------------------------------------------------------------------ */
@@ -770,9 +759,8 @@ interrupt_job_locked (InterpPool *self,
                       PoolJob    *job,
                       Deferred   *deferred)
 {
-  if (job->interrupted)
+  if (g_atomic_int_get (&job->cancel))
     return;
-  job->interrupted = TRUE;
   g_atomic_int_set (&job->cancel, 1);
   deferred_add (&deferred->interrupt, interrupt_new (job), interrupt_free);
   job->grace_source = add_timer_locked (self, self->grace_period, grace_cb, job);
@@ -789,19 +777,17 @@ timeout_cb (gpointer data)
     return G_SOURCE_REMOVE;
   deferred_init (&deferred);
   g_mutex_lock (&self->lock);
-  if (job->state == JOB_RUNNING && !job->interrupted)
+  if (job->state == JOB_RUNNING && !g_atomic_int_get (&job->cancel))
     {
       job->timed_out = TRUE;
       interrupt_job_locked (self, job, &deferred);
     }
-  g_mutex_unlock (&self->lock);
-  deferred_run (self, &deferred);
+  unlock_and_run (self, &deferred);
   return G_SOURCE_REMOVE;
 }
 
 static GError *
-timed_out_error (InterpPool *self,
-                 PoolJob    *job)
+timed_out_error (InterpPool *self)
 {
   return g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
                       "The call ran longer than the pool's task timeout (%u ms)",
@@ -834,17 +820,16 @@ grace_cb (gpointer data)
       _interp_executor_set_abandoned (_interp_interpreter_get_executor (worker->interp));
       /* The job keeps the worker: job_done() closes it on return. */
       if (job->timed_out)
-        error = timed_out_error (self, job);
+        error = timed_out_error (self);
       else
         error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
-      settle_job_locked (self, job, NULL, error, &deferred);
+      settle_job_locked (self, job, error, &deferred);
       dispatch_locked (self, &deferred);
       deferred.notify = TRUE;
       g_cond_broadcast (&self->cond);
       abandoned = TRUE;
     }
-  g_mutex_unlock (&self->lock);
-  deferred_run (self, &deferred);
+  unlock_and_run (self, &deferred);
   /* An abandoned job does not keep the pool alive. */
   if (abandoned)
     job_release_pool (job);
@@ -877,8 +862,7 @@ prune_cb (gpointer data)
       g_free (worker);
       deferred.notify = TRUE;
     }
-  g_mutex_unlock (&self->lock);
-  deferred_run (self, &deferred);
+  unlock_and_run (self, &deferred);
   return G_SOURCE_CONTINUE;
 }
 
@@ -924,14 +908,13 @@ dispatch_locked (InterpPool *self,
       g_queue_unlink (&self->pending, &job->link);
       job->state = JOB_RUNNING;
       job->worker = worker;
-      worker->state = WORKER_BUSY;
-      worker->job = job;
       self->n_busy++;
       job->pool = g_object_ref (self);
       if (self->task_timeout > 0)
         job->timeout_source = add_timer_locked (self, self->task_timeout * job->n, timeout_cb, job);
-      /* The queue's reference, until the job is handed over. */
-      deferred_add (&deferred->submit, job, job_unref);
+      /* The queue's reference, handed over to the executor (the link is
+       * free: it held the job in pending). */
+      g_queue_push_tail_link (&deferred->submit, &job->link);
       deferred->notify = TRUE;
     }
 
@@ -945,7 +928,6 @@ dispatch_locked (InterpPool *self,
     {
       Worker *worker = g_new0 (Worker, 1);
 
-      worker->state = WORKER_STARTING;
       g_ptr_array_add (self->workers, worker);
       self->n_starting++;
       deferred->spawn++;
@@ -965,7 +947,7 @@ drop_pending_locked (InterpPool   *self,
   while ((job = g_queue_peek_head (&self->pending)) != NULL)
     {
       g_queue_unlink (&self->pending, &job->link);
-      settle_job_locked (self, job, NULL, g_error_copy (reason), deferred);
+      settle_job_locked (self, job, g_error_copy (reason), deferred);
       job_unref (job);  /* the queue's reference */
     }
   deferred->notify = TRUE;
@@ -1028,7 +1010,7 @@ spawn_thread (gpointer data)
   self->n_starting--;
   /* The first worker still starting takes this interpreter. */
   for (guint i = 0; i < self->workers->len && worker == NULL; i++)
-    if (((Worker *) self->workers->pdata[i])->state == WORKER_STARTING)
+    if (((Worker *) self->workers->pdata[i])->interp == NULL)
       worker = self->workers->pdata[i];
   g_assert (worker != NULL);
 
@@ -1043,7 +1025,6 @@ spawn_thread (gpointer data)
   else
     {
       worker->interp = interp;
-      worker->state = WORKER_IDLE;
       worker->idle_since = g_get_monotonic_time ();
       g_queue_push_head (&self->idle, worker);
       dispatch_locked (self, &deferred);
@@ -1052,9 +1033,7 @@ spawn_thread (gpointer data)
     }
   deferred.notify = TRUE;
   g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-
-  deferred_run (self, &deferred);
+  unlock_and_run (self, &deferred);
   g_object_unref (self);
   return NULL;
 }
@@ -1118,11 +1097,11 @@ check_task_locked (InterpPool *self,
   deliver_locked (self, task);
 }
 
-/* Records a job's outcome in its task. Consumes @result and @error. */
+/* Records a job's outcome (its results, or @error) in its task. Consumes
+ * @error. */
 static void
 settle_job_locked (InterpPool *self,
                    PoolJob    *job,
-                   GVariant   *result,
                    GError     *error,
                    Deferred   *deferred)
 {
@@ -1131,7 +1110,6 @@ settle_job_locked (InterpPool *self,
   job->state = JOB_SETTLED;
   take_source_locked (&job->timeout_source, deferred);
   take_source_locked (&job->grace_source, deferred);
-  g_clear_pointer (&result, g_variant_unref);
 
   for (guint i = 0; i < job->n_done && task->is_map; i++)
     task->results[job->first + i] = g_steal_pointer (&job->results[i]);
@@ -1182,13 +1160,14 @@ job_done (GVariant *result,
   if (error != NULL && job->timed_out)
     {
       g_clear_error (&error);
-      error = timed_out_error (self, job);
+      error = timed_out_error (self);
     }
   job->worker = NULL;
-  worker->job = NULL;
   worker->tasks_done += job->n;
   self->n_busy--;
-  settle_job_locked (self, job, result, error, &deferred);
+  /* run_job() gives its results through the job, never as @result. */
+  g_clear_pointer (&result, g_variant_unref);
+  settle_job_locked (self, job, error, &deferred);
 
   if ((self->max_tasks_per_worker > 0 && worker->tasks_done >= self->max_tasks_per_worker) ||
       self->broken != NULL || self->state == POOL_SHUT_DOWN ||
@@ -1201,7 +1180,6 @@ job_done (GVariant *result,
     }
   else
     {
-      worker->state = WORKER_IDLE;
       worker->idle_since = g_get_monotonic_time ();
       g_queue_push_head (&self->idle, worker);
     }
@@ -1210,9 +1188,7 @@ job_done (GVariant *result,
     retire_idle_locked (self, &deferred);
   deferred.notify = TRUE;
   g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-
-  deferred_run (self, &deferred);
+  unlock_and_run (self, &deferred);
   /* Maybe the last reference, if a caller let go of the pool. */
   job_release_pool (job);
 }
@@ -1253,8 +1229,7 @@ task_cancelled_cb (GCancellable *cancellable,
         }
       check_task_locked (self, task, &deferred);
     }
-  g_mutex_unlock (&self->lock);
-  deferred_run (self, &deferred);
+  unlock_and_run (self, &deferred);
 }
 
 /* Queues @task's jobs, or completes it at once with the pool's refusal. */
@@ -1291,6 +1266,8 @@ submit_task (InterpPool *self,
       dispatch_locked (self, &deferred);
       deferred.notify = TRUE;
     }
+  if (deferred.notify)
+    schedule_notify_locked (self);
   g_mutex_unlock (&self->lock);
 
   if (refusal == NULL && task->cancellable != NULL)
@@ -1483,8 +1460,7 @@ interp_pool_dispose (GObject *object)
   deferred.notify = FALSE;
   take_source_locked (&self->notify_source, &deferred);
   take_source_locked (&self->prune_source, &deferred);
-  g_mutex_unlock (&self->lock);
-  deferred_run (self, &deferred);
+  unlock_and_run (self, &deferred);
 
   G_OBJECT_CLASS (interp_pool_parent_class)->dispose (object);
 }
@@ -1875,8 +1851,7 @@ start (InterpPool  *self,
       g_source_attach (self->prune_source, self->timer_context);
     }
   dispatch_locked (self, &deferred);
-  g_mutex_unlock (&self->lock);
-  deferred_run (self, &deferred);
+  unlock_and_run (self, &deferred);
   return TRUE;
 }
 
@@ -2371,10 +2346,7 @@ interp_pool_map_finish (InterpPool    *self,
                         GAsyncResult  *result,
                         GError       **error)
 {
-  g_return_val_if_fail (INTERP_IS_POOL (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return interp_pool_call_finish (self, result, error);
 }
 
 static gboolean
@@ -2459,8 +2431,7 @@ interp_pool_shutdown (InterpPool    *self,
     }
   if (self->pending.length == 0)
     retire_idle_locked (self, &deferred);
-  g_mutex_unlock (&self->lock);
-  deferred_run (self, &deferred);
+  unlock_and_run (self, &deferred);
 
   if (cancellable != NULL)
     cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (shutdown_cancelled_cb), self, NULL);
@@ -2474,8 +2445,7 @@ interp_pool_shutdown (InterpPool    *self,
         {
           deferred_init (&deferred);
           retire_idle_locked (self, &deferred);
-          g_mutex_unlock (&self->lock);
-          deferred_run (self, &deferred);
+          unlock_and_run (self, &deferred);
           g_mutex_lock (&self->lock);
           continue;
         }
