@@ -153,7 +153,8 @@ struct _PoolTask
   gpointer call;              /* the prepared callable (and args for a call) */
   GTask *task;                /* _async; NULL for a sync caller */
   GCancellable *cancellable;
-  gulong cancel_id;
+  gulong cancel_id;           /* set under the lock, unless delivered */
+  gboolean delivered;         /* batch_cb() took it: it disconnects no more */
   GPtrArray *jobs;            /* PoolJob, in input order */
   guint n_items;
   GVariant **results;         /* n_items, map only */
@@ -583,6 +584,9 @@ batch_cb (gpointer data)
   tasks = batch->tasks;
   g_queue_init (&batch->tasks);
   batch->scheduled = FALSE;
+  /* A submit_task() that connects after this disconnects itself. */
+  for (GList *l = tasks.head; l != NULL; l = l->next)
+    ((PoolTask *) l->data)->delivered = TRUE;
   g_mutex_unlock (&self->lock);
 
   while ((task = g_queue_pop_head (&tasks)) != NULL)
@@ -1270,9 +1274,24 @@ submit_task (InterpPool *self,
     schedule_notify_locked (self);
   g_mutex_unlock (&self->lock);
 
+  /* Connected without the lock (a cancellable cancelled already calls
+   * back at once, and the handler takes it). The task may be delivered
+   * meanwhile, by a job another thread dispatched and a batch_cb() in a
+   * context another thread runs: then nobody else would disconnect. */
   if (refusal == NULL && task->cancellable != NULL)
-    task->cancel_id = g_cancellable_connect (task->cancellable, G_CALLBACK (task_cancelled_cb),
-                                             task_ref (task), task_unref);
+    {
+      gulong id = g_cancellable_connect (task->cancellable, G_CALLBACK (task_cancelled_cb),
+                                         task_ref (task), task_unref);
+      gboolean delivered;
+
+      g_mutex_lock (&self->lock);
+      delivered = task->delivered;
+      if (!delivered)
+        task->cancel_id = id;
+      g_mutex_unlock (&self->lock);
+      if (delivered)
+        g_cancellable_disconnect (task->cancellable, id);
+    }
   deferred_run (self, &deferred);
 }
 

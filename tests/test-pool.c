@@ -834,6 +834,62 @@ test_shutdown_abandoned (void)
   g_test_trap_assert_passed ();
 }
 
+/* Async calls made on a thread without a thread-default context complete
+ * in the global default one, which another thread (here the test's) runs:
+ * a completion may come before the submitting call has connected the
+ * cancellable, and the connection must still be undone. */
+typedef struct
+{
+  InterpPool *pool;
+  guint rounds;
+  gint done;
+} ForeignSubmit;
+
+static void
+foreign_map_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  ForeignSubmit *fs = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) value = interp_pool_map_finish (INTERP_POOL (source), result, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_variant_n_children (value), ==, 0);
+  g_atomic_int_inc (&fs->done);
+}
+
+static gpointer
+foreign_submit_thread (gpointer data)
+{
+  ForeignSubmit *fs = data;
+
+  for (guint i = 0; i < fs->rounds; i++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+
+      /* An empty map completes at once, inside the submitting call. */
+      interp_pool_map_async (fs->pool, "len", g_variant_new ("a(s)", NULL), 0, cancellable,
+                             foreign_map_cb, fs);
+    }
+  return NULL;
+}
+
+static void
+test_foreign_context (void)
+{
+  g_autoptr(InterpPool) pool = new_pool (1, 0);
+  ForeignSubmit fs = { pool, 2000, 0 };
+  GThread *thread = g_thread_new ("submitter", foreign_submit_thread, &fs);
+
+  /* Spinning, not sleeping: a completion is dispatched as soon as it
+   * is there, often while the submitting call still runs. */
+  while ((guint) g_atomic_int_get (&fs.done) < fs.rounds)
+    g_main_context_iteration (NULL, FALSE);
+  g_thread_join (thread);
+  g_assert_cmpint (g_atomic_int_get (&fs.done), ==, fs.rounds);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -856,6 +912,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/pool/threads", test_threads);
   g_test_add_func ("/pool/notify", test_notify);
   g_test_add_func ("/pool/shutdown-abandoned", test_shutdown_abandoned);
+  g_test_add_func ("/pool/foreign-context", test_foreign_context);
 
   return g_test_run ();
 }
