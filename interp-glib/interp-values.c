@@ -298,11 +298,11 @@ dict_from_python (PyObject  *object,
   return g_variant_builder_end (&builder);
 }
 
-/* The GVariant element type a list gets: a typed array when every item is
- * a bool, every item an int within int64, every item a float or every
- * item a str; else (or when empty) NULL, for av. */
+/* The GVariant type a list gets: a typed array (ab, ax, ad, as) when every
+ * item is a bool, every item an int within int64, every item a float or
+ * every item a str; else (or when empty) NULL, for av. */
 static const GVariantType *
-list_element_type (PyObject *items)
+list_array_type (PyObject *items)
 {
   Py_ssize_t n = PySequence_Fast_GET_SIZE (items);
   const char *kind = NULL;
@@ -313,7 +313,7 @@ list_element_type (PyObject *items)
       const char *this_kind;
 
       if (PyBool_Check (item))
-        this_kind = "b";
+        this_kind = "ab";
       else if (PyLong_Check (item))
         {
           int overflow = 0;
@@ -325,12 +325,12 @@ list_element_type (PyObject *items)
             }
           if (overflow != 0)
             return NULL;
-          this_kind = "x";
+          this_kind = "ax";
         }
       else if (PyFloat_Check (item))
-        this_kind = "d";
+        this_kind = "ad";
       else if (PyUnicode_Check (item))
-        this_kind = "s";
+        this_kind = "as";
       else
         return NULL;
 
@@ -351,18 +351,13 @@ sequence_from_python (PyObject  *object,
 {
   GVariantBuilder builder;
   Py_ssize_t n = PySequence_Fast_GET_SIZE (object);
-  const GVariantType *element = as_tuple ? NULL : list_element_type (object);
-  gboolean boxed = !as_tuple && element == NULL;
+  const GVariantType *array_type = as_tuple ? NULL : list_array_type (object);
+  gboolean boxed = !as_tuple && array_type == NULL;
 
   if (as_tuple)
     g_variant_builder_init (&builder, G_VARIANT_TYPE_TUPLE);
-  else if (element != NULL)
-    {
-      g_autoptr(GVariantType) array_type = g_variant_type_new_array (element);
-      g_variant_builder_init (&builder, array_type);
-    }
   else
-    g_variant_builder_init (&builder, G_VARIANT_TYPE ("av"));
+    g_variant_builder_init (&builder, array_type != NULL ? array_type : G_VARIANT_TYPE ("av"));
 
   for (Py_ssize_t i = 0; i < n; i++)
     {
