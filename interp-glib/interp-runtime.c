@@ -365,24 +365,20 @@ shutdown_runtime (gboolean   wait_abandoned,
       /* A pool gave up on its code, blocked in C: waiting for it could take
        * forever, and Python cannot be finalized under it. */
       if (_interp_executor_is_abandoned (executor) &&
-          !_interp_executor_wait_idle (executor, ABANDONED_WAIT_US) && wait_abandoned)
-        g_warning ("Python exits once interpreter %" G_GINT64_FORMAT " returns from a call "
-                   "that its pool abandoned, blocked in C", _interp_executor_get_id (executor));
-      else if (_interp_executor_is_abandoned (executor) && !_interp_executor_wait_idle (executor, 0))
+          !_interp_executor_wait_idle (executor, ABANDONED_WAIT_US))
         {
-          g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNNING,
-                       "Interpreter %" G_GINT64_FORMAT " is still blocked in a call that its pool "
-                       "abandoned, and cannot be closed", _interp_executor_get_id (executor));
-          g_ptr_array_unref (pending);
-          shutdown_failed ();
-          return FALSE;
+          if (!wait_abandoned)
+            {
+              g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNNING,
+                           "Interpreter %" G_GINT64_FORMAT " is still blocked in a call that its "
+                           "pool abandoned, and cannot be closed", _interp_executor_get_id (executor));
+              goto failed;
+            }
+          g_warning ("Python exits once interpreter %" G_GINT64_FORMAT " returns from a call "
+                     "that its pool abandoned, blocked in C", _interp_executor_get_id (executor));
         }
       if (!_interp_executor_close (executor, error))
-        {
-          g_ptr_array_unref (pending);
-          shutdown_failed ();
-          return FALSE;
-        }
+        goto failed;
     }
   g_ptr_array_unref (pending);
 
@@ -406,6 +402,11 @@ shutdown_runtime (gboolean   wait_abandoned,
   g_slist_free (notifies);
 
   return TRUE;
+
+failed:
+  g_ptr_array_unref (pending);
+  shutdown_failed ();
+  return FALSE;
 }
 
 /**
