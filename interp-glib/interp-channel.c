@@ -195,8 +195,7 @@ interp_channel_send (InterpChannel  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   g_variant_ref_sink (item);
-  ok = _interp_queue_check_timeout (timeout_us, error) &&
-       _interp_queue_state_put_variant (self->state, item, TRUE, timeout_us, cancellable, error);
+  ok = _interp_queue_state_put_variant (self->state, item, TRUE, timeout_us, cancellable, error);
   g_variant_unref (item);
   return ok;
 }
@@ -260,8 +259,6 @@ interp_channel_recv (InterpChannel  *self,
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!_interp_queue_check_timeout (timeout_us, error))
-    return NULL;
   return _interp_queue_state_get_variant (self->state, timeout_us, cancellable, error);
 }
 

@@ -125,12 +125,6 @@ void              _interp_queue_state_put_async (InterpQueueState *state,
 GArray           *_interp_queues_list_channels (void);
 GArray           *_interp_queues_list_queues   (void);
 
-/* For the public put/get calls: -1 waits for ever and 0 not at all; any
- * other negative timeout is a mistake (INTERP_ERROR_INVALID_ARGUMENT),
- * not a wait for ever. */
-gboolean          _interp_queue_check_timeout  (gint64             timeout_us,
-                                               GError           **error);
-
 /* Channels: closing an end (1 send, 2 receive) is a flag every
  * interpreter sees; the Python face refuses sends and receives on it. */
 void              _interp_queue_state_close_ends      (InterpQueueState *state,

@@ -908,6 +908,20 @@ _interp_queue_state_get_closed_ends (InterpQueueState *state)
 /* ------------------------------------------------------------------ */
 /* The C face: GVariant in, GVariant out                               */
 
+/* The C callers' put and get: -1 waits for ever and 0 not at all; any
+ * other negative timeout is a mistake, not a wait for ever. */
+static gboolean
+check_timeout (gint64   timeout_us,
+               GError **error)
+{
+  if (timeout_us >= -1)
+    return TRUE;
+  g_set_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT,
+               "A timeout is -1 (for ever), 0 (no wait) or a number of microseconds, not %"
+               G_GINT64_FORMAT, timeout_us);
+  return FALSE;
+}
+
 gboolean
 _interp_queue_state_put_variant (InterpQueueState  *state,
                                  GVariant          *value,
@@ -916,8 +930,11 @@ _interp_queue_state_put_variant (InterpQueueState  *state,
                                  GCancellable      *cancellable,
                                  GError           **error)
 {
-  InterpCarrier *carrier = _interp_carrier_from_variant (value);
+  InterpCarrier *carrier;
 
+  if (!check_timeout (timeout_us, error))
+    return FALSE;
+  carrier = _interp_carrier_from_variant (value);
   if (!_interp_queue_state_put (state, carrier, INTERP_OWNER_NONE, INTERP_UNBOUND_DEFAULT,
                                 wait_received, timeout_us, cancellable, FALSE, error))
     {
@@ -936,7 +953,8 @@ _interp_queue_state_get_variant (InterpQueueState  *state,
   InterpItemInfo info = { 0 };
   GVariant *value = NULL;
 
-  if (!get_common (state, timeout_us, cancellable, FALSE, NULL, &value, &info, error))
+  if (!check_timeout (timeout_us, error) ||
+      !get_common (state, timeout_us, cancellable, FALSE, NULL, &value, &info, error))
     return NULL;
   if (info.status != INTERP_ITEM_VALUE)
     g_propagate_error (error, destroyed_error ());
@@ -970,14 +988,3 @@ _interp_queue_state_offer (InterpQueueState *state,
   return waiting;
 }
 
-gboolean
-_interp_queue_check_timeout (gint64   timeout_us,
-                             GError **error)
-{
-  if (timeout_us >= -1)
-    return TRUE;
-  g_set_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT,
-               "A timeout is -1 (for ever), 0 (no wait) or a number of microseconds, not %"
-               G_GINT64_FORMAT, timeout_us);
-  return FALSE;
-}

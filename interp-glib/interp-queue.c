@@ -343,8 +343,7 @@ interp_queue_put (InterpQueue   *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   g_variant_ref_sink (item);
-  ok = _interp_queue_check_timeout (timeout_us, error) &&
-       _interp_queue_state_put_variant (self->state, item, FALSE, timeout_us, cancellable, error);
+  ok = _interp_queue_state_put_variant (self->state, item, FALSE, timeout_us, cancellable, error);
   g_variant_unref (item);
   return ok;
 }
@@ -377,8 +376,6 @@ interp_queue_get (InterpQueue   *self,
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!_interp_queue_check_timeout (timeout_us, error))
-    return NULL;
   return _interp_queue_state_get_variant (self->state, timeout_us, cancellable, error);
 }
 
