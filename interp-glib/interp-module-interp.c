@@ -152,6 +152,29 @@ raise_not_found (InterpModuleState *mod,
   return NULL;
 }
 
+/* @object as an interpreter reference that is not closed; NULL with
+ * TypeError or InterpreterNotFoundError raised. */
+static InterpObject *
+usable_interp (InterpModuleState *mod,
+               PyObject          *object)
+{
+  InterpObject *self = check_interp (mod, object);
+
+  if (self != NULL && _interp_executor_is_closed (self->executor))
+    {
+      raise_not_found (mod, self->id);
+      return NULL;
+    }
+  return self;
+}
+
+/* (transfer full) The InterpInterpreter behind @self. */
+static InterpInterpreter *
+dup_interp (InterpObject *self)
+{
+  return self->interp ? g_object_ref (self->interp) : _interp_executor_dup_owner (self->executor);
+}
+
 /* _interp_create(isolated) -> _Interpreter, owning the interpreter */
 static PyObject *
 mod_interp_create (PyObject *module,
@@ -260,12 +283,10 @@ mod_interp_is_running (PyObject *module,
                        PyObject *arg)
 {
   InterpModuleState *mod = get_state (module);
-  InterpObject *self = check_interp (mod, arg);
+  InterpObject *self = usable_interp (mod, arg);
 
   if (self == NULL)
     return NULL;
-  if (_interp_executor_is_closed (self->executor))
-    return raise_not_found (mod, self->id);
   /* The interpreter asking runs; the main one runs while its __main__
    * does, which in hosted mode is for as long as the host lives. */
   if (self->id == current_id () || (self->id == 0 && !interp_is_embedded ()))
@@ -278,15 +299,13 @@ mod_interp_close (PyObject *module,
                   PyObject *arg)
 {
   InterpModuleState *mod = get_state (module);
-  InterpObject *self = check_interp (mod, arg);
+  InterpObject *self = usable_interp (mod, arg);
   InterpInterpreter *interp;
   GError *error = NULL;
   gboolean ok;
 
   if (self == NULL)
     return NULL;
-  if (_interp_executor_is_closed (self->executor))
-    return raise_not_found (mod, self->id);
   if (self->id == current_id ())
     {
       PyErr_SetString (mod->interpreter_error, "cannot close the current interpreter");
@@ -297,7 +316,7 @@ mod_interp_close (PyObject *module,
       PyErr_SetString (mod->interpreter_error, "cannot close the main interpreter");
       return NULL;
     }
-  interp = self->interp ? g_object_ref (self->interp) : _interp_executor_dup_owner (self->executor);
+  interp = dup_interp (self);
   if (interp == NULL)
     return raise_not_found (mod, self->id);
 
@@ -895,18 +914,6 @@ set_carrier (InterpModuleState  *mod,
   return TRUE;
 }
 
-static gboolean
-check_usable (InterpModuleState *mod,
-              InterpObject      *self)
-{
-  if (_interp_executor_is_closed (self->executor))
-    {
-      raise_not_found (mod, self->id);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* _interp_exec(interp, kind, payload) -> excinfo or None; kind is 'src'
  * (payload: source text) or 'code' (payload: marshalled code). */
 static PyObject *
@@ -921,7 +928,7 @@ mod_interp_exec (PyObject *module,
   PyObject *excinfo = NULL;
 
   if (!PyArg_ParseTuple (args, "OsO", &target, &kind, &payload) ||
-      (self = check_interp (mod, target)) == NULL || !check_usable (mod, self))
+      (self = usable_interp (mod, target)) == NULL)
     return NULL;
   if (strcmp (kind, "src") == 0 && PyUnicode_Check (payload))
     job = py_job_new (PY_JOB_EXEC_SOURCE);
@@ -952,7 +959,7 @@ mod_interp_call (PyObject *module,
 
   if (!PyArg_ParseTuple (args, "OOO!O!", &target, &payload, &PyTuple_Type, &call_args,
                          &PyTuple_Type, &kwargs) ||
-      (self = check_interp (mod, target)) == NULL || !check_usable (mod, self))
+      (self = usable_interp (mod, target)) == NULL)
     return NULL;
 
   job = py_job_new (PY_JOB_CALL);
@@ -985,7 +992,7 @@ mod_interp_prepare_main (PyObject *module,
   PyObject *out = NULL;
 
   if (!PyArg_ParseTuple (args, "OO!", &target, &PyTuple_Type, &pairs) ||
-      (self = check_interp (mod, target)) == NULL || !check_usable (mod, self))
+      (self = usable_interp (mod, target)) == NULL)
     return NULL;
 
   job = py_job_new (PY_JOB_PREPARE_MAIN);
@@ -1020,7 +1027,7 @@ mod_interp_keep_alive (PyObject *module,
 
   if (self == NULL)
     return NULL;
-  interp = self->interp ? g_object_ref (self->interp) : _interp_executor_dup_owner (self->executor);
+  interp = dup_interp (self);
   if (interp != NULL)
     _interp_carrier_keep_alive (g_steal_pointer (&interp), g_object_unref);
   Py_RETURN_NONE;
