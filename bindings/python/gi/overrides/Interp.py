@@ -230,6 +230,7 @@ def _wrap(info, func):
     throws = info.can_throw_gerror()
     if not (conversions or unpack_result or throws):
         return None
+    call = _raising(func)
 
     def wrapper(*args, **kwargs):
         if conversions:
@@ -239,12 +240,7 @@ def _wrap(info, func):
                     args[index] = convert(args[index])
                 elif name in kwargs:
                     kwargs[name] = convert(kwargs[name])
-        try:
-            result = func(*args, **kwargs)
-        except GLib.Error as e:
-            if isinstance(e, InterpreterError):
-                raise
-            raise _translate(e) from None
+        result = call(*args, **kwargs)
         return unpack(result) if unpack_result else result
 
     wrapper.__name__ = info.get_name()
@@ -267,6 +263,9 @@ def _override_class(name, extra=None):
     return cls
 
 
+_initable_init = _raising(Gio.Initable.init)
+
+
 def _initializing_init(base):
     def __init__(self, **properties):
         """Creates the object with the given construct properties and
@@ -274,7 +273,7 @@ def _initializing_init(base):
         Interp.Interpreter(gil=Interp.Gil.SHARED); raises the error
         when that fails."""
         base.__init__(self, **properties)
-        _raising(Gio.Initable.init)(self, None)
+        _initable_init(self, None)
     return __init__
 
 
