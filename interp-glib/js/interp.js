@@ -281,12 +281,8 @@ export function evaluate(interp, expression, cancellable = null) {
  * @returns {Promise<*>} the result, as a plain value
  */
 export function poolCall(pool, callable, args = [], kwargs = {}, cancellable = null) {
-    if (isCancellable(args))
-        [args, kwargs, cancellable] = [[], {}, args];
-    else if (isCancellable(kwargs))
-        [kwargs, cancellable] = [{}, kwargs];
-    return settle(cb => pool.call_async(callable, argsVariant(args), kwargsVariant(kwargs), cancellable, cb),
-        (source, res) => fromVariant(source.call_finish(res)));
+    // Interp.Pool's call_async()/call_finish() take what the interpreter's do.
+    return call(pool, callable, args, kwargs, cancellable);
 }
 
 /**
