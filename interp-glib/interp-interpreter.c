@@ -1426,41 +1426,56 @@ new_for_main (InterpExecutor *executor)
 /* ------------------------------------------------------------------ */
 /* The interpreters that exist                                          */
 
+/* An entry's key is the interpreter's address, for identity only: removal
+ * must not take a reference. Dropping one under registry_lock could be the
+ * last one, and dispose takes registry_lock again on the same thread. */
+typedef struct
+{
+  GWeakRef ref;
+  gconstpointer key;
+} RegistryEntry;
+
 static GMutex registry_lock;
 static InterpInterpreter *main_interpreter;  /* until interp_shutdown() */
-static GPtrArray *interpreters;              /* GWeakRef* to sub-interpreters */
+static GPtrArray *interpreters;              /* RegistryEntry* of sub-interpreters */
+
+static void
+registry_entry_free (gpointer data)
+{
+  RegistryEntry *entry = data;
+
+  g_weak_ref_clear (&entry->ref);
+  g_free (entry);
+}
 
 static void
 add_interpreter (InterpInterpreter *interp)
 {
-  GWeakRef *ref = g_new0 (GWeakRef, 1);
+  RegistryEntry *entry = g_new0 (RegistryEntry, 1);
 
-  g_weak_ref_init (ref, interp);
+  g_weak_ref_init (&entry->ref, interp);
+  entry->key = interp;
   g_mutex_lock (&registry_lock);
   if (interpreters == NULL)
-    interpreters = g_ptr_array_new ();
-  g_ptr_array_add (interpreters, ref);
+    interpreters = g_ptr_array_new_with_free_func (registry_entry_free);
+  g_ptr_array_add (interpreters, entry);
   g_mutex_unlock (&registry_lock);
 }
 
+/* Every interpreter that add_interpreter() saw comes here from dispose. */
 static void
 remove_interpreter (InterpInterpreter *interp)
 {
   g_mutex_lock (&registry_lock);
   for (guint i = 0; interpreters != NULL && i < interpreters->len; i++)
     {
-      GWeakRef *ref = g_ptr_array_index (interpreters, i);
-      gpointer obj = g_weak_ref_get (ref);
+      RegistryEntry *entry = g_ptr_array_index (interpreters, i);
 
-      /* During dispose the object still answers; a cleared ref is stale too. */
-      if (obj == NULL || obj == (gpointer) interp)
+      if (entry->key == (gconstpointer) interp)
         {
           g_ptr_array_remove_index (interpreters, i);
-          g_weak_ref_clear (ref);
-          g_free (ref);
-          i--;
+          break;
         }
-      g_clear_object (&obj);
     }
   g_mutex_unlock (&registry_lock);
 }
@@ -2266,7 +2281,8 @@ interp_list_all (void)
   g_mutex_lock (&registry_lock);
   for (guint i = 0; interpreters != NULL && i < interpreters->len; i++)
     {
-      InterpInterpreter *interp = g_weak_ref_get (g_ptr_array_index (interpreters, i));
+      RegistryEntry *entry = g_ptr_array_index (interpreters, i);
+      InterpInterpreter *interp = g_weak_ref_get (&entry->ref);
 
       if (interp != NULL && !interp_interpreter_is_closed (interp))
         list = g_list_prepend (list, interp);

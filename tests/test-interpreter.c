@@ -682,6 +682,91 @@ test_exec_not_spawn (void)
   g_assert_cmpint (eval_int (interp, "spawned"), ==, 0);
 }
 
+/* Releasing an interpreter must not take references to the others while
+ * it holds the registry lock: a reference dropped there can be the last
+ * one when another thread lets go of that interpreter meanwhile, and its
+ * dispose then waits for the same lock on the same thread. A toggle
+ * reference makes the moment happen on purpose: its notification runs on
+ * whichever thread takes a reference to the object, and there the other
+ * thread's release is made to happen. */
+
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean scanned;    /* a release elsewhere took a reference to "other" */
+  gboolean released;   /* "other" let go of its own reference */
+  gboolean done;       /* the releasing thread finished */
+} ReleaseRace;
+
+static void
+release_race_toggled (gpointer  data,
+                      GObject  *object,
+                      gboolean  is_last_ref)
+{
+  ReleaseRace *race = data;
+  gint64 until = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+
+  if (is_last_ref)
+    return;
+  g_mutex_lock (&race->lock);
+  race->scanned = TRUE;
+  g_cond_broadcast (&race->cond);
+  while (!race->released && g_cond_wait_until (&race->cond, &race->lock, until))
+    ;
+  g_mutex_unlock (&race->lock);
+}
+
+static gpointer
+release_race_thread (gpointer data)
+{
+  ReleaseRace *race = data;
+
+  g_object_unref (new_interpreter ());
+  g_mutex_lock (&race->lock);
+  race->done = TRUE;
+  g_cond_broadcast (&race->cond);
+  g_mutex_unlock (&race->lock);
+  return NULL;
+}
+
+static void
+test_release_race (void)
+{
+  ReleaseRace race = { 0 };
+  InterpInterpreter *other = new_interpreter ();
+  GThread *thread;
+  GList *all;
+
+  g_mutex_init (&race.lock);
+  g_cond_init (&race.cond);
+  g_object_add_toggle_ref (G_OBJECT (other), release_race_toggled, &race);
+  g_object_unref (other);   /* only the toggle reference is left */
+
+  thread = g_thread_new ("release", release_race_thread, &race);
+  g_mutex_lock (&race.lock);
+  while (!race.scanned && !race.done)
+    g_cond_wait (&race.cond, &race.lock);
+  g_mutex_unlock (&race.lock);
+
+  /* While the other thread may hold a reference it took under the lock. */
+  g_object_remove_toggle_ref (G_OBJECT (other), release_race_toggled, &race);
+  g_mutex_lock (&race.lock);
+  race.released = TRUE;
+  g_cond_broadcast (&race.cond);
+  g_mutex_unlock (&race.lock);
+
+  /* Before the fix this never returned: the thread disposed "other" with
+   * the registry lock held. */
+  g_thread_join (thread);
+  all = interp_list_all ();
+  g_assert_nonnull (all);
+  g_list_free_full (all, g_object_unref);
+  g_object_unref (new_interpreter ());
+  g_mutex_clear (&race.lock);
+  g_cond_clear (&race.cond);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -705,6 +790,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/interpreter/lingering", test_lingering);
   g_test_add_func ("/interpreter/fork-child-dies", test_fork_child_dies);
   g_test_add_func ("/interpreter/exec-not-spawn", test_exec_not_spawn);
+  g_test_add_func ("/interpreter/release-race", test_release_race);
 
   return finish_tests ();
 }

@@ -627,6 +627,69 @@ test_list_while_releasing (void)
 }
 
 /* ------------------------------------------------------------------ */
+/* Creating and releasing interpreters on several threads at once       */
+
+/* Releasing an interpreter scans the registry of the others. That scan
+ * once took a reference to each and dropped it under the registry lock:
+ * when another thread let go of that interpreter in between, the drop was
+ * the last reference, and dispose took the same lock on the same thread.
+ * The whole library then hung (every later create waits for that lock).
+ * test-interpreter's /interpreter/release-race makes that moment happen
+ * every time; this one runs the user's pattern. Python 3.13.0 itself keeps
+ * about 1.7 MiB of each destroyed interpreter (its own create() and
+ * destroy() do too), so RSS grows with the seconds here. */
+
+typedef struct
+{
+  gint64 until;     /* monotonic time to stop at */
+  guint released;   /* (atomic) */
+} Releaser;
+
+static gpointer
+releaser_thread (gpointer data)
+{
+  Releaser *r = data;
+  InterpInterpreter *kept[2] = { NULL };
+  guint n = 0;
+
+  while (g_get_monotonic_time () < r->until)
+    {
+      guint slot = n++ % G_N_ELEMENTS (kept);
+
+      /* Dropped while the other threads create and release theirs. */
+      g_clear_object (&kept[slot]);
+      kept[slot] = new_interpreter ();
+      g_atomic_int_inc (&r->released);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (kept); i++)
+    g_clear_object (&kept[i]);
+  return NULL;
+}
+
+static void
+test_release_on_threads (void)
+{
+  const char *env = g_getenv ("INTERP_STRESS_RELEASE_SECONDS");
+  guint seconds = env != NULL ? (guint) g_ascii_strtoull (env, NULL, 10) : scaled (10, 60);
+  Releaser r = { .until = g_get_monotonic_time () + seconds * G_USEC_PER_SEC };
+  const char *n_env = g_getenv ("INTERP_STRESS_RELEASE_THREADS");
+  guint n_threads = n_env != NULL ? CLAMP (g_ascii_strtoull (n_env, NULL, 10), 2, 16) : 2;
+  g_autofree GThread **threads = g_new0 (GThread *, n_threads);
+
+  for (guint i = 0; i < n_threads; i++)
+    threads[i] = g_thread_new ("releaser", releaser_thread, &r);
+  for (guint i = 0; i < n_threads; i++)
+    g_thread_join (threads[i]);
+
+  /* Nothing hung (a hang ends in meson's timeout), and the library still
+   * makes interpreters. */
+  g_object_unref (new_interpreter ());
+  g_test_message ("release on %u threads: %u interpreters in %u s",
+                  n_threads, g_atomic_int_get (&r.released), seconds);
+  g_assert_cmpuint (g_atomic_int_get (&r.released), >, n_threads);
+}
+
+/* ------------------------------------------------------------------ */
 /* Cancelling blocked queue gets at the moment they start waiting       */
 
 typedef struct
@@ -721,6 +784,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/stress/queue-hammer", test_queue_hammer);
   g_test_add_func ("/stress/list-while-releasing", test_list_while_releasing);
   g_test_add_func ("/stress/cancel-blocked-gets", test_cancel_blocked_gets);
+  g_test_add_func ("/stress/release-on-threads", test_release_on_threads);
 
   return finish_tests ();
 }
