@@ -138,28 +138,35 @@ mod_pool_new (PyObject *module,
               PyObject *args)
 {
   InterpModuleState *mod = get_state (module);
-  unsigned int max_workers, task_timeout;
+  long long max_workers, task_timeout;
   const char *initializer;
   int isolated;
   InterpPool *pool;
   GError *error = NULL;
   PoolObject *self;
 
-  if (!PyArg_ParseTuple (args, "Izip", &max_workers, &initializer, &task_timeout, &isolated))
+  /* "I" would wrap silently: 2**32 + 1 workers became 1. */
+  if (!PyArg_ParseTuple (args, "LzLp:_pool_new", &max_workers, &initializer, &task_timeout, &isolated))
     return NULL;
+  if (max_workers < 0 || max_workers > G_MAXUINT || task_timeout < 0 || task_timeout > G_MAXUINT)
+    {
+      PyErr_Format (PyExc_OverflowError,
+                    "_pool_new: max_workers and task_timeout_ms must be from 0 to %u", G_MAXUINT);
+      return NULL;
+    }
 
   Py_BEGIN_ALLOW_THREADS
   if (isolated)
     pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error,
-                           "max-workers", max_workers,
+                           "max-workers", (guint) max_workers,
                            "initializer", initializer,
-                           "task-timeout", task_timeout,
+                           "task-timeout", (guint) task_timeout,
                            NULL);
   else
     pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error,
-                           "max-workers", max_workers,
+                           "max-workers", (guint) max_workers,
                            "initializer", initializer,
-                           "task-timeout", task_timeout,
+                           "task-timeout", (guint) task_timeout,
                            "gil", INTERP_GIL_SHARED,
                            "use-main-obmalloc", TRUE,
                            "check-multi-interp-extensions", FALSE,

@@ -4,7 +4,9 @@
 
 import concurrent.futures
 import os
+import subprocess
 import sys
+import textwrap
 import threading
 import time
 import unittest
@@ -150,6 +152,33 @@ class ExecutorTests(unittest.TestCase):
         self.assertTrue(any(f.cancelled() for f in rest))
         with self.assertRaises(RuntimeError):
             ex.submit(square, 1)
+
+    def test_argument_ranges(self):
+        # Out of range: an exception, as CPython's argument parsing gives,
+        # never a silent wrap (2**32 + 1 workers once became 1).
+        with self.assertRaises(OverflowError):
+            InterpreterPoolExecutor(2**32 + 1)
+        with self.assertRaises(OverflowError):
+            InterpreterPoolExecutor(1, task_timeout=2**32)
+        with self.assertRaises(TypeError):
+            InterpreterPoolExecutor(1.5)
+        with self.assertRaises(ValueError):
+            InterpreterPoolExecutor(1, task_timeout=-1)
+
+    def test_long_task_timeout(self):
+        # Two hours is an ordinary batch timeout: no GLib warning, and the
+        # pool takes it (it once fell back to no timeout at all).
+        code = textwrap.dedent("""
+            import interp_glib
+            with interp_glib.InterpreterPoolExecutor(1, task_timeout=7200) as ex:
+                print(ex.submit(abs, -7).result(60))
+        """)
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              timeout=120)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout.strip(), "7")
+        self.assertNotIn("WARNING", proc.stderr)
+        self.assertNotIn("CRITICAL", proc.stderr)
 
     def test_not_shareable(self):
         with InterpreterPoolExecutor(max_workers=1) as ex:

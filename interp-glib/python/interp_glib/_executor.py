@@ -16,6 +16,7 @@
 import importlib as _importlib
 import io as _io
 import marshal as _marshal
+import operator as _operator
 import os as _os
 import pickle as _pickle
 import sys as _sys
@@ -28,6 +29,9 @@ from . import _callable_payload, _main_file
 from ._crossinterp import ExecutionFailed, ExceptionSnapshot, InterpreterError, NotShareableError
 
 __all__ = ['InterpreterPoolExecutor', 'BrokenInterpreterPool']
+
+# InterpPool's counts and milliseconds are C unsigned ints.
+_UINT_MAX = 2**32 - 1
 
 
 class BrokenInterpreterPool(_thread.BrokenThreadPool):
@@ -187,8 +191,12 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
                  initargs=(), *, task_timeout=None, isolated=True):
         if max_workers is None:
             max_workers = _default_workers()
-        elif max_workers <= 0:
-            raise ValueError('max_workers must be greater than 0')
+        else:
+            max_workers = _operator.index(max_workers)
+            if max_workers <= 0:
+                raise ValueError('max_workers must be greater than 0')
+            if max_workers > _UINT_MAX:
+                raise OverflowError(f'max_workers must be at most {_UINT_MAX}')
         init_source = None
         if initializer is not None:
             if not callable(initializer):
@@ -202,6 +210,9 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
             raise ValueError('task_timeout must be positive')
         else:
             timeout_ms = max(1, int(task_timeout * 1000))
+            if timeout_ms > _UINT_MAX:
+                raise OverflowError(f'task_timeout must be at most {_UINT_MAX / 1000} seconds '
+                                    f'(about 49 days), got {task_timeout}')
         self._pool = _c._pool_new(max_workers, init_source, timeout_ms, bool(isolated))
         super().__init__(max_workers, thread_name_prefix or 'InterpreterPoolExecutor')
 
