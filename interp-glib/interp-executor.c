@@ -712,13 +712,27 @@ interrupt_running_job_locked (InterpExecutor *executor,
       executor->state == EXECUTOR_CLOSED)
     return NULL;
 
-  job->interrupted = TRUE;
   interrupt = g_new0 (Interrupt, 1);
   interrupt->executor = _interp_executor_ref (executor);
   interrupt->job = job_ref (job);
-  executor->interrupters++;
-  thread = g_thread_new ("interp-interrupt", interrupter_thread, interrupt);
-  g_thread_unref (thread);
+  thread = g_thread_try_new ("interp-interrupt", interrupter_thread, interrupt, NULL);
+  if (thread == NULL)
+    {
+      /* Out of threads: the code is not interrupted. Its wait still ends
+       * below, and a pool's timeout still abandons it after the grace. */
+      INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT ": no thread to interrupt its code",
+                    executor->id);
+      /* Neither is the last reference: the executor runs the job. */
+      job_unref (interrupt->job);
+      _interp_executor_unref (interrupt->executor);
+      g_free (interrupt);
+    }
+  else
+    {
+      job->interrupted = TRUE;
+      executor->interrupters++;
+      g_thread_unref (thread);
+    }
 
   return job->wait_cancellable ? g_object_ref (job->wait_cancellable) : NULL;
 }
@@ -940,6 +954,23 @@ ticker_thread (gpointer data)
   g_mutex_unlock (&executor->lock);
   _interp_executor_unref (executor);
   return NULL;
+}
+
+/* Without a thread to spare, the interpreter still works: its code just
+ * does not hand the shared GIL over between bytecodes on time. */
+static void
+start_ticker (InterpExecutor *executor)
+{
+  GThread *thread = g_thread_try_new ("interp-ticker", ticker_thread,
+                                      _interp_executor_ref (executor), NULL);
+
+  if (thread != NULL)
+    g_thread_unref (thread);
+  else
+    {
+      INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT ": no thread for its GIL ticker", executor->id);
+      _interp_executor_unref (executor);
+    }
 }
 #endif
 
@@ -1337,8 +1368,7 @@ executor_thread (gpointer data)
             }
 #if !INTERP_PY_HAS_OWN_GIL
           if (ok && !executor->is_main)
-            g_thread_unref (g_thread_new ("interp-ticker", ticker_thread,
-                                          _interp_executor_ref (executor)));
+            start_ticker (executor);
 #endif
           if (!ok)
             {
@@ -1594,6 +1624,29 @@ _interp_executor_unref (InterpExecutor *executor)
   g_free (executor);
 }
 
+/* The executor's thread starts with its first job. It waits for the lock
+ * before it looks at the queue. */
+static gboolean
+start_thread_locked (InterpExecutor  *executor,
+                     GError         **error)
+{
+  g_autoptr(GError) thread_error = NULL;
+
+  executor->thread = g_thread_try_new (executor->is_main ? "interp-main" : "interp-executor",
+                                       executor_thread, _interp_executor_ref (executor),
+                                       &thread_error);
+  if (executor->thread == NULL)
+    {
+      /* Not the last reference: the caller holds one. */
+      _interp_executor_unref (executor);
+      g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNTIME,
+                   "Could not start a thread for the interpreter: %s", thread_error->message);
+      return FALSE;
+    }
+  executor->thread_started = TRUE;
+  return TRUE;
+}
+
 /* Queues @job (taking a reference) or completes it at once when the
  * executor cannot take it. Called without the lock. */
 static void
@@ -1625,6 +1678,8 @@ submit (InterpExecutor *executor,
     refusal = g_error_new (INTERP_ERROR, INTERP_ERROR_RUNNING,
                            "Interpreter %" G_GINT64_FORMAT " cannot wait for itself: "
                            "the call comes from code running in it", executor->id);
+  else if (!executor->thread_started && !start_thread_locked (executor, &refusal))
+    ;  /* refused: the first job (the setup) fails with why */
   else
     {
       job->state = JOB_STATE_QUEUED;
@@ -1635,13 +1690,6 @@ submit (InterpExecutor *executor,
       update_queued_locked (executor);
       if (executor->idle_sleeping)
         g_cond_signal (&executor->job_cond);
-
-      if (!executor->thread_started)
-        {
-          executor->thread_started = TRUE;
-          executor->thread = g_thread_new (executor->is_main ? "interp-main" : "interp-executor",
-                                           executor_thread, _interp_executor_ref (executor));
-        }
     }
   if ((cancelled || refusal != NULL) && job->kind == JOB_SETUP)
     executor->state = EXECUTOR_FAILED;

@@ -29,6 +29,17 @@ gboolean        _interp_call_run_with_args        (InterpExecutor     *executor,
                                                    GVariant          **result,
                                                    GError            **error);
 
+/* Source run in `__main__` as interp_interpreter_exec() runs it (dedented;
+ * @filename names it in tracebacks), by _interp_code_run(), an
+ * #InterpJobFunc. */
+gpointer        _interp_code_new                  (const char         *code,
+                                                   const char         *filename);
+void            _interp_code_free                 (gpointer            code);
+gboolean        _interp_code_run                  (InterpExecutor     *executor,
+                                                   gpointer            code,
+                                                   GVariant          **result,
+                                                   GError            **error);
+
 InterpExecutor *_interp_interpreter_get_executor  (InterpInterpreter  *self);
 /* Whether an interpreter with @self's construct properties could be made
  * on this Python (without making one). */

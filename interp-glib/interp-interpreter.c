@@ -811,6 +811,28 @@ code_job_new (const char *code,
   return job;
 }
 
+gpointer
+_interp_code_new (const char *code,
+                  const char *filename)
+{
+  return code_job_new (code, filename, Py_file_input);
+}
+
+void
+_interp_code_free (gpointer code)
+{
+  code_job_free (code);
+}
+
+gboolean
+_interp_code_run (InterpExecutor  *executor,
+                  gpointer         code,
+                  GVariant       **result,
+                  GError         **error)
+{
+  return run_code_job (executor, code, result, error);
+}
+
 /* Consumes a floating @args/@kwargs even on early failure, as GDBus does. */
 static void
 sink_and_drop (GVariant *value)
@@ -2069,6 +2091,12 @@ interp_interpreter_exec_full_finish (InterpInterpreter  *self,
  * Calls a function in the interpreter and waits for its result:
  * CPython's `Interpreter.call()`. Arguments and result convert as the
  * "Values" table says; `None` comes back as the `mv` nothing value.
+ *
+ * @callable is code, not data: `"module:qualname"` imports the module and
+ * calls whatever it names, so `"os:system"` or `"subprocess:getoutput"`
+ * with the right argument runs a shell command. Never build @callable from
+ * untrusted input (a request, a file, another process); map the names you
+ * accept to functions you wrote.
  *
  * Returns: (transfer full): the result, or %NULL with @error set:
  *   %INTERP_ERROR_INVALID_ARGUMENT for a malformed @callable or arguments of

@@ -65,14 +65,26 @@
  *
  * Calls name what to call as interp_interpreter_call() does ("func" in
  * `__main__`, typically defined by the initializer, or "module:qualname"),
- * take the same #GVariant arguments and fail with the same errors.
+ * take the same #GVariant arguments and fail with the same errors. A
+ * callable name imports its module: never build one from untrusted input
+ * (`"os:system"` runs a shell command; see interp_interpreter_call()).
  *
  * ## Broken pools
  *
- * If a new worker cannot be made or its initializer raises, the pool is
- * broken (#InterpPool:broken, CPython's `BrokenInterpreterPool`): the calls
- * waiting for a worker and every later call fail with %INTERP_ERROR_BROKEN,
- * whose message names the failure. The pool never loops making workers.
+ * If a new worker cannot be made (no interpreter, or no thread for it:
+ * under `ulimit -u` or `ulimit -v`, say) or its initializer raises, the
+ * pool is broken (#InterpPool:broken, CPython's `BrokenInterpreterPool`):
+ * the calls waiting for a worker and every later call fail with
+ * %INTERP_ERROR_BROKEN, whose message names the failure. The pool never
+ * loops making workers.
+ *
+ * The initializer runs as a call does: #InterpPool:task-timeout limits it
+ * (one timeout, whatever the chunk sizes), and a worker whose initializer
+ * timed out breaks the pool. The cancellable of g_initable_init() or
+ * g_async_initable_init_async(), which wait for #InterpPool:min-workers,
+ * interrupts the initializers that run, and so does
+ * interp_pool_shutdown() when it cancels what is pending. An initializer
+ * blocked in C is abandoned after #InterpPool:grace-period, as a call is.
  *
  * ## Cancellation and timeouts
  *
@@ -95,6 +107,17 @@
  * host's Python exits, a warning names it and the exit waits for it to
  * return, as Python waits for its own threads: CPython cannot finalize
  * with a sub-interpreter left.
+ *
+ * Where the capacity does not stay: on Python 3.11 every interpreter
+ * shares one GIL, and an abandoned worker blocked in a C call that holds
+ * the GIL (a huge regular expression, say) keeps every other worker, and
+ * every other interpreter, from running until it returns. The timeout
+ * still wins: the call fails on time. Python 3.12 and later give each
+ * worker its own GIL, and there the other workers run on.
+ *
+ * Without a thread to spare (`ulimit -u`), a cancelled or timed-out call
+ * cannot be interrupted: its code runs on, and the call still completes
+ * with its error after the grace period.
  *
  * ## Shutting down
  *
@@ -257,6 +280,8 @@ struct _InterpPool
   GPtrArray *workers;         /* Worker, not abandoned */
   GQueue idle;                /* Worker, most recently idle first */
   guint n_starting;
+  GPtrArray *starting;        /* GCancellable: initializers running */
+  gboolean stop_starting;     /* interrupt initializers: cancelled init or shutdown */
   guint n_busy;
   GHashTable *batches;        /* GMainContext -> Batch */
   GPtrArray *closing;         /* InterpExecutor: retired since shutdown began */
@@ -668,7 +693,7 @@ retire_worker (InterpInterpreter *interp)
   g_object_unref (interp);
 }
 
-static gpointer spawn_thread (gpointer data);
+static void spawn (InterpPool *self);
 
 /* Closes @interp (taking the reference) once the lock is dropped. */
 static void
@@ -706,7 +731,7 @@ deferred_run (InterpPool *self,
       g_ptr_array_unref (deferred->interrupt);
     }
   for (guint i = 0; i < deferred->spawn; i++)
-    g_thread_unref (g_thread_new ("interp-pool-spawn", spawn_thread, g_object_ref (self)));
+    spawn (self);
   for (GList *l; (l = g_queue_pop_head_link (&deferred->submit)) != NULL;)
     {
       PoolJob *job = l->data;
@@ -756,6 +781,15 @@ add_timer_locked (InterpPool  *self,
 }
 
 static gboolean grace_cb (gpointer data);
+
+/* A chunk of @n items may run @n task timeouts, in milliseconds; past
+ * G_MAXUINT (49 days) the product would wrap, so it stops there. */
+static guint
+chunk_timeout (guint task_timeout,
+               guint n)
+{
+  return (guint) MIN ((guint64) task_timeout * MAX (n, 1), G_MAXUINT);
+}
 
 /* The job is running: interrupt it, and give it the grace period. */
 static void
@@ -915,7 +949,8 @@ dispatch_locked (InterpPool *self,
       self->n_busy++;
       job->pool = g_object_ref (self);
       if (self->task_timeout > 0)
-        job->timeout_source = add_timer_locked (self, self->task_timeout * job->n, timeout_cb, job);
+        job->timeout_source = add_timer_locked (self, chunk_timeout (self->task_timeout, job->n),
+                                                timeout_cb, job);
       /* The queue's reference, handed over to the executor (the link is
        * free: it held the job in pending). */
       g_queue_push_tail_link (&deferred->submit, &job->link);
@@ -990,24 +1025,170 @@ break_pool_locked (InterpPool *self,
   retire_idle_locked (self, deferred);
 }
 
-static gpointer
-spawn_thread (gpointer data)
+/* A worker's initializer as it runs: its job may outlive the wait for it
+ * (abandoned after the grace), so both hold a reference. */
+typedef struct
 {
-  InterpPool *self = data;
-  g_autoptr(GError) error = NULL;
-  InterpInterpreter *interp;
-  const char *names[N_CONFIG];
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+  GError *error;
+} InitRun;
+
+static void
+init_run_clear (gpointer data)
+{
+  InitRun *run = data;
+
+  g_mutex_clear (&run->lock);
+  g_cond_clear (&run->cond);
+  g_clear_error (&run->error);
+}
+
+static void
+init_run_unref (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, init_run_clear);
+}
+
+static void
+init_run_wake (GCancellable *cancellable,
+               gpointer      data)
+{
+  InitRun *run = data;
+
+  g_mutex_lock (&run->lock);
+  g_cond_broadcast (&run->cond);
+  g_mutex_unlock (&run->lock);
+}
+
+static void
+init_run_done (GVariant *result,
+               GError   *error,
+               gpointer  data)
+{
+  InitRun *run = data;
+
+  g_clear_pointer (&result, g_variant_unref);
+  g_mutex_lock (&run->lock);
+  run->done = TRUE;
+  run->error = error;
+  g_cond_broadcast (&run->cond);
+  g_mutex_unlock (&run->lock);
+  init_run_unref (run);
+}
+
+/* Cancels the initializers running now, and any started later. */
+static void
+stop_starting (InterpPool *self)
+{
+  g_autoptr(GPtrArray) starting = NULL;
+
+  g_mutex_lock (&self->lock);
+  self->stop_starting = TRUE;
+  starting = g_ptr_array_new_full (self->starting->len, g_object_unref);
+  for (guint i = 0; i < self->starting->len; i++)
+    g_ptr_array_add (starting, g_object_ref (self->starting->pdata[i]));
+  g_mutex_unlock (&self->lock);
+  for (guint i = 0; i < starting->len; i++)
+    g_cancellable_cancel (starting->pdata[i]);
+}
+
+/* Runs the pool's initializer in @interp, as a call runs: the task timeout
+ * interrupts it, as do a cancelled initialization and a shutdown that
+ * cancels what is pending; if it has not returned a grace period after
+ * that, the wait ends and the worker is abandoned (closed whenever its
+ * code returns). */
+static gboolean
+run_initializer (InterpPool         *self,
+                 InterpInterpreter  *interp,
+                 GError            **error)
+{
+  InitRun *run = g_atomic_rc_box_new0 (InitRun);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  gint64 interrupt_at = G_MAXINT64, abandon_at = G_MAXINT64;
+  gboolean stopped, timed_out = FALSE, done, ok;
+  gulong wake_id;
+
+  g_mutex_init (&run->lock);
+  g_cond_init (&run->cond);
+  if (self->task_timeout > 0)
+    interrupt_at = g_get_monotonic_time () + (gint64) self->task_timeout * G_TIME_SPAN_MILLISECOND;
+  g_mutex_lock (&self->lock);
+  g_ptr_array_add (self->starting, g_object_ref (cancellable));
+  stopped = self->stop_starting;
+  g_mutex_unlock (&self->lock);
+  if (stopped)
+    g_cancellable_cancel (cancellable);
+  wake_id = g_cancellable_connect (cancellable, G_CALLBACK (init_run_wake), run, NULL);
+
+  _interp_executor_run_full (_interp_interpreter_get_executor (interp), _interp_code_run,
+                             _interp_code_new (self->initializer, "<pool initializer>"),
+                             _interp_code_free, cancellable, init_run_done,
+                             g_atomic_rc_box_acquire (run));
+
+  g_mutex_lock (&run->lock);
+  while (!run->done)
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      if (abandon_at == G_MAXINT64 && (now >= interrupt_at || g_cancellable_is_cancelled (cancellable)))
+        {
+          timed_out = !g_cancellable_is_cancelled (cancellable);
+          abandon_at = now + (gint64) self->grace_period * G_TIME_SPAN_MILLISECOND;
+          g_mutex_unlock (&run->lock);
+          g_cancellable_cancel (cancellable);   /* interrupts the code */
+          g_mutex_lock (&run->lock);
+        }
+      else if (now >= abandon_at)
+        {
+          /* As an abandoned call's: Python's shutdown must not wait for it. */
+          _interp_executor_set_abandoned (_interp_interpreter_get_executor (interp));
+          break;
+        }
+      else
+        {
+          gint64 until = abandon_at != G_MAXINT64 ? abandon_at : interrupt_at;
+
+          if (until == G_MAXINT64)
+            g_cond_wait (&run->cond, &run->lock);
+          else
+            g_cond_wait_until (&run->cond, &run->lock, until);
+        }
+    }
+  done = run->done;
+  ok = done && run->error == NULL;
+  /* Interrupted, its own error says less than why it was. */
+  if (done && !ok && abandon_at == G_MAXINT64)
+    g_propagate_error (error, g_steal_pointer (&run->error));
+  g_mutex_unlock (&run->lock);
+  g_cancellable_disconnect (cancellable, wake_id);
+  init_run_unref (run);
+
+  g_mutex_lock (&self->lock);
+  g_ptr_array_remove_fast (self->starting, cancellable);
+  g_mutex_unlock (&self->lock);
+
+  if (ok || abandon_at == G_MAXINT64)
+    return ok;
+  if (timed_out)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                 "a new worker's initializer ran longer than the task timeout (%u ms)%s",
+                 self->task_timeout, done ? "" : " and was abandoned");
+  else
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                 "a new worker's initializer was cancelled%s", done ? "" : " and abandoned");
+  return FALSE;
+}
+
+/* A worker that was starting has its interpreter, or @error. */
+static void
+spawn_settle (InterpPool        *self,
+              InterpInterpreter *interp,
+              GError            *error)
+{
   Deferred deferred;
   Worker *worker = NULL;
-
-  for (guint i = 0; i < N_CONFIG; i++)
-    names[i] = config_names[i];
-  interp = INTERP_INTERPRETER (g_object_new_with_properties (INTERP_TYPE_INTERPRETER, N_CONFIG,
-                                                             names, self->config));
-  if (!g_initable_init (G_INITABLE (interp), NULL, &error))
-    g_prefix_error (&error, "could not make a worker: ");
-  else if (self->initializer != NULL && !interp_interpreter_exec (interp, self->initializer, NULL, &error))
-    g_prefix_error (&error, "a new worker's initializer failed: ");
 
   deferred_init (&deferred);
   g_mutex_lock (&self->lock);
@@ -1022,7 +1203,8 @@ spawn_thread (gpointer data)
     {
       g_ptr_array_remove_fast (self->workers, worker);
       g_free (worker);
-      retire_locked (self, interp, &deferred);
+      if (interp != NULL)
+        retire_locked (self, interp, &deferred);
       if (error != NULL)
         break_pool_locked (self, error, &deferred);
     }
@@ -1038,8 +1220,48 @@ spawn_thread (gpointer data)
   deferred.notify = TRUE;
   g_cond_broadcast (&self->cond);
   unlock_and_run (self, &deferred);
+}
+
+static gpointer
+spawn_thread (gpointer data)
+{
+  InterpPool *self = data;
+  g_autoptr(GError) error = NULL;
+  InterpInterpreter *interp;
+  const char *names[N_CONFIG];
+
+  for (guint i = 0; i < N_CONFIG; i++)
+    names[i] = config_names[i];
+  interp = INTERP_INTERPRETER (g_object_new_with_properties (INTERP_TYPE_INTERPRETER, N_CONFIG,
+                                                             names, self->config));
+  if (!g_initable_init (G_INITABLE (interp), NULL, &error))
+    g_prefix_error (&error, "could not make a worker: ");
+  else if (self->initializer != NULL && !run_initializer (self, interp, &error) &&
+           error->domain != G_IO_ERROR)
+    g_prefix_error (&error, "a new worker's initializer failed: ");
+
+  spawn_settle (self, interp, error);
   g_object_unref (self);
   return NULL;
+}
+
+/* Starts a worker's thread, or settles it as failed when there can be no
+ * thread (out of threads or memory): the pool breaks, as it does when an
+ * interpreter cannot be made. */
+static void
+spawn (InterpPool *self)
+{
+  g_autoptr(GError) error = NULL;
+  GThread *thread = g_thread_try_new ("interp-pool-spawn", spawn_thread, g_object_ref (self), &error);
+
+  if (thread != NULL)
+    {
+      g_thread_unref (thread);
+      return;
+    }
+  g_prefix_error (&error, "could not start a thread for a worker: ");
+  spawn_settle (self, NULL, error);
+  g_object_unref (self);
 }
 
 /* Decides the task's outcome once every job that matters has settled:
@@ -1514,6 +1736,7 @@ interp_pool_finalize (GObject *object)
   g_ptr_array_unref (self->workers);
   g_hash_table_unref (self->batches);
   g_ptr_array_unref (self->closing);
+  g_ptr_array_unref (self->starting);
   g_free (self->initializer);
   for (guint i = 0; i < N_CONFIG; i++)
     g_value_unset (&self->config[i]);
@@ -1709,11 +1932,12 @@ interp_pool_class_init (InterpPoolClass *klass)
    *
    * How many milliseconds a call may run (a chunk of a map: this many per
    * item) before it is interrupted and fails with %G_IO_ERROR_TIMED_OUT;
-   * 0 for no limit. The time waiting in the queue does not count.
+   * 0 for no limit. The time waiting in the queue does not count. Any
+   * #guint is valid: up to 49 days, for a call or a whole chunk.
    */
   properties[PROP_TASK_TIMEOUT] =
     g_param_spec_uint ("task-timeout", "Task timeout", "Milliseconds a call may run (0: no limit)",
-                       0, G_MAXUINT / 1024, 0, co);
+                       0, G_MAXUINT, 0, co);
 
   /**
    * InterpPool:grace-period:
@@ -1724,7 +1948,7 @@ interp_pool_class_init (InterpPoolClass *klass)
   properties[PROP_GRACE_PERIOD] =
     g_param_spec_uint ("grace-period", "Grace period",
                        "Milliseconds an interrupted call has before its worker is abandoned",
-                       0, G_MAXUINT / 1024, DEFAULT_GRACE_MS, co);
+                       0, G_MAXUINT, DEFAULT_GRACE_MS, co);
 
   /**
    * InterpPool:n-workers:
@@ -1816,6 +2040,7 @@ interp_pool_init (InterpPool *self)
   self->workers = g_ptr_array_new ();
   self->batches = g_hash_table_new_full (NULL, NULL, NULL, batch_free);
   self->closing = g_ptr_array_new_with_free_func ((GDestroyNotify) _interp_executor_unref);
+  self->starting = g_ptr_array_new_with_free_func (g_object_unref);
   self->max_workers = MAX (1, g_get_num_processors ());
   self->grace_period = DEFAULT_GRACE_MS;
   self->creator_context = g_main_context_ref_thread_default ();
@@ -1835,6 +2060,7 @@ start (InterpPool  *self,
        GError     **error)
 {
   g_autoptr(InterpInterpreter) probe = NULL;
+  g_autoptr(GError) thread_error = NULL;
   const char *names[N_CONFIG];
   Deferred deferred;
 
@@ -1854,8 +2080,16 @@ start (InterpPool  *self,
 
   self->timer_context = g_main_context_new ();
   self->timer_loop = g_main_loop_new (self->timer_context, FALSE);
-  self->timer_thread = g_thread_new ("interp-pool-timer", timer_thread,
-                                     g_main_loop_ref (self->timer_loop));
+  self->timer_thread = g_thread_try_new ("interp-pool-timer", timer_thread,
+                                         g_main_loop_ref (self->timer_loop), &thread_error);
+  if (self->timer_thread == NULL)
+    {
+      g_main_loop_unref (self->timer_loop);   /* the thread's reference */
+      g_clear_pointer (&self->timer_loop, g_main_loop_unref);
+      g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNTIME,
+                   "Could not start the pool's timer thread: %s", thread_error->message);
+      return FALSE;
+    }
 
   deferred_init (&deferred);
   g_mutex_lock (&self->lock);
@@ -1874,21 +2108,46 @@ start (InterpPool  *self,
   return TRUE;
 }
 
+/* A waiter on self->cond looks at its cancellable again. */
+static void
+wake_cb (GCancellable *cancellable,
+         gpointer      data)
+{
+  InterpPool *self = data;
+
+  g_mutex_lock (&self->lock);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
 /* Waits until the first workers are ready; fails if one could not start. */
 static gboolean
 wait_started (InterpPool    *self,
               GCancellable  *cancellable,
               GError       **error)
 {
+  gulong cancel_id = 0;
   gboolean ok;
 
+  if (cancellable != NULL)
+    cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (wake_cb), self, NULL);
   g_mutex_lock (&self->lock);
-  while (self->n_starting > 0 && self->broken == NULL)
+  while (self->n_starting > 0 && self->broken == NULL && !g_cancellable_is_cancelled (cancellable))
     g_cond_wait (&self->cond, &self->lock);
   ok = self->broken == NULL;
   if (!ok)
     g_propagate_error (error, g_error_copy (self->broken));
+  else if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    {
+      /* Nobody will use this pool: what is starting stops. */
+      ok = FALSE;
+      self->state = POOL_SHUT_DOWN;
+    }
   g_mutex_unlock (&self->lock);
+  if (cancel_id != 0)
+    g_cancellable_disconnect (cancellable, cancel_id);
+  if (!ok)
+    stop_starting (self);
   return ok;
 }
 
@@ -2383,17 +2642,6 @@ is_own_worker_locked (InterpPool *self)
   return FALSE;
 }
 
-static void
-shutdown_cancelled_cb (GCancellable *cancellable,
-                       gpointer      data)
-{
-  InterpPool *self = data;
-
-  g_mutex_lock (&self->lock);
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-}
-
 /**
  * interp_pool_shutdown:
  * @self: a pool
@@ -2451,9 +2699,12 @@ interp_pool_shutdown (InterpPool    *self,
   if (self->pending.length == 0)
     retire_idle_locked (self, &deferred);
   unlock_and_run (self, &deferred);
+  /* Nothing queued needs the workers that are starting. */
+  if (cancel_pending)
+    stop_starting (self);
 
   if (cancellable != NULL)
-    cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (shutdown_cancelled_cb), self, NULL);
+    cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (wake_cb), self, NULL);
 
   g_mutex_lock (&self->lock);
   while ((self->pending.length > 0 || self->n_busy > 0 || self->n_starting > 0 ||
@@ -2529,6 +2780,8 @@ interp_pool_shutdown_async (InterpPool          *self,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
+  g_autoptr(GError) error = NULL;
+  GThread *thread;
   GTask *task;
   ShutdownData *sd;
 
@@ -2547,7 +2800,15 @@ interp_pool_shutdown_async (InterpPool          *self,
     self->state = POOL_SHUTTING_DOWN;
   g_mutex_unlock (&self->lock);
 
-  g_thread_unref (g_thread_new ("interp-pool-shutdown", shutdown_thread, task));
+  thread = g_thread_try_new ("interp-pool-shutdown", shutdown_thread, task, &error);
+  if (thread != NULL)
+    g_thread_unref (thread);
+  else
+    {
+      g_task_return_new_error (task, INTERP_ERROR, INTERP_ERROR_RUNTIME,
+                               "Could not start a thread to shut the pool down: %s", error->message);
+      g_object_unref (task);
+    }
 }
 
 /**

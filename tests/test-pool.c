@@ -834,6 +834,147 @@ test_shutdown_abandoned (void)
   g_test_trap_assert_passed ();
 }
 
+/* An initializer is a call like the others: the task timeout covers it. */
+static void
+test_initializer_timeout (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InterpPool) pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error,
+                                               "max-workers", 1,
+                                               "task-timeout", test_ms (200),
+                                               "initializer", "while True:\n    pass\n",
+                                               NULL);
+  g_autoptr(GVariant) value = NULL;
+
+  g_assert_no_error (error);
+  value = interp_pool_call (pool, "builtins:abs", g_variant_new ("(x)", (gint64) -1), NULL, NULL, &error);
+  g_assert_null (value);
+  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_BROKEN);
+  g_assert_nonnull (strstr (error->message, "initializer ran longer than the task timeout"));
+  g_test_message ("%s", error->message);
+  /* Interrupted in time: not abandoned. */
+  g_assert_null (strstr (error->message, "abandoned"));
+  g_assert_null (strchr (error->message, '\n'));
+  g_clear_error (&error);
+  g_assert_true (interp_pool_shutdown (pool, FALSE, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* ... also when it is blocked in C: the wait ends after the grace period. */
+static void
+test_initializer_timeout_blocked (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(InterpPool) pool = NULL;
+      g_autoptr(GVariant) value = NULL;
+
+      pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error, "max-workers", 1,
+                             "task-timeout", test_ms (200),
+                             "initializer", "import time\ntime.sleep(600)\n", NULL);
+      g_assert_no_error (error);
+      value = interp_pool_call (pool, "builtins:abs", g_variant_new ("(x)", (gint64) -1),
+                                NULL, NULL, &error);
+      g_assert_error (error, INTERP_ERROR, INTERP_ERROR_BROKEN);
+      g_assert_nonnull (strstr (error->message, "ran longer than the task timeout"));
+      g_assert_nonnull (strstr (error->message, "abandoned"));
+      g_clear_error (&error);
+      g_assert_true (interp_pool_shutdown (pool, FALSE, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_false (interp_shutdown (&error));
+      g_assert_error (error, INTERP_ERROR, INTERP_ERROR_RUNNING);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
+/* g_initable_init() waits for min-workers: its cancellable ends the wait,
+ * and the initializers that run are interrupted. */
+static void
+test_init_cancel (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  GThread *canceller = g_thread_new ("cancel", cancel_later_thread, cancellable);
+  InterpPool *pool = g_initable_new (INTERP_TYPE_POOL, cancellable, &error,
+                                     "max-workers", 2, "min-workers", 2,
+                                     "initializer", "while True:\n    pass\n", NULL);
+
+  g_thread_join (canceller);
+  g_assert_null (pool);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+/* Without a task timeout, shutting down and cancelling what is pending
+ * interrupts an initializer that would never return. */
+static void
+test_shutdown_stops_initializer (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InterpPool) pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error,
+                                               "max-workers", 1,
+                                               "initializer", "while True:\n    pass\n", NULL);
+  g_autoptr(GVariant) value = NULL;
+  AsyncWait wait = { 0 };
+
+  g_assert_no_error (error);
+  interp_pool_call_async (pool, "builtins:abs", g_variant_new ("(x)", (gint64) -1), NULL, NULL,
+                          async_wait_cb, &wait);
+  g_assert_true (interp_pool_shutdown (pool, TRUE, NULL, &error));
+  g_assert_no_error (error);
+  value = interp_pool_call_finish (pool, async_wait_run (&wait), &error);
+  g_assert_null (value);
+  g_assert_nonnull (error);
+  g_test_message ("the pending call: %s", error->message);
+  g_assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+                 g_error_matches (error, INTERP_ERROR, INTERP_ERROR_BROKEN));
+  async_wait_clear (&wait);
+}
+
+/* A chunk's timeout is the task timeout times its items: 65536 ms times
+ * 65536 items once wrapped to 0 in 32 bits and timed the map out at once. */
+static void
+test_chunk_timeout_overflow (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InterpPool) pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error,
+                                               "max-workers", 1, "task-timeout", 65536, NULL);
+  GVariantBuilder builder;
+  g_autoptr(GVariant) values = NULL;
+  const guint n = 65536;
+
+  g_assert_no_error (error);
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(x)"));
+  for (guint i = 0; i < n; i++)
+    g_variant_builder_add (&builder, "(x)", -(gint64) i);
+  values = interp_pool_map (pool, "builtins:abs", g_variant_builder_end (&builder), n, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_variant_n_children (values), ==, n);
+  {
+    g_autoptr(GVariant) last = g_variant_get_child_value (values, n - 1);
+    g_autoptr(GVariant) inner = g_variant_get_variant (last);
+
+    g_assert_cmpint (g_variant_get_int64 (inner), ==, n - 1);
+  }
+}
+
+/* Hours are ordinary for batch work: the whole guint range is valid. */
+static void
+test_task_timeout_range (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InterpPool) pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error,
+                                               "max-workers", 1, "task-timeout", G_MAXUINT, NULL);
+  guint timeout = 0;
+
+  g_assert_no_error (error);
+  g_object_get (pool, "task-timeout", &timeout, NULL);
+  g_assert_cmpuint (timeout, ==, G_MAXUINT);
+  g_assert_cmpint (pool_call_int (pool, "builtins:abs", g_variant_new ("(x)", (gint64) -5)), ==, 5);
+}
+
 /* Async calls made on a thread without a thread-default context complete
  * in the global default one, which another thread (here the test's) runs:
  * a completion may come before the submitting call has connected the
@@ -913,6 +1054,12 @@ main (int argc, char *argv[])
   g_test_add_func ("/pool/notify", test_notify);
   g_test_add_func ("/pool/shutdown-abandoned", test_shutdown_abandoned);
   g_test_add_func ("/pool/foreign-context", test_foreign_context);
+  g_test_add_func ("/pool/initializer-timeout", test_initializer_timeout);
+  g_test_add_func ("/pool/initializer-timeout-blocked", test_initializer_timeout_blocked);
+  g_test_add_func ("/pool/init-cancel", test_init_cancel);
+  g_test_add_func ("/pool/shutdown-stops-initializer", test_shutdown_stops_initializer);
+  g_test_add_func ("/pool/chunk-timeout-overflow", test_chunk_timeout_overflow);
+  g_test_add_func ("/pool/task-timeout-range", test_task_timeout_range);
 
   return g_test_run ();
 }
