@@ -129,8 +129,9 @@ function int64(variant) {
  * The plain JS value of a GLib.Variant: numbers for the integer and double
  * types (a BigInt for a 64-bit integer beyond Number.MAX_SAFE_INTEGER),
  * strings, booleans, null for an empty maybe, a Uint8Array for 'ay', an
- * object for a dictionary, an array for any other array or a tuple; 'v' is
- * unwrapped.
+ * object for a dictionary (a plain object whose keys are all own
+ * properties, '__proto__' included), an array for any other array or a
+ * tuple; 'v' is unwrapped.
  *
  * @param {GLib.Variant|null} variant the variant
  * @returns {*} the value
@@ -158,10 +159,15 @@ export function fromVariant(variant) {
         if (type === 'ay')
             return variant.get_data_as_bytes().toArray();
         if (type[1] === '{') {
+            // defineProperty, not assignment: a key such as '__proto__'
+            // must become an own property, not set the prototype.
             const object = {};
             for (let i = 0; i < variant.n_children(); i++) {
                 const entry = variant.get_child_value(i);
-                object[String(fromVariant(entry.get_child_value(0)))] = fromVariant(entry.get_child_value(1));
+                Object.defineProperty(object, String(fromVariant(entry.get_child_value(0))), {
+                    value: fromVariant(entry.get_child_value(1)),
+                    writable: true, enumerable: true, configurable: true,
+                });
             }
             return object;
         }

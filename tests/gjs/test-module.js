@@ -175,6 +175,34 @@ test('poolCall() and map() run on a pool', async () => {
     pool.shutdown(false, null);
 });
 
+test('a dict key __proto__ is an own property, not the prototype', async () => {
+    const r = await InterpJS.evaluate(interp, "{'__proto__': {'admin': True}, 'x': 1}");
+    assertEqual(Object.getPrototypeOf(r), Object.prototype, 'the prototype is untouched');
+    assertEqual(r.admin, undefined, 'the value did not become inherited properties');
+    assertDeepEqual(Object.keys(r), ['__proto__', 'x'], 'every key is an own property');
+    assert(Object.hasOwn(r, '__proto__'), 'an own __proto__');
+    assertDeepEqual(Object.getOwnPropertyDescriptor(r, '__proto__').value, {admin: true});
+    assertEqual(r.x, 1);
+    // Nested, and through a queue.
+    const queue = Interp.Queue.new(0);
+    await InterpJS.put(queue, GLib.Variant.new_array(new GLib.VariantType('{sv}'), [
+        GLib.Variant.new_dict_entry(GLib.Variant.new_string('__proto__'),
+            GLib.Variant.new_variant(GLib.Variant.new_string('p'))),
+    ]));
+    const got = await InterpJS.get(queue);
+    assertEqual(Object.getPrototypeOf(got), Object.prototype);
+    assertDeepEqual(Object.keys(got), ['__proto__']);
+    assertEqual(Object.getOwnPropertyDescriptor(got, '__proto__').value, 'p');
+    const inner = await InterpJS.evaluate(interp, "[{'__proto__': None}]");
+    assertEqual(Object.getPrototypeOf(inner[0]), Object.prototype);
+    assertDeepEqual(Object.keys(inner[0]), ['__proto__']);
+    // Back to Python: the own key travels as a key.
+    assertDeepEqual(await InterpJS.call(interp, 'sorted', [r]), ['__proto__', 'x']);
+    const [, kwargs] = await InterpJS.call(interp, 'echo', [], r);
+    assertDeepEqual(Object.keys(kwargs), ['__proto__', 'x'], 'and as keyword arguments');
+    assertDeepEqual(kwargs, r);
+});
+
 test('a module that imports interp.js statically works once imported dynamically', async () => {
     // What the docs advise: a first use of the namespace loads the library,
     // then the application's own module, which imports interp.js, is loaded.
