@@ -36,6 +36,31 @@ function describe(value) {
     return value.constructor?.name ?? 'object';
 }
 
+// With the u flag a surrogate pair is one code point, so only a lone
+// surrogate matches.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/*
+ * The 's' GLib.Variant of a string, or a TypeError when the string would
+ * not arrive as itself: GVariant strings end at a NUL, and UTF-8 has no
+ * form for a lone surrogate (GJS would put U+FFFD in its place). The
+ * library's own conversion from Python refuses both the same way.
+ */
+function stringVariant(string) {
+    const nul = string.indexOf('\0');
+    if (nul !== -1) {
+        throw new TypeError(`a string with an embedded NUL (at index ${nul}) has no GVariant 's' form: ` +
+            'use a Uint8Array for binary data');
+    }
+    const lone = LONE_SURROGATE.exec(string);
+    if (lone) {
+        const code = lone[0].charCodeAt(0).toString(16).toUpperCase();
+        throw new TypeError(`a string with a lone surrogate (U+${code} at index ${lone.index}) has no UTF-8 form: ` +
+            'surrogates not allowed');
+    }
+    return GLib.Variant.new_string(string);
+}
+
 function isPlainObject(value) {
     const proto = Object.getPrototypeOf(value);
     return proto === Object.prototype || proto === null;
@@ -46,7 +71,9 @@ function isPlainObject(value) {
  * integer) is 'x', another Number 'd', a BigInt 'x' (or 't' above the int64
  * maximum), a string 's', a boolean 'b', null and undefined the nothing of
  * 'mv', a Uint8Array or ArrayBuffer 'ay', an array 'av', a plain object
- * 'a{sv}'; a GLib.Variant stays as it is.
+ * 'a{sv}'; a GLib.Variant stays as it is. A string (value or key) with an
+ * embedded NUL or a lone surrogate throws a TypeError: 's' could not carry
+ * it intact.
  *
  * @param {*} value the value
  * @returns {GLib.Variant} the variant
@@ -68,7 +95,7 @@ export function toVariant(value) {
             return GLib.Variant.parse(new GLib.VariantType('t'), value.toString(), null, null);
         throw new RangeError(`BigInt ${value} does not fit in 64 bits`);
     case 'string':
-        return GLib.Variant.new_string(value);
+        return stringVariant(value);
     case 'object':
         break;
     default:
@@ -91,7 +118,7 @@ export function toVariant(value) {
 function dictVariant(object) {
     return GLib.Variant.new_array(new GLib.VariantType('{sv}'),
         Object.entries(object).map(([k, v]) =>
-            GLib.Variant.new_dict_entry(GLib.Variant.new_string(k), GLib.Variant.new_variant(toVariant(v)))));
+            GLib.Variant.new_dict_entry(stringVariant(k), GLib.Variant.new_variant(toVariant(v)))));
 }
 
 function argsVariant(args) {

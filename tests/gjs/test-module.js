@@ -14,11 +14,17 @@ import Interp from 'gi://Interp';
 
 import {
     test, run, assert, assertEqual, assertDeepEqual, assertMatch, assertRejects, assertGError,
-    runGjsModule, describeRun,
+    runGjsModule, describeRun, assertThrows, format,
 } from './harness.js';
 
 let InterpJS;
 let interp;
+
+function assertThrowsTypeError(fn) {
+    const e = assertThrows(fn);
+    assert(e instanceof TypeError, `a TypeError: ${format(e)}`);
+    return e;
+}
 
 test('the module imports once the library is loaded', async () => {
     Interp.init();
@@ -201,6 +207,42 @@ test('a dict key __proto__ is an own property, not the prototype', async () => {
     const [, kwargs] = await InterpJS.call(interp, 'echo', [], r);
     assertDeepEqual(Object.keys(kwargs), ['__proto__', 'x'], 'and as keyword arguments');
     assertDeepEqual(kwargs, r);
+});
+
+test('a string with an embedded NUL is refused, not cut at the NUL', async () => {
+    const refusals = [
+        () => InterpJS.call(interp, 'echo', ['a\0b']),
+        () => InterpJS.call(interp, 'echo', [['x', 'a\0b']]),
+        () => InterpJS.call(interp, 'echo', [{'a\0b': 1}]),
+        () => InterpJS.call(interp, 'echo', [], {'a\0b': 1}),
+        () => InterpJS.put(Interp.Queue.new(0), '\0'),
+    ];
+    for (const start of refusals) {
+        // eslint-disable-next-line no-await-in-loop
+        const e = await assertRejects(start());
+        assert(e instanceof TypeError, `a TypeError: ${e}`);
+        assertMatch(e.message, /^a string with an embedded NUL .*has no GVariant 's' form/);
+        assert(!e.message.includes('\n'), 'one line');
+    }
+    const e = assertThrowsTypeError(() => InterpJS.toVariant('a\0b'));
+    assertMatch(e.message, /at index 1/);
+    assertEqual(await InterpJS.call(interp, 'len', ['ab']), 2, 'still usable');
+    assertDeepEqual(await InterpJS.call(interp, 'list', [new TextEncoder().encode('a\0b')]), [97, 0, 98],
+        'bytes carry a NUL');
+});
+
+test('a lone surrogate is refused, not replaced; a surrogate pair passes', async () => {
+    for (const value of ['\uD800', 'x\uDC00', '\uDE00\uD83D', ['\uDBFF'], {'k\uD800': 1}]) {
+        // eslint-disable-next-line no-await-in-loop
+        const e = await assertRejects(InterpJS.call(interp, 'echo', [value]));
+        assert(e instanceof TypeError, `a TypeError for ${format(value)}: ${e}`);
+        assertMatch(e.message,
+            /^a string with a lone surrogate \(U\+D[89A-F][0-9A-F]{2} at index \d+\) has no UTF-8 form: surrogates not allowed$/);
+    }
+    const e = assertThrowsTypeError(() => InterpJS.toVariant('ab\uDC00'));
+    assertMatch(e.message, /U\+DC00 at index 2/);
+    assertEqual(await InterpJS.call(interp, 'ord', ['\u{1F600}']), 0x1F600, 'a pair is one code point');
+    assertEqual(await InterpJS.call(interp, 'str', ['\uD83D\uDE00\u00e9']), '\uD83D\uDE00\u00e9');
 });
 
 test('a module that imports interp.js statically works once imported dynamically', async () => {
