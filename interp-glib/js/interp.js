@@ -70,10 +70,10 @@ function isPlainObject(value) {
  * The GLib.Variant for a plain JS value: an integer Number (a safe
  * integer) is 'x', another Number 'd', a BigInt 'x' (or 't' above the int64
  * maximum), a string 's', a boolean 'b', null and undefined the nothing of
- * 'mv', a Uint8Array or ArrayBuffer 'ay', an array 'av', a plain object
- * 'a{sv}'; a GLib.Variant stays as it is. A string (value or key) with an
- * embedded NUL or a lone surrogate throws a TypeError: 's' could not carry
- * it intact.
+ * 'mv', a Uint8Array, DataView or ArrayBuffer 'ay' (the bytes it views), an
+ * array (or another typed array) 'av', a plain object 'a{sv}'; a
+ * GLib.Variant stays as it is. A string (value or key) with an embedded NUL
+ * or a lone surrogate throws a TypeError: 's' could not carry it intact.
  *
  * @param {*} value the value
  * @returns {GLib.Variant} the variant
@@ -101,8 +101,12 @@ export function toVariant(value) {
     default:
         throw new TypeError(`a ${describe(value)} has no GVariant form`);
     }
-    if (value instanceof Uint8Array || value instanceof ArrayBuffer) {
-        const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : value;
+    if (value instanceof Uint8Array || value instanceof ArrayBuffer || value instanceof DataView) {
+        let bytes = value;
+        if (value instanceof ArrayBuffer)
+            bytes = new Uint8Array(value);
+        else if (value instanceof DataView)
+            bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
         return GLib.Variant.new_from_bytes(new GLib.VariantType('ay'), new GLib.Bytes(bytes), true);
     }
     if (Array.isArray(value) || ArrayBuffer.isView(value)) {

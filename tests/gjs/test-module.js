@@ -245,6 +245,15 @@ test('a lone surrogate is refused, not replaced; a surrogate pair passes', async
     assertEqual(await InterpJS.call(interp, 'str', ['\uD83D\uDE00\u00e9']), '\uD83D\uDE00\u00e9');
 });
 
+test('a DataView is carried as the bytes it views', async () => {
+    const buffer = new Uint8Array([1, 2, 3, 4, 0, 255]).buffer;
+    const [args] = await InterpJS.call(interp, 'echo', [new DataView(buffer, 1, 4), new DataView(buffer)]);
+    assertDeepEqual(args, [new Uint8Array([2, 3, 4, 0]), new Uint8Array([1, 2, 3, 4, 0, 255])]);
+    assertDeepEqual(await InterpJS.call(interp, 'kinds', [new DataView(buffer, 6)]), ['bytes']);
+    assertEqual(await InterpJS.call(interp, 'builtins:bytes.hex', [new DataView(buffer, 2, 2)]), '0304');
+    assertEqual(InterpJS.toVariant(new DataView(buffer, 3)).get_type_string(), 'ay');
+});
+
 test('a module that imports interp.js statically works once imported dynamically', async () => {
     // What the docs advise: a first use of the namespace loads the library,
     // then the application's own module, which imports interp.js, is loaded.
