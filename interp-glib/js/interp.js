@@ -36,6 +36,31 @@ function describe(value) {
     return value.constructor?.name ?? 'object';
 }
 
+// With the u flag a surrogate pair is one code point, so only a lone
+// surrogate matches.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/*
+ * The 's' GLib.Variant of a string, or a TypeError when the string would
+ * not arrive as itself: GVariant strings end at a NUL, and UTF-8 has no
+ * form for a lone surrogate (GJS would put U+FFFD in its place). The
+ * library's own conversion from Python refuses both the same way.
+ */
+function stringVariant(string) {
+    const nul = string.indexOf('\0');
+    if (nul !== -1) {
+        throw new TypeError(`a string with an embedded NUL (at index ${nul}) has no GVariant 's' form: ` +
+            'use a Uint8Array for binary data');
+    }
+    const lone = LONE_SURROGATE.exec(string);
+    if (lone) {
+        const code = lone[0].charCodeAt(0).toString(16).toUpperCase();
+        throw new TypeError(`a string with a lone surrogate (U+${code} at index ${lone.index}) has no UTF-8 form: ` +
+            'surrogates not allowed');
+    }
+    return GLib.Variant.new_string(string);
+}
+
 function isPlainObject(value) {
     const proto = Object.getPrototypeOf(value);
     return proto === Object.prototype || proto === null;
@@ -45,8 +70,10 @@ function isPlainObject(value) {
  * The GLib.Variant for a plain JS value: an integer Number (a safe
  * integer) is 'x', another Number 'd', a BigInt 'x' (or 't' above the int64
  * maximum), a string 's', a boolean 'b', null and undefined the nothing of
- * 'mv', a Uint8Array or ArrayBuffer 'ay', an array 'av', a plain object
- * 'a{sv}'; a GLib.Variant stays as it is.
+ * 'mv', a Uint8Array, DataView or ArrayBuffer 'ay' (the bytes it views), an
+ * array (or another typed array) 'av', a plain object 'a{sv}'; a
+ * GLib.Variant stays as it is. A string (value or key) with an embedded NUL
+ * or a lone surrogate throws a TypeError: 's' could not carry it intact.
  *
  * @param {*} value the value
  * @returns {GLib.Variant} the variant
@@ -68,14 +95,18 @@ export function toVariant(value) {
             return GLib.Variant.parse(new GLib.VariantType('t'), value.toString(), null, null);
         throw new RangeError(`BigInt ${value} does not fit in 64 bits`);
     case 'string':
-        return GLib.Variant.new_string(value);
+        return stringVariant(value);
     case 'object':
         break;
     default:
         throw new TypeError(`a ${describe(value)} has no GVariant form`);
     }
-    if (value instanceof Uint8Array || value instanceof ArrayBuffer) {
-        const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : value;
+    if (value instanceof Uint8Array || value instanceof ArrayBuffer || value instanceof DataView) {
+        let bytes = value;
+        if (value instanceof ArrayBuffer)
+            bytes = new Uint8Array(value);
+        else if (value instanceof DataView)
+            bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
         return GLib.Variant.new_from_bytes(new GLib.VariantType('ay'), new GLib.Bytes(bytes), true);
     }
     if (Array.isArray(value) || ArrayBuffer.isView(value)) {
@@ -91,7 +122,7 @@ export function toVariant(value) {
 function dictVariant(object) {
     return GLib.Variant.new_array(new GLib.VariantType('{sv}'),
         Object.entries(object).map(([k, v]) =>
-            GLib.Variant.new_dict_entry(GLib.Variant.new_string(k), GLib.Variant.new_variant(toVariant(v)))));
+            GLib.Variant.new_dict_entry(stringVariant(k), GLib.Variant.new_variant(toVariant(v)))));
 }
 
 function argsVariant(args) {
@@ -129,8 +160,9 @@ function int64(variant) {
  * The plain JS value of a GLib.Variant: numbers for the integer and double
  * types (a BigInt for a 64-bit integer beyond Number.MAX_SAFE_INTEGER),
  * strings, booleans, null for an empty maybe, a Uint8Array for 'ay', an
- * object for a dictionary, an array for any other array or a tuple; 'v' is
- * unwrapped.
+ * object for a dictionary (a plain object whose keys are all own
+ * properties, '__proto__' included), an array for any other array or a
+ * tuple; 'v' is unwrapped.
  *
  * @param {GLib.Variant|null} variant the variant
  * @returns {*} the value
@@ -158,10 +190,15 @@ export function fromVariant(variant) {
         if (type === 'ay')
             return variant.get_data_as_bytes().toArray();
         if (type[1] === '{') {
+            // defineProperty, not assignment: a key such as '__proto__'
+            // must become an own property, not set the prototype.
             const object = {};
             for (let i = 0; i < variant.n_children(); i++) {
                 const entry = variant.get_child_value(i);
-                object[String(fromVariant(entry.get_child_value(0)))] = fromVariant(entry.get_child_value(1));
+                Object.defineProperty(object, String(fromVariant(entry.get_child_value(0))), {
+                    value: fromVariant(entry.get_child_value(1)),
+                    writable: true, enumerable: true, configurable: true,
+                });
             }
             return object;
         }

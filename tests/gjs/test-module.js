@@ -14,11 +14,17 @@ import Interp from 'gi://Interp';
 
 import {
     test, run, assert, assertEqual, assertDeepEqual, assertMatch, assertRejects, assertGError,
-    runGjsModule, describeRun,
+    runGjsModule, describeRun, assertThrows, format,
 } from './harness.js';
 
 let InterpJS;
 let interp;
+
+function assertThrowsTypeError(fn) {
+    const e = assertThrows(fn);
+    assert(e instanceof TypeError, `a TypeError: ${format(e)}`);
+    return e;
+}
 
 test('the module imports once the library is loaded', async () => {
     Interp.init();
@@ -173,6 +179,79 @@ test('poolCall() and map() run on a pool', async () => {
     assertGError(e, Interp.Error, Interp.Error.EXECUTION_FAILED);
     assertEqual(e.message, "ValueError: invalid literal for int() with base 10: 'x'");
     pool.shutdown(false, null);
+});
+
+test('a dict key __proto__ is an own property, not the prototype', async () => {
+    const r = await InterpJS.evaluate(interp, "{'__proto__': {'admin': True}, 'x': 1}");
+    assertEqual(Object.getPrototypeOf(r), Object.prototype, 'the prototype is untouched');
+    assertEqual(r.admin, undefined, 'the value did not become inherited properties');
+    assertDeepEqual(Object.keys(r), ['__proto__', 'x'], 'every key is an own property');
+    assert(Object.hasOwn(r, '__proto__'), 'an own __proto__');
+    assertDeepEqual(Object.getOwnPropertyDescriptor(r, '__proto__').value, {admin: true});
+    assertEqual(r.x, 1);
+    // Nested, and through a queue.
+    const queue = Interp.Queue.new(0);
+    await InterpJS.put(queue, GLib.Variant.new_array(new GLib.VariantType('{sv}'), [
+        GLib.Variant.new_dict_entry(GLib.Variant.new_string('__proto__'),
+            GLib.Variant.new_variant(GLib.Variant.new_string('p'))),
+    ]));
+    const got = await InterpJS.get(queue);
+    assertEqual(Object.getPrototypeOf(got), Object.prototype);
+    assertDeepEqual(Object.keys(got), ['__proto__']);
+    assertEqual(Object.getOwnPropertyDescriptor(got, '__proto__').value, 'p');
+    const inner = await InterpJS.evaluate(interp, "[{'__proto__': None}]");
+    assertEqual(Object.getPrototypeOf(inner[0]), Object.prototype);
+    assertDeepEqual(Object.keys(inner[0]), ['__proto__']);
+    // Back to Python: the own key travels as a key.
+    assertDeepEqual(await InterpJS.call(interp, 'sorted', [r]), ['__proto__', 'x']);
+    const [, kwargs] = await InterpJS.call(interp, 'echo', [], r);
+    assertDeepEqual(Object.keys(kwargs), ['__proto__', 'x'], 'and as keyword arguments');
+    assertDeepEqual(kwargs, r);
+});
+
+test('a string with an embedded NUL is refused, not cut at the NUL', async () => {
+    const refusals = [
+        () => InterpJS.call(interp, 'echo', ['a\0b']),
+        () => InterpJS.call(interp, 'echo', [['x', 'a\0b']]),
+        () => InterpJS.call(interp, 'echo', [{'a\0b': 1}]),
+        () => InterpJS.call(interp, 'echo', [], {'a\0b': 1}),
+        () => InterpJS.put(Interp.Queue.new(0), '\0'),
+    ];
+    for (const start of refusals) {
+        // eslint-disable-next-line no-await-in-loop
+        const e = await assertRejects(start());
+        assert(e instanceof TypeError, `a TypeError: ${e}`);
+        assertMatch(e.message, /^a string with an embedded NUL .*has no GVariant 's' form/);
+        assert(!e.message.includes('\n'), 'one line');
+    }
+    const e = assertThrowsTypeError(() => InterpJS.toVariant('a\0b'));
+    assertMatch(e.message, /at index 1/);
+    assertEqual(await InterpJS.call(interp, 'len', ['ab']), 2, 'still usable');
+    assertDeepEqual(await InterpJS.call(interp, 'list', [new TextEncoder().encode('a\0b')]), [97, 0, 98],
+        'bytes carry a NUL');
+});
+
+test('a lone surrogate is refused, not replaced; a surrogate pair passes', async () => {
+    for (const value of ['\uD800', 'x\uDC00', '\uDE00\uD83D', ['\uDBFF'], {'k\uD800': 1}]) {
+        // eslint-disable-next-line no-await-in-loop
+        const e = await assertRejects(InterpJS.call(interp, 'echo', [value]));
+        assert(e instanceof TypeError, `a TypeError for ${format(value)}: ${e}`);
+        assertMatch(e.message,
+            /^a string with a lone surrogate \(U\+D[89A-F][0-9A-F]{2} at index \d+\) has no UTF-8 form: surrogates not allowed$/);
+    }
+    const e = assertThrowsTypeError(() => InterpJS.toVariant('ab\uDC00'));
+    assertMatch(e.message, /U\+DC00 at index 2/);
+    assertEqual(await InterpJS.call(interp, 'ord', ['\u{1F600}']), 0x1F600, 'a pair is one code point');
+    assertEqual(await InterpJS.call(interp, 'str', ['\uD83D\uDE00\u00e9']), '\uD83D\uDE00\u00e9');
+});
+
+test('a DataView is carried as the bytes it views', async () => {
+    const buffer = new Uint8Array([1, 2, 3, 4, 0, 255]).buffer;
+    const [args] = await InterpJS.call(interp, 'echo', [new DataView(buffer, 1, 4), new DataView(buffer)]);
+    assertDeepEqual(args, [new Uint8Array([2, 3, 4, 0]), new Uint8Array([1, 2, 3, 4, 0, 255])]);
+    assertDeepEqual(await InterpJS.call(interp, 'kinds', [new DataView(buffer, 6)]), ['bytes']);
+    assertEqual(await InterpJS.call(interp, 'builtins:bytes.hex', [new DataView(buffer, 2, 2)]), '0304');
+    assertEqual(InterpJS.toVariant(new DataView(buffer, 3)).get_type_string(), 'ay');
 });
 
 test('a module that imports interp.js statically works once imported dynamically', async () => {

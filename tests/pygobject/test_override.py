@@ -114,6 +114,31 @@ class ValueTests(InterpTestCase):
             interp.call("echo", [2**64])
         self.assertEqual(interp.eval("'still fine'"), "still fine")
 
+    def test_str_with_a_nul_is_refused_not_cut(self):
+        queue = Interp.Queue.new(0)
+        for call in (lambda: interp.call("echo", ("a\0b",)),
+                     lambda: interp.call("echo", [["x", "a\0b"]]),
+                     lambda: interp.call("echo", [{"a\0b": 1}]),
+                     lambda: interp.call("echo", None, {"a\0b": 1}),
+                     lambda: queue.put("\0", -1, None)):
+            with self.assertRaises(ValueError) as cm:
+                call()
+            message = str(cm.exception)
+            self.assertTrue(message.startswith("a str with an embedded NUL (at index "), message)
+            self.assertIn("has no GLib.Variant 's' form", message)
+            self.assertNotIn("\n", message)
+        with self.assertRaises(Interp.InterpreterError):
+            queue.get(0, None)   # nothing was put
+        # bytes carry a NUL; a str without one passes.
+        self.assertEqual(interp.call("echo", (b"a\0b", "ab")), [(b"a\0b", "ab"), {}])
+
+    def test_lone_surrogate_is_refused(self):
+        for value in ("\ud800", "x\udc00", ["\udbff"], {"k\ud800": 1}):
+            with self.assertRaises(UnicodeEncodeError) as cm:
+                interp.call("echo", (value,))
+            self.assertIn("surrogates not allowed", str(cm.exception))
+        self.assertEqual(interp.call("echo", ("\U0001F600\u00e9",)), [("\U0001F600\u00e9",), {}])
+
     def test_unpack(self):
         self.assertEqual(Interp.unpack(GLib.Variant("(aymv)", (b"ab", None))), (b"ab", None))
         self.assertEqual(Interp.unpack(GLib.Variant("av", [GLib.Variant("x", 1)])), [1])

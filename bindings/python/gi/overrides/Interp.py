@@ -18,7 +18,9 @@
 #   raising the error when that fails;
 # - every GLib.Variant argument also takes plain Python values, converted
 #   natively (None, bool, int, float, str, bytes, tuple, list, dict), and
-#   every GLib.Variant result comes back as a plain Python value.
+#   every GLib.Variant result comes back as a plain Python value. A str
+#   that 's' cannot carry intact (an embedded NUL, a lone surrogate) raises
+#   ValueError (UnicodeEncodeError for the surrogate) instead of changing.
 
 import functools
 
@@ -118,7 +120,7 @@ def _variant(value):
     if isinstance(value, float):
         return GLib.Variant.new_double(value)
     if isinstance(value, str):
-        return GLib.Variant.new_string(value)
+        return _string_variant(value)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return GLib.Variant.new_from_bytes(GLib.VariantType.new("ay"),
                                            GLib.Bytes.new(bytes(value)), True)
@@ -132,9 +134,21 @@ def _variant(value):
     raise TypeError("an object of type '%s' has no GLib.Variant form" % type(value).__name__)
 
 
+def _string_variant(value):
+    """The 's' GLib.Variant of a str. GVariant strings end at a NUL, which
+    PyGObject would cut the str at: refuse it, as the library's own
+    conversion does. A lone surrogate PyGObject refuses itself
+    (UnicodeEncodeError: surrogates not allowed)."""
+    nul = value.find("\0")
+    if nul != -1:
+        raise ValueError("a str with an embedded NUL (at index %d) has no GLib.Variant 's' form: "
+                         "use bytes for binary data" % nul)
+    return GLib.Variant.new_string(value)
+
+
 def _dict_variant(value):
     if all(isinstance(k, str) for k in value):
-        key, entry = GLib.Variant.new_string, "{sv}"
+        key, entry = _string_variant, "{sv}"
     elif value and all(isinstance(k, int) and not isinstance(k, bool) for k in value):
         key, entry = GLib.Variant.new_int64, "{xv}"
     else:
