@@ -23,6 +23,11 @@
  *
  * Values convert as for #InterpQueue. `SendChannel.send_nowait()` hands the object
  * over only when a receiver is waiting at that moment.
+ *
+ * An end's `close()` in Python closes the channel for C too, and wakes
+ * every send and receive waiting on it, blocking or async: they fail with
+ * %G_IO_ERROR_CLOSED. Once only the sending end is closed, receives still
+ * take what is left.
  */
 
 struct _InterpChannel
@@ -177,6 +182,8 @@ interp_channel_get_id (InterpChannel *self)
  *
  * Returns: %TRUE once received; %FALSE with %INTERP_ERROR_NOT_RECEIVED
  *   when nobody took it before the timeout (it is withdrawn),
+ *   %G_IO_ERROR_CLOSED when the channel is closed or closes meanwhile (it
+ *   is withdrawn, unless a receiver already holds it),
  *   %INTERP_ERROR_INVALID_ARGUMENT for a timeout below -1, or
  *   %G_IO_ERROR_CANCELLED
  */
@@ -210,7 +217,8 @@ interp_channel_send (InterpChannel  *self,
  * (`SendChannel.send_nowait()`).
  *
  * Returns: %TRUE if a receiver was waiting; %FALSE with
- *   %INTERP_ERROR_NOT_RECEIVED (and nothing sent) otherwise
+ *   %INTERP_ERROR_NOT_RECEIVED (and nothing sent) otherwise, a closed
+ *   channel included
  */
 gboolean
 interp_channel_send_nowait (InterpChannel  *self,
@@ -245,7 +253,9 @@ interp_channel_send_nowait (InterpChannel  *self,
  * Receives the next item, waiting for one (`RecvChannel.recv()`).
  *
  * Returns: (transfer full): the item, or %NULL with
- *   %INTERP_ERROR_QUEUE_EMPTY when none came before the timeout, or the
+ *   %INTERP_ERROR_QUEUE_EMPTY when none came before the timeout,
+ *   %G_IO_ERROR_CLOSED when the channel is closed or closes meanwhile
+ *   (with only its sending end closed, once nothing is left), or the
  *   errors of interp_queue_get() (%INTERP_ERROR_INVALID_ARGUMENT for a
  *   timeout below -1 among them)
  */
@@ -272,6 +282,8 @@ interp_channel_recv (InterpChannel  *self,
  * Receives the next item without blocking the caller; the callback runs
  * in the thread-default main context of the caller. Cancelling withdraws
  * the wait; an item already taken for this call is still delivered.
+ * Closing the channel ends the wait with %G_IO_ERROR_CLOSED, as for
+ * interp_channel_recv().
  */
 void
 interp_channel_recv_async (InterpChannel       *self,

@@ -37,6 +37,7 @@ struct _InterpModuleState
   PyObject *item_destroyed;
   PyObject *channel_not_found;
   PyObject *channel_empty;
+  PyObject *channel_closed;
   PyObject *not_received;
   PyObject *unbound;
   PyObject *unbound_error;

@@ -229,6 +229,8 @@ _interp_module_raise_error (InterpModuleState *mod,
       _interp_executor_cancel_delivered ();
       type = cancelled ? cancelled : PyExc_KeyboardInterrupt;
     }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED))
+    type = mod->channel_closed;
   else if (error->domain == INTERP_ERROR)
     {
       switch (error->code)
@@ -429,18 +431,19 @@ mod_put (PyObject *module,
 
   owner = PyInterpreterState_GetID (PyInterpreterState_Get ());
   /* Try without waiting first, the GIL held (no queue lock is ever held
-   * while waiting for a GIL); release the GIL only to wait. */
+   * while waiting for a GIL); release the GIL only to wait, and only when
+   * the queue was full (not when the channel is closed). */
   ok = !wait_received && _interp_queue_state_put (state, carrier, owner, unbound, FALSE,
-                                                  0, NULL, FALSE, NULL);
-  if (!ok && (timeout_us != 0 || wait_received))
+                                                  0, NULL, FALSE, &error);
+  if (!ok && (timeout_us != 0 || wait_received) &&
+      (error == NULL || g_error_matches (error, INTERP_ERROR, INTERP_ERROR_QUEUE_FULL)))
     {
+      g_clear_error (&error);
       Py_BEGIN_ALLOW_THREADS
       ok = _interp_queue_state_put (state, carrier, owner, unbound, wait_received,
                                     timeout_us, NULL, TRUE, &error);
       Py_END_ALLOW_THREADS
     }
-  else if (!ok)
-    error = g_error_new_literal (INTERP_ERROR, INTERP_ERROR_QUEUE_FULL, "The queue is full");
   if (!ok)
     {
       _interp_carrier_free (carrier);
@@ -470,17 +473,13 @@ mod_get (PyObject *module,
     return NULL;
 
   /* As for put: without waiting and the GIL held first. */
-  carrier = _interp_queue_state_get (state, 0, NULL, FALSE, &info, NULL);
-  if (carrier == NULL && info.status == INTERP_ITEM_VALUE)
+  carrier = _interp_queue_state_get (state, 0, NULL, FALSE, &info, &error);
+  if (timeout_us != 0 && g_error_matches (error, INTERP_ERROR, INTERP_ERROR_QUEUE_EMPTY))
     {
-      if (timeout_us != 0)
-        {
-          Py_BEGIN_ALLOW_THREADS
-          carrier = _interp_queue_state_get (state, timeout_us, NULL, TRUE, &info, &error);
-          Py_END_ALLOW_THREADS
-        }
-      else
-        error = g_error_new_literal (INTERP_ERROR, INTERP_ERROR_QUEUE_EMPTY, "The queue is empty");
+      g_clear_error (&error);
+      Py_BEGIN_ALLOW_THREADS
+      carrier = _interp_queue_state_get (state, timeout_us, NULL, TRUE, &info, &error);
+      Py_END_ALLOW_THREADS
     }
   if (error != NULL)
     return _interp_module_raise_error (mod, _interp_queue_state_is_channel (state), error);
@@ -627,6 +626,7 @@ mod_channel_closed (PyObject *module,
   X (QueueFull, queue_full) X (QueueNotFoundError, queue_not_found) \
   X (ItemInterpreterDestroyed, item_destroyed) \
   X (ChannelNotFoundError, channel_not_found) X (ChannelEmptyError, channel_empty) \
+  X (ChannelClosedError, channel_closed) \
   X (NotReceivedError, not_received) X (UNBOUND, unbound) \
   X (UNBOUND_ERROR, unbound_error) X (UNBOUND_REMOVE, unbound_remove) \
   X (InterpreterError, interpreter_error) \
@@ -724,7 +724,7 @@ module_exec (PyObject *module)
 #define FOR_EACH_STATE_OBJECT(X) \
   X (handle_type) X (buffer_type) X (interp_type) X (pool_type) X (cancellable_type) X (queue_class) X (recv_class) \
   X (send_class) X (carrier.not_shareable) X (queue_empty) X (queue_full) X (queue_not_found) \
-  X (item_destroyed) X (channel_not_found) X (channel_empty) X (not_received) \
+  X (item_destroyed) X (channel_not_found) X (channel_empty) X (channel_closed) X (not_received) \
   X (unbound) X (unbound_error) X (unbound_remove) X (carrier.pickle) X (marshal) \
   X (interpreter_error) X (interpreter_not_found)
 

@@ -55,6 +55,7 @@ gboolean          _interp_queue_state_is_channel  (InterpQueueState *state);
 /* Blocking put/get: @timeout_us -1 waits forever, 0 not at all. They wait
  * without the GIL: callers in an interpreter release it around them, and
  * pass @job_cancellable so that cancelling their job wakes the wait.
+ * Closing a channel wakes them too (G_IO_ERROR_CLOSED).
  * put takes @carrier on success. For channels, put waits until the item
  * was received when @wait_received. */
 gboolean          _interp_queue_state_put     (InterpQueueState   *state,
@@ -126,7 +127,10 @@ GArray           *_interp_queues_list_channels (void);
 GArray           *_interp_queues_list_queues   (void);
 
 /* Channels: closing an end (1 send, 2 receive) is a flag every
- * interpreter sees; the Python face refuses sends and receives on it. */
+ * interpreter sees. Puts and gets, blocked or not, sync or async, then
+ * fail with G_IO_ERROR_CLOSED: gets once the items are drained when only
+ * the sending end is closed; a put waiting for receipt withdraws its item
+ * unless a receiver holds it. */
 void              _interp_queue_state_close_ends      (InterpQueueState *state,
                                                        gint              ends);
 gint              _interp_queue_state_get_closed_ends (InterpQueueState *state);

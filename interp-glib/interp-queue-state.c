@@ -274,6 +274,35 @@ has_room_locked (InterpQueueState *state)
   return state->maxsize <= 0 || (gint) g_queue_get_length (&state->items) < state->maxsize;
 }
 
+/* Channels: the closed_ends flags. */
+#define CLOSED_SEND 1
+#define CLOSED_RECV 2
+
+/* Channels: whether a receive (@receiving) or a send can no longer
+ * happen. Closing the sending end lets receivers drain what is left, then
+ * stops them; closing the receiving end stops both at once. The flags
+ * change under the lock (see _interp_queue_state_close_ends()), so a wait
+ * that looked at them under the lock before sleeping is woken by the
+ * close. Queues are never closed. */
+static gboolean
+closed_for_locked (InterpQueueState *state,
+                   gboolean          receiving)
+{
+  gint ends = g_atomic_int_get (&state->closed_ends);
+
+  if (receiving)
+    return (ends & CLOSED_RECV) != 0 ||
+           ((ends & CLOSED_SEND) != 0 && g_queue_is_empty (&state->items));
+  return ends != 0;
+}
+
+static GError *
+closed_error (InterpQueueState *state)
+{
+  return g_error_new (G_IO_ERROR, G_IO_ERROR_CLOSED,
+                      "Channel %" G_GINT64_FORMAT " is closed", state->id);
+}
+
 /* Served: the task is returned and the list's reference dropped once the
  * lock is released. The task object stays with the waiter until then, for
  * its cancellable. */
@@ -308,7 +337,15 @@ pump_locked (InterpQueueState *state,
 
       progress = FALSE;
 
-      if (!g_queue_is_empty (&state->get_waiters) && !g_queue_is_empty (&state->items))
+      /* A closed channel fails its waiters; with only the sending end
+       * closed, once the items are drained. */
+      if (!g_queue_is_empty (&state->get_waiters) && closed_for_locked (state, TRUE))
+        {
+          waiter = g_queue_pop_head (&state->get_waiters);
+          waiter_finish_locked (waiter, deferred, NULL, closed_error (state));
+          progress = TRUE;
+        }
+      else if (!g_queue_is_empty (&state->get_waiters) && !g_queue_is_empty (&state->items))
         {
           Item *item = g_queue_peek_head (&state->items);
           GError *error = NULL;
@@ -334,7 +371,14 @@ pump_locked (InterpQueueState *state,
           progress = TRUE;
         }
 
-      if (!g_queue_is_empty (&state->put_waiters) && has_room_locked (state))
+      if (!g_queue_is_empty (&state->put_waiters) && closed_for_locked (state, FALSE))
+        {
+          /* The waiter's carrier is freed with the waiter, unlocked. */
+          waiter = g_queue_pop_head (&state->put_waiters);
+          waiter_finish_locked (waiter, deferred, NULL, closed_error (state));
+          progress = TRUE;
+        }
+      else if (!g_queue_is_empty (&state->put_waiters) && has_room_locked (state))
         {
           Item *item = g_new0 (Item, 1);
 
@@ -373,10 +417,18 @@ wake_cb (GCancellable *cancellable,
  * the lock held; returns with it held. */
 #define SPIN_US 20
 
-typedef gboolean (*ReadyFunc) (InterpQueueState *state, gpointer data);
+/* What a wait finds: go on waiting, done, or the channel was closed. */
+typedef enum
+{
+  WAIT_NOT_YET,
+  WAIT_READY,
+  WAIT_CLOSED,
+} WaitStatus;
 
-static gboolean ready_item (InterpQueueState *state, gpointer data);
-static gboolean ready_room (InterpQueueState *state, gpointer data);
+typedef WaitStatus (*ReadyFunc) (InterpQueueState *state, gpointer data);
+
+static WaitStatus ready_item (InterpQueueState *state, gpointer data);
+static WaitStatus ready_room (InterpQueueState *state, gpointer data);
 
 static gboolean
 spin_for (InterpQueueState *state,
@@ -397,6 +449,8 @@ spin_for (InterpQueueState *state,
       gint length = g_atomic_int_get (&state->length);
 
       seen = want_item ? length > 0 : (state->maxsize <= 0 || length < state->maxsize);
+      /* A close ends the spin too: the wait then looks under the lock. */
+      seen = seen || g_atomic_int_get (&state->closed_ends) != 0;
       if (!seen && (i & 63) == 63 && g_get_monotonic_time () >= until)
         break;
     }
@@ -404,8 +458,9 @@ spin_for (InterpQueueState *state,
   return seen;
 }
 
-/* Waits on the condition until @ready, the deadline or cancellation. Called
- * with the lock held; returns FALSE with @error set when it gives up.
+/* Waits on the condition until @ready, the deadline, cancellation or, for
+ * a channel, a close (G_IO_ERROR_CLOSED): @ready says which. Called with
+ * the lock held; returns FALSE with @error set when it gives up.
  *
  * A cancellation wakes the wait through wake_cb, which broadcasts under
  * the lock; so the cancellation is looked at, under the lock, every time
@@ -422,11 +477,17 @@ wait_locked (InterpQueueState  *state,
              GError           **error)
 {
   gboolean spun = FALSE;
+  WaitStatus status;
 
-  while (!ready (state, data))
+  while ((status = ready (state, data)) != WAIT_READY)
     {
       gboolean woken = TRUE;
 
+      if (status == WAIT_CLOSED)
+        {
+          g_propagate_error (error, closed_error (state));
+          return FALSE;
+        }
       if (cancellable != NULL && g_cancellable_is_cancelled (cancellable))
         {
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
@@ -448,7 +509,7 @@ wait_locked (InterpQueueState  *state,
             g_cond_wait (&state->cond, &state->lock);
           state->sleepers--;
         }
-      if (deadline == 0 || (!woken && !ready (state, data)))
+      if (deadline == 0 || (!woken && ready (state, data) == WAIT_NOT_YET))
         {
           g_set_error (error, INTERP_ERROR, timeout_code,
                        timeout_code == INTERP_ERROR_QUEUE_FULL ? "The queue is full" :
@@ -489,18 +550,22 @@ deadline_for (gint64 timeout_us)
   return g_get_monotonic_time () + timeout_us;
 }
 
-static gboolean
+static WaitStatus
 ready_room (InterpQueueState *state,
             gpointer          data)
 {
-  return has_room_locked (state);
+  if (closed_for_locked (state, FALSE))
+    return WAIT_CLOSED;
+  return has_room_locked (state) ? WAIT_READY : WAIT_NOT_YET;
 }
 
-static gboolean
+static WaitStatus
 ready_item (InterpQueueState *state,
             gpointer          data)
 {
-  return !g_queue_is_empty (&state->items);
+  if (closed_for_locked (state, TRUE))
+    return WAIT_CLOSED;
+  return g_queue_is_empty (&state->items) ? WAIT_NOT_YET : WAIT_READY;
 }
 
 
@@ -543,13 +608,16 @@ _interp_queue_state_put (InterpQueueState  *state,
 
       while (wait_received && !wait.received)
         {
+          gboolean closed = closed_for_locked (state, FALSE);
           gboolean cancelled = cancellable != NULL && g_cancellable_is_cancelled (cancellable);
           gboolean expired = deadline == 0 || (deadline > 0 && g_get_monotonic_time () >= deadline);
 
           /* An item a receiver holds is waited for whatever happens. */
-          if (!wait.taken && (cancelled || expired))
+          if (!wait.taken && (closed || cancelled || expired))
             {
-              if (cancelled)
+              if (closed)
+                g_propagate_error (error, closed_error (state));
+              else if (cancelled)
                 g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
               else
                 g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_NOT_RECEIVED,
@@ -896,7 +964,17 @@ void
 _interp_queue_state_close_ends (InterpQueueState *state,
                                 gint              ends)
 {
-  g_atomic_int_or (&state->closed_ends, ends);
+  Deferred deferred = DEFERRED_INIT;
+
+  /* Under the lock, which every wait holds when it looks at the flags
+   * before sleeping: the broadcast of pump_locked() cannot slip in between.
+   * It wakes the blocked puts and gets, which then see the close, and
+   * fails the async waits the close stops. */
+  g_mutex_lock (&state->lock);
+  g_atomic_int_or (&state->closed_ends, ends & (CLOSED_SEND | CLOSED_RECV));
+  pump_locked (state, &deferred);
+  g_mutex_unlock (&state->lock);
+  deferred_run (&deferred);
 }
 
 gint
@@ -971,7 +1049,9 @@ _interp_queue_state_offer (InterpQueueState *state,
   gboolean waiting;
 
   g_mutex_lock (&state->lock);
-  waiting = state->waiting_getters > 0 || !g_queue_is_empty (&state->get_waiters);
+  /* A getter a close woke may still count as waiting: not a taker. */
+  waiting = !closed_for_locked (state, FALSE) &&
+            (state->waiting_getters > 0 || !g_queue_is_empty (&state->get_waiters));
   if (waiting)
     {
       Item *item = g_new0 (Item, 1);

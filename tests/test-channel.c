@@ -699,6 +699,219 @@ test_unreadable_not_received (void)
   g_assert_cmpint (channel_size (watcher, id), ==, 0);
 }
 
+/* ------------------------------------------------------------------ */
+/* Closing a channel wakes what waits on it                           */
+
+/* A thread blocked in interp_channel_recv() or interp_channel_send(); it
+ * signals when it returns, so that the test waits for it with a bound. */
+typedef struct
+{
+  InterpChannel *channel;
+  gboolean send;              /* else recv */
+  gboolean ok;
+  GVariant *value;
+  GError *error;
+  GMutex lock;
+  GCond cond;
+  gboolean finished;
+  GThread *thread;
+} Blocked;
+
+static gpointer
+blocked_thread (gpointer user_data)
+{
+  Blocked *blocked = user_data;
+
+  if (blocked->send)
+    blocked->ok = interp_channel_send (blocked->channel, g_variant_new_string ("unreceived"),
+                                       -1, NULL, &blocked->error);
+  else
+    {
+      blocked->value = interp_channel_recv (blocked->channel, -1, NULL, &blocked->error);
+      blocked->ok = blocked->value != NULL;
+    }
+  g_mutex_lock (&blocked->lock);
+  blocked->finished = TRUE;
+  g_cond_signal (&blocked->cond);
+  g_mutex_unlock (&blocked->lock);
+  return NULL;
+}
+
+static void
+blocked_start (Blocked       *blocked,
+               InterpChannel *channel,
+               gboolean       send)
+{
+  *blocked = (Blocked) { .channel = channel, .send = send };
+  g_mutex_init (&blocked->lock);
+  g_cond_init (&blocked->cond);
+  blocked->thread = g_thread_new (send ? "blocked-send" : "blocked-recv", blocked_thread, blocked);
+}
+
+/* Joins the thread, but fails rather than hang if it is still blocked
+ * after a generous while. */
+static void
+blocked_join (Blocked *blocked)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_TIME_SPAN_SECOND;
+  gboolean finished;
+
+  g_mutex_lock (&blocked->lock);
+  while (!blocked->finished && g_cond_wait_until (&blocked->cond, &blocked->lock, deadline))
+    ;
+  finished = blocked->finished;
+  g_mutex_unlock (&blocked->lock);
+  g_assert_true (finished);
+  g_thread_join (blocked->thread);
+  g_mutex_clear (&blocked->lock);
+  g_cond_clear (&blocked->cond);
+}
+
+/* The Python statements that close an end; `s.close()` closes the sending
+ * end, `r.close()` the receiving end and so the channel. */
+static const char *const closers[] = { "s.close()\n", "r.close()\n" };
+
+static void
+assert_closed (GError *error)
+{
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+}
+
+/* Once closed, sends and receives fail at once: a bounded wait that
+ * times out would fail with another error. */
+static void
+assert_refused (InterpChannel *channel)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) value = NULL;
+
+  value = interp_channel_recv (channel, 60 * G_TIME_SPAN_SECOND, NULL, &error);
+  g_assert_null (value);
+  assert_closed (error);
+  g_clear_error (&error);
+  value = interp_channel_recv (channel, 0, NULL, &error);
+  g_assert_null (value);
+  assert_closed (error);
+  g_clear_error (&error);
+  g_assert_false (interp_channel_send (channel, g_variant_new_string ("late"),
+                                       60 * G_TIME_SPAN_SECOND, NULL, &error));
+  assert_closed (error);
+  g_clear_error (&error);
+  g_assert_false (interp_channel_send_nowait (channel, g_variant_new_string ("late"), &error));
+  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_NOT_RECEIVED);
+}
+
+static void
+test_close_wakes_recv (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (closers); i++)
+    {
+      g_autoptr(InterpChannel) channel = interp_channel_new ();
+      g_autoptr(TestInterp) closer = new_interpreter_with_channel (channel);
+      Blocked blocked;
+
+      blocked_start (&blocked, channel, FALSE);
+      wait_for_receiver (closer, interp_channel_get_id (channel));
+      exec_ok (closer, closers[i]);
+      blocked_join (&blocked);
+      g_assert_false (blocked.ok);
+      g_assert_null (blocked.value);
+      assert_closed (blocked.error);
+      g_clear_error (&blocked.error);
+      /* No receiver is left waiting. */
+      g_assert_false (eval_bool (closer, "interp_glib._has_waiting_getter(r._handle)"));
+      assert_refused (channel);
+    }
+}
+
+static void
+test_close_wakes_send (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (closers); i++)
+    {
+      g_autoptr(InterpChannel) channel = interp_channel_new ();
+      g_autoptr(TestInterp) closer = new_interpreter_with_channel (channel);
+      gint64 id = interp_channel_get_id (channel);
+      Blocked blocked;
+
+      blocked_start (&blocked, channel, TRUE);
+      wait_for_item (closer, id);
+      exec_ok (closer, closers[i]);
+      blocked_join (&blocked);
+      g_assert_false (blocked.ok);
+      assert_closed (blocked.error);
+      g_clear_error (&blocked.error);
+      /* Withdrawn: a send that failed sent nothing. */
+      g_assert_cmpint (channel_size (closer, id), ==, 0);
+      assert_refused (channel);
+    }
+}
+
+static gboolean
+set_flag_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_close_wakes_recv_async (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (closers); i++)
+    {
+      g_autoptr(InterpChannel) channel = interp_channel_new ();
+      g_autoptr(TestInterp) closer = new_interpreter_with_channel (channel);
+      g_autoptr(GError) error = NULL;
+      AsyncWait wait = { 0 };
+      gboolean gave_up = FALSE;
+      guint timeout_id;
+
+      interp_channel_recv_async (channel, NULL, async_wait_cb, &wait);
+      drain_main_context ();
+      g_assert_cmpuint (wait.count, ==, 0);
+      exec_ok (closer, closers[i]);
+
+      timeout_id = g_timeout_add_seconds (60, set_flag_cb, &gave_up);
+      while (wait.result == NULL && !gave_up)
+        g_main_context_iteration (NULL, TRUE);
+      g_assert_false (gave_up);
+      g_source_remove (timeout_id);
+      g_assert_null (interp_channel_recv_finish (channel, wait.result, &error));
+      assert_closed (error);
+      g_clear_error (&error);
+      async_wait_clear (&wait);
+      drain_main_context ();
+      g_assert_cmpuint (wait.count, ==, 1);
+
+      /* Started on the closed channel: fails at once. */
+      wait = (AsyncWait) { 0 };
+      interp_channel_recv_async (channel, NULL, async_wait_cb, &wait);
+      g_assert_null (interp_channel_recv_finish (channel, async_wait_run (&wait), &error));
+      assert_closed (error);
+      async_wait_clear (&wait);
+    }
+}
+
+/* With only the sending end closed, what is in the channel is still
+ * received; then receives fail. */
+static void
+test_close_send_drains (void)
+{
+  g_autoptr(InterpChannel) channel = interp_channel_new ();
+  g_autoptr(TestInterp) py = new_interpreter_with_channel (channel);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) value = NULL;
+
+  exec_ok (py, "assert s.send_nowait('left') is False\n"
+               "s.close()\n"
+               "assert s.is_closed and not r.is_closed\n");
+  value = interp_channel_recv (channel, -1, NULL, &error);
+  g_assert_no_error (error);
+  assert_variant (value, "'left'");
+  g_assert_true (eval_bool (py, "r.is_closed"));
+  assert_refused (channel);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -716,6 +929,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/channel/list-all", test_list_all);
   g_test_add_func ("/channel/end-through-queue", test_end_through_queue);
   g_test_add_func ("/channel/unreadable-not-received", test_unreadable_not_received);
+  g_test_add_func ("/channel/close-wakes-recv", test_close_wakes_recv);
+  g_test_add_func ("/channel/close-wakes-send", test_close_wakes_send);
+  g_test_add_func ("/channel/close-wakes-recv-async", test_close_wakes_recv_async);
+  g_test_add_func ("/channel/close-send-drains", test_close_send_drains);
 
   return finish_tests ();
 }

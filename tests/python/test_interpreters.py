@@ -466,6 +466,121 @@ class QueueAndChannelTests(Base):
         r2.close()
         self.assertTrue(s2.is_closed)
 
+    # Bounds for waits that take milliseconds, generous but such that the
+    # close tests together stay within tap.py's 100 s watchdog when the
+    # wake never comes: each failure is then reported as such.
+    CLOSE_WAIT = 10
+
+    def _wait_until(self, condition):
+        # Test-side only: until the other thread is blocked in the channel.
+        for _ in range(self.CLOSE_WAIT * 200):
+            if condition():
+                return
+            time.sleep(0.005)
+        self.fail("the thread never blocked")
+
+    def _blocked(self, target):
+        # A thread blocked in target; it records what that raised.
+        raised = []
+
+        def run():
+            try:
+                target()
+            except BaseException as e:
+                raised.append(e)
+            else:
+                raised.append(None)
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        return thread, raised
+
+    def _join(self, thread):
+        thread.join(timeout=self.CLOSE_WAIT)
+        self.assertFalse(thread.is_alive(), "close() did not wake the blocked thread")
+
+    def test_close_wakes_blocked_recv(self):
+        for closing in ("send", "recv"):
+            with self.subTest(closing=closing):
+                r, s = interpreters.create_channel()
+                thread, raised = self._blocked(r.recv)
+                self._wait_until(lambda: interpreters._has_waiting_getter(r._handle))
+                (s if closing == "send" else r).close()
+                self._join(thread)
+                self.assertIsInstance(raised[0], interpreters.ChannelClosedError)
+                self.assertTrue(r.is_closed)
+                with self.assertRaises(interpreters.ChannelClosedError):
+                    r.recv(timeout=60)
+
+    def test_close_wakes_blocked_send(self):
+        for closing in ("send", "recv"):
+            with self.subTest(closing=closing):
+                r, s = interpreters.create_channel()
+                thread, raised = self._blocked(lambda: s.send("unreceived"))
+                self._wait_until(lambda: interpreters._size(s._handle) == 1)
+                (s if closing == "send" else r).close()
+                self._join(thread)
+                self.assertIsInstance(raised[0], interpreters.ChannelClosedError)
+                # Withdrawn: the failed send sent nothing.
+                self.assertEqual(interpreters._size(s._handle), 0)
+                with self.assertRaises(interpreters.ChannelClosedError):
+                    s.send("late", timeout=60)
+                with self.assertRaises(interpreters.ChannelClosedError):
+                    r.recv_nowait()
+
+    def test_close_wakes_waits_in_a_subinterpreter(self):
+        r, s = interpreters.create_channel()
+        r2, s2 = interpreters.create_channel()
+        q = interpreters.create_queue()
+        interp = interpreters.create()
+        interp.prepare_main(r=r, s2=s2, q=q)
+        thread, raised = self._blocked(lambda: interp.exec(textwrap.dedent("""
+            import interp_glib
+            outcome = []
+            for wait in (r.recv, lambda: s2.send('unreceived')):
+                try:
+                    wait()
+                except interp_glib.ChannelClosedError:
+                    outcome.append('closed')
+            q.put(outcome)
+            """)))
+        self._wait_until(lambda: interpreters._has_waiting_getter(r._handle))
+        s.close()
+        self._wait_until(lambda: interpreters._size(s2._handle) == 1)
+        r2.close()
+        self._join(thread)
+        self.assertEqual(raised, [None])
+        self.assertEqual(q.get(timeout=60), ["closed", "closed"])
+
+    def test_close_lets_the_process_exit(self):
+        # Non-daemon threads blocked in recv() and send(): once the channels
+        # are closed, they end and the host exits.
+        proc = run_python("""
+            import threading, time
+            import interp_glib as interpreters
+            r, s = interpreters.create_channel()
+            r2, s2 = interpreters.create_channel()
+            outcome = []
+            def wait(f):
+                try:
+                    f()
+                except interpreters.ChannelClosedError:
+                    outcome.append('closed')
+            threads = [threading.Thread(target=wait, args=(r.recv,)),
+                       threading.Thread(target=wait, args=(lambda: s2.send(1),))]
+            for t in threads:
+                t.start()
+            while not (interpreters._has_waiting_getter(r._handle) and
+                       interpreters._size(s2._handle) == 1):
+                time.sleep(0.005)
+            s.close()
+            r2.close()
+            for t in threads:
+                t.join()
+            print(outcome)
+            """, timeout=3 * self.CLOSE_WAIT)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout.strip(), "['closed', 'closed']")
+
     def test_channel_recv_timeout(self):
         r, s = interpreters.create_channel()
         with self.assertRaises(TimeoutError):

@@ -135,9 +135,8 @@ class RecvChannel(_ChannelEnd):
 
     def recv(self, timeout=None):
         '''Returns the next object sent; waits (without polling) if none.
-        A timeout raises ChannelEmptyError (a TimeoutError too).'''
-        if self.is_closed:
-            raise ChannelClosedError(f'channel {self.id} is closed')
+        A timeout raises ChannelEmptyError (a TimeoutError too); a closed
+        channel, or one closed while waiting, ChannelClosedError.'''
         try:
             return _c._get(self._handle, True, timeout)
         except ChannelEmptyError as e:
@@ -148,8 +147,6 @@ class RecvChannel(_ChannelEnd):
     def recv_nowait(self, default=None):
         '''Like recv(), but returns default instead of waiting (the seeds'
         form; CPython 3.13's test module raises ChannelEmptyError instead).'''
-        if self.is_closed:
-            raise ChannelClosedError(f'channel {self.id} is closed')
         try:
             return _c._get(self._handle, False, None)
         except ChannelEmptyError:
@@ -163,11 +160,11 @@ class SendChannel(_ChannelEnd):
 
     def send(self, obj, timeout=None, *, unbounditems=None, unbound=None):
         '''Sends obj and waits until it is received (NotReceivedError on
-        timeout). unbound is CPython 3.13's name for unbounditems.'''
+        timeout; ChannelClosedError if the channel is closed, or closed
+        while waiting, and then obj is not sent). unbound is CPython 3.13's
+        name for unbounditems.'''
         if unbounditems is None:
             unbounditems = unbound
-        if self.is_closed:
-            raise ChannelClosedError(f'channel {self.id} is closed')
         _c._put(self._handle, obj, True, timeout, unbounditems, True)
 
     def send_nowait(self, obj, *, unbounditems=None, unbound=None):
@@ -175,8 +172,7 @@ class SendChannel(_ChannelEnd):
         once (else it waits in the channel for the next recv()).'''
         if unbounditems is None:
             unbounditems = unbound
-        if self.is_closed:
-            raise ChannelClosedError(f'channel {self.id} is closed')
+        # A closed channel refuses the offer and the _put raises.
         if _c._offer(self._handle, obj, unbounditems):
             return True
         _c._put(self._handle, obj, False, None, unbounditems, False)
@@ -214,5 +210,6 @@ _c._register(
     SendChannel=SendChannel,
     ChannelNotFoundError=ChannelNotFoundError,
     ChannelEmptyError=ChannelEmptyError,
+    ChannelClosedError=ChannelClosedError,
     NotReceivedError=NotReceivedError,
 )
