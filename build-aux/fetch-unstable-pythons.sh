@@ -13,7 +13,8 @@
 #   empty dpkg status, so it resolves the whole dependency closure and only
 #   downloads. The system's apt sources, lists and dpkg database stay as they
 #   are, and nothing is installed into the system.
-# - The packages (pythonX.Y, libpythonX.Y-dev and what apt pulls in:
+# - The packages (pythonX.Y, libpythonX.Y-dev, libpythonX.Y-testsuite and
+#   what apt pulls in:
 #   -minimal, -stdlib, unstable's libc6, libssl, libffi, ...) are unpacked
 #   with dpkg-deb -x into one root directory in the cache, outside the clone.
 #   No maintainer script runs.
@@ -63,6 +64,7 @@ mkdir -p "$cache"
 cache=$(cd "$cache" && pwd -P)
 root=$cache/root
 stamp=$cache/root.stamp
+stamp_key="versions: $versions, with test suites"
 aptdir=$cache/apt
 
 exec 9>"$cache/lock"
@@ -85,7 +87,7 @@ print_pythons() {
 root_is_fresh() {
   [ -f "$stamp" ] && [ -d "$root" ] && [ -z "${INTERP_PYTHONS_REFRESH:-}" ] &&
     [ -n "$(find "$stamp" -mmin -$((max_age_days * 24 * 60)))" ] &&
-    grep -qx "versions: $versions" "$stamp"
+    grep -qx "$stamp_key" "$stamp"
 }
 
 if root_is_fresh; then
@@ -116,7 +118,9 @@ apt_opts=(
 [ "$(id -u)" -eq 0 ] && apt_opts+=(-o "APT::Sandbox::User=root")
 
 packages=()
-for v in $versions; do packages+=("python$v" "libpython$v-dev"); done
+# The test suites are the oracle's (tests/python/meson.build): CPython's own
+# Lib/test at the interpreter's exact version.
+for v in $versions; do packages+=("python$v" "libpython$v-dev" "libpython$v-testsuite"); done
 
 fetch() {
   apt-get "${apt_opts[@]}" -q update >&2 || return 1
@@ -145,7 +149,7 @@ done < <(apt-get "${apt_opts[@]}" -s install "${packages[@]}" 2>/dev/null |
          sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*/\1 \2/p')
 [ ${#debs[@]} -gt 0 ] || give_up "apt resolved no packages"
 
-want=$( { echo "versions: $versions"; printf '%s\n' "${debs[@]##*/}" | sort; } )
+want=$( { echo "$stamp_key"; printf '%s\n' "${debs[@]##*/}" | sort; } )
 if [ -f "$stamp" ] && [ -d "$root" ] && [ "$(cat "$stamp")" = "$want" ]; then
   log "unchanged since the last fetch"
   touch "$stamp"
