@@ -80,9 +80,9 @@
  *
  * The initializer runs as a call does: #InterpPool:task-timeout limits it
  * (one timeout, whatever the chunk sizes), and a worker whose initializer
- * timed out breaks the pool. The cancellable of g_initable_init() or
- * g_async_initable_init_async(), which wait for #InterpPool:min-workers,
- * interrupts the initializers that run, and so does
+ * timed out breaks the pool. The cancellable given to the pool's
+ * initialization (#GInitable or #GAsyncInitable), which waits for
+ * #InterpPool:min-workers, interrupts the initializers that run, and so does
  * interp_pool_shutdown() when it cancels what is pending. An initializer
  * blocked in C is abandoned after #InterpPool:grace-period, as a call is.
  *
