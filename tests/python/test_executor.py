@@ -43,6 +43,16 @@ def recall():
     return __main__.remembered
 
 
+class Unpicklable:
+    """Pickles, but its unpickling raises."""
+    def __init__(self, value=0):
+        if value == 1:
+            raise RuntimeError("gotcha")
+
+    def __reduce__(self):
+        return (self.__class__, (1,))
+
+
 class CustomError(Exception):
     pass
 
@@ -180,10 +190,76 @@ class ExecutorTests(unittest.TestCase):
         self.assertNotIn("WARNING", proc.stderr)
         self.assertNotIn("CRITICAL", proc.stderr)
 
+    def test_unsendable_calls_fail_their_future(self):
+        # As CPython 3.14's: submit() takes the call, its future fails.
+        state = 1
+
+        def closure():
+            return state
+
+        class Local:
+            pass
+
+        with InterpreterPoolExecutor(max_workers=1) as ex:
+            for fn in (closure, Local, Local().__init__):
+                future = ex.submit(fn)
+                with self.assertRaises(NotShareableError):
+                    future.result(60)
+            future = ex.submit(square, threading.Lock())
+            with self.assertRaises(NotShareableError):
+                future.result(60)
+            # A callable that pickles but cannot be unpickled there.
+            future = ex.submit(Unpicklable())
+            with self.assertRaisesRegex(NotShareableError, 'args not shareable') as cm:
+                future.result(60)
+            self.assertIn('unpickled', str(cm.exception.__cause__))
+            # The pool is fine.
+            self.assertEqual(ex.submit(square, 5).result(60), 25)
+
+    def test_failing_initializer_is_logged_and_breaks(self):
+        with self.assertLogs('concurrent.futures', level='CRITICAL') as logs:
+            with InterpreterPoolExecutor(max_workers=1, initializer=fail, initargs=('boom',)) as ex:
+                future = ex.submit(square, 2)
+                with self.assertRaises(interp_glib.BrokenInterpreterPool):
+                    future.result(60)
+                # Broken for good: submit() refuses, as CPython's does.
+                with self.assertRaises(interp_glib.BrokenInterpreterPool):
+                    ex.submit(square, 3)
+        text = '\n'.join(logs.output)
+        self.assertIn('Exception in initializer:', text)
+        self.assertIn("ExecutionFailed: KeyError: 'boom'", text)
+        self.assertIn('Uncaught in the interpreter:', text)
+
+    def test_unsendable_initializer_breaks_at_first_call(self):
+        count = 0
+
+        def init():
+            nonlocal count
+            count += 1
+
+        with self.assertLogs('concurrent.futures', level='CRITICAL') as logs:
+            with InterpreterPoolExecutor(max_workers=1, initializer=init) as ex:
+                future = ex.submit(square, 2)
+                with self.assertRaises(interp_glib.BrokenInterpreterPool):
+                    future.result(60)
+        self.assertIn('NotShareableError', '\n'.join(logs.output))
+
+    def test_thread_names(self):
+        # CPython's: the prefix, or InterpreterPoolExecutor-N by default.
+        with InterpreterPoolExecutor(max_workers=1) as ex:
+            ex.submit(square, 1).result(60)
+            self.assertTrue(ex._threads)
+            for t in ex._threads:
+                self.assertRegex(t.name, r'^InterpreterPoolExecutor-\d+_\d+$')
+        with InterpreterPoolExecutor(max_workers=1, thread_name_prefix='Spam') as ex:
+            ex.submit(square, 1).result(60)
+            for t in ex._threads:
+                self.assertRegex(t.name, r'^Spam_\d+$')
+
     def test_not_shareable(self):
         with InterpreterPoolExecutor(max_workers=1) as ex:
             with self.assertRaises(NotShareableError):
-                ex.submit(len, threading.Lock())
+                ex.submit(len, threading.Lock()).result(60)
 
 
 if __name__ == "__main__":

@@ -145,9 +145,11 @@ def _main_file():
     return getattr(main, '__file__', None)
 
 
-def _callable_payload(func):
+def _callable_payload(func, check=True):
     '''How func travels: as its code (stateless functions, lambdas too),
-    by reference (module and qualname), or as a pickled object.'''
+    by reference (module and qualname), or as a pickled object. With
+    check=False a non-callable travels too, and fails where it is called
+    (InterpreterPoolExecutor.submit(), as CPython's).'''
     if isinstance(func, _types.FunctionType):
         if _is_stateless(func):
             try:
@@ -163,7 +165,7 @@ def _callable_payload(func):
         module = func.__module__ or '__main__'
         return ('ref', module, func.__qualname__,
                 _main_file() if module == '__main__' else None)
-    if not callable(func):
+    if check and not callable(func):
         raise TypeError(f'expected a callable, got {func!r}')
     return ('obj', func)
 

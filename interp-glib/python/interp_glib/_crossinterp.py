@@ -17,7 +17,21 @@ class InterpreterNotFoundError(InterpreterError):
     '''The interpreter does not exist (any more): closed or destroyed.'''
 
 
-class NotShareableError(TypeError):
+def _not_shareable_base():
+    # On 3.14 and later CPython's own (concurrent.interpreters'), so that
+    # code that catches it catches this one too; a TypeError either way.
+    import sys
+    if sys.version_info >= (3, 14):
+        try:
+            from _interpreters import NotShareableError as base
+            if issubclass(base, TypeError):
+                return base
+        except ImportError:
+            pass
+    return TypeError
+
+
+class NotShareableError(_not_shareable_base()):
     '''The object cannot be sent to another interpreter.'''
 
 

@@ -21,6 +21,7 @@ import os as _os
 import pickle as _pickle
 import sys as _sys
 import threading as _threading
+import _thread as _thread_module
 import types as _types
 from concurrent.futures import thread as _thread
 
@@ -125,7 +126,13 @@ def _loads(data, unpickler, main_file=None):
 def _run(payload):
     '''Runs one pickled call; returns its pickled outcome.'''
     main_file, data = _pickle.loads(payload)
-    fn_payload, args, kwargs = _loads(data, _WorkerUnpickler, main_file)
+    try:
+        fn_payload, args, kwargs = _loads(data, _WorkerUnpickler, main_file)
+    except Exception as exc:
+        # As CPython's: what this interpreter cannot unpickle is not shareable.
+        cause = NotShareableError(f'the call could not be unpickled here: {type(exc).__name__}: {exc}')
+        error = NotShareableError('args not shareable')
+        return _pickle.dumps((False, _snapshot(cause), _pickle.dumps(error)))
     # (ok, snapshot, pickled value or exception): the caller reads the
     # snapshot even when it cannot rebuild the exception itself.
     try:
@@ -145,10 +152,25 @@ def _run(payload):
         return _pickle.dumps((False, _snapshot(error), _pickle.dumps(error)))
 
 
-def _initialize(payload):
-    main_file, data = _pickle.loads(payload)
-    fn_payload, initargs = _loads(data, _WorkerUnpickler, main_file)
-    _resolve(fn_payload)(*initargs)
+def _initialize(payload, thread_name, report):
+    '''Runs in each new worker. A failure breaks the pool; its snapshot goes
+    to the queue report, for the executor to log.'''
+    set_name = getattr(_thread_module, 'set_name', None)   # 3.14 and later
+    if set_name is not None:
+        set_name(thread_name)
+    if payload is None:
+        return
+    try:
+        main_file, data = _pickle.loads(payload)
+        fn_payload, initargs = _loads(data, _WorkerUnpickler, main_file)
+        _resolve(fn_payload)(*initargs)
+    except BaseException as exc:
+        from ._queues import Queue
+        try:
+            Queue(report).put_nowait(_snapshot(exc))
+        except Exception:
+            pass
+        raise
 
 
 # ---------------------------------------------------------------------
@@ -170,6 +192,14 @@ def _outcome(data):
     if isinstance(exc, BaseException):
         raise exc from cause
     raise cause
+
+
+def _not_shareable(exc, what):
+    if isinstance(exc, NotShareableError):
+        return exc
+    error = NotShareableError(f'{what} cannot be sent to an interpreter: {exc}')
+    error.__cause__ = exc
+    return error
 
 
 def _default_workers():
@@ -197,13 +227,6 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
                 raise ValueError('max_workers must be greater than 0')
             if max_workers > _UINT_MAX:
                 raise OverflowError(f'max_workers must be at most {_UINT_MAX}')
-        init_source = None
-        if initializer is not None:
-            if not callable(initializer):
-                raise TypeError('initializer must be a callable')
-            data = _pickle_call(_callable_payload(initializer), tuple(initargs))
-            init_source = ('import interp_glib._executor\n'
-                           'interp_glib._executor._initialize(%r)\n' % (data,))
         if task_timeout is None:
             timeout_ms = 0
         elif task_timeout <= 0:
@@ -213,30 +236,68 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
             if timeout_ms > _UINT_MAX:
                 raise OverflowError(f'task_timeout must be at most {_UINT_MAX / 1000} seconds '
                                     f'(about 49 days), got {task_timeout}')
+        if initializer is not None and not callable(initializer):
+            raise TypeError('initializer must be a callable')
+        thread_name_prefix = thread_name_prefix or f'InterpreterPoolExecutor-{self._counter()}'
+        # As CPython's: an initializer that cannot be sent breaks the pool
+        # at its first call, logged, rather than failing here.
+        self._init_error = None
+        data = None
+        if initializer is not None:
+            try:
+                data = _pickle_call(_callable_payload(initializer), tuple(initargs))
+            except Exception as exc:
+                self._init_error = _not_shareable(exc, 'the initializer')
+        from ._queues import create as create_queue
+        self._init_report = create_queue()
+        init_source = ('import interp_glib._executor\n'
+                       'interp_glib._executor._initialize(%r, %r, %d)\n'
+                       % (data, thread_name_prefix + '_worker', self._init_report.id))
         self._pool = _c._pool_new(max_workers, init_source, timeout_ms, bool(isolated))
-        super().__init__(max_workers, thread_name_prefix or 'InterpreterPoolExecutor')
+        super().__init__(max_workers, thread_name_prefix)
 
-    def _call(self, payload, cancellable):
+    def _broke(self, message, exc=None):
+        '''The pool is broken: the first time, logs why as CPython's
+        executor does; raises BrokenInterpreterPool.'''
+        with self._shutdown_lock:
+            first = not self._broken
+            self._broken = message
+        if first:
+            if exc is None:
+                try:
+                    exc = ExecutionFailed(ExceptionSnapshot._from_tuple(self._init_report.get_nowait()))
+                except Exception:
+                    exc = None
+            if exc is not None:
+                _thread._base.LOGGER.critical('Exception in initializer:', exc_info=exc)
+        raise BrokenInterpreterPool(message)
+
+    def _call(self, fn, args, kwargs, cancellable):
+        if self._init_error is not None:
+            self._broke('A worker initializer failed, the pool is not usable anymore',
+                        self._init_error)
+        # Here, not in submit(): a call that cannot be sent fails its
+        # future, as in CPython.
+        try:
+            payload = _pickle_call(_callable_payload(fn, check=False), args, kwargs)
+        except Exception as exc:
+            raise _not_shareable(exc, 'the call') from exc
         try:
             data = _c._pool_call(self._pool, payload, cancellable)
         except InterpreterError as e:
             # _pool_call's (code, message) for a broken or shut down pool
             if len(e.args) == 2 and e.args[0] == 1:
-                raise BrokenInterpreterPool(e.args[1]) from None
+                self._broke(e.args[1])
             if len(e.args) == 2 and e.args[0] == 2:
                 raise RuntimeError('cannot schedule new futures after shutdown') from None
             raise
         return _outcome(data)
 
     def submit(self, fn, /, *args, **kwargs):
-        try:
-            payload = _pickle_call(_callable_payload(fn), args, kwargs)
-        except (_pickle.PicklingError, TypeError, AttributeError) as e:
-            if isinstance(e, NotShareableError):
-                raise
-            raise NotShareableError(f'the call cannot be sent to an interpreter: {e}') from e
+        if self._broken:
+            raise BrokenInterpreterPool(self._broken)
         cancellable = _c._Cancellable()
-        future = super().submit(self._call, payload, cancellable)
+        future = super().submit(self._call, fn, args, kwargs, cancellable)
         future._interp_glib_cancellable = cancellable
         return future
 
