@@ -449,6 +449,22 @@ class QueueAndChannelTests(Base):
         self.assertEqual(r.recv(timeout=30), "kept")
         self.assertIn((r, s), interpreters.list_all_channels())
 
+    def test_list_all_channels_leaves_closed_out(self):
+        created = [interpreters.create_channel() for _ in range(3)]
+        r, s = created.pop(1)
+        r.close()
+        listed = set(interpreters.list_all_channels())
+        self.assertNotIn((r, s), listed)
+        for pair in created:
+            self.assertIn(pair, listed)
+        # A closed sending end counts once nothing is left to receive.
+        r2, s2 = created[0]
+        s2.send_nowait("left")
+        s2.close()
+        self.assertIn((r2, s2), set(interpreters.list_all_channels()))
+        self.assertEqual(r2.recv(timeout=30), "left")
+        self.assertNotIn((r2, s2), set(interpreters.list_all_channels()))
+
     def test_channel_close(self):
         r, s = interpreters.create_channel()
         self.assertFalse(s.is_closed)

@@ -201,7 +201,11 @@ def list_all():
             handle = _c._channel_lookup(cid)
         except ChannelNotFoundError:
             continue
-        ends.append((RecvChannel._from_handle(handle), SendChannel._from_handle(handle)))
+        recv = RecvChannel._from_handle(handle)
+        # A closed channel is not listed (closing the receiving end closes
+        # it; a closed sending end, once nothing is left to receive).
+        if not recv.is_closed:
+            ends.append((recv, SendChannel._from_handle(handle)))
     return ends
 
 
