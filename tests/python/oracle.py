@@ -24,8 +24,16 @@
 #   channels) that interp_glib keeps as its older forms. Debian ships it in
 #   libpython3.X-testsuite.
 #
+# - 3.14 and later: the same package, testing concurrent.interpreters (and
+#   test.support.channels), plus test_concurrent_futures's
+#   test_interpreter_pool for concurrent.futures.InterpreterPoolExecutor.
+#   The adapter makes those be interp_glib, interp_glib.queues,
+#   interp_glib.channels and interp_glib.InterpreterPoolExecutor. Their
+#   list is oracle-expected-failures-3.14.txt.
+#
 # Usage: oracle.py [module ...]   (default: every module of the layout;
-#        "interpreters" is the one of the older layout)
+#        "interpreters" is the one of the older layout, "interpreter_pool"
+#        test_concurrent_futures's)
 
 import fnmatch
 import gc
@@ -40,24 +48,30 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 MODULES = ['test_api', 'test_queues', 'test_channels', 'test_lifecycle', 'test_stress']
 
 
-def install_adapter():
-    import interp_glib
-    import test.support
+def concurrent_layout():
+    return sys.version_info >= (3, 14)
 
-    fake = types.ModuleType('test.support.interpreters', interp_glib.__doc__)
-    for name, value in vars(interp_glib).items():
-        if not (name.startswith('__') and name.endswith('__')):
-            setattr(fake, name, value)
-    fake.__path__ = []
-    # 3.13's _crossinterp has the flags its low-level modules take.
-    crossinterp = types.ModuleType('test.support.interpreters._crossinterp')
+
+def _crossinterp_module(name):
+    import interp_glib
+    # The flags CPython's low-level modules take, which some tests read.
+    crossinterp = types.ModuleType(name)
     crossinterp.__dict__.update(vars(interp_glib._crossinterp))
     crossinterp._UNBOUND_CONSTANT_TO_FLAG = {
         interp_glib.UNBOUND_REMOVE: 1, interp_glib.UNBOUND_ERROR: 2, interp_glib.UNBOUND: 3,
     }
     crossinterp._UNBOUND_FLAG_TO_CONSTANT = {
         v: k for k, v in crossinterp._UNBOUND_CONSTANT_TO_FLAG.items()}
-    fake._crossinterp = crossinterp
+    return crossinterp
+
+
+def _module_like(name, interp_glib):
+    fake = types.ModuleType(name, interp_glib.__doc__)
+    for attr, value in vars(interp_glib).items():
+        if not (attr.startswith('__') and attr.endswith('__')):
+            setattr(fake, attr, value)
+    fake.__path__ = []
+
     # Code the tests run in new interpreters imports the module too: each
     # new interpreter gets the adapter first.
     def create(*args, **kwargs):
@@ -69,6 +83,50 @@ def install_adapter():
                     'del sys.path[0]\n' % HERE)
         return interp
     fake.create = create
+    return fake
+
+
+def install_adapter():
+    if concurrent_layout():
+        install_concurrent_adapter()
+    else:
+        install_support_adapter()
+
+
+def install_concurrent_adapter():
+    import concurrent
+    import concurrent.futures
+    import interp_glib
+    import test.support
+
+    fake = _module_like('concurrent.interpreters', interp_glib)
+    crossinterp = _crossinterp_module('concurrent.interpreters._crossinterp')
+    fake._crossinterp = crossinterp
+    fake._queues = interp_glib.queues
+    sys.modules['concurrent.interpreters'] = fake
+    sys.modules['concurrent.interpreters._crossinterp'] = crossinterp
+    sys.modules['concurrent.interpreters._queues'] = interp_glib.queues
+    concurrent.interpreters = fake
+    # test_channels tests test.support.channels, CPython's channels over its
+    # private _interpchannels: interp_glib.channels is the same API.
+    sys.modules['test.support.channels'] = interp_glib.channels
+    test.support.channels = interp_glib.channels
+
+    pool = types.ModuleType('concurrent.futures.interpreter')
+    for name in ('InterpreterPoolExecutor', 'BrokenInterpreterPool', 'ExecutionFailed'):
+        setattr(pool, name, getattr(interp_glib, name))
+    sys.modules['concurrent.futures.interpreter'] = pool
+    concurrent.futures.interpreter = pool
+    concurrent.futures.InterpreterPoolExecutor = interp_glib.InterpreterPoolExecutor
+
+
+def install_support_adapter():
+    import interp_glib
+    import test.support
+
+    fake = _module_like('test.support.interpreters', interp_glib)
+    crossinterp = _crossinterp_module('test.support.interpreters._crossinterp')
+    fake._crossinterp = crossinterp
     fake.queues = interp_glib.queues
     fake.channels = interp_glib.channels
     sys.modules['test.support.interpreters'] = fake
@@ -202,8 +260,11 @@ def is_package_layout():
 def main(argv):
     package = is_package_layout()
     modules = ['test_' + m if not m.startswith('test_') else m for m in argv]
-    modules = modules or (MODULES if package else ['test_interpreters'])
-    expected = read_expected(os.path.join(HERE, 'oracle-expected-failures.txt'))
+    default = MODULES + ['test_interpreter_pool'] if concurrent_layout() else MODULES
+    modules = modules or (default if package else ['test_interpreters'])
+    expected = read_expected(os.path.join(
+        HERE, 'oracle-expected-failures-3.14.txt' if concurrent_layout()
+        else 'oracle-expected-failures.txt'))
     import faulthandler
     install_adapter()
     import test.test_interpreters
@@ -213,6 +274,8 @@ def main(argv):
     for name in modules:
         if not package and name == 'test_interpreters':
             module = test.test_interpreters
+        elif name == 'test_interpreter_pool':
+            module = __import__('test.test_concurrent_futures.' + name, fromlist=['*'])
         else:
             module = __import__('test.test_interpreters.' + name, fromlist=['*'])
         suites.append(loader.loadTestsFromModule(module))
