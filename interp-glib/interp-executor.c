@@ -21,6 +21,7 @@
 #include "interp-executor-private.h"
 #include "interp-error.h"
 #include "interp-output-private.h"
+#include "interp-runtime-private.h"  /* _interp_executor_set_ending_at_exit() */
 #include "interp-spin-private.h"
 #include "interp-task-private.h"
 
@@ -1147,17 +1148,164 @@ setup_sub (InterpExecutor  *executor,
 
 #define THREADS_GRACE_US (250 * 1000)
 
+/* What becomes of the threads left in an interpreter (daemon threads)
+ * when the host's Python exits. Before 3.14, Py_EndInterpreter() aborts
+ * the process when the interpreter has another thread ("not the last
+ * thread"), and a thread that takes the GIL once its thread state or its
+ * interpreter is gone uses freed memory, unless the runtime is finalizing
+ * already (it exits then). So, before 3.14, the threads still running
+ * Python code first get SystemExit, which ends a thread silently; for the
+ * threads left, blocked in C:
+ * - 3.11 and 3.12 abort when they finalize with a sub-interpreter left
+ *   ("remaining subinterpreters"): the library deletes their thread
+ *   states and ends the interpreter;
+ * - 3.13 ends the sub-interpreters left once it is finalizing, but only
+ *   those with a single thread state: the library leaves the interpreter
+ *   to it, with an atexit hook in it that deletes the other thread states
+ *   then (the hook runs in Py_EndInterpreter(), before the check).
+ * From 3.14, Py_EndInterpreter() deletes them itself, and makes their
+ * threads hang should they wake up. */
+#define EXIT_THREADS_DROP 0
+#define EXIT_THREADS_LEAVE 1
+#define EXIT_THREADS_PYTHON 2
+#if PY_VERSION_HEX >= 0x030E0000
+# define EXIT_THREADS EXIT_THREADS_PYTHON
+#elif PY_VERSION_HEX >= 0x030D0000
+# define EXIT_THREADS EXIT_THREADS_LEAVE
+#else
+# define EXIT_THREADS EXIT_THREADS_DROP
+#endif
+
+/* Set by the runtime when the host's Python exits: closing destroys an
+ * interpreter with threads left then (see EXIT_THREADS) rather than fail. */
+static gint ending_at_exit;
+
+void
+_interp_executor_set_ending_at_exit (void)
+{
+  g_atomic_int_set (&ending_at_exit, 1);
+}
+
+/* With the interpreter attached: waits up to THREADS_GRACE_US (the GIL
+ * released meanwhile) for the thread states other than the executor's
+ * to go, and returns how many are left. A daemon thread whose function
+ * just returned still has its thread state for a moment. */
+static guint
+wait_other_threads (InterpExecutor *executor)
+{
+  for (gint64 until = g_get_monotonic_time () + THREADS_GRACE_US;;)
+    {
+      guint others = 0;
+
+      for (PyThreadState *t = PyInterpreterState_ThreadHead (executor->interp);
+           t != NULL; t = PyThreadState_Next (t))
+        if (t != executor->tstate)
+          others++;
+      if (others == 0 || g_get_monotonic_time () >= until)
+        return others;
+      Py_BEGIN_ALLOW_THREADS
+      g_usleep (2000);
+      Py_END_ALLOW_THREADS
+    }
+}
+
+#if EXIT_THREADS != EXIT_THREADS_PYTHON
+/* With the interpreter attached: raises SystemExit in its other
+ * `threading` threads. */
+static void
+stop_threads (void)
+{
+  PyObject *modules = PyImport_GetModuleDict ();
+  PyObject *threading = modules ? PyDict_GetItemString (modules, "threading") : NULL;
+  PyObject *all = threading ? PyObject_CallMethod (threading, "enumerate", NULL) : NULL;
+  unsigned long self = PyThread_get_thread_ident ();
+
+  for (Py_ssize_t i = 0; all != NULL && PyList_Check (all) && i < PyList_GET_SIZE (all); i++)
+    {
+      PyObject *ident = PyObject_GetAttrString (PyList_GET_ITEM (all, i), "ident");
+      unsigned long id = ident != NULL && PyLong_Check (ident) ? PyLong_AsUnsignedLong (ident) : 0;
+
+      if (id != 0 && id != self && !PyErr_Occurred ())
+        PyThreadState_SetAsyncExc (id, PyExc_SystemExit);
+      PyErr_Clear ();
+      Py_XDECREF (ident);
+    }
+  PyErr_Clear ();
+  Py_XDECREF (all);
+}
+
+/* Deletes the thread states of @interp but the current one, as CPython's
+ * own finalization does with daemon threads. From the head each time:
+ * clearing one runs destructors, which may let another thread go. */
+static void
+drop_other_thread_states (PyInterpreterState *interp)
+{
+  PyThreadState *current = PyThreadState_Get ();
+
+  for (;;)
+    {
+      PyThreadState *t = PyInterpreterState_ThreadHead (interp);
+
+      while (t != NULL && t == current)
+        t = PyThreadState_Next (t);
+      if (t == NULL)
+        break;
+      PyThreadState_Clear (t);
+      PyThreadState_Delete (t);
+    }
+}
+#endif
+
+#if EXIT_THREADS == EXIT_THREADS_LEAVE
+/* The atexit hook of an interpreter left to CPython: it runs in
+ * Py_EndInterpreter() right before the check for other threads. */
+static PyObject *
+drop_threads_hook (PyObject *module,
+                   PyObject *unused)
+{
+  /* Not if CPython ends it before it finalizes (as 3.14 does), when a
+   * thread could still use its thread state: it deletes them itself. */
+  if (Py_IsFinalizing ())
+    drop_other_thread_states (PyThreadState_GetInterpreter (PyThreadState_Get ()));
+  Py_RETURN_NONE;
+}
+
+static PyMethodDef drop_threads_def = {
+  "_interp_glib_drop_threads", drop_threads_hook, METH_NOARGS, NULL,
+};
+
+/* With the interpreter attached: registers drop_threads_hook. */
+static gboolean
+leave_to_python (void)
+{
+  PyObject *func = PyCFunction_New (&drop_threads_def, NULL);
+  PyObject *atexit = func ? PyImport_ImportModule ("atexit") : NULL;
+  PyObject *res = atexit ? PyObject_CallMethod (atexit, "register", "O", func) : NULL;
+  gboolean ok = res != NULL;
+
+  PyErr_Clear ();
+  Py_XDECREF (res);
+  Py_XDECREF (atexit);
+  Py_XDECREF (func);
+  return ok;
+}
+#endif
+
 /* With the interpreter attached: lets its non-daemon threads finish, as
- * Py_EndInterpreter() would, then counts the thread states left, since
- * ending an interpreter that still has threads aborts the process. */
+ * Py_EndInterpreter() would, then counts the thread states left, which
+ * fails the close; except at the host's exit (see EXIT_THREADS), where
+ * *@left says whether the interpreter is to be left to CPython. */
 static gboolean
 wait_for_threads (InterpExecutor  *executor,
+                  gboolean        *left,
                   GError         **error)
 {
   PyObject *modules = PyImport_GetModuleDict ();
   PyObject *threading = modules ? PyDict_GetItemString (modules, "threading") : NULL;
-  guint others = 0;
+  gboolean at_exit = g_atomic_int_get (&ending_at_exit);
+  guint others;
 
+  *left = FALSE;
   if (threading != NULL)
     {
       PyObject *res = PyObject_CallMethod (threading, "_shutdown", NULL);
@@ -1166,29 +1314,30 @@ wait_for_threads (InterpExecutor  *executor,
       Py_XDECREF (res);
     }
 
-  /* A daemon thread whose function just returned still has its thread
-   * state for a moment: give such threads a little time to go. */
-  for (gint64 until = g_get_monotonic_time () + THREADS_GRACE_US;;)
-    {
-      others = 0;
-      for (PyThreadState *t = PyInterpreterState_ThreadHead (executor->interp);
-           t != NULL; t = PyThreadState_Next (t))
-        if (t != executor->tstate)
-          others++;
-      if (others == 0 || g_get_monotonic_time () >= until)
-        break;
-      Py_BEGIN_ALLOW_THREADS
-      g_usleep (2000);
-      Py_END_ALLOW_THREADS
-    }
-
-  if (others > 0)
+#if EXIT_THREADS != EXIT_THREADS_PYTHON
+  if (at_exit)
+    stop_threads ();
+#endif
+  others = wait_other_threads (executor);
+  if (others == 0)
+    return TRUE;
+  if (!at_exit)
     {
       g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNNING,
                    "Interpreter %" G_GINT64_FORMAT " still has %u running thread%s",
                    executor->id, others, others == 1 ? "" : "s");
       return FALSE;
     }
+
+  INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT " ends at exit with %u thread%s left",
+                executor->id, others, others == 1 ? "" : "s");
+#if EXIT_THREADS == EXIT_THREADS_LEAVE
+  *left = leave_to_python ();
+#endif
+#if EXIT_THREADS != EXIT_THREADS_PYTHON
+  if (!*left)
+    drop_other_thread_states (executor->interp);
+#endif
   return TRUE;
 }
 
@@ -1196,6 +1345,8 @@ static gboolean
 teardown (InterpExecutor  *executor,
           GError         **error)
 {
+  gboolean left = FALSE;
+
   /* No interrupter may be attached when the interpreter goes away. */
   g_mutex_lock (&executor->lock);
   while (executor->interrupters > 0)
@@ -1204,7 +1355,7 @@ teardown (InterpExecutor  *executor,
 
   PyEval_RestoreThread (executor->tstate);
 
-  if (!executor->is_main && !wait_for_threads (executor, error))
+  if (!executor->is_main && !wait_for_threads (executor, &left, error))
     {
       executor->tstate = PyEval_SaveThread ();
       return FALSE;
@@ -1225,6 +1376,13 @@ teardown (InterpExecutor  *executor,
         }
       else
         PyGILState_Release (executor->gilstate);
+    }
+  else if (left)
+    {
+      /* CPython ends it as it finalizes; the executor's thread state goes,
+       * releasing the GIL. */
+      PyThreadState_Clear (executor->tstate);
+      PyThreadState_DeleteCurrent ();
     }
   else
     {

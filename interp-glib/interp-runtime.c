@@ -112,7 +112,7 @@ python_is_starting_up (void)
   return !Py_IsInitialized () && PyInterpreterState_Main () != NULL;
 }
 
-static gboolean shutdown_runtime (gboolean wait_abandoned, GError **error);
+static gboolean shutdown_runtime (gboolean at_exit, GError **error);
 
 static PyObject *
 atexit_shutdown (PyObject *module,
@@ -290,7 +290,8 @@ interp_init (GError **error)
  * shutdown fails with %INTERP_ERROR_RUNNING rather than wait for ever, and
  * Python is not finalized. When a hosted Python exits, the shutdown waits
  * for such an interpreter instead, after a warning: CPython aborts if it
- * finalizes with sub-interpreters left.
+ * finalizes with sub-interpreters left. For the same reason it destroys an
+ * interpreter whose threads still run then, rather than fail.
  *
  * Returns: %TRUE on success, %FALSE with @error set when called from code
  *   running in an interpreter (%INTERP_ERROR_RUNNING) or when an
@@ -318,10 +319,13 @@ shutdown_failed (void)
   _interp_executor_set_registry_open (TRUE);
 }
 
-/* At a hosted Python's exit, waiting for abandoned code is the only way
- * out: CPython aborts when it finalizes with sub-interpreters left. */
+/* At a hosted Python's exit (@at_exit) every interpreter has to go, or
+ * CPython aborts as it finalizes: 3.11 and 3.12 with any sub-interpreter
+ * left, 3.13 with one that has threads left. So abandoned code is waited
+ * for, and an interpreter whose threads (daemon threads) still run is
+ * destroyed all the same (see EXIT_THREADS in interp-executor.c). */
 static gboolean
-shutdown_runtime (gboolean   wait_abandoned,
+shutdown_runtime (gboolean   at_exit,
                   GError   **error)
 {
   g_autoptr(GError) reason = NULL;
@@ -345,6 +349,8 @@ shutdown_runtime (gboolean   wait_abandoned,
     }
   runtime_state = RUNTIME_SHUTTING_DOWN;
   g_mutex_unlock (&runtime_lock);
+  if (at_exit)
+    _interp_executor_set_ending_at_exit ();
   /* No interpreter starts from now on; those that did are all listed. */
   _interp_executor_set_registry_open (FALSE);
   pending = _interp_executor_list_live ();
@@ -367,7 +373,7 @@ shutdown_runtime (gboolean   wait_abandoned,
       if (_interp_executor_is_abandoned (executor) &&
           !_interp_executor_wait_idle (executor, ABANDONED_WAIT_US))
         {
-          if (!wait_abandoned)
+          if (!at_exit)
             {
               g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNNING,
                            "Interpreter %" G_GINT64_FORMAT " is still blocked in a call that its "

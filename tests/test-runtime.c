@@ -142,6 +142,105 @@ test_hosted_exit (void)
   g_test_trap_assert_passed ();
 }
 
+/* An interpreter with CPython's legacy settings, where daemon threads are
+ * allowed on every version. */
+static InterpInterpreter *
+new_legacy_interpreter (void)
+{
+  g_autoptr(GError) error = NULL;
+  InterpInterpreter *interp = g_initable_new (INTERP_TYPE_INTERPRETER, NULL, &error,
+                                              "gil", INTERP_GIL_SHARED,
+                                              "use-main-obmalloc", TRUE,
+                                              "allow-daemon-threads", TRUE,
+                                              "check-multi-interp-extensions", FALSE,
+                                              NULL);
+
+  g_assert_no_error (error);
+  return interp;
+}
+
+#define DAEMON_THREADS \
+  "import threading, time\n" \
+  "def tick():\n" \
+  "    while True:\n" \
+  "        time.sleep(0.001)\n" \
+  "threading.Thread(target=lambda: time.sleep(1000), daemon=True).start()\n" \
+  "threading.Thread(target=tick, daemon=True).start()\n"
+
+/* Hosted, and the host's Python exits while daemon threads run in an
+ * interpreter: before 3.14, Py_EndInterpreter() aborts the process when
+ * the interpreter has another thread. The library destroys the
+ * interpreter all the same, and the exit is a normal one. */
+static void
+test_hosted_exit_daemon_threads (void)
+{
+  if (g_test_subprocess ())
+    {
+      InterpInterpreter *interp;
+      g_autoptr(GError) error = NULL;
+
+      Py_InitializeEx (0);
+      PyEval_SaveThread ();
+
+      interp = new_legacy_interpreter ();
+      exec_ok (interp, DAEMON_THREADS);
+      /* A failed close changes nothing at exit. */
+      g_assert_false (interp_interpreter_close (interp, &error));
+      g_assert_error (error, INTERP_ERROR, INTERP_ERROR_RUNNING);
+
+      PyGILState_Ensure ();
+      g_assert_cmpint (Py_FinalizeEx (), ==, 0);
+      g_assert_true (interp_interpreter_is_closed (interp));
+      g_object_unref (interp);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr_unmatched ("*Fatal Python error*");
+}
+
+/* Embedded: closing an interpreter, or interp_shutdown(), while daemon
+ * threads run in it fails with a one-line error and never ends the
+ * interpreter under them (CPython would abort); the interpreter and the
+ * runtime keep working, and the application can exit. */
+static void
+test_shutdown_daemon_threads (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(InterpInterpreter) interp = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *expected = NULL;
+
+      interp = new_legacy_interpreter ();
+      exec_ok (interp, DAEMON_THREADS);
+      expected = g_strdup_printf ("Interpreter %" G_GINT64_FORMAT " still has 2 running threads",
+                                  interp_interpreter_get_id (interp));
+
+      g_assert_false (interp_interpreter_close (interp, &error));
+      g_assert_error (error, INTERP_ERROR, INTERP_ERROR_RUNNING);
+      g_assert_cmpstr (error->message, ==, expected);
+      g_clear_error (&error);
+      g_assert_false (interp_interpreter_is_closed (interp));
+      g_assert_cmpint (eval_int (interp, "6 * 7"), ==, 42);
+
+      g_assert_false (interp_shutdown (&error));
+      g_assert_error (error, INTERP_ERROR, INTERP_ERROR_RUNNING);
+      g_assert_cmpstr (error->message, ==, expected);
+      g_clear_error (&error);
+      g_assert_true (Py_IsInitialized ());
+      g_assert_true (interp_is_embedded ());
+      g_assert_cmpint (eval_int (interp, "6 * 7"), ==, 42);
+      /* Exits without finalizing Python, the threads still running. */
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr_unmatched ("*Fatal Python error*");
+}
+
 /* Shutting down with work queued and running: every async call completes
  * exactly once, and the running one is interrupted. */
 typedef struct
@@ -347,6 +446,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/runtime/embedded", test_embedded);
   g_test_add_func ("/runtime/hosted", test_hosted);
   g_test_add_func ("/runtime/hosted-exit", test_hosted_exit);
+  g_test_add_func ("/runtime/hosted-exit-daemon-threads", test_hosted_exit_daemon_threads);
+  g_test_add_func ("/runtime/shutdown-daemon-threads", test_shutdown_daemon_threads);
   g_test_add_func ("/runtime/shutdown-pending", test_shutdown_pending);
   g_test_add_func ("/runtime/shutdown-from-inside", test_shutdown_from_inside);
   g_test_add_func ("/runtime/call-self-from-inside", test_close_from_inside);
