@@ -30,7 +30,8 @@ LAYERS = [
     ("runtime", ["interp-runtime"]),
     ("carrier", ["interp-carrier"]),
     ("queue-state", ["interp-queue-state"]),
-    ("interpreter", ["interp-interpreter", "interp-queue", "interp-channel"]),
+    ("interpreter", ["interp-interpreter", "interp-interpreter-jobs", "interp-queue",
+                     "interp-channel"]),
     ("pool", ["interp-pool"]),
     ("module", ["interp-module", "interp-module-interp", "interp-module-pool"]),
 ]

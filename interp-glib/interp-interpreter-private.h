@@ -1,4 +1,4 @@
-/* interp-interpreter-private.h: what the pool needs of interpreters
+/* interp-interpreter-private.h: interpreters inside the library
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -9,6 +9,9 @@
 #include "interp-interpreter.h"
 
 G_BEGIN_DECLS
+
+/* ------------------------------------------------------------------ */
+/* Jobs (interp-interpreter-jobs.c), for the face and the pool          */
 
 /* A call checked and prepared on the caller's thread (the same forms and
  * errors as interp_interpreter_call()), run later on an executor thread by
@@ -39,6 +42,47 @@ gboolean        _interp_code_run                  (InterpExecutor     *executor,
                                                    gpointer            code,
                                                    GVariant          **result,
                                                    GError            **error);
+
+/* ------------------------------------------------------------------ */
+/* Jobs (interp-interpreter-jobs.c), for the face only                  */
+
+/* An expression evaluated in `__main__` as interp_interpreter_eval() does,
+ * run by _interp_code_run() (its value is the result), freed by
+ * _interp_code_free(). */
+gpointer        _interp_expression_new            (const char         *expression);
+
+/* Consumes floating @args/@kwargs of a call that is refused before
+ * _interp_call_new() sees them, as GDBus does. */
+void            _interp_call_drop_args            (GVariant           *args,
+                                                   GVariant           *kwargs);
+
+/* Fails with INTERP_ERROR_INVALID_ARGUMENT, naming @what, unless @value is
+ * NULL or of @type. */
+gboolean        _interp_check_variant_type        (GVariant           *value,
+                                                   const GVariantType *type,
+                                                   const char         *what,
+                                                   GError            **error);
+
+/* #InterpJobFunc: binds the entries of @data, an `a{s*}` #GVariant, in
+ * `__main__`. */
+gboolean        _interp_prepare_main_run          (InterpExecutor     *executor,
+                                                   gpointer            data,
+                                                   GVariant          **result,
+                                                   GError            **error);
+
+/* #InterpJobFunc: replaces `sys.stdout` and `sys.stderr` with @data, an
+ * #InterpOutputSink, or restores them (NULL), and has the executor flush
+ * partial lines after each job while captured. _interp_capture_free()
+ * frees @data. */
+gboolean        _interp_capture_run               (InterpExecutor     *executor,
+                                                   gpointer            data,
+                                                   GVariant          **result,
+                                                   GError            **error);
+void            _interp_capture_free              (gpointer            data);
+
+/* ------------------------------------------------------------------ */
+/* The interpreter object (interp-interpreter.c), for the pool and the  */
+/* module                                                               */
 
 InterpExecutor *_interp_interpreter_get_executor  (InterpInterpreter  *self);
 /* Whether an interpreter with @self's construct properties could be made

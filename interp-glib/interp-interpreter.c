@@ -1,5 +1,10 @@
 /* interp-interpreter.c: a Python interpreter with its own executor thread
  *
+ * The GObject face of an interpreter: its properties, construction, the
+ * registry of interpreters and the public API, all on the caller's thread.
+ * The jobs it queues, which run inside Python on the executor thread, are
+ * in interp-interpreter-jobs.c.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
@@ -11,9 +16,6 @@
 #include "interp-interpreter-private.h"
 #include "interp-output-private.h"
 #include "interp-runtime-private.h"
-#include "interp-values-private.h"
-
-#include <string.h>
 
 /**
  * SECTION:interp-interpreter
@@ -138,554 +140,6 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (InterpInterpreter, interp_interpreter, G_TYPE_OBJ
                                G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_INITABLE, async_initable_iface_init))
 
 /* ------------------------------------------------------------------ */
-/* Python helpers: these run on the executor thread, the GIL held       */
-
-static char *
-py_str (PyObject *object)
-{
-  PyObject *str = object ? PyObject_Str (object) : NULL;
-  const char *utf8 = str ? PyUnicode_AsUTF8 (str) : NULL;
-  char *copy = g_strdup (utf8 ? utf8 : "<unprintable>");
-
-  PyErr_Clear ();
-  Py_XDECREF (str);
-  return copy;
-}
-
-static char *
-py_attr_str (PyObject   *object,
-             const char *name)
-{
-  PyObject *attr = PyObject_GetAttrString (object, name);
-  char *value = attr ? py_str (attr) : NULL;
-
-  PyErr_Clear ();
-  Py_XDECREF (attr);
-  return value;
-}
-
-static char *
-format_exception (PyObject *exc)
-{
-  PyObject *traceback = PyImport_ImportModule ("traceback");
-  PyObject *lines = traceback ? PyObject_CallMethod (traceback, "format_exception", "O", exc) : NULL;
-  PyObject *empty = lines ? PyUnicode_FromString ("") : NULL;
-  PyObject *joined = empty ? PyUnicode_Join (empty, lines) : NULL;
-  const char *utf8 = joined ? PyUnicode_AsUTF8 (joined) : NULL;
-  char *text = utf8 ? g_strdup (utf8) : NULL;
-
-  PyErr_Clear ();
-  Py_XDECREF (joined);
-  Py_XDECREF (empty);
-  Py_XDECREF (lines);
-  Py_XDECREF (traceback);
-  return text;
-}
-
-/* ------------------------------------------------------------------ */
-/* Sources for linecache, so that tracebacks quote the code we ran.    */
-
-/* Code run under a default name is forgotten after this many newer runs;
- * code the caller named stays (a new run under the same name replaces it). */
-#define MAX_UNNAMED_SOURCES 256
-
-/* Per executor thread, hence per interpreter: importing linecache costs
- * milliseconds (it imports tokenize and re), so sources wait here until the
- * interpreter has imported it, or a traceback is formatted. */
-typedef struct
-{
-  char *code;
-  gboolean in_linecache;
-} Source;
-
-typedef struct
-{
-  GHashTable *code;      /* name -> Source */
-  GQueue unnamed;        /* default names, oldest first */
-  guint n_waiting;       /* sources not in linecache.cache yet */
-} Sources;
-
-static void
-source_free (gpointer data)
-{
-  Source *source = data;
-
-  g_free (source->code);
-  g_free (source);
-}
-
-static void
-sources_free (gpointer data)
-{
-  Sources *sources = data;
-
-  g_hash_table_unref (sources->code);
-  g_queue_clear_full (&sources->unnamed, g_free);
-  g_free (sources);
-}
-
-static GPrivate thread_sources = G_PRIVATE_INIT (sources_free);
-
-static Sources *
-sources_get (void)
-{
-  Sources *sources = g_private_get (&thread_sources);
-
-  if (sources == NULL)
-    {
-      sources = g_new0 (Sources, 1);
-      sources->code = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, source_free);
-      g_queue_init (&sources->unnamed);
-      g_private_set (&thread_sources, sources);
-    }
-  return sources;
-}
-
-/* linecache.cache, borrowed from the module (new reference to it in
- * *module), or NULL. Imports linecache only when @import. */
-static PyObject *
-linecache_dict (gboolean   import,
-                PyObject **module)
-{
-  PyObject *name = PyUnicode_FromString ("linecache");
-  PyObject *cache = NULL;
-
-  *module = name ? (import ? PyImport_Import (name) : PyImport_GetModule (name)) : NULL;
-  Py_XDECREF (name);
-  if (*module != NULL)
-    {
-      cache = PyObject_GetAttrString (*module, "cache");
-      if (cache != NULL && !PyDict_Check (cache))
-        Py_CLEAR (cache);
-      Py_XDECREF (cache);   /* the module keeps it */
-    }
-  PyErr_Clear ();
-  return cache;
-}
-
-static void
-linecache_store (PyObject   *cache,
-                 const char *name,
-                 const char *code)
-{
-  gsize len = strlen (code);
-  g_autofree char *terminated = len > 0 && code[len - 1] != '\n' ? g_strconcat (code, "\n", NULL) : NULL;
-  PyObject *text = PyUnicode_FromString (terminated ? terminated : code);
-  PyObject *lines = text ? PyUnicode_Splitlines (text, 1) : NULL;
-  PyObject *entry = lines ? Py_BuildValue ("(nOOs)", (Py_ssize_t) len, Py_None, lines, name) : NULL;
-  /* Not PyDict_SetItemString(): Python 3.13 interns its key as immortal,
-   * and with it the code object's equal co_filename, which then outlives
-   * the interpreter: a string lost for every name. */
-  PyObject *key = entry ? PyUnicode_FromString (name) : NULL;
-
-  if (key != NULL)
-    PyDict_SetItem (cache, key, entry);
-  PyErr_Clear ();
-  Py_XDECREF (key);
-  Py_XDECREF (entry);
-  Py_XDECREF (lines);
-  Py_XDECREF (text);
-}
-
-/* Moves the waiting sources into linecache.cache when linecache is
- * imported (imports it first when @import). */
-static void
-sources_flush (gboolean import)
-{
-  Sources *sources = sources_get ();
-  PyObject *module = NULL;
-  PyObject *cache;
-  GHashTableIter iter;
-  gpointer name, value;
-
-  if (sources->n_waiting == 0)
-    return;
-  cache = linecache_dict (import, &module);
-  if (cache != NULL)
-    {
-      g_hash_table_iter_init (&iter, sources->code);
-      while (g_hash_table_iter_next (&iter, &name, &value))
-        {
-          Source *source = value;
-
-          if (!source->in_linecache)
-            {
-              linecache_store (cache, name, source->code);
-              source->in_linecache = TRUE;
-            }
-        }
-      sources->n_waiting = 0;
-    }
-  Py_XDECREF (module);
-}
-
-static void
-sources_remove (Sources    *sources,
-                const char *name,
-                PyObject   *cache)
-{
-  Source *source = g_hash_table_lookup (sources->code, name);
-
-  if (source != NULL && !source->in_linecache)
-    sources->n_waiting--;
-  g_hash_table_remove (sources->code, name);
-  if (cache != NULL && PyDict_DelItemString (cache, name) < 0)
-    PyErr_Clear ();
-}
-
-/* Remembers @code under @name for tracebacks: in linecache.cache at once
- * when the interpreter has imported linecache, else until it has. */
-static void
-sources_add (const char *name,
-             const char *code,
-             gboolean    unnamed)
-{
-  Sources *sources = sources_get ();
-  PyObject *module = NULL;
-  PyObject *cache = linecache_dict (FALSE, &module);
-  Source *source = g_new0 (Source, 1);
-
-  source->code = g_strdup (code);
-  if (cache != NULL)
-    {
-      linecache_store (cache, name, code);
-      source->in_linecache = TRUE;
-    }
-  sources_remove (sources, name, NULL);
-  if (!source->in_linecache)
-    sources->n_waiting++;
-  g_hash_table_insert (sources->code, g_strdup (name), source);
-
-  if (unnamed)
-    {
-      g_queue_push_tail (&sources->unnamed, g_strdup (name));
-      if (sources->unnamed.length > MAX_UNNAMED_SOURCES)
-        {
-          g_autofree char *oldest = g_queue_pop_head (&sources->unnamed);
-
-          sources_remove (sources, oldest, cache);
-        }
-    }
-  /* Code that ran before the interpreter imported linecache. */
-  if (cache != NULL && sources->n_waiting > 0)
-    sources_flush (FALSE);
-  Py_XDECREF (module);
-}
-
-/* Turns the pending Python exception into a GError: cancellation for our
- * own CancelledError, else EXECUTION_FAILED with a snapshot. */
-static void
-set_error_with_source (InterpExecutor  *executor,
-                       const char      *name,
-                       const char      *code,
-                       gboolean         unnamed,
-                       GError         **error)
-{
-  PyObject *exc = _interp_python_take_exception ();
-  PyObject *type;
-  g_autofree char *type_name = NULL;
-  g_autofree char *qualname = NULL;
-  g_autofree char *module = NULL;
-  g_autofree char *message = NULL;
-  g_autofree char *traceback = NULL;
-  InterpExceptionInfo *info;
-
-  if (exc == NULL)
-    {
-      g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_FAILED,
-                           "Python reported a failure without an exception");
-      return;
-    }
-
-  type = (PyObject *) Py_TYPE (exc);
-  if (type == _interp_executor_get_cancel_exception (executor))
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
-      Py_DECREF (exc);
-      return;
-    }
-
-  /* The traceback quotes the code run through this library. */
-  if (name != NULL)
-    sources_add (name, code, unnamed);
-  sources_flush (TRUE);
-
-  type_name = py_attr_str (type, "__name__");
-  qualname = py_attr_str (type, "__qualname__");
-  module = py_attr_str (type, "__module__");
-  message = py_str (exc);
-  traceback = format_exception (exc);
-  if (traceback == NULL)
-    traceback = g_strdup_printf ("%s: %s\n", type_name ? type_name : "?", message);
-
-  info = _interp_exception_info_new (_interp_executor_get_id (executor),
-                                     type_name, qualname, module, message, traceback);
-  _interp_error_set_execution_failed (error, info);
-  interp_exception_info_unref (info);
-  Py_DECREF (exc);
-}
-
-static void
-set_error_from_python (InterpExecutor  *executor,
-                       GError         **error)
-{
-  set_error_with_source (executor, NULL, NULL, FALSE, error);
-}
-
-static PyObject *
-main_dict (InterpExecutor  *executor,
-           GError         **error)
-{
-  PyObject *main_module = PyImport_AddModule ("__main__");  /* borrowed */
-
-  if (main_module == NULL)
-    {
-      set_error_from_python (executor, error);
-      return NULL;
-    }
-  return PyModule_GetDict (main_module);  /* borrowed */
-}
-
-/* textwrap.dedent(): strips the leading whitespace all non-blank lines
- * share; whitespace-only lines become empty. */
-static char *
-dedent (const char *code)
-{
-  g_auto(GStrv) lines = g_strsplit (code, "\n", -1);
-  const char *margin = NULL;
-  gsize margin_len = 0;
-  GString *out = g_string_sized_new (strlen (code));
-
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      const char *line = lines[i];
-      gsize indent = strspn (line, " \t");
-
-      if (line[indent] == '\0' || (line[indent] == '\r' && line[indent + 1] == '\0'))
-        continue;
-      if (margin == NULL)
-        {
-          margin = line;
-          margin_len = indent;
-        }
-      else
-        {
-          gsize common = 0;
-          while (common < margin_len && common < indent && margin[common] == line[common])
-            common++;
-          margin_len = common;
-        }
-    }
-
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      const char *line = lines[i];
-      gsize indent = strspn (line, " \t");
-
-      if (i > 0)
-        g_string_append_c (out, '\n');
-      if (line[indent] == '\0')
-        continue;
-      g_string_append (out, line + MIN (margin_len, indent));
-    }
-  return g_string_free (out, FALSE);
-}
-
-/* ------------------------------------------------------------------ */
-/* Jobs                                                                */
-
-typedef struct
-{
-  char *code;
-  char *filename;
-  gboolean unnamed;
-  int start;
-} CodeJob;
-
-static void
-code_job_free (gpointer data)
-{
-  CodeJob *job = data;
-
-  g_free (job->code);
-  g_free (job->filename);
-  g_free (job);
-}
-
-static gboolean
-run_code_job (InterpExecutor  *executor,
-              gpointer         data,
-              GVariant       **result,
-              GError         **error)
-{
-  CodeJob *job = data;
-  PyObject *globals = main_dict (executor, error);
-  PyObject *code;
-  PyObject *value;
-
-  if (globals == NULL)
-    return FALSE;
-
-  /* Code that is run may define functions that fail later: their source
-   * must stay known. An expression's source matters only if it fails. */
-  if (job->start == Py_file_input)
-    sources_add (job->filename, job->code, job->unnamed);
-  code = Py_CompileString (job->code, job->filename, job->start);
-  value = code ? PyEval_EvalCode (code, globals, globals) : NULL;
-  Py_XDECREF (code);
-  if (value == NULL)
-    {
-      if (job->start != Py_file_input)
-        set_error_with_source (executor, job->filename, job->code, job->unnamed, error);
-      else
-        set_error_from_python (executor, error);
-      return FALSE;
-    }
-
-  if (job->start == Py_eval_input)
-    *result = _interp_values_from_python (value, error);
-  Py_DECREF (value);
-  return job->start != Py_eval_input || *result != NULL;
-}
-
-typedef struct
-{
-  char *module;      /* NULL: look the name up in __main__, then builtins */
-  char **path;       /* attribute path */
-  GVariant *args;
-  GVariant *kwargs;
-} CallJob;
-
-static void
-call_job_free (gpointer data)
-{
-  CallJob *job = data;
-
-  g_free (job->module);
-  g_strfreev (job->path);
-  g_clear_pointer (&job->args, g_variant_unref);
-  g_clear_pointer (&job->kwargs, g_variant_unref);
-  g_free (job);
-}
-
-static PyObject *
-resolve_callable (InterpExecutor  *executor,
-                  CallJob         *job,
-                  GError         **error)
-{
-  PyObject *object;
-  guint first = 0;
-
-  if (job->module != NULL)
-    object = PyImport_ImportModule (job->module);
-  else
-    {
-      PyObject *globals = main_dict (executor, error);
-      PyObject *builtins;
-
-      if (globals == NULL)
-        return NULL;
-      object = PyDict_GetItemString (globals, job->path[0]);
-      if (object == NULL)
-        {
-          builtins = PyEval_GetBuiltins ();
-          object = builtins ? PyDict_GetItemString (builtins, job->path[0]) : NULL;
-        }
-      if (object == NULL)
-        {
-          PyErr_Format (PyExc_NameError, "name '%s' is not defined", job->path[0]);
-          set_error_from_python (executor, error);
-          return NULL;
-        }
-      Py_INCREF (object);
-      first = 1;
-    }
-
-  for (guint i = first; object != NULL && job->path[i] != NULL; i++)
-    {
-      PyObject *next = PyObject_GetAttrString (object, job->path[i]);
-      Py_DECREF (object);
-      object = next;
-    }
-
-  if (object == NULL)
-    set_error_from_python (executor, error);
-  return object;
-}
-
-static gboolean
-run_call_job (InterpExecutor  *executor,
-              gpointer         data,
-              GVariant       **result,
-              GError         **error)
-{
-  CallJob *job = data;
-  PyObject *callable = NULL;
-  PyObject *args = NULL;
-  PyObject *kwargs = NULL;
-  PyObject *value = NULL;
-
-  callable = resolve_callable (executor, job, error);
-  if (callable == NULL)
-    goto out;
-
-  if (job->args != NULL)
-    args = _interp_values_to_python (job->args, error);
-  else
-    args = PyTuple_New (0);
-  if (args == NULL)
-    goto out;
-
-  if (job->kwargs != NULL && (kwargs = _interp_values_to_python (job->kwargs, error)) == NULL)
-    goto out;
-
-  value = PyObject_Call (callable, args, kwargs);
-  if (value == NULL)
-    {
-      set_error_from_python (executor, error);
-      goto out;
-    }
-  *result = _interp_values_from_python (value, error);
-
-out:
-  Py_XDECREF (value);
-  Py_XDECREF (kwargs);
-  Py_XDECREF (args);
-  Py_XDECREF (callable);
-  return *result != NULL;
-}
-
-static gboolean
-run_prepare_main_job (InterpExecutor  *executor,
-                      gpointer         data,
-                      GVariant       **result,
-                      GError         **error)
-{
-  GVariant *ns = data;
-  PyObject *globals = main_dict (executor, error);
-  PyObject *values;
-  PyObject *key, *value;
-  Py_ssize_t pos = 0;
-
-  if (globals == NULL)
-    return FALSE;
-  values = _interp_values_to_python (ns, error);
-  if (values == NULL)
-    return FALSE;
-  while (PyDict_Next (values, &pos, &key, &value))
-    {
-      if (PyDict_SetItem (globals, key, value) < 0)
-        {
-          Py_DECREF (values);
-          set_error_from_python (executor, error);
-          return FALSE;
-        }
-    }
-  Py_DECREF (values);
-  return TRUE;
-}
-
-/* ------------------------------------------------------------------ */
 /* Argument checks, on the caller's thread                             */
 
 static gboolean
@@ -700,145 +154,6 @@ check_usable (InterpInterpreter  *self,
       return FALSE;
     }
   return TRUE;
-}
-
-static gboolean
-check_variant_type (GVariant            *value,
-                    const GVariantType  *type,
-                    const char          *what,
-                    GError             **error)
-{
-  if (value != NULL && !g_variant_is_of_type (value, type))
-    {
-      g_set_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT,
-                   "%s must be of GVariant type '%.*s', not '%s'", what,
-                   (int) g_variant_type_get_string_length (type),
-                   g_variant_type_peek_string (type),
-                   g_variant_get_type_string (value));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-is_identifier (const char *s)
-{
-  if (s == NULL || *s == '\0')
-    return FALSE;
-  for (const char *p = s; *p; p++)
-    if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '(' || *p == ')' || *p == ':')
-      return FALSE;
-  return TRUE;
-}
-
-static CallJob *
-call_job_new (const char  *callable,
-              GVariant    *args,
-              GVariant    *kwargs,
-              GError     **error)
-{
-  const char *colon = strchr (callable, ':');
-  g_autofree char *module = NULL;
-  g_auto(GStrv) path = NULL;
-  CallJob *job;
-
-  /* Python would only fail to look it up, and print why on stderr. */
-  if (!g_utf8_validate (callable, -1, NULL))
-    {
-      g_autofree char *shown = g_utf8_make_valid (callable, -1);
-
-      g_set_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT,
-                   "The callable name '%s' is not valid UTF-8", shown);
-      return NULL;
-    }
-
-  if (colon != NULL)
-    {
-      module = g_strndup (callable, colon - callable);
-      path = g_strsplit (colon + 1, ".", -1);
-    }
-  else
-    path = g_strsplit (callable, ".", -1);
-
-  /* g_strsplit() gives an empty vector for an empty string. */
-  if (path[0] == NULL)
-    goto invalid;
-  if (module != NULL)
-    {
-      g_auto(GStrv) parts = g_strsplit (module, ".", -1);
-      if (parts[0] == NULL)
-        goto invalid;
-      for (guint i = 0; parts[i] != NULL; i++)
-        if (!is_identifier (parts[i]))
-          goto invalid;
-    }
-  for (guint i = 0; path[i] != NULL; i++)
-    if (!is_identifier (path[i]))
-      goto invalid;
-
-  if (!check_variant_type (args, G_VARIANT_TYPE_TUPLE, "args", error) ||
-      !check_variant_type (kwargs, G_VARIANT_TYPE ("a{s*}"), "kwargs", error))
-    return NULL;
-
-  job = g_new0 (CallJob, 1);
-  job->module = g_steal_pointer (&module);
-  job->path = g_steal_pointer (&path);
-  job->args = args ? g_variant_ref_sink (args) : NULL;
-  job->kwargs = kwargs ? g_variant_ref_sink (kwargs) : NULL;
-  return job;
-
-invalid:
-  g_set_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT,
-               "'%s' is not a callable name: use \"name\", \"name.attr\" (in __main__) "
-               "or \"module:qualname\"", callable);
-  return NULL;
-}
-
-static CodeJob *
-code_job_new (const char *code,
-              const char *filename,
-              int         start)
-{
-  static guint counter;
-  CodeJob *job = g_new0 (CodeJob, 1);
-
-  job->code = start == Py_file_input ? dedent (code) : g_strstrip (g_strdup (code));
-  job->start = start;
-  job->unnamed = filename == NULL || *filename == '\0';
-  job->filename = job->unnamed
-    ? g_strdup_printf ("<interp-glib-%u>", (guint) g_atomic_int_add (&counter, 1) + 1)
-    : g_strdup (filename);
-  return job;
-}
-
-gpointer
-_interp_code_new (const char *code,
-                  const char *filename)
-{
-  return code_job_new (code, filename, Py_file_input);
-}
-
-void
-_interp_code_free (gpointer code)
-{
-  code_job_free (code);
-}
-
-gboolean
-_interp_code_run (InterpExecutor  *executor,
-                  gpointer         code,
-                  GVariant       **result,
-                  GError         **error)
-{
-  return run_code_job (executor, code, result, error);
-}
-
-/* Consumes a floating @args/@kwargs even on early failure, as GDBus does. */
-static void
-sink_and_drop (GVariant *value)
-{
-  if (value != NULL)
-    g_variant_unref (g_variant_ref_sink (value));
 }
 
 /* ------------------------------------------------------------------ */
@@ -1691,27 +1006,6 @@ interp_interpreter_is_closed (InterpInterpreter *self)
   return self->executor ? _interp_executor_is_closed (self->executor) : TRUE;
 }
 
-static gboolean
-run_capture_job (InterpExecutor  *executor,
-                 gpointer         data,
-                 GVariant       **result,
-                 GError         **error)
-{
-  InterpOutputSink *sink = data;
-
-  if (!_interp_output_install (sink, error))
-    return FALSE;
-  _interp_executor_set_output_flush (executor, sink != NULL);
-  return TRUE;
-}
-
-static void
-sink_free (gpointer data)
-{
-  if (data != NULL)
-    _interp_output_sink_unref (data);
-}
-
 /**
  * interp_interpreter_set_capture_output:
  * @self: an interpreter
@@ -1743,7 +1037,7 @@ interp_interpreter_set_capture_output (InterpInterpreter  *self,
     sink = _interp_output_sink_new (self, self->whence == INTERP_WHENCE_RUNTIME
                                           ? g_main_context_default ()
                                           : self->creator_context);
-  if (!_interp_executor_run (self->executor, run_capture_job, sink, sink_free, NULL, NULL, error))
+  if (!_interp_executor_run (self->executor, _interp_capture_run, sink, _interp_capture_free, NULL, NULL, error))
     return FALSE;
   if (g_atomic_int_exchange (&self->capture_output, !!capture) != !!capture)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAPTURE_OUTPUT]);
@@ -1885,12 +1179,12 @@ interp_interpreter_prepare_main (InterpInterpreter  *self,
     return check_usable (self, error);
   g_variant_ref_sink (ns);
   if (!check_usable (self, error) ||
-      !check_variant_type (ns, G_VARIANT_TYPE ("a{s*}"), "ns", error))
+      !_interp_check_variant_type (ns, G_VARIANT_TYPE ("a{s*}"), "ns", error))
     {
       g_variant_unref (ns);
       return FALSE;
     }
-  return _interp_executor_run (self->executor, run_prepare_main_job, ns,
+  return _interp_executor_run (self->executor, _interp_prepare_main_run, ns,
                                (GDestroyNotify) g_variant_unref, NULL, NULL, error);
 }
 
@@ -1945,8 +1239,8 @@ exec_start_async (InterpInterpreter *self,
   if (!check_usable (self, &error))
     g_task_return_error (task, error);
   else
-    _interp_executor_run_async (self->executor, run_code_job,
-                                code_job_new (code, filename, Py_file_input), code_job_free, task);
+    _interp_executor_run_async (self->executor, _interp_code_run,
+                                _interp_code_new (code, filename), _interp_code_free, task);
 }
 
 void
@@ -2021,8 +1315,8 @@ interp_interpreter_exec_full (InterpInterpreter  *self,
 
   if (!check_usable (self, error))
     return FALSE;
-  return _interp_executor_run (self->executor, run_code_job,
-                               code_job_new (code, filename, Py_file_input), code_job_free,
+  return _interp_executor_run (self->executor, _interp_code_run,
+                               _interp_code_new (code, filename), _interp_code_free,
                                cancellable, NULL, error);
 }
 
@@ -2113,7 +1407,7 @@ interp_interpreter_call (InterpInterpreter  *self,
                          GCancellable       *cancellable,
                          GError            **error)
 {
-  CallJob *job;
+  gpointer job;
   GVariant *result = NULL;
 
   g_return_val_if_fail (INTERP_IS_INTERPRETER (self), NULL);
@@ -2121,14 +1415,14 @@ interp_interpreter_call (InterpInterpreter  *self,
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_usable (self, error) ||
-      (job = call_job_new (callable, args, kwargs, error)) == NULL)
+  if (!check_usable (self, error))
     {
-      sink_and_drop (args);
-      sink_and_drop (kwargs);
+      _interp_call_drop_args (args, kwargs);
       return NULL;
     }
-  if (!_interp_executor_run (self->executor, run_call_job, job, call_job_free,
+  if ((job = _interp_call_new (callable, args, kwargs, error)) == NULL)
+    return NULL;
+  if (!_interp_executor_run (self->executor, _interp_call_run, job, _interp_call_free,
                              cancellable, &result, error))
     return NULL;
   return result;
@@ -2158,7 +1452,7 @@ interp_interpreter_call_async (InterpInterpreter   *self,
 {
   g_autoptr(GTask) task = NULL;
   GError *error = NULL;
-  CallJob *job;
+  gpointer job;
 
   g_return_if_fail (INTERP_IS_INTERPRETER (self));
   g_return_if_fail (callable != NULL);
@@ -2166,15 +1460,18 @@ interp_interpreter_call_async (InterpInterpreter   *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, interp_interpreter_call_async);
-  if (!check_usable (self, &error) ||
-      (job = call_job_new (callable, args, kwargs, &error)) == NULL)
+  if (!check_usable (self, &error))
     {
-      sink_and_drop (args);
-      sink_and_drop (kwargs);
+      _interp_call_drop_args (args, kwargs);
       g_task_return_error (task, error);
       return;
     }
-  _interp_executor_run_async (self->executor, run_call_job, job, call_job_free, task);
+  if ((job = _interp_call_new (callable, args, kwargs, &error)) == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  _interp_executor_run_async (self->executor, _interp_call_run, job, _interp_call_free, task);
 }
 
 /**
@@ -2225,8 +1522,8 @@ interp_interpreter_eval (InterpInterpreter  *self,
 
   if (!check_usable (self, error))
     return NULL;
-  if (!_interp_executor_run (self->executor, run_code_job,
-                             code_job_new (expression, NULL, Py_eval_input), code_job_free,
+  if (!_interp_executor_run (self->executor, _interp_code_run,
+                             _interp_expression_new (expression), _interp_code_free,
                              cancellable, &result, error))
     return NULL;
   return result;
@@ -2262,8 +1559,8 @@ interp_interpreter_eval_async (InterpInterpreter   *self,
   if (!check_usable (self, &error))
     g_task_return_error (task, error);
   else
-    _interp_executor_run_async (self->executor, run_code_job,
-                                code_job_new (expression, NULL, Py_eval_input), code_job_free, task);
+    _interp_executor_run_async (self->executor, _interp_code_run,
+                                _interp_expression_new (expression), _interp_code_free, task);
 }
 
 /**
@@ -2367,52 +1664,7 @@ interp_get_current (void)
 }
 
 /* ------------------------------------------------------------------ */
-/* For the pool: calls prepared on the caller's thread, run elsewhere    */
-
-gpointer
-_interp_call_new (const char  *callable,
-                  GVariant    *args,
-                  GVariant    *kwargs,
-                  GError     **error)
-{
-  CallJob *job = call_job_new (callable, args, kwargs, error);
-
-  if (job == NULL)
-    {
-      sink_and_drop (args);
-      sink_and_drop (kwargs);
-    }
-  return job;
-}
-
-void
-_interp_call_free (gpointer call)
-{
-  call_job_free (call);
-}
-
-gboolean
-_interp_call_run (InterpExecutor  *executor,
-                  gpointer         call,
-                  GVariant       **result,
-                  GError         **error)
-{
-  return run_call_job (executor, call, result, error);
-}
-
-/* The same call with other positional arguments (a tuple, or NULL). */
-gboolean
-_interp_call_run_with_args (InterpExecutor  *executor,
-                            gpointer         call,
-                            GVariant        *args,
-                            GVariant       **result,
-                            GError         **error)
-{
-  CallJob with_args = *(CallJob *) call;
-
-  with_args.args = args;
-  return run_call_job (executor, &with_args, result, error);
-}
+/* For the pool and the module                                        */
 
 InterpExecutor *
 _interp_interpreter_get_executor (InterpInterpreter *self)
