@@ -24,8 +24,7 @@
  * #InterpChannel implements #GInitable. Constructed without
  * #InterpChannel:id (or with 0: `new Interp.Channel()` in GJS,
  * `Interp.Channel()` in PyGObject) it is a new channel, ready at once;
- * with an ID
- * (`new Interp.Channel({id})` then `init(null)` in GJS,
+ * with an ID (`new Interp.Channel({id})` then `init(null)` in GJS,
  * `Interp.Channel(id=id)` in PyGObject, g_initable_new() in C) it is that
  * existing channel, found when the object is initialized, and
  * g_initable_init() fails with %INTERP_ERROR_QUEUE_NOT_FOUND when there is
@@ -42,11 +41,11 @@
 
 /* Which channel an object stands for is settled by the end of
  * g_initable_init(): constructed() makes a new channel unless an ID was
- * given, and init looks that ID up in the registry, unless the
- * constructor already did and set @state between g_object_new() and
- * init, as GSubprocess sets its launcher (interp_channel_new_for_id()). Until
- * then (or after a failed init) @state is NULL and every method refuses
- * the object. */
+ * given, and init looks that ID up in the registry, unless
+ * interp_channel_new_for_id() already did and set @state between
+ * g_object_new() and init, as GSubprocess sets its launcher. Until then
+ * (or after a failed init) @state is NULL and every method refuses the
+ * object. */
 struct _InterpChannel
 {
   GObject parent_instance;
@@ -105,7 +104,8 @@ interp_channel_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_ID:
-      g_value_set_int64 (value, self->state != NULL ? _interp_queue_state_get_id (self->state) : self->id);
+      g_value_set_int64 (value, self->state != NULL ? _interp_queue_state_get_id (self->state)
+                                                    : self->id);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);

@@ -23,11 +23,11 @@
  * #InterpQueue implements #GInitable. Constructed without #InterpQueue:id
  * (or with 0: `new Interp.Queue({maxsize: 2})` in GJS,
  * `Interp.Queue(maxsize=2)` in PyGObject) it is a new queue, ready at
- * once; with an ID
- * (`new Interp.Queue({id})` then `init(null)` in GJS, `Interp.Queue(id=id)`
- * in PyGObject, g_initable_new() in C) it is that existing queue, found when
- * the object is initialized, and g_initable_init() fails with
- * %INTERP_ERROR_QUEUE_NOT_FOUND when there is none.
+ * once; with an ID (`new Interp.Queue({id})` then `init(null)` in GJS,
+ * `Interp.Queue(id=id)` in PyGObject, g_initable_new() in C) it is that
+ * existing queue, found when the object is initialized, and
+ * g_initable_init() fails with %INTERP_ERROR_QUEUE_NOT_FOUND when there is
+ * none.
  *
  * |[<!-- language="C" -->
  * g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
@@ -68,11 +68,11 @@
 
 /* Which queue an object stands for is settled by the end of
  * g_initable_init(): constructed() makes a new queue unless an ID was
- * given, and init looks that ID up in the registry, unless the
- * constructor already did and set @state between g_object_new() and
- * init, as GSubprocess sets its launcher (interp_queue_new_for_id()). Until
- * then (or after a failed init) @state is NULL and every method refuses
- * the object. */
+ * given, and init looks that ID up in the registry, unless
+ * interp_queue_new_for_id() already did and set @state between
+ * g_object_new() and init, as GSubprocess sets its launcher. Until then
+ * (or after a failed init) @state is NULL and every method refuses the
+ * object. */
 struct _InterpQueue
 {
   GObject parent_instance;
@@ -133,10 +133,12 @@ interp_queue_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_ID:
-      g_value_set_int64 (value, self->state != NULL ? _interp_queue_state_get_id (self->state) : self->id);
+      g_value_set_int64 (value, self->state != NULL ? _interp_queue_state_get_id (self->state)
+                                                    : self->id);
       break;
     case PROP_MAXSIZE:
-      g_value_set_int (value, self->state != NULL ? _interp_queue_state_get_maxsize (self->state) : self->maxsize);
+      g_value_set_int (value, self->state != NULL ? _interp_queue_state_get_maxsize (self->state)
+                                                  : self->maxsize);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
