@@ -21,6 +21,15 @@
  * existing channel in any interpreter; in C one #InterpChannel holds both
  * ends.
  *
+ * #InterpChannel implements #GInitable. Constructed without
+ * #InterpChannel:id (or with 0: `new Interp.Channel()` in GJS,
+ * `Interp.Channel()` in PyGObject) it is a new channel, ready at once;
+ * with an ID (`new Interp.Channel({id})` then `init(null)` in GJS,
+ * `Interp.Channel(id=id)` in PyGObject, g_initable_new() in C) it is that
+ * existing channel, found when the object is initialized, and
+ * g_initable_init() fails with %INTERP_ERROR_QUEUE_NOT_FOUND when there is
+ * none.
+ *
  * Values convert as for #InterpQueue. `SendChannel.send_nowait()` hands the object
  * over only when a receiver is waiting at that moment.
  *
@@ -30,11 +39,20 @@
  * take what is left.
  */
 
+/* Which channel an object stands for is settled by the end of
+ * g_initable_init(): constructed() makes a new channel unless an ID was
+ * given, and init looks that ID up in the registry, unless
+ * interp_channel_new_for_id() already did and set @state between
+ * g_object_new() and init, as GSubprocess sets its launcher. Until then
+ * (or after a failed init) @state is NULL and every method refuses the
+ * object. */
 struct _InterpChannel
 {
   GObject parent_instance;
 
   InterpQueueState *state;
+  gint64 id;            /* construct-time "id": 0 for a new channel */
+  GError *init_error;   /* a failed init, repeated by every later one */
 };
 
 enum {
@@ -45,9 +63,10 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static GPrivate adopted_state;
+static void initable_iface_init (GInitableIface *iface);
 
-G_DEFINE_FINAL_TYPE (InterpChannel, interp_channel, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE_WITH_CODE (InterpChannel, interp_channel, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, initable_iface_init))
 
 static void
 interp_channel_constructed (GObject *object)
@@ -56,9 +75,9 @@ interp_channel_constructed (GObject *object)
 
   G_OBJECT_CLASS (interp_channel_parent_class)->constructed (object);
 
-  self->state = g_private_get (&adopted_state);
-  g_private_set (&adopted_state, NULL);
-  if (self->state == NULL)
+  /* A new channel is ready without init, as it was before the channel
+   * became a GInitable: `new Interp.Channel()` in GJS keeps working. */
+  if (self->id == 0)
     self->state = _interp_queue_state_new (0, INTERP_UNBOUND_DEFAULT, TRUE);
 }
 
@@ -68,6 +87,7 @@ interp_channel_finalize (GObject *object)
   InterpChannel *self = INTERP_CHANNEL (object);
 
   g_clear_pointer (&self->state, _interp_queue_state_unref);
+  g_clear_error (&self->init_error);
 
   G_OBJECT_CLASS (interp_channel_parent_class)->finalize (object);
 }
@@ -78,10 +98,32 @@ interp_channel_get_property (GObject    *object,
                              GValue     *value,
                              GParamSpec *pspec)
 {
+  InterpChannel *self = INTERP_CHANNEL (object);
+
+  /* Before init, or after a failed one, the value given at construction. */
   switch (prop_id)
     {
     case PROP_ID:
-      g_value_set_int64 (value, interp_channel_get_id (INTERP_CHANNEL (object)));
+      g_value_set_int64 (value, self->state != NULL ? _interp_queue_state_get_id (self->state)
+                                                    : self->id);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+interp_channel_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  InterpChannel *self = INTERP_CHANNEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      self->id = g_value_get_int64 (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -96,16 +138,25 @@ interp_channel_class_init (InterpChannelClass *klass)
   object_class->constructed = interp_channel_constructed;
   object_class->finalize = interp_channel_finalize;
   object_class->get_property = interp_channel_get_property;
+  object_class->set_property = interp_channel_set_property;
 
   /**
    * InterpChannel:id:
    *
    * The channel's ID: `interp_glib.RecvChannel(id)` and `SendChannel(id)`
    * are its ends in Python.
+   *
+   * Given at construction, the object stands for the existing channel with
+   * that ID, which g_initable_init() looks up (failing with
+   * %INTERP_ERROR_QUEUE_NOT_FOUND when there is none, as
+   * interp_channel_new_for_id() does). 0, the default, is no channel's ID
+   * (they start at 1): the object is a new channel. Any other #gint64 may
+   * be given, negative ones included; those that are no channel's fail in
+   * init.
    */
   properties[PROP_ID] =
-    g_param_spec_int64 ("id", "ID", "The channel's ID", 0, G_MAXINT64, 0,
-                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_int64 ("id", "ID", "The channel's ID", G_MININT64, G_MAXINT64, 0,
+                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -113,6 +164,40 @@ interp_channel_class_init (InterpChannelClass *klass)
 static void
 interp_channel_init (InterpChannel *self)
 {
+}
+
+/* For the methods' preconditions: a channel constructed with an ID is
+ * usable once its init succeeded; using it before is a programmer error,
+ * as for every GInitable. */
+static gboolean
+is_initialized (InterpChannel *self)
+{
+  return self->state != NULL;
+}
+
+static gboolean
+interp_channel_initable_init (GInitable     *initable,
+                              GCancellable  *cancellable,
+                              GError       **error)
+{
+  InterpChannel *self = INTERP_CHANNEL (initable);
+
+  if (self->state != NULL)
+    return TRUE;
+  if (self->init_error == NULL)
+    self->state = _interp_queue_state_lookup (self->id, TRUE, &self->init_error);
+  if (self->state == NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->init_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+initable_iface_init (GInitableIface *iface)
+{
+  iface->init = interp_channel_initable_init;
 }
 
 /**
@@ -125,7 +210,8 @@ interp_channel_init (InterpChannel *self)
 InterpChannel *
 interp_channel_new (void)
 {
-  return g_object_new (INTERP_TYPE_CHANNEL, NULL);
+  /* Cannot fail: without an ID, init has nothing to look up. */
+  return g_initable_new (INTERP_TYPE_CHANNEL, NULL, NULL, NULL);
 }
 
 /**
@@ -133,7 +219,8 @@ interp_channel_new (void)
  * @id: the ID of an existing channel, e.g. one Python code made
  * @error: return location for a #GError
  *
- * Gets the channel with ID @id.
+ * Gets the channel with ID @id, as g_initable_new() with #InterpChannel:id
+ * does, except that 0 is no channel here either.
  *
  * Returns: (transfer full): the channel, or %NULL with
  *   %INTERP_ERROR_QUEUE_NOT_FOUND when there is no such channel
@@ -143,14 +230,20 @@ interp_channel_new_for_id (gint64   id,
                            GError **error)
 {
   InterpQueueState *state;
+  InterpChannel *self;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   state = _interp_queue_state_lookup (id, TRUE, error);
   if (state == NULL)
     return NULL;
-  g_private_set (&adopted_state, state);
-  return g_object_new (INTERP_TYPE_CHANNEL, NULL);
+  /* Adopted between g_object_new() and init, which then has nothing to
+   * look up and cannot fail. */
+  self = g_object_new (INTERP_TYPE_CHANNEL, "id", id, NULL);
+  self->state = state;
+  if (!g_initable_init (G_INITABLE (self), NULL, error))
+    g_clear_object (&self);
+  return self;
 }
 
 /**
@@ -165,6 +258,7 @@ gint64
 interp_channel_get_id (InterpChannel *self)
 {
   g_return_val_if_fail (INTERP_IS_CHANNEL (self), 0);
+  g_return_val_if_fail (is_initialized (self), 0);
 
   return _interp_queue_state_get_id (self->state);
 }
@@ -197,6 +291,7 @@ interp_channel_send (InterpChannel  *self,
   gboolean ok;
 
   g_return_val_if_fail (INTERP_IS_CHANNEL (self), FALSE);
+  g_return_val_if_fail (is_initialized (self), FALSE);
   g_return_val_if_fail (item != NULL, FALSE);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -229,6 +324,7 @@ interp_channel_send_nowait (InterpChannel  *self,
   gboolean ok;
 
   g_return_val_if_fail (INTERP_IS_CHANNEL (self), FALSE);
+  g_return_val_if_fail (is_initialized (self), FALSE);
   g_return_val_if_fail (item != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -266,6 +362,7 @@ interp_channel_recv (InterpChannel  *self,
                      GError        **error)
 {
   g_return_val_if_fail (INTERP_IS_CHANNEL (self), NULL);
+  g_return_val_if_fail (is_initialized (self), NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
@@ -294,6 +391,7 @@ interp_channel_recv_async (InterpChannel       *self,
   g_autoptr(GTask) task = NULL;
 
   g_return_if_fail (INTERP_IS_CHANNEL (self));
+  g_return_if_fail (is_initialized (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (self, cancellable, callback, user_data);

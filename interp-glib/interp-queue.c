@@ -20,6 +20,15 @@
  * interpreter, and `interp_glib.create_queue()` makes one; in C,
  * interp_queue_new() and interp_queue_new_for_id().
  *
+ * #InterpQueue implements #GInitable. Constructed without #InterpQueue:id
+ * (or with 0: `new Interp.Queue({maxsize: 2})` in GJS,
+ * `Interp.Queue(maxsize=2)` in PyGObject) it is a new queue, ready at
+ * once; with an ID (`new Interp.Queue({id})` then `init(null)` in GJS,
+ * `Interp.Queue(id=id)` in PyGObject, g_initable_new() in C) it is that
+ * existing queue, found when the object is initialized, and
+ * g_initable_init() fails with %INTERP_ERROR_QUEUE_NOT_FOUND when there is
+ * none.
+ *
  * |[<!-- language="C" -->
  * g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
  * g_autofree char *code = g_strdup_printf ("import interp_glib\n"
@@ -57,16 +66,22 @@
  * `Queue` object in any interpreter, or a queue inside another queue.
  */
 
+/* Which queue an object stands for is settled by the end of
+ * g_initable_init(): constructed() makes a new queue unless an ID was
+ * given, and init looks that ID up in the registry, unless
+ * interp_queue_new_for_id() already did and set @state between
+ * g_object_new() and init, as GSubprocess sets its launcher. Until then
+ * (or after a failed init) @state is NULL and every method refuses the
+ * object. */
 struct _InterpQueue
 {
   GObject parent_instance;
 
   InterpQueueState *state;
-  gint maxsize;   /* construct-time value until the state exists */
+  gint maxsize;         /* construct-time value until the state exists */
+  gint64 id;            /* construct-time "id": 0 for a new queue */
+  GError *init_error;   /* a failed init, repeated by every later one */
 };
-
-/* interp_queue_new_for_id() hands its state to constructed() here. */
-static GPrivate adopted_state;
 
 enum {
   PROP_0,
@@ -77,7 +92,10 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-G_DEFINE_FINAL_TYPE (InterpQueue, interp_queue, G_TYPE_OBJECT)
+static void initable_iface_init (GInitableIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (InterpQueue, interp_queue, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, initable_iface_init))
 
 static void
 interp_queue_constructed (GObject *object)
@@ -86,9 +104,9 @@ interp_queue_constructed (GObject *object)
 
   G_OBJECT_CLASS (interp_queue_parent_class)->constructed (object);
 
-  self->state = g_private_get (&adopted_state);
-  g_private_set (&adopted_state, NULL);
-  if (self->state == NULL)
+  /* A new queue is ready without init, as it was before the queue became a
+   * GInitable: `new Interp.Queue({maxsize})` in GJS keeps working. */
+  if (self->id == 0)
     self->state = _interp_queue_state_new (self->maxsize, INTERP_UNBOUND_DEFAULT, FALSE);
 }
 
@@ -98,6 +116,7 @@ interp_queue_finalize (GObject *object)
   InterpQueue *self = INTERP_QUEUE (object);
 
   g_clear_pointer (&self->state, _interp_queue_state_unref);
+  g_clear_error (&self->init_error);
 
   G_OBJECT_CLASS (interp_queue_parent_class)->finalize (object);
 }
@@ -110,13 +129,16 @@ interp_queue_get_property (GObject    *object,
 {
   InterpQueue *self = INTERP_QUEUE (object);
 
+  /* Before init, or after a failed one, the values given at construction. */
   switch (prop_id)
     {
     case PROP_ID:
-      g_value_set_int64 (value, interp_queue_get_id (self));
+      g_value_set_int64 (value, self->state != NULL ? _interp_queue_state_get_id (self->state)
+                                                    : self->id);
       break;
     case PROP_MAXSIZE:
-      g_value_set_int (value, interp_queue_get_maxsize (self));
+      g_value_set_int (value, self->state != NULL ? _interp_queue_state_get_maxsize (self->state)
+                                                  : self->maxsize);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -133,6 +155,9 @@ interp_queue_set_property (GObject      *object,
 
   switch (prop_id)
     {
+    case PROP_ID:
+      self->id = g_value_get_int64 (value);
+      break;
     case PROP_MAXSIZE:
       self->maxsize = g_value_get_int (value);
       break;
@@ -155,10 +180,18 @@ interp_queue_class_init (InterpQueueClass *klass)
    * InterpQueue:id:
    *
    * The queue's ID: `interp_glib.Queue(id)` is this queue in Python.
+   *
+   * Given at construction, the object stands for the existing queue with
+   * that ID, which g_initable_init() looks up (failing with
+   * %INTERP_ERROR_QUEUE_NOT_FOUND when there is none, as
+   * interp_queue_new_for_id() does); #InterpQueue:maxsize is then that
+   * queue's. 0, the default, is no queue's ID (they start at 1): the
+   * object is a new queue. Any other #gint64 may be given, negative ones
+   * included; those that are no queue's fail in init.
    */
   properties[PROP_ID] =
-    g_param_spec_int64 ("id", "ID", "The queue's ID", 0, G_MAXINT64, 0,
-                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_int64 ("id", "ID", "The queue's ID", G_MININT64, G_MAXINT64, 0,
+                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   /**
    * InterpQueue:maxsize:
@@ -176,6 +209,40 @@ interp_queue_class_init (InterpQueueClass *klass)
 static void
 interp_queue_init (InterpQueue *self)
 {
+}
+
+/* For the methods' preconditions: a queue constructed with an ID is
+ * usable once its init succeeded; using it before is a programmer error,
+ * as for every GInitable. */
+static gboolean
+is_initialized (InterpQueue *self)
+{
+  return self->state != NULL;
+}
+
+static gboolean
+interp_queue_initable_init (GInitable     *initable,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  InterpQueue *self = INTERP_QUEUE (initable);
+
+  if (self->state != NULL)
+    return TRUE;
+  if (self->init_error == NULL)
+    self->state = _interp_queue_state_lookup (self->id, FALSE, &self->init_error);
+  if (self->state == NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->init_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+initable_iface_init (GInitableIface *iface)
+{
+  iface->init = interp_queue_initable_init;
 }
 
 /**
@@ -200,7 +267,7 @@ interp_queue_new (gint     maxsize,
                    "A queue's maxsize is 0 (no limit) or more, not %d", maxsize);
       return NULL;
     }
-  return g_object_new (INTERP_TYPE_QUEUE, "maxsize", maxsize, NULL);
+  return g_initable_new (INTERP_TYPE_QUEUE, NULL, error, "maxsize", maxsize, NULL);
 }
 
 /**
@@ -208,7 +275,8 @@ interp_queue_new (gint     maxsize,
  * @id: the ID of an existing queue, e.g. one Python code made
  * @error: return location for a #GError
  *
- * Gets the queue with ID @id (CPython's `Queue(id)`).
+ * Gets the queue with ID @id (CPython's `Queue(id)`), as g_initable_new()
+ * with #InterpQueue:id does, except that 0 is no queue here either.
  *
  * Returns: (transfer full): the queue, or %NULL with
  *   %INTERP_ERROR_QUEUE_NOT_FOUND when there is no such queue
@@ -218,14 +286,20 @@ interp_queue_new_for_id (gint64   id,
                          GError **error)
 {
   InterpQueueState *state;
+  InterpQueue *self;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   state = _interp_queue_state_lookup (id, FALSE, error);
   if (state == NULL)
     return NULL;
-  g_private_set (&adopted_state, state);
-  return g_object_new (INTERP_TYPE_QUEUE, NULL);
+  /* Adopted between g_object_new() and init, which then has nothing to
+   * look up and cannot fail. */
+  self = g_object_new (INTERP_TYPE_QUEUE, "id", id, NULL);
+  self->state = state;
+  if (!g_initable_init (G_INITABLE (self), NULL, error))
+    g_clear_object (&self);
+  return self;
 }
 
 /**
@@ -240,6 +314,7 @@ gint64
 interp_queue_get_id (InterpQueue *self)
 {
   g_return_val_if_fail (INTERP_IS_QUEUE (self), 0);
+  g_return_val_if_fail (is_initialized (self), 0);
 
   return _interp_queue_state_get_id (self->state);
 }
@@ -256,6 +331,7 @@ gint
 interp_queue_get_maxsize (InterpQueue *self)
 {
   g_return_val_if_fail (INTERP_IS_QUEUE (self), 0);
+  g_return_val_if_fail (is_initialized (self), 0);
 
   return _interp_queue_state_get_maxsize (self->state);
 }
@@ -273,6 +349,7 @@ gint
 interp_queue_get_size (InterpQueue *self)
 {
   g_return_val_if_fail (INTERP_IS_QUEUE (self), 0);
+  g_return_val_if_fail (is_initialized (self), 0);
 
   return _interp_queue_state_get_size (self->state);
 }
@@ -289,6 +366,7 @@ gboolean
 interp_queue_is_empty (InterpQueue *self)
 {
   g_return_val_if_fail (INTERP_IS_QUEUE (self), TRUE);
+  g_return_val_if_fail (is_initialized (self), TRUE);
 
   return interp_queue_get_size (self) == 0;
 }
@@ -307,6 +385,7 @@ interp_queue_is_full (InterpQueue *self)
   gint maxsize;
 
   g_return_val_if_fail (INTERP_IS_QUEUE (self), FALSE);
+  g_return_val_if_fail (is_initialized (self), FALSE);
 
   maxsize = interp_queue_get_maxsize (self);
   return maxsize > 0 && interp_queue_get_size (self) >= maxsize;
@@ -338,6 +417,7 @@ interp_queue_put (InterpQueue   *self,
   gboolean ok;
 
   g_return_val_if_fail (INTERP_IS_QUEUE (self), FALSE);
+  g_return_val_if_fail (is_initialized (self), FALSE);
   g_return_val_if_fail (item != NULL, FALSE);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -373,6 +453,7 @@ interp_queue_get (InterpQueue   *self,
                   GError       **error)
 {
   g_return_val_if_fail (INTERP_IS_QUEUE (self), NULL);
+  g_return_val_if_fail (is_initialized (self), NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
@@ -402,6 +483,7 @@ interp_queue_put_async (InterpQueue         *self,
   g_autoptr(GTask) task = NULL;
 
   g_return_if_fail (INTERP_IS_QUEUE (self));
+  g_return_if_fail (is_initialized (self));
   g_return_if_fail (item != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
@@ -456,6 +538,7 @@ interp_queue_get_async (InterpQueue         *self,
   g_autoptr(GTask) task = NULL;
 
   g_return_if_fail (INTERP_IS_QUEUE (self));
+  g_return_if_fail (is_initialized (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (self, cancellable, callback, user_data);

@@ -165,6 +165,96 @@ test_basics (void)
   g_assert_null (missing);
 }
 
+/* The "id" construct property: g_initable_new() gives an existing channel,
+ * as bindings do with `new Interp.Channel({id})` and `Interp.Channel(id=...)`. */
+static void
+test_initable_id (void)
+{
+  g_autoptr(InterpChannel) channel = interp_channel_new ();
+  g_autoptr(InterpChannel) same = NULL;
+  g_autoptr(InterpChannel) fresh = NULL;
+  g_autoptr(InterpChannel) unready = NULL;
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
+  g_autoptr(GError) error = NULL;
+  gint64 id = interp_channel_get_id (channel);
+  gint64 got_id = 0;
+
+  same = g_initable_new (INTERP_TYPE_CHANNEL, NULL, &error, "id", id, NULL);
+  g_assert_no_error (error);
+  g_assert_nonnull (same);
+  g_assert_true (same != channel);
+  g_assert_cmpint (interp_channel_get_id (same), ==, id);
+  g_object_get (same, "id", &got_id, NULL);
+  g_assert_cmpint (got_id, ==, id);
+
+  /* One channel: a receiver on one object takes what the other sends. */
+  {
+    RecvThread taker = { channel, NULL, NULL };
+    GThread *thread = g_thread_new ("receiver", recv_thread, &taker);
+
+    g_assert_true (interp_channel_send (same, g_variant_new_string ("across"), -1, NULL, &error));
+    g_assert_no_error (error);
+    g_thread_join (thread);
+    g_assert_no_error (taker.error);
+    assert_variant (taker.value, "'across'");
+    g_variant_unref (taker.value);
+  }
+  {
+    AsyncWait wait = { 0 };
+    g_autoptr(GVariant) value = NULL;
+
+    interp_channel_recv_async (same, NULL, async_wait_cb, &wait);
+    g_assert_true (interp_channel_send_nowait (channel, g_variant_new_int32 (5), &error));
+    g_assert_no_error (error);
+    value = interp_channel_recv_finish (same, async_wait_run (&wait), &error);
+    g_assert_no_error (error);
+    assert_variant (value, "5");
+    async_wait_clear (&wait);
+  }
+
+  /* Constructed first and initialized after, as GJS does. */
+  unready = g_object_new (INTERP_TYPE_CHANNEL, "id", id, NULL);
+  g_assert_true (g_initable_init (G_INITABLE (unready), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (interp_channel_get_id (unready), ==, id);
+  g_clear_object (&unready);
+
+  /* Without an ID, or with 0 (no channel's), a new channel, as
+   * interp_channel_new() makes. */
+  fresh = g_initable_new (INTERP_TYPE_CHANNEL, NULL, &error, NULL);
+  g_assert_no_error (error);
+  g_assert_cmpint (interp_channel_get_id (fresh), >, 0);
+  g_assert_cmpint (interp_channel_get_id (fresh), !=, id);
+  g_clear_object (&fresh);
+  fresh = g_initable_new (INTERP_TYPE_CHANNEL, NULL, &error, "id", (gint64) 0, NULL);
+  g_assert_no_error (error);
+  g_assert_cmpint (interp_channel_get_id (fresh), >, id);
+
+  /* Unknown IDs, and a queue's, fail as interp_channel_new_for_id() does. */
+  g_assert_null (g_initable_new (INTERP_TYPE_CHANNEL, NULL, &error, "id", G_MAXINT64, NULL));
+  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_QUEUE_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (g_initable_new (INTERP_TYPE_CHANNEL, NULL, &error, "id", (gint64) -1, NULL));
+  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_QUEUE_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (g_initable_new (INTERP_TYPE_CHANNEL, NULL, &error,
+                                 "id", interp_queue_get_id (queue), NULL));
+  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_QUEUE_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* A failed init fails again; using the object is a programmer error. */
+  unready = g_object_new (INTERP_TYPE_CHANNEL, "id", G_MAXINT64, NULL);
+  g_assert_false (g_initable_init (G_INITABLE (unready), NULL, &error));
+  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_QUEUE_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (g_initable_init (G_INITABLE (unready), NULL, &error));
+  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_QUEUE_NOT_FOUND);
+  g_clear_error (&error);
+  g_test_expect_message ("Interp", G_LOG_LEVEL_CRITICAL, "*is_initialized*");
+  g_assert_cmpint (interp_channel_get_id (unready), ==, 0);
+  g_test_assert_expected_messages ();
+}
+
 static void
 test_c_send_python_recv (void)
 {
@@ -918,6 +1008,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/channel/basics", test_basics);
+  g_test_add_func ("/channel/initable-id", test_initable_id);
   g_test_add_func ("/channel/c-send-python-recv", test_c_send_python_recv);
   g_test_add_func ("/channel/python-send-c-recv", test_python_send_c_recv);
   g_test_add_func ("/channel/send-timeout", test_send_timeout);

@@ -226,6 +226,91 @@ test_c_lifetime (void)
   g_assert_error (error, INTERP_ERROR, INTERP_ERROR_QUEUE_NOT_FOUND);
 }
 
+/* The "id" construct property: g_initable_new() gives an existing queue,
+ * as bindings do with `new Interp.Queue({id})` and `Interp.Queue(id=...)`. */
+static void
+test_c_initable_id (void)
+{
+  g_autoptr(InterpQueue) queue = interp_queue_new (2, NULL);
+  g_autoptr(InterpQueue) same = NULL;
+  g_autoptr(InterpQueue) fresh = NULL;
+  g_autoptr(InterpQueue) unready = NULL;
+  g_autoptr(InterpChannel) channel = interp_channel_new ();
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id = interp_queue_get_id (queue);
+  gint64 got_id = 0;
+  gint maxsize = -1;
+
+  same = g_initable_new (INTERP_TYPE_QUEUE, NULL, &error, "id", id, NULL);
+  g_assert_no_error (error);
+  g_assert_nonnull (same);
+  g_assert_true (same != queue);
+  g_assert_cmpint (interp_queue_get_id (same), ==, id);
+  g_assert_cmpint (interp_queue_get_maxsize (same), ==, 2);
+  g_object_get (same, "id", &got_id, "maxsize", &maxsize, NULL);
+  g_assert_cmpint (got_id, ==, id);
+  g_assert_cmpint (maxsize, ==, 2);
+
+  /* One queue: what goes in through one object comes out of the other. */
+  put_ok (queue, g_variant_new_string ("in through one"));
+  value = get_ok (same);
+  g_assert_cmpstr (g_variant_get_string (value, NULL), ==, "in through one");
+  g_clear_pointer (&value, g_variant_unref);
+  put_ok (same, g_variant_new_int32 (7));
+  value = get_ok (queue);
+  g_assert_cmpint (g_variant_get_int32 (value), ==, 7);
+  g_clear_pointer (&value, g_variant_unref);
+
+  /* Constructed first and initialized after, as GJS does; a second init
+   * is a no-op. */
+  unready = g_object_new (INTERP_TYPE_QUEUE, "id", id, NULL);
+  g_assert_true (g_initable_init (G_INITABLE (unready), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_initable_init (G_INITABLE (unready), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (interp_queue_get_id (unready), ==, id);
+  g_clear_object (&unready);
+
+  /* Without an ID, or with 0 (no queue's), a new queue, as
+   * interp_queue_new() makes. */
+  fresh = g_initable_new (INTERP_TYPE_QUEUE, NULL, &error, "maxsize", 5, NULL);
+  g_assert_no_error (error);
+  g_assert_cmpint (interp_queue_get_id (fresh), >, 0);
+  g_assert_cmpint (interp_queue_get_id (fresh), !=, id);
+  g_assert_cmpint (interp_queue_get_maxsize (fresh), ==, 5);
+  g_clear_object (&fresh);
+  fresh = g_initable_new (INTERP_TYPE_QUEUE, NULL, &error, "id", (gint64) 0, NULL);
+  g_assert_no_error (error);
+  g_assert_cmpint (interp_queue_get_id (fresh), >, id);
+
+  /* Unknown IDs, and a channel's, fail as interp_queue_new_for_id() does. */
+  g_assert_null (g_initable_new (INTERP_TYPE_QUEUE, NULL, &error, "id", G_MAXINT64, NULL));
+  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_QUEUE_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (g_initable_new (INTERP_TYPE_QUEUE, NULL, &error, "id", (gint64) -1, NULL));
+  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_QUEUE_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (g_initable_new (INTERP_TYPE_QUEUE, NULL, &error,
+                                 "id", interp_channel_get_id (channel), NULL));
+  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_QUEUE_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* A failed init fails again, with the same error. */
+  unready = g_object_new (INTERP_TYPE_QUEUE, "id", G_MAXINT64, NULL);
+  g_assert_false (g_initable_init (G_INITABLE (unready), NULL, &error));
+  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_QUEUE_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (g_initable_init (G_INITABLE (unready), NULL, &error));
+  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_QUEUE_NOT_FOUND);
+  g_object_get (unready, "id", &got_id, NULL);
+  g_assert_cmpint (got_id, ==, G_MAXINT64);
+  /* Using it is a programmer error: a critical, not a crash. */
+  g_test_expect_message ("Interp", G_LOG_LEVEL_CRITICAL, "*is_initialized*");
+  g_assert_cmpint (interp_queue_get_size (unready), ==, 0);
+  g_test_assert_expected_messages ();
+}
+
 static const char *const fifo_items[] = {
   "true",
   "byte 0x7f",
@@ -1888,6 +1973,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/queue/c/basics", test_c_basics);
   g_test_add_func ("/queue/c/bad-arguments", test_c_bad_arguments);
   g_test_add_func ("/queue/c/lifetime", test_c_lifetime);
+  g_test_add_func ("/queue/c/initable-id", test_c_initable_id);
   g_test_add_func ("/queue/c/fifo-types", test_c_fifo_types);
   g_test_add_func ("/queue/c/put-references", test_c_put_references);
   g_test_add_func ("/queue/c/full-timeout", test_c_full_timeout);

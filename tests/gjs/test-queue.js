@@ -170,6 +170,41 @@ test('Queue.new_for_id(): the same queue; a bad id is QUEUE_NOT_FOUND', () => {
         Interp.Error, QUEUE_NOT_FOUND, 'a queue nothing refers to any more');
 });
 
+test('new Interp.Queue({id}) + init(): the same queue; a bad id fails in init', () => {
+    const q = Interp.Queue.new(3);
+    const same = new Interp.Queue({id: q.id});
+    assert(same instanceof Gio.Initable, 'a Gio.Initable');
+    assertEqual(same.init(null), true, 'init() finds the queue');
+    assertEqual(same.id, q.id);
+    assertEqual(same.maxsize, 3, 'maxsize of the existing queue');
+    q.put(str('put on one'), 0, null);
+    assertEqual(same.get(0, null).deepUnpack(), 'put on one', 'got on the other');
+    same.put(int(11), 0, null);
+    assertEqual(q.get(0, null).deepUnpack(), 11, 'and back');
+    assertEqual(same.init(null), true, 'a second init() is a no-op');
+
+    // A queue made in Python, found by id.
+    a.exec('import interp_glib\nbyid = interp_glib.create_queue(4)', null);
+    const pyQueue = new Interp.Queue({id: a.eval('byid.id', null).deepUnpack()});
+    pyQueue.init(null);
+    a.exec('byid.put("from python")', null);
+    assertEqual(pyQueue.get(0, null).deepUnpack(), 'from python');
+    assertEqual(pyQueue.maxsize, 4);
+
+    // Without an id, or with 0 (no queue's), a new queue, with or without init().
+    const fresh = new Interp.Queue({id: 0});
+    assertEqual(fresh.init(null), true);
+    assert(fresh.id > 0 && fresh.id !== q.id, 'a new queue');
+
+    const missing = new Interp.Queue({id: 987654321});
+    const e = assertThrowsGError(() => missing.init(null), Interp.Error, QUEUE_NOT_FOUND, 'an id nobody made');
+    assertMatch(e.message, /987654321/, 'the message names the id');
+    assertThrowsGError(() => missing.init(null), Interp.Error, QUEUE_NOT_FOUND, 'init() fails again');
+    assertThrowsGError(() => new Interp.Queue({id: -1}).init(null), Interp.Error, QUEUE_NOT_FOUND, 'id -1');
+    assertThrowsGError(() => new Interp.Queue({id: Interp.Channel.new().id}).init(null), Interp.Error,
+        QUEUE_NOT_FOUND, 'the id of a channel is not a queue');
+});
+
 test('put()/get() keep FIFO order and the GLib.Variant types', () => {
     const q = Interp.Queue.new(0);
     const items = [
@@ -617,6 +652,12 @@ test('Channel.new(), id, new_for_id()', () => {
     assertThrowsGError(() => Interp.Channel.new_for_id(987654321), Interp.Error, QUEUE_NOT_FOUND, 'bad id');
     assertThrowsGError(() => Interp.Channel.new_for_id(Interp.Queue.new(0).id), Interp.Error, QUEUE_NOT_FOUND,
         'the id of a queue is not a channel');
+
+    const byId = new Interp.Channel({id: ch.id});
+    assertEqual(byId.init(null), true, 'new Interp.Channel({id}) + init()');
+    assertEqual(byId.id, ch.id, 'the same channel');
+    assertThrowsGError(() => new Interp.Channel({id: 987654321}).init(null), Interp.Error, QUEUE_NOT_FOUND,
+        'init() with a bad id');
 
     a.exec('import interp_glib\npr, ps = interp_glib.create_channel()', null);
     const pid = a.eval('pr.id', null).deepUnpack();

@@ -44,6 +44,7 @@ import decimal
 import fractions
 import gc
 import importlib
+import os
 import pickle
 import queue as stdqueue
 import sys
@@ -51,7 +52,7 @@ import threading
 import time
 
 import tap
-from common import AsyncCapture, GLib, Gio, Interp, InterpTestCase, run_loop
+from common import AsyncCapture, GLib, Gio, Interp, InterpTestCase, run_loop, run_python
 
 ig = None          # the interp_glib module of the test process (main interpreter)
 alpha = None       # two sub-interpreters that live for the whole module
@@ -1166,6 +1167,87 @@ class CQueueTests(QueueTestCase):
         error = self.raises(Interp.Queue.new_for_id, channel.get_id())
         self.assertInterpError(error, Interp.Error.QUEUE_NOT_FOUND)
 
+    def test_construct_by_id(self):
+        # The introspected class as it is: construct with "id", then
+        # initialize (Gio.Initable), as GJS does.
+        c_queue = Interp.Queue.new(3)
+        same = Interp.Queue(id=c_queue.get_id())
+        self.assertIsInstance(same, Gio.Initable)
+        self.assertTrue(same.init(None))
+        self.assertEqual(same.get_id(), c_queue.get_id())
+        self.assertEqual(same.props.id, c_queue.get_id())
+        self.assertEqual(same.get_maxsize(), 3)
+        c_queue.put(GLib.Variant("s", "put on one"), 0, None)
+        self.assertEqual(same.get(0, None).unpack(), "put on one")
+        same.put(GLib.Variant("x", 12), 0, None)
+        self.assertEqual(c_queue.get(0, None).unpack(), 12)
+
+        alpha.exec("by_id_in_alpha = ig.create_queue(5)\nby_id_in_alpha.put('from alpha')", None)
+        from_alpha = Interp.Queue(id=alpha.eval("by_id_in_alpha.id", None).unpack())
+        from_alpha.init(None)
+        self.assertEqual(from_alpha.get_maxsize(), 5)
+        self.assertEqual(from_alpha.get(0, None).unpack(), "from alpha")
+
+        # Without an id, or with 0 (no queue's), a new queue.
+        self.assertNotEqual(Interp.Queue().get_id(), c_queue.get_id())
+        fresh = Interp.Queue(id=0)
+        fresh.init(None)
+        self.assertGreater(fresh.get_id(), c_queue.get_id())
+
+        for bad in (1_000_000, -1, Interp.Channel.new().get_id()):
+            with self.subTest(id=bad):
+                error = self.raises(Interp.Queue(id=bad).init, None)
+                self.assertInterpError(error, Interp.Error.QUEUE_NOT_FOUND)
+
+    def test_construct_by_id_with_the_override(self):
+        # The override (gi.overrides.Interp) initializes GInitable classes
+        # in Interp.Queue(**properties); in a child process, as loading it
+        # here would wrap the introspected classes these tests use as they
+        # are. It comes from the source tree, as test_override.py's does,
+        # or else from where it is installed.
+        env = dict(os.environ)
+        source_overrides = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                        os.pardir, os.pardir, "bindings", "python")
+        if os.path.isdir(os.path.join(source_overrides, "gi", "overrides")):
+            env["PYTHONPATH"] = os.pathsep.join(
+                [os.path.normpath(source_overrides)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+        result = run_python("""
+            import gi
+            gi.require_version("Interp", "1.0")
+            from gi.repository import Gio, Interp
+            if not hasattr(Interp, "InterpreterError"):
+                print("no override")
+                raise SystemExit(0)
+            queue = Interp.Queue.new(2)
+            same = Interp.Queue(id=queue.get_id())
+            assert isinstance(same, Gio.Initable)
+            assert same.get_id() == queue.get_id() and same.get_maxsize() == 2
+            queue.put("put on one", 0, None)
+            assert same.get(0, None) == "put on one"
+            assert Interp.Queue(id=0).get_id() > queue.get_id()
+            for bad in (1_000_000, -1, Interp.Channel.new().get_id()):
+                try:
+                    Interp.Queue(id=bad)
+                except Interp.InterpreterError as e:
+                    assert e.code == Interp.Error.QUEUE_NOT_FOUND, e
+                else:
+                    raise AssertionError("Interp.Queue(id=%d) did not raise" % bad)
+            channel = Interp.Channel.new()
+            assert Interp.Channel(id=channel.get_id()).get_id() == channel.get_id()
+            try:
+                Interp.Channel(id=queue.get_id())
+            except Interp.InterpreterError as e:
+                assert e.code == Interp.Error.QUEUE_NOT_FOUND, e
+            else:
+                raise AssertionError("a queue's id gave a channel")
+            print("ok")
+            """, env=env)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stderr, "")
+        if result.stdout == "no override\n":
+            self.skipTest("the override gi.overrides.Interp is not installed")
+        self.assertEqual(result.stdout, "ok\n")
+
     def test_c_put_python_get(self):
         c_queue = Interp.Queue.new(0)
         attach(alpha, q=c_queue)
@@ -1579,6 +1661,24 @@ class ChannelTests(QueueTestCase):
         self.assertEqual(pickle.loads(pickle.dumps(send)), send)
         self.assertEqual(Interp.Channel.new_for_id(recv.id).get_id(), recv.id)
         self.assertIn(recv.id, [r.id for r, s in ig.list_all_channels()])
+
+    def test_construct_by_id(self):
+        channel = Interp.Channel.new()
+        same = Interp.Channel(id=channel.get_id())
+        self.assertTrue(same.init(None))
+        self.assertEqual(same.get_id(), channel.get_id())
+        # One channel: what Python sends on an end of it, the object receives.
+        recv, send = ig.create_channel()
+        from_python = Interp.Channel(id=recv.id)
+        from_python.init(None)
+        self.assertEqual(from_python.props.id, recv.id)
+        self.assertFalse(send.send_nowait("waits in the channel"))
+        self.assertEqual(from_python.recv(0, None).unpack(), "waits in the channel")
+        self.assertNotEqual(Interp.Channel().get_id(), channel.get_id())
+        for bad in (1_000_000, ig.create_queue().id):
+            with self.subTest(id=bad):
+                error = self.raises(Interp.Channel(id=bad).init, None)
+                self.assertInterpError(error, Interp.Error.QUEUE_NOT_FOUND)
 
     def test_not_found(self):
         queue = ig.create_queue()
