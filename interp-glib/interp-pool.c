@@ -327,6 +327,19 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (InterpPool, interp_pool, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, initable_iface_init)
                                G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_INITABLE, async_initable_iface_init))
 
+/* An interpreter with the pool's configuration, not yet initialized: a
+ * new worker's, or the probe that checks the configuration. */
+static InterpInterpreter *
+new_interpreter (InterpPool *self)
+{
+  const char *names[N_CONFIG];
+
+  for (guint i = 0; i < N_CONFIG; i++)
+    names[i] = config_names[i];
+  return INTERP_INTERPRETER (g_object_new_with_properties (INTERP_TYPE_INTERPRETER, N_CONFIG,
+                                                           names, self->config));
+}
+
 static void deferred_run (InterpPool *self, Deferred *deferred);
 static void dispatch_locked (InterpPool *self, Deferred *deferred);
 static void settle_job_locked (InterpPool *self, PoolJob *job, GError *error,
@@ -1227,13 +1240,8 @@ spawn_thread (gpointer data)
 {
   InterpPool *self = data;
   g_autoptr(GError) error = NULL;
-  InterpInterpreter *interp;
-  const char *names[N_CONFIG];
+  InterpInterpreter *interp = new_interpreter (self);
 
-  for (guint i = 0; i < N_CONFIG; i++)
-    names[i] = config_names[i];
-  interp = INTERP_INTERPRETER (g_object_new_with_properties (INTERP_TYPE_INTERPRETER, N_CONFIG,
-                                                             names, self->config));
   if (!g_initable_init (G_INITABLE (interp), NULL, &error))
     g_prefix_error (&error, "could not make a worker: ");
   else if (self->initializer != NULL && !run_initializer (self, interp, &error) &&
@@ -2061,7 +2069,6 @@ start (InterpPool  *self,
 {
   g_autoptr(InterpInterpreter) probe = NULL;
   g_autoptr(GError) thread_error = NULL;
-  const char *names[N_CONFIG];
   Deferred deferred;
 
   if (self->min_workers > self->max_workers)
@@ -2071,10 +2078,7 @@ start (InterpPool  *self,
                    self->min_workers, self->max_workers);
       return FALSE;
     }
-  for (guint i = 0; i < N_CONFIG; i++)
-    names[i] = config_names[i];
-  probe = INTERP_INTERPRETER (g_object_new_with_properties (INTERP_TYPE_INTERPRETER, N_CONFIG,
-                                                            names, self->config));
+  probe = new_interpreter (self);
   if (!_interp_interpreter_check_config (probe, error))
     return FALSE;
 
