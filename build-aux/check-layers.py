@@ -31,7 +31,7 @@ LAYERS = [
     ("carrier", ["interp-carrier"]),
     ("queue-state", ["interp-queue-state"]),
     ("interpreter", ["interp-interpreter", "interp-queue", "interp-channel"]),
-    ("pool", ["interp-pool"]),
+    ("pool", ["interp-pool", "interp-pool-scheduler", "interp-pool-timers"]),
     ("module", ["interp-module", "interp-module-interp", "interp-module-pool"]),
 ]
 
@@ -48,6 +48,7 @@ HEADERS = {
     "interp-carrier-private.h": "interp-carrier",
     "interp-queue-private.h": "interp-queue-state",
     "interp-interpreter-private.h": "interp-interpreter",
+    "interp-pool-private.h": "interp-pool",
     "interp-module-private.h": "interp-module",
 }
 
