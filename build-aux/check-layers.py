@@ -32,7 +32,7 @@ LAYERS = [
     ("queue-state", ["interp-queue-state"]),
     ("interpreter", ["interp-interpreter", "interp-interpreter-jobs", "interp-queue",
                      "interp-channel"]),
-    ("pool", ["interp-pool"]),
+    ("pool", ["interp-pool", "interp-pool-scheduler", "interp-pool-timers"]),
     ("module", ["interp-module", "interp-module-interp", "interp-module-pool"]),
 ]
 
@@ -49,6 +49,7 @@ HEADERS = {
     "interp-carrier-private.h": "interp-carrier",
     "interp-queue-private.h": "interp-queue-state",
     "interp-interpreter-private.h": "interp-interpreter",
+    "interp-pool-private.h": "interp-pool",
     "interp-module-private.h": "interp-module",
 }
 

@@ -2,30 +2,18 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Workers are ordinary interpreters (InterpInterpreter) whose executors
- * take jobs from one FIFO of the pool: a job is handed to a worker only
- * when it is idle, so the executors' own queues stay empty and a slow job
- * never holds others back. A job is one call, or a chunk of a map.
- *
- * Everything the pool decides is decided under pool->lock; what it does
- * about it (submitting jobs, cancelling, closing workers, destroying
- * sources, completing calls) is collected in a Deferred and done after the
- * lock is dropped, since each of those takes other locks or runs code.
- *
- * Timers (task timeouts, the grace after an interrupt, idle pruning) run
- * on a thread of the pool's own with its own main context, so that the
- * pool keeps its promises whether or not the caller's main loop runs.
- * Completions of _async calls are batched per main context: one idle
- * source completes every call that finished since it last ran.
+ * The GObject (its properties, the notifications of its counters, its
+ * initialization) and the public API, which checks what a caller asks and
+ * makes it a task. interp-pool-scheduler.c runs the tasks on the workers,
+ * interp-pool-timers.c keeps their time; interp-pool-private.h has what
+ * the three share, and how they share it.
  */
 
 #include "interp-python-private.h" /* first: Python.h precedes system headers */
-#include "interp-pool.h"
+#include "interp-pool-private.h"
 #include "interp-error.h"
 #include "interp-interpreter-private.h"
 #include "interp-runtime-private.h"
-
-#include <string.h>
 
 /**
  * SECTION:interp-pool
@@ -140,110 +128,6 @@
 
 #define DEFAULT_GRACE_MS 100
 
-typedef enum
-{
-  POOL_RUNNING,
-  POOL_SHUTTING_DOWN,
-  POOL_SHUT_DOWN,
-} PoolState;
-
-typedef enum
-{
-  JOB_PENDING,
-  JOB_RUNNING,
-  JOB_SETTLED,
-} JobState;
-
-typedef struct _PoolTask PoolTask;
-typedef struct _PoolJob PoolJob;
-
-typedef struct
-{
-  InterpInterpreter *interp;  /* NULL while starting */
-  guint tasks_done;
-  gint64 idle_since;
-} Worker;
-
-static void job_done (GVariant *result, GError *error, gpointer data);
-
-/* A call or a map as the caller sees it. */
-struct _PoolTask
-{
-  gatomicrefcount ref_count;
-  InterpPool *pool;           /* kept alive by the caller: GTask or waiter */
-  gboolean is_map;
-  gboolean cancelled;
-  gpointer call;              /* the prepared callable (and args for a call) */
-  GTask *task;                /* _async; NULL for a sync caller */
-  GCancellable *cancellable;
-  gulong cancel_id;           /* set under the lock, unless delivered */
-  gboolean delivered;         /* batch_cb() took it: it disconnects no more */
-  GPtrArray *jobs;            /* PoolJob, in input order */
-  guint n_items;
-  GVariant **results;         /* n_items, map only */
-  guint fail_index;           /* first failed item; G_MAXUINT: none */
-  GError *error;              /* the outcome, once failed */
-  GVariant *result;
-  gboolean done;              /* completed: exactly once */
-};
-
-/* What one worker runs at once: a call, or a chunk of a map. */
-struct _PoolJob
-{
-  gatomicrefcount ref_count;
-  PoolTask *task;
-  JobState state;
-  GList link;                 /* in pool->pending while pending */
-  guint first;                /* index of its first item */
-  guint n;
-  GVariant **args;            /* map: n argument tuples */
-  GVariant **results;         /* n, filled on the worker's thread */
-  guint n_done;               /* how many items ran without failing */
-  Worker *worker;
-  gint cancel;                /* atomic: an interrupt was asked for */
-  gint stop;                  /* atomic: run no more of its items */
-  gboolean timed_out;
-  GSource *timeout_source;
-  GSource *grace_source;
-  /* Who finishes the job: job_done(), or grace_cb() abandoning it. */
-  gint finished;
-  /* A reference to the pool while the job runs and is not abandoned;
-   * the timers take theirs through job_dup_pool(). */
-  GMutex pool_lock;
-  InterpPool *pool;
-};
-
-/* Side effects of a locked section, done once the lock is dropped. */
-typedef struct
-{
-  GQueue submit;              /* PoolJob links (references) to hand to their worker */
-  GPtrArray *interrupt;       /* PoolJob (references) to interrupt */
-  GPtrArray *retire;          /* InterpInterpreter (references) to close */
-  GPtrArray *destroy;         /* GSource (references) to destroy */
-  guint spawn;                /* workers to start */
-  gboolean notify;
-} Deferred;
-
-typedef struct
-{
-  InterpPool *pool;
-  GMainContext *context;
-  GQueue tasks;
-  gboolean scheduled;
-} Batch;
-
-enum
-{
-  CONFIG_GIL,
-  CONFIG_USE_MAIN_OBMALLOC,
-  CONFIG_ALLOW_FORK,
-  CONFIG_ALLOW_EXEC,
-  CONFIG_ALLOW_THREADS,
-  CONFIG_ALLOW_DAEMON_THREADS,
-  CONFIG_CHECK_MULTI_INTERP_EXTENSIONS,
-  N_CONFIG
-};
-
 static const char *const config_names[N_CONFIG] = {
   "gil",
   "use-main-obmalloc",
@@ -252,53 +136,6 @@ static const char *const config_names[N_CONFIG] = {
   "allow-threads",
   "allow-daemon-threads",
   "check-multi-interp-extensions",
-};
-
-struct _InterpPool
-{
-  GObject parent_instance;
-
-  /* Construct-only. */
-  guint max_workers;
-  guint min_workers;
-  guint max_tasks_per_worker;
-  guint idle_timeout;
-  guint task_timeout;
-  guint grace_period;
-  char *initializer;
-  GValue config[N_CONFIG];
-  GMainContext *creator_context;
-
-  gboolean initialized;
-  GError *init_error;
-
-  GMutex lock;
-  GCond cond;                 /* a task completed, a worker started or left */
-  PoolState state;
-  GError *broken;
-  GQueue pending;             /* PoolJob, through their link */
-  GPtrArray *workers;         /* Worker, not abandoned */
-  GQueue idle;                /* Worker, most recently idle first */
-  guint n_starting;
-  GPtrArray *starting;        /* GCancellable: initializers running */
-  gboolean stop_starting;     /* interrupt initializers: cancelled init or shutdown */
-  guint n_busy;
-  GHashTable *batches;        /* GMainContext -> Batch */
-  GPtrArray *closing;         /* InterpExecutor: retired since shutdown began */
-  guint n_retiring;           /* workers in a Deferred's retire list */
-
-  /* What was last notified, and the pending notification. */
-  guint notified_workers;
-  guint notified_busy;
-  guint notified_pending;
-  gboolean notified_broken;
-  GSource *notify_source;
-
-  /* The timer thread. */
-  GMainContext *timer_context;
-  GMainLoop *timer_loop;
-  GThread *timer_thread;
-  GSource *prune_source;
 };
 
 enum {
@@ -327,204 +164,8 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (InterpPool, interp_pool, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, initable_iface_init)
                                G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_INITABLE, async_initable_iface_init))
 
-static void deferred_run (InterpPool *self, Deferred *deferred);
-static void dispatch_locked (InterpPool *self, Deferred *deferred);
-static void settle_job_locked (InterpPool *self, PoolJob *job, GError *error,
-                               Deferred *deferred);
-
 /* ------------------------------------------------------------------ */
-/* Tasks and jobs                                                      */
-
-static PoolTask *
-task_ref (PoolTask *task)
-{
-  g_atomic_ref_count_inc (&task->ref_count);
-  return task;
-}
-
-static void
-task_unref (gpointer data)
-{
-  PoolTask *task = data;
-
-  if (!g_atomic_ref_count_dec (&task->ref_count))
-    return;
-
-  g_assert (task->cancel_id == 0);
-  if (task->results != NULL)
-    for (guint i = 0; i < task->n_items; i++)
-      g_clear_pointer (&task->results[i], g_variant_unref);
-  g_free (task->results);
-  g_clear_pointer (&task->jobs, g_ptr_array_unref);
-  g_clear_pointer (&task->call, _interp_call_free);
-  g_clear_pointer (&task->result, g_variant_unref);
-  g_clear_error (&task->error);
-  g_clear_object (&task->cancellable);
-  g_clear_object (&task->task);
-  g_free (task);
-}
-
-static PoolJob *
-job_ref (PoolJob *job)
-{
-  g_atomic_ref_count_inc (&job->ref_count);
-  return job;
-}
-
-static void
-job_unref (gpointer data)
-{
-  PoolJob *job = data;
-
-  if (!g_atomic_ref_count_dec (&job->ref_count))
-    return;
-
-  for (guint i = 0; i < job->n; i++)
-    {
-      if (job->args != NULL)
-        g_clear_pointer (&job->args[i], g_variant_unref);
-      g_clear_pointer (&job->results[i], g_variant_unref);
-    }
-  g_free (job->args);
-  g_free (job->results);
-  g_free (job->worker);  /* only an abandoned job still has one */
-  g_assert (job->pool == NULL);
-  g_mutex_clear (&job->pool_lock);
-  task_unref (job->task);
-  g_free (job);
-}
-
-static PoolJob *
-job_new (PoolTask *task,
-         guint     first,
-         guint     n)
-{
-  PoolJob *job = g_new0 (PoolJob, 1);
-
-  g_atomic_ref_count_init (&job->ref_count);
-  job->task = task_ref (task);
-  job->state = JOB_PENDING;
-  job->link.data = job;
-  job->first = first;
-  job->n = n;
-  job->results = g_new0 (GVariant *, n);
-  g_mutex_init (&job->pool_lock);
-  return job;
-}
-
-static InterpPool *
-job_dup_pool (PoolJob *job)
-{
-  InterpPool *pool;
-
-  g_mutex_lock (&job->pool_lock);
-  pool = job->pool ? g_object_ref (job->pool) : NULL;
-  g_mutex_unlock (&job->pool_lock);
-  return pool;
-}
-
-/* Drops the running job's reference to the pool: maybe the last one. */
-static void
-job_release_pool (PoolJob *job)
-{
-  InterpPool *pool;
-
-  g_mutex_lock (&job->pool_lock);
-  pool = g_steal_pointer (&job->pool);
-  g_mutex_unlock (&job->pool_lock);
-  g_clear_object (&pool);
-}
-
-/* Runs on the worker's executor thread, the GIL held. */
-static gboolean
-run_job (InterpExecutor  *executor,
-         gpointer         data,
-         GVariant       **result,
-         GError         **error)
-{
-  PoolJob *job = data;
-
-  for (guint i = 0; i < job->n; i++)
-    {
-      gboolean ok;
-
-      /* An interrupt asked for before the job ran finds it here. */
-      if (g_atomic_int_get (&job->cancel))
-        {
-          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
-          return FALSE;
-        }
-      if (g_atomic_int_get (&job->stop))
-        {
-          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The map already failed");
-          return FALSE;
-        }
-      if (job->args == NULL)
-        ok = _interp_call_run (executor, job->task->call, &job->results[i], error);
-      else
-        ok = _interp_call_run_with_args (executor, job->task->call, job->args[i],
-                                         &job->results[i], error);
-      if (!ok)
-        return FALSE;
-      job->n_done++;
-    }
-  return TRUE;
-}
-
-/* ------------------------------------------------------------------ */
-/* Deferred work                                                       */
-
-/* A running job to interrupt, and its worker's executor (the worker may
- * have moved on by the time the lock is dropped: then nothing happens). */
-typedef struct
-{
-  PoolJob *job;
-  InterpExecutor *executor;
-} Interrupt;
-
-static Interrupt *
-interrupt_new (PoolJob *job)
-{
-  Interrupt *interrupt = g_new (Interrupt, 1);
-
-  interrupt->job = job_ref (job);
-  interrupt->executor = _interp_executor_ref (_interp_interpreter_get_executor (job->worker->interp));
-  return interrupt;
-}
-
-static void
-interrupt_free (gpointer data)
-{
-  Interrupt *interrupt = data;
-
-  job_unref (interrupt->job);
-  _interp_executor_unref (interrupt->executor);
-  g_free (interrupt);
-}
-
-static void
-deferred_init (Deferred *deferred)
-{
-  *deferred = (Deferred) { 0 };
-}
-
-static void
-deferred_add (GPtrArray      **array,
-              gpointer         item,
-              GDestroyNotify   free_func)
-{
-  if (*array == NULL)
-    *array = g_ptr_array_new_with_free_func (free_func);
-  g_ptr_array_add (*array, item);
-}
-
-static void
-take_source_locked (GSource  **source,
-                    Deferred  *deferred)
-{
-  if (*source != NULL)
-    deferred_add (&deferred->destroy, g_steal_pointer (source), (GDestroyNotify) g_source_unref);
-}
+/* Notifications                                                       */
 
 static gboolean
 notify_cb (gpointer data)
@@ -560,15 +201,15 @@ notify_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-weak_ref_free (gpointer data)
+void
+_interp_pool_weak_ref_free (gpointer data)
 {
   g_weak_ref_clear (data);
   g_free (data);
 }
 
-static GWeakRef *
-weak_ref_new (gpointer object)
+GWeakRef *
+_interp_pool_weak_ref_new (gpointer object)
 {
   GWeakRef *weak = g_new0 (GWeakRef, 1);
 
@@ -577,8 +218,8 @@ weak_ref_new (gpointer object)
 }
 
 /* Called with the lock held: one notification pending at a time. */
-static void
-schedule_notify_locked (InterpPool *self)
+void
+_interp_pool_schedule_notify_locked (InterpPool *self)
 {
   GSource *source;
 
@@ -591,979 +232,15 @@ schedule_notify_locked (InterpPool *self)
     return;
 
   source = g_idle_source_new ();
-  g_source_set_callback (source, notify_cb, weak_ref_new (self), weak_ref_free);
+  g_source_set_callback (source, notify_cb, _interp_pool_weak_ref_new (self),
+                         _interp_pool_weak_ref_free);
   g_source_set_static_name (source, "[interp-glib] pool notify");
   g_source_attach (source, self->creator_context);
   g_atomic_pointer_set (&self->notify_source, source);
 }
 
-static gboolean
-batch_cb (gpointer data)
-{
-  Batch *batch = data;
-  InterpPool *self = batch->pool;
-  GQueue tasks;
-  PoolTask *task;
-
-  g_mutex_lock (&self->lock);
-  tasks = batch->tasks;
-  g_queue_init (&batch->tasks);
-  batch->scheduled = FALSE;
-  /* A submit_task() that connects after this disconnects itself. */
-  for (GList *l = tasks.head; l != NULL; l = l->next)
-    ((PoolTask *) l->data)->delivered = TRUE;
-  g_mutex_unlock (&self->lock);
-
-  while ((task = g_queue_pop_head (&tasks)) != NULL)
-    {
-      GTask *gtask = g_steal_pointer (&task->task);
-
-      if (task->cancel_id != 0)
-        g_cancellable_disconnect (task->cancellable, task->cancel_id);
-      task->cancel_id = 0;
-      if (task->error != NULL)
-        g_task_return_error (gtask, g_steal_pointer (&task->error));
-      else
-        g_task_return_pointer (gtask, g_steal_pointer (&task->result),
-                               (GDestroyNotify) g_variant_unref);
-      task_unref (task);
-      g_object_unref (gtask);
-    }
-  return G_SOURCE_REMOVE;
-}
-
-static void
-batch_free (gpointer data)
-{
-  Batch *batch = data;
-
-  g_assert (g_queue_is_empty (&batch->tasks));
-  g_main_context_unref (batch->context);
-  g_free (batch);
-}
-
-/* A task whose outcome is set: hands it to its caller, a sync waiter on
- * self->cond or the batch of its GTask's main context. The lock is held:
- * attaching a source takes the context's lock, which is never held while
- * the pool's is taken. */
-static void
-deliver_locked (InterpPool *self,
-                PoolTask   *task)
-{
-  GMainContext *context;
-  Batch *batch;
-
-  if (task->task == NULL)
-    {
-      g_cond_broadcast (&self->cond);
-      return;
-    }
-
-  context = g_task_get_context (task->task);
-  batch = g_hash_table_lookup (self->batches, context);
-  if (batch == NULL)
-    {
-      batch = g_new0 (Batch, 1);
-      batch->pool = self;
-      batch->context = g_main_context_ref (context);
-      g_queue_init (&batch->tasks);
-      g_hash_table_insert (self->batches, context, batch);
-    }
-  g_queue_push_tail (&batch->tasks, task_ref (task));
-  if (!batch->scheduled)
-    {
-      /* The pool lives while the batch is pending: each of its tasks
-       * holds it through its GTask. */
-      GSource *source = g_idle_source_new ();
-
-      batch->scheduled = TRUE;
-      g_source_set_priority (source, g_task_get_priority (task->task));
-      g_source_set_callback (source, batch_cb, batch, NULL);
-      g_source_set_static_name (source, "[interp-glib] pool completions");
-      g_source_attach (source, context);
-      g_source_unref (source);
-    }
-}
-
-static void
-retire_worker (InterpInterpreter *interp)
-{
-  if (_interp_interpreter_get_executor (interp) != NULL)
-    _interp_executor_close_async (_interp_interpreter_get_executor (interp), NULL);
-  g_object_unref (interp);
-}
-
-static void spawn (InterpPool *self);
-
-/* Closes @interp (taking the reference) once the lock is dropped. */
-static void
-retire_locked (InterpPool        *self,
-               InterpInterpreter *interp,
-               Deferred          *deferred)
-{
-  InterpExecutor *executor = _interp_interpreter_get_executor (interp);
-
-  deferred_add (&deferred->retire, interp, NULL);
-  self->n_retiring++;
-  /* A shutdown waits for these to end. */
-  if (self->state != POOL_RUNNING && executor != NULL)
-    g_ptr_array_add (self->closing, _interp_executor_ref (executor));
-}
-
-static void
-deferred_run (InterpPool *self,
-              Deferred   *deferred)
-{
-  if (deferred->destroy != NULL)
-    {
-      for (guint i = 0; i < deferred->destroy->len; i++)
-        g_source_destroy (deferred->destroy->pdata[i]);
-      g_ptr_array_unref (deferred->destroy);
-    }
-  if (deferred->interrupt != NULL)
-    {
-      for (guint i = 0; i < deferred->interrupt->len; i++)
-        {
-          Interrupt *interrupt = deferred->interrupt->pdata[i];
-
-          _interp_executor_interrupt_data (interrupt->executor, interrupt->job);
-        }
-      g_ptr_array_unref (deferred->interrupt);
-    }
-  for (guint i = 0; i < deferred->spawn; i++)
-    spawn (self);
-  for (GList *l; (l = g_queue_pop_head_link (&deferred->submit)) != NULL;)
-    {
-      PoolJob *job = l->data;
-
-      _interp_executor_run_full (_interp_interpreter_get_executor (job->worker->interp),
-                                 run_job, job, job_unref, NULL, job_done, job);
-    }
-  if (deferred->retire != NULL)
-    {
-      for (guint i = 0; i < deferred->retire->len; i++)
-        retire_worker (deferred->retire->pdata[i]);
-      g_mutex_lock (&self->lock);
-      self->n_retiring -= deferred->retire->len;
-      g_cond_broadcast (&self->cond);
-      g_mutex_unlock (&self->lock);
-      g_ptr_array_unref (deferred->retire);
-    }
-}
-
-/* Ends a locked section: schedules the notification it asked for while
- * the lock is still held, then runs its side effects without it. */
-static void
-unlock_and_run (InterpPool *self,
-                Deferred   *deferred)
-{
-  if (deferred->notify)
-    schedule_notify_locked (self);
-  g_mutex_unlock (&self->lock);
-  deferred_run (self, deferred);
-}
-
 /* ------------------------------------------------------------------ */
-/* Timers                                                              */
-
-static GSource *
-add_timer_locked (InterpPool  *self,
-                  guint        ms,
-                  GSourceFunc  func,
-                  PoolJob     *job)
-{
-  GSource *source = g_timeout_source_new (ms);
-
-  g_source_set_callback (source, func, job_ref (job), job_unref);
-  g_source_set_static_name (source, "[interp-glib] pool timer");
-  g_source_attach (source, self->timer_context);
-  return source;
-}
-
-static gboolean grace_cb (gpointer data);
-
-/* A chunk of @n items may run @n task timeouts, in milliseconds; past
- * G_MAXUINT (49 days) the product would wrap, so it stops there. */
-static guint
-chunk_timeout (guint task_timeout,
-               guint n)
-{
-  return (guint) MIN ((guint64) task_timeout * MAX (n, 1), G_MAXUINT);
-}
-
-/* The job is running: interrupt it, and give it the grace period. */
-static void
-interrupt_job_locked (InterpPool *self,
-                      PoolJob    *job,
-                      Deferred   *deferred)
-{
-  if (g_atomic_int_get (&job->cancel))
-    return;
-  g_atomic_int_set (&job->cancel, 1);
-  deferred_add (&deferred->interrupt, interrupt_new (job), interrupt_free);
-  job->grace_source = add_timer_locked (self, self->grace_period, grace_cb, job);
-}
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  PoolJob *job = data;
-  g_autoptr(InterpPool) self = job_dup_pool (job);
-  Deferred deferred;
-
-  if (self == NULL)
-    return G_SOURCE_REMOVE;
-  deferred_init (&deferred);
-  g_mutex_lock (&self->lock);
-  if (job->state == JOB_RUNNING && !g_atomic_int_get (&job->cancel))
-    {
-      job->timed_out = TRUE;
-      interrupt_job_locked (self, job, &deferred);
-    }
-  unlock_and_run (self, &deferred);
-  return G_SOURCE_REMOVE;
-}
-
-static GError *
-timed_out_error (InterpPool *self)
-{
-  return g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                      "The call ran longer than the pool's task timeout (%u ms)",
-                      self->task_timeout);
-}
-
-/* The job did not return in time: its worker leaves the pool. */
-static gboolean
-grace_cb (gpointer data)
-{
-  PoolJob *job = data;
-  g_autoptr(InterpPool) self = job_dup_pool (job);
-  Deferred deferred;
-  gboolean abandoned = FALSE;
-
-  if (self == NULL)
-    return G_SOURCE_REMOVE;
-  deferred_init (&deferred);
-  g_mutex_lock (&self->lock);
-  if (job->state == JOB_RUNNING && g_atomic_int_compare_and_exchange (&job->finished, 0, 1))
-    {
-      Worker *worker = job->worker;
-      GError *error;
-
-      g_debug ("Pool: abandoning interpreter %" G_GINT64_FORMAT ": its call did not return "
-               "within %u ms of being interrupted",
-               interp_interpreter_get_id (worker->interp), self->grace_period);
-      g_ptr_array_remove_fast (self->workers, worker);
-      self->n_busy--;
-      _interp_executor_set_abandoned (_interp_interpreter_get_executor (worker->interp));
-      /* The job keeps the worker: job_done() closes it on return. */
-      if (job->timed_out)
-        error = timed_out_error (self);
-      else
-        error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
-      settle_job_locked (self, job, error, &deferred);
-      dispatch_locked (self, &deferred);
-      deferred.notify = TRUE;
-      g_cond_broadcast (&self->cond);
-      abandoned = TRUE;
-    }
-  unlock_and_run (self, &deferred);
-  /* An abandoned job does not keep the pool alive. */
-  if (abandoned)
-    job_release_pool (job);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-prune_cb (gpointer data)
-{
-  GWeakRef *weak = data;
-  g_autoptr(InterpPool) self = g_weak_ref_get (weak);
-  Deferred deferred;
-  gint64 now = g_get_monotonic_time ();
-
-  if (self == NULL)
-    return G_SOURCE_REMOVE;
-
-  deferred_init (&deferred);
-  g_mutex_lock (&self->lock);
-  /* Oldest idle first: the tail of self->idle. */
-  while (self->workers->len > self->min_workers && self->idle.length > 0)
-    {
-      Worker *worker = g_queue_peek_tail (&self->idle);
-
-      if (now - worker->idle_since < (gint64) self->idle_timeout * G_USEC_PER_SEC)
-        break;
-      g_queue_pop_tail (&self->idle);
-      g_ptr_array_remove_fast (self->workers, worker);
-      retire_locked (self, g_steal_pointer (&worker->interp), &deferred);
-      g_free (worker);
-      deferred.notify = TRUE;
-    }
-  unlock_and_run (self, &deferred);
-  return G_SOURCE_CONTINUE;
-}
-
-static gpointer
-timer_thread (gpointer data)
-{
-  GMainLoop *loop = data;
-
-  g_main_context_push_thread_default (g_main_loop_get_context (loop));
-  g_main_loop_run (loop);
-  g_main_context_pop_thread_default (g_main_loop_get_context (loop));
-  g_main_loop_unref (loop);
-  return NULL;
-}
-
-/* ------------------------------------------------------------------ */
-/* Workers and dispatch                                                */
-
-static GError *
-refusal_locked (InterpPool *self)
-{
-  if (self->broken != NULL)
-    return g_error_copy (self->broken);
-  if (self->state != POOL_RUNNING)
-    return g_error_new_literal (INTERP_ERROR, INTERP_ERROR_SHUT_DOWN,
-                                "The pool is shut down and takes no more calls");
-  return NULL;
-}
-
-/* Hands pending jobs to idle workers, and asks for new workers where the
- * queue needs them. */
-static void
-dispatch_locked (InterpPool *self,
-                 Deferred   *deferred)
-{
-  guint wanted;
-
-  while (self->pending.length > 0 && self->idle.length > 0)
-    {
-      Worker *worker = g_queue_pop_head (&self->idle);
-      PoolJob *job = self->pending.head->data;
-
-      g_queue_unlink (&self->pending, &job->link);
-      job->state = JOB_RUNNING;
-      job->worker = worker;
-      self->n_busy++;
-      job->pool = g_object_ref (self);
-      if (self->task_timeout > 0)
-        job->timeout_source = add_timer_locked (self, chunk_timeout (self->task_timeout, job->n),
-                                                timeout_cb, job);
-      /* The queue's reference, handed over to the executor (the link is
-       * free: it held the job in pending). */
-      g_queue_push_tail_link (&deferred->submit, &job->link);
-      deferred->notify = TRUE;
-    }
-
-  if (self->broken != NULL || self->state == POOL_SHUT_DOWN)
-    return;
-
-  wanted = self->pending.length > self->n_starting ? self->pending.length - self->n_starting : 0;
-  if (self->state == POOL_RUNNING && self->workers->len < self->min_workers)
-    wanted = MAX (wanted, self->min_workers - self->workers->len);
-  while (wanted > 0 && self->workers->len < self->max_workers)
-    {
-      Worker *worker = g_new0 (Worker, 1);
-
-      g_ptr_array_add (self->workers, worker);
-      self->n_starting++;
-      deferred->spawn++;
-      deferred->notify = TRUE;
-      wanted--;
-    }
-}
-
-/* Fails every pending job: shutdown with cancel_pending, or broken. */
-static void
-drop_pending_locked (InterpPool   *self,
-                     const GError *reason,
-                     Deferred     *deferred)
-{
-  PoolJob *job;
-
-  while ((job = g_queue_peek_head (&self->pending)) != NULL)
-    {
-      g_queue_unlink (&self->pending, &job->link);
-      settle_job_locked (self, job, g_error_copy (reason), deferred);
-      job_unref (job);  /* the queue's reference */
-    }
-  deferred->notify = TRUE;
-}
-
-static void
-retire_idle_locked (InterpPool *self,
-                    Deferred   *deferred)
-{
-  Worker *worker;
-
-  while ((worker = g_queue_pop_head (&self->idle)) != NULL)
-    {
-      g_ptr_array_remove_fast (self->workers, worker);
-      retire_locked (self, g_steal_pointer (&worker->interp), deferred);
-      g_free (worker);
-    }
-  deferred->notify = TRUE;
-}
-
-static void
-break_pool_locked (InterpPool *self,
-                   GError     *error,
-                   Deferred   *deferred)
-{
-  if (self->broken == NULL)
-    {
-      /* One line: the failure's first. */
-      gsize len = strcspn (error->message, "\n");
-
-      self->broken = g_error_new (INTERP_ERROR, INTERP_ERROR_BROKEN,
-                                  "The pool is broken: %.*s", (int) len, error->message);
-      g_debug ("%s", self->broken->message);
-    }
-  drop_pending_locked (self, self->broken, deferred);
-  retire_idle_locked (self, deferred);
-}
-
-/* A worker's initializer as it runs: its job may outlive the wait for it
- * (abandoned after the grace), so both hold a reference. */
-typedef struct
-{
-  GMutex lock;
-  GCond cond;
-  gboolean done;
-  GError *error;
-} InitRun;
-
-static void
-init_run_clear (gpointer data)
-{
-  InitRun *run = data;
-
-  g_mutex_clear (&run->lock);
-  g_cond_clear (&run->cond);
-  g_clear_error (&run->error);
-}
-
-static void
-init_run_unref (gpointer data)
-{
-  g_atomic_rc_box_release_full (data, init_run_clear);
-}
-
-static void
-init_run_wake (GCancellable *cancellable,
-               gpointer      data)
-{
-  InitRun *run = data;
-
-  g_mutex_lock (&run->lock);
-  g_cond_broadcast (&run->cond);
-  g_mutex_unlock (&run->lock);
-}
-
-static void
-init_run_done (GVariant *result,
-               GError   *error,
-               gpointer  data)
-{
-  InitRun *run = data;
-
-  g_clear_pointer (&result, g_variant_unref);
-  g_mutex_lock (&run->lock);
-  run->done = TRUE;
-  run->error = error;
-  g_cond_broadcast (&run->cond);
-  g_mutex_unlock (&run->lock);
-  init_run_unref (run);
-}
-
-/* Cancels the initializers running now, and any started later. */
-static void
-stop_starting (InterpPool *self)
-{
-  g_autoptr(GPtrArray) starting = NULL;
-
-  g_mutex_lock (&self->lock);
-  self->stop_starting = TRUE;
-  starting = g_ptr_array_new_full (self->starting->len, g_object_unref);
-  for (guint i = 0; i < self->starting->len; i++)
-    g_ptr_array_add (starting, g_object_ref (self->starting->pdata[i]));
-  g_mutex_unlock (&self->lock);
-  for (guint i = 0; i < starting->len; i++)
-    g_cancellable_cancel (starting->pdata[i]);
-}
-
-/* Runs the pool's initializer in @interp, as a call runs: the task timeout
- * interrupts it, as do a cancelled initialization and a shutdown that
- * cancels what is pending; if it has not returned a grace period after
- * that, the wait ends and the worker is abandoned (closed whenever its
- * code returns). */
-static gboolean
-run_initializer (InterpPool         *self,
-                 InterpInterpreter  *interp,
-                 GError            **error)
-{
-  InitRun *run = g_atomic_rc_box_new0 (InitRun);
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  gint64 interrupt_at = G_MAXINT64, abandon_at = G_MAXINT64;
-  gboolean stopped, timed_out = FALSE, done, ok;
-  gulong wake_id;
-
-  g_mutex_init (&run->lock);
-  g_cond_init (&run->cond);
-  if (self->task_timeout > 0)
-    interrupt_at = g_get_monotonic_time () + (gint64) self->task_timeout * G_TIME_SPAN_MILLISECOND;
-  g_mutex_lock (&self->lock);
-  g_ptr_array_add (self->starting, g_object_ref (cancellable));
-  stopped = self->stop_starting;
-  g_mutex_unlock (&self->lock);
-  if (stopped)
-    g_cancellable_cancel (cancellable);
-  wake_id = g_cancellable_connect (cancellable, G_CALLBACK (init_run_wake), run, NULL);
-
-  _interp_executor_run_full (_interp_interpreter_get_executor (interp), _interp_code_run,
-                             _interp_code_new (self->initializer, "<pool initializer>"),
-                             _interp_code_free, cancellable, init_run_done,
-                             g_atomic_rc_box_acquire (run));
-
-  g_mutex_lock (&run->lock);
-  while (!run->done)
-    {
-      gint64 now = g_get_monotonic_time ();
-
-      if (abandon_at == G_MAXINT64 && (now >= interrupt_at || g_cancellable_is_cancelled (cancellable)))
-        {
-          timed_out = !g_cancellable_is_cancelled (cancellable);
-          abandon_at = now + (gint64) self->grace_period * G_TIME_SPAN_MILLISECOND;
-          g_mutex_unlock (&run->lock);
-          g_cancellable_cancel (cancellable);   /* interrupts the code */
-          g_mutex_lock (&run->lock);
-        }
-      else if (now >= abandon_at)
-        {
-          /* As an abandoned call's: Python's shutdown must not wait for it. */
-          _interp_executor_set_abandoned (_interp_interpreter_get_executor (interp));
-          break;
-        }
-      else
-        {
-          gint64 until = abandon_at != G_MAXINT64 ? abandon_at : interrupt_at;
-
-          if (until == G_MAXINT64)
-            g_cond_wait (&run->cond, &run->lock);
-          else
-            g_cond_wait_until (&run->cond, &run->lock, until);
-        }
-    }
-  done = run->done;
-  ok = done && run->error == NULL;
-  /* Interrupted, its own error says less than why it was. */
-  if (done && !ok && abandon_at == G_MAXINT64)
-    g_propagate_error (error, g_steal_pointer (&run->error));
-  g_mutex_unlock (&run->lock);
-  g_cancellable_disconnect (cancellable, wake_id);
-  init_run_unref (run);
-
-  g_mutex_lock (&self->lock);
-  g_ptr_array_remove_fast (self->starting, cancellable);
-  g_mutex_unlock (&self->lock);
-
-  if (ok || abandon_at == G_MAXINT64)
-    return ok;
-  if (timed_out)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                 "a new worker's initializer ran longer than the task timeout (%u ms)%s",
-                 self->task_timeout, done ? "" : " and was abandoned");
-  else
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                 "a new worker's initializer was cancelled%s", done ? "" : " and abandoned");
-  return FALSE;
-}
-
-/* A worker that was starting has its interpreter, or @error. */
-static void
-spawn_settle (InterpPool        *self,
-              InterpInterpreter *interp,
-              GError            *error)
-{
-  Deferred deferred;
-  Worker *worker = NULL;
-
-  deferred_init (&deferred);
-  g_mutex_lock (&self->lock);
-  self->n_starting--;
-  /* The first worker still starting takes this interpreter. */
-  for (guint i = 0; i < self->workers->len && worker == NULL; i++)
-    if (((Worker *) self->workers->pdata[i])->interp == NULL)
-      worker = self->workers->pdata[i];
-  g_assert (worker != NULL);
-
-  if (error != NULL || self->state == POOL_SHUT_DOWN || self->broken != NULL)
-    {
-      g_ptr_array_remove_fast (self->workers, worker);
-      g_free (worker);
-      if (interp != NULL)
-        retire_locked (self, interp, &deferred);
-      if (error != NULL)
-        break_pool_locked (self, error, &deferred);
-    }
-  else
-    {
-      worker->interp = interp;
-      worker->idle_since = g_get_monotonic_time ();
-      g_queue_push_head (&self->idle, worker);
-      dispatch_locked (self, &deferred);
-      if (self->state == POOL_SHUTTING_DOWN && self->pending.length == 0)
-        retire_idle_locked (self, &deferred);
-    }
-  deferred.notify = TRUE;
-  g_cond_broadcast (&self->cond);
-  unlock_and_run (self, &deferred);
-}
-
-static gpointer
-spawn_thread (gpointer data)
-{
-  InterpPool *self = data;
-  g_autoptr(GError) error = NULL;
-  InterpInterpreter *interp;
-  const char *names[N_CONFIG];
-
-  for (guint i = 0; i < N_CONFIG; i++)
-    names[i] = config_names[i];
-  interp = INTERP_INTERPRETER (g_object_new_with_properties (INTERP_TYPE_INTERPRETER, N_CONFIG,
-                                                             names, self->config));
-  if (!g_initable_init (G_INITABLE (interp), NULL, &error))
-    g_prefix_error (&error, "could not make a worker: ");
-  else if (self->initializer != NULL && !run_initializer (self, interp, &error) &&
-           error->domain != G_IO_ERROR)
-    g_prefix_error (&error, "a new worker's initializer failed: ");
-
-  spawn_settle (self, interp, error);
-  g_object_unref (self);
-  return NULL;
-}
-
-/* Starts a worker's thread, or settles it as failed when there can be no
- * thread (out of threads or memory): the pool breaks, as it does when an
- * interpreter cannot be made. */
-static void
-spawn (InterpPool *self)
-{
-  g_autoptr(GError) error = NULL;
-  GThread *thread = g_thread_try_new ("interp-pool-spawn", spawn_thread, g_object_ref (self), &error);
-
-  if (thread != NULL)
-    {
-      g_thread_unref (thread);
-      return;
-    }
-  g_prefix_error (&error, "could not start a thread for a worker: ");
-  spawn_settle (self, NULL, error);
-  g_object_unref (self);
-}
-
-/* Decides the task's outcome once every job that matters has settled:
- * all of them, or, after a failure, those before the failed item. */
-static void
-check_task_locked (InterpPool *self,
-                   PoolTask   *task,
-                   Deferred   *deferred)
-{
-  if (task->done)
-    return;
-  for (guint i = 0; i < task->jobs->len; i++)
-    {
-      PoolJob *job = task->jobs->pdata[i];
-
-      if (job->first >= task->fail_index)
-        break;
-      if (job->state != JOB_SETTLED)
-        return;
-    }
-
-  task->done = TRUE;
-  if (task->error == NULL)
-    {
-      if (task->is_map)
-        {
-          GVariant **children = g_new (GVariant *, task->n_items);
-
-          for (guint i = 0; i < task->n_items; i++)
-            children[i] = g_variant_new_variant (task->results[i]);
-          task->result = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE_VARIANT,
-                                                                  children, task->n_items));
-          g_free (children);
-        }
-      else
-        task->result = g_steal_pointer (&task->results[0]);
-    }
-
-  /* The rest of a failed map is not needed: what has not run is dropped,
-   * and running chunks stop after their current item. They are not
-   * interrupted: an exception raised at any bytecode can land where
-   * Python's own cleanup runs (an import lock's callback, say). */
-  for (guint i = 0; i < task->jobs->len; i++)
-    {
-      PoolJob *job = task->jobs->pdata[i];
-
-      if (job->state == JOB_PENDING)
-        {
-          g_queue_unlink (&self->pending, &job->link);
-          job->state = JOB_SETTLED;
-          job_unref (job);  /* the queue's reference */
-          deferred->notify = TRUE;
-        }
-      else if (job->state == JOB_RUNNING)
-        g_atomic_int_set (&job->stop, 1);
-    }
-  /* Jobs still running keep the task; it no longer needs them. */
-  g_clear_pointer (&task->jobs, g_ptr_array_unref);
-  deliver_locked (self, task);
-}
-
-/* Records a job's outcome (its results, or @error) in its task. Consumes
- * @error. */
-static void
-settle_job_locked (InterpPool *self,
-                   PoolJob    *job,
-                   GError     *error,
-                   Deferred   *deferred)
-{
-  PoolTask *task = job->task;
-
-  job->state = JOB_SETTLED;
-  take_source_locked (&job->timeout_source, deferred);
-  take_source_locked (&job->grace_source, deferred);
-
-  for (guint i = 0; i < job->n_done && task->is_map; i++)
-    task->results[job->first + i] = g_steal_pointer (&job->results[i]);
-  if (!task->is_map && error == NULL)
-    task->results[0] = g_steal_pointer (&job->results[0]);
-
-  if (error != NULL && !task->done && !task->cancelled)
-    {
-      guint index = job->first + job->n_done;
-
-      if (index < task->fail_index)
-        {
-          task->fail_index = index;
-          g_clear_error (&task->error);
-          task->error = g_steal_pointer (&error);
-        }
-    }
-  g_clear_error (&error);
-  check_task_locked (self, task, deferred);
-}
-
-/* The executor's completion: on the worker's thread (or on the thread
- * that submitted the job, if the executor refused it). */
-static void
-job_done (GVariant *result,
-          GError   *error,
-          gpointer  data)
-{
-  PoolJob *job = data;
-  Worker *worker = job->worker;
-  InterpPool *self;
-  Deferred deferred;
-
-  if (!g_atomic_int_compare_and_exchange (&job->finished, 0, 1))
-    {
-      /* Abandoned: its worker left the pool, which may be gone. */
-      job->worker = NULL;
-      retire_worker (g_steal_pointer (&worker->interp));
-      g_free (worker);
-      g_clear_pointer (&result, g_variant_unref);
-      g_clear_error (&error);
-      return;
-    }
-
-  self = job->pool;
-  deferred_init (&deferred);
-  g_mutex_lock (&self->lock);
-  if (error != NULL && job->timed_out)
-    {
-      g_clear_error (&error);
-      error = timed_out_error (self);
-    }
-  job->worker = NULL;
-  worker->tasks_done += job->n;
-  self->n_busy--;
-  /* run_job() gives its results through the job, never as @result. */
-  g_clear_pointer (&result, g_variant_unref);
-  settle_job_locked (self, job, error, &deferred);
-
-  if ((self->max_tasks_per_worker > 0 && worker->tasks_done >= self->max_tasks_per_worker) ||
-      self->broken != NULL || self->state == POOL_SHUT_DOWN ||
-      (self->state == POOL_SHUTTING_DOWN && self->pending.length == 0) ||
-      interp_interpreter_is_closed (worker->interp))
-    {
-      g_ptr_array_remove_fast (self->workers, worker);
-      retire_locked (self, g_steal_pointer (&worker->interp), &deferred);
-      g_free (worker);
-    }
-  else
-    {
-      worker->idle_since = g_get_monotonic_time ();
-      g_queue_push_head (&self->idle, worker);
-    }
-  dispatch_locked (self, &deferred);
-  if (self->state == POOL_SHUTTING_DOWN && self->pending.length == 0)
-    retire_idle_locked (self, &deferred);
-  deferred.notify = TRUE;
-  g_cond_broadcast (&self->cond);
-  unlock_and_run (self, &deferred);
-  /* Maybe the last reference, if a caller let go of the pool. */
-  job_release_pool (job);
-}
-
-/* ------------------------------------------------------------------ */
-/* Submitting                                                          */
-
-static void
-task_cancelled_cb (GCancellable *cancellable,
-                   gpointer      data)
-{
-  PoolTask *task = data;
-  InterpPool *self = task->pool;
-  Deferred deferred;
-
-  deferred_init (&deferred);
-  g_mutex_lock (&self->lock);
-  if (!task->done)
-    {
-      /* Every job counts: the task completes once the running ones
-       * returned or were abandoned. */
-      g_clear_error (&task->error);
-      task->error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
-      task->cancelled = TRUE;
-      for (guint i = 0; i < task->jobs->len; i++)
-        {
-          PoolJob *job = task->jobs->pdata[i];
-
-          if (job->state == JOB_PENDING)
-            {
-              g_queue_unlink (&self->pending, &job->link);
-              job->state = JOB_SETTLED;
-              job_unref (job);
-              deferred.notify = TRUE;
-            }
-          else if (job->state == JOB_RUNNING)
-            interrupt_job_locked (self, job, &deferred);
-        }
-      check_task_locked (self, task, &deferred);
-    }
-  unlock_and_run (self, &deferred);
-}
-
-/* Queues @task's jobs, or completes it at once with the pool's refusal. */
-static void
-submit_task (InterpPool *self,
-             PoolTask   *task)
-{
-  Deferred deferred;
-  GError *refusal;
-
-  deferred_init (&deferred);
-  g_mutex_lock (&self->lock);
-  refusal = refusal_locked (self);
-  if (refusal == NULL && g_cancellable_is_cancelled (task->cancellable))
-    refusal = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
-  if (refusal != NULL)
-    {
-      task->done = TRUE;
-      task->error = refusal;
-      g_clear_pointer (&task->jobs, g_ptr_array_unref);
-      deliver_locked (self, task);
-    }
-  else
-    {
-      for (guint i = 0; i < task->jobs->len; i++)
-        {
-          PoolJob *job = task->jobs->pdata[i];
-
-          job_ref (job);  /* the queue's */
-          g_queue_push_tail_link (&self->pending, &job->link);
-        }
-      if (task->jobs->len == 0)
-        check_task_locked (self, task, &deferred);
-      dispatch_locked (self, &deferred);
-      deferred.notify = TRUE;
-    }
-  if (deferred.notify)
-    schedule_notify_locked (self);
-  g_mutex_unlock (&self->lock);
-
-  /* Connected without the lock (a cancellable cancelled already calls
-   * back at once, and the handler takes it). The task may be delivered
-   * meanwhile, by a job another thread dispatched and a batch_cb() in a
-   * context another thread runs: then nobody else would disconnect. */
-  if (refusal == NULL && task->cancellable != NULL)
-    {
-      gulong id = g_cancellable_connect (task->cancellable, G_CALLBACK (task_cancelled_cb),
-                                         task_ref (task), task_unref);
-      gboolean delivered;
-
-      g_mutex_lock (&self->lock);
-      delivered = task->delivered;
-      if (!delivered)
-        task->cancel_id = id;
-      g_mutex_unlock (&self->lock);
-      if (delivered)
-        g_cancellable_disconnect (task->cancellable, id);
-    }
-  deferred_run (self, &deferred);
-}
-
-static PoolTask *
-task_new (InterpPool   *self,
-          gboolean      is_map,
-          gpointer      call,
-          guint         n_items,
-          GCancellable *cancellable,
-          GTask        *gtask)
-{
-  PoolTask *task = g_new0 (PoolTask, 1);
-
-  g_atomic_ref_count_init (&task->ref_count);
-  task->pool = self;
-  task->is_map = is_map;
-  task->call = call;
-  task->n_items = n_items;
-  task->results = g_new0 (GVariant *, MAX (n_items, 1));
-  task->fail_index = G_MAXUINT;
-  task->jobs = g_ptr_array_new_with_free_func (job_unref);
-  task->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
-  task->task = gtask ? g_object_ref (gtask) : NULL;
-  return task;
-}
-
-/* Waits for a sync caller's task and takes its outcome. */
-static GVariant *
-wait_task (InterpPool  *self,
-           PoolTask    *task,
-           GError     **error)
-{
-  GVariant *result;
-
-  g_mutex_lock (&self->lock);
-  while (!task->done)
-    g_cond_wait (&self->cond, &self->lock);
-  g_mutex_unlock (&self->lock);
-
-  /* Deliveries happen after task->done is set: wait for ours. */
-  if (task->cancel_id != 0)
-    g_cancellable_disconnect (task->cancellable, task->cancel_id);
-  task->cancel_id = 0;
-
-  result = g_steal_pointer (&task->result);
-  if (task->error != NULL)
-    g_propagate_error (error, g_steal_pointer (&task->error));
-  task_unref (task);
-  return result;
-}
+/* Making tasks                                                        */
 
 static gboolean
 check_initialized (InterpPool  *self,
@@ -1603,8 +280,8 @@ call_task_new (InterpPool    *self,
   call = _interp_call_new (callable, args, kwargs, error);
   if (call == NULL)
     return NULL;
-  task = task_new (self, FALSE, call, 1, cancellable, gtask);
-  g_ptr_array_add (task->jobs, job_new (task, 0, 1));
+  task = _interp_pool_task_new (self, FALSE, call, 1, cancellable, gtask);
+  g_ptr_array_add (task->jobs, _interp_pool_job_new (task, 0, 1));
   return task;
 }
 
@@ -1646,14 +323,14 @@ map_task_new (InterpPool    *self,
   call = _interp_call_new (callable, NULL, NULL, error);
   if (call == NULL)
     return NULL;
-  task = task_new (self, TRUE, call, n, cancellable, gtask);
+  task = _interp_pool_task_new (self, TRUE, call, n, cancellable, gtask);
 
   if (chunk_size == 0)
     chunk_size = MAX (1, (n + 4 * self->max_workers - 1) / (4 * self->max_workers));
   for (gsize first = 0; first < n; first += chunk_size)
     {
       guint len = MIN (chunk_size, n - first);
-      PoolJob *job = job_new (task, first, len);
+      PoolJob *job = _interp_pool_job_new (task, first, len);
 
       job->args = g_new0 (GVariant *, len);
       for (guint i = 0; i < len; i++)
@@ -1672,9 +349,9 @@ map_task_new (InterpPool    *self,
                            "args_list item %" G_GSIZE_FORMAT " must be an argument tuple, not '%s'",
                            first + i, g_variant_get_type_string (item));
               g_variant_unref (item);
-              job_unref (job);
+              _interp_pool_job_unref (job);
               g_clear_pointer (&task->jobs, g_ptr_array_unref);
-              task_unref (task);
+              _interp_pool_task_unref (task);
               return NULL;
             }
           job->args[i] = item;
@@ -1694,23 +371,16 @@ interp_pool_dispose (GObject *object)
   Deferred deferred;
 
   /* No call is in flight: each holds a reference. */
-  deferred_init (&deferred);
+  _interp_pool_deferred_init (&deferred);
   g_mutex_lock (&self->lock);
   self->state = POOL_SHUT_DOWN;
-  retire_idle_locked (self, &deferred);
+  _interp_pool_retire_idle_locked (self, &deferred);
   deferred.notify = FALSE;
-  take_source_locked (&self->notify_source, &deferred);
-  take_source_locked (&self->prune_source, &deferred);
-  unlock_and_run (self, &deferred);
+  _interp_pool_take_source_locked (&self->notify_source, &deferred);
+  _interp_pool_take_source_locked (&self->prune_source, &deferred);
+  _interp_pool_unlock_and_run (self, &deferred);
 
   G_OBJECT_CLASS (interp_pool_parent_class)->dispose (object);
-}
-
-static gboolean
-quit_timer_loop_cb (gpointer data)
-{
-  g_main_loop_quit (data);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -1718,20 +388,7 @@ interp_pool_finalize (GObject *object)
 {
   InterpPool *self = INTERP_POOL (object);
 
-  if (self->timer_loop != NULL)
-    {
-      /* From inside the loop: a quit before the timer thread reached
-       * g_main_loop_run() would be lost, and the join would hang. */
-      g_main_context_invoke_full (self->timer_context, G_PRIORITY_DEFAULT, quit_timer_loop_cb,
-                                  g_main_loop_ref (self->timer_loop),
-                                  (GDestroyNotify) g_main_loop_unref);
-      if (g_thread_self () != self->timer_thread)
-        g_thread_join (self->timer_thread);
-      else
-        g_thread_unref (self->timer_thread);
-      g_main_loop_unref (self->timer_loop);
-    }
-  g_clear_pointer (&self->timer_context, g_main_context_unref);
+  _interp_pool_stop_timers (self);
   g_assert (self->workers->len == 0);
   g_ptr_array_unref (self->workers);
   g_hash_table_unref (self->batches);
@@ -2038,7 +695,7 @@ interp_pool_init (InterpPool *self)
   g_queue_init (&self->pending);
   g_queue_init (&self->idle);
   self->workers = g_ptr_array_new ();
-  self->batches = g_hash_table_new_full (NULL, NULL, NULL, batch_free);
+  self->batches = g_hash_table_new_full (NULL, NULL, NULL, _interp_pool_batch_free);
   self->closing = g_ptr_array_new_with_free_func ((GDestroyNotify) _interp_executor_unref);
   self->starting = g_ptr_array_new_with_free_func (g_object_unref);
   self->max_workers = MAX (1, g_get_num_processors ());
@@ -2053,6 +710,19 @@ interp_pool_init (InterpPool *self)
     }
 }
 
+/* An interpreter with the pool's configuration, not yet initialized: a
+ * new worker's, or the probe that checks the configuration. */
+InterpInterpreter *
+_interp_pool_new_interpreter (InterpPool *self)
+{
+  const char *names[N_CONFIG];
+
+  for (guint i = 0; i < N_CONFIG; i++)
+    names[i] = config_names[i];
+  return INTERP_INTERPRETER (g_object_new_with_properties (INTERP_TYPE_INTERPRETER, N_CONFIG,
+                                                           names, self->config));
+}
+
 /* Checks the configuration and starts the timer thread and the first
  * workers; returns without waiting for them. */
 static gboolean
@@ -2060,8 +730,6 @@ start (InterpPool  *self,
        GError     **error)
 {
   g_autoptr(InterpInterpreter) probe = NULL;
-  g_autoptr(GError) thread_error = NULL;
-  const char *names[N_CONFIG];
   Deferred deferred;
 
   if (self->min_workers > self->max_workers)
@@ -2071,40 +739,18 @@ start (InterpPool  *self,
                    self->min_workers, self->max_workers);
       return FALSE;
     }
-  for (guint i = 0; i < N_CONFIG; i++)
-    names[i] = config_names[i];
-  probe = INTERP_INTERPRETER (g_object_new_with_properties (INTERP_TYPE_INTERPRETER, N_CONFIG,
-                                                            names, self->config));
+  probe = _interp_pool_new_interpreter (self);
   if (!_interp_interpreter_check_config (probe, error))
     return FALSE;
+  if (!_interp_pool_start_timers (self, error))
+    return FALSE;
 
-  self->timer_context = g_main_context_new ();
-  self->timer_loop = g_main_loop_new (self->timer_context, FALSE);
-  self->timer_thread = g_thread_try_new ("interp-pool-timer", timer_thread,
-                                         g_main_loop_ref (self->timer_loop), &thread_error);
-  if (self->timer_thread == NULL)
-    {
-      g_main_loop_unref (self->timer_loop);   /* the thread's reference */
-      g_clear_pointer (&self->timer_loop, g_main_loop_unref);
-      g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNTIME,
-                   "Could not start the pool's timer thread: %s", thread_error->message);
-      return FALSE;
-    }
-
-  deferred_init (&deferred);
+  _interp_pool_deferred_init (&deferred);
   g_mutex_lock (&self->lock);
   self->initialized = TRUE;
-  if (self->idle_timeout > 0)
-    {
-      guint interval = MAX (100, MIN (self->idle_timeout * 1000 / 4, 60000));
-
-      self->prune_source = g_timeout_source_new (interval);
-      g_source_set_callback (self->prune_source, prune_cb, weak_ref_new (self), weak_ref_free);
-      g_source_set_static_name (self->prune_source, "[interp-glib] pool pruning");
-      g_source_attach (self->prune_source, self->timer_context);
-    }
-  dispatch_locked (self, &deferred);
-  unlock_and_run (self, &deferred);
+  _interp_pool_start_pruning_locked (self);
+  _interp_pool_dispatch_locked (self, &deferred);
+  _interp_pool_unlock_and_run (self, &deferred);
   return TRUE;
 }
 
@@ -2147,7 +793,7 @@ wait_started (InterpPool    *self,
   if (cancel_id != 0)
     g_cancellable_disconnect (cancellable, cancel_id);
   if (!ok)
-    stop_starting (self);
+    _interp_pool_stop_starting (self);
   return ok;
 }
 
@@ -2437,8 +1083,8 @@ interp_pool_call (InterpPool    *self,
   task = call_task_new (self, callable, args, kwargs, cancellable, NULL, error);
   if (task == NULL)
     return NULL;
-  submit_task (self, task);
-  return wait_task (self, task, error);
+  _interp_pool_submit_task (self, task);
+  return _interp_pool_wait_task (self, task, error);
 }
 
 /* The GTask of a call or map. The pool decides about cancellation: a
@@ -2469,8 +1115,8 @@ submit_async (InterpPool *self,
       g_task_return_error (gtask, error);
       return;
     }
-  submit_task (self, task);
-  task_unref (task);
+  _interp_pool_submit_task (self, task);
+  _interp_pool_task_unref (task);
 }
 
 /**
@@ -2568,8 +1214,8 @@ interp_pool_map (InterpPool    *self,
   task = map_task_new (self, callable, args_list, chunk_size, cancellable, NULL, error);
   if (task == NULL)
     return NULL;
-  submit_task (self, task);
-  return wait_task (self, task, error);
+  _interp_pool_submit_task (self, task);
+  return _interp_pool_wait_task (self, task, error);
 }
 
 /**
@@ -2678,7 +1324,7 @@ interp_pool_shutdown (InterpPool    *self,
   if (!check_initialized (self, error))
     return FALSE;
 
-  deferred_init (&deferred);
+  _interp_pool_deferred_init (&deferred);
   g_mutex_lock (&self->lock);
   if (is_own_worker_locked (self))
     {
@@ -2693,15 +1339,15 @@ interp_pool_shutdown (InterpPool    *self,
     {
       GError *cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                                "The pool was shut down before the call ran");
-      drop_pending_locked (self, cancelled, &deferred);
+      _interp_pool_drop_pending_locked (self, cancelled, &deferred);
       g_error_free (cancelled);
     }
   if (self->pending.length == 0)
-    retire_idle_locked (self, &deferred);
-  unlock_and_run (self, &deferred);
+    _interp_pool_retire_idle_locked (self, &deferred);
+  _interp_pool_unlock_and_run (self, &deferred);
   /* Nothing queued needs the workers that are starting. */
   if (cancel_pending)
-    stop_starting (self);
+    _interp_pool_stop_starting (self);
 
   if (cancellable != NULL)
     cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (wake_cb), self, NULL);
@@ -2713,9 +1359,9 @@ interp_pool_shutdown (InterpPool    *self,
     {
       if (self->pending.length == 0 && self->n_busy == 0 && self->idle.length > 0)
         {
-          deferred_init (&deferred);
-          retire_idle_locked (self, &deferred);
-          unlock_and_run (self, &deferred);
+          _interp_pool_deferred_init (&deferred);
+          _interp_pool_retire_idle_locked (self, &deferred);
+          _interp_pool_unlock_and_run (self, &deferred);
           g_mutex_lock (&self->lock);
           continue;
         }

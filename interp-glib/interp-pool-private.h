@@ -1,0 +1,252 @@
+/* interp-pool-private.h: what the pool's three files share
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * One pool, three roles: interp-pool.c is the GObject and the public API,
+ * interp-pool-scheduler.c moves tasks to the workers and their outcomes
+ * back (jobs, dispatch, workers, completions), interp-pool-timers.c keeps
+ * time on a thread of its own (task timeouts, the grace period, pruning).
+ *
+ * All three work on struct _InterpPool under pool->lock. Functions named
+ * _locked are called with it held. A locked section collects what it
+ * decides to do in a Deferred and ends with _interp_pool_unlock_and_run(),
+ * which does it without the lock (see interp-pool-scheduler.c).
+ */
+
+#pragma once
+
+#include "interp-interpreter-private.h"
+#include "interp-pool.h"
+
+G_BEGIN_DECLS
+
+/* ------------------------------------------------------------------ */
+/* The pool                                                            */
+
+typedef enum
+{
+  POOL_RUNNING,
+  POOL_SHUTTING_DOWN,
+  POOL_SHUT_DOWN,
+} PoolState;
+
+/* The interpreter configuration properties, in the order of
+ * interp-pool.c's names for them. */
+enum
+{
+  CONFIG_GIL,
+  CONFIG_USE_MAIN_OBMALLOC,
+  CONFIG_ALLOW_FORK,
+  CONFIG_ALLOW_EXEC,
+  CONFIG_ALLOW_THREADS,
+  CONFIG_ALLOW_DAEMON_THREADS,
+  CONFIG_CHECK_MULTI_INTERP_EXTENSIONS,
+  N_CONFIG
+};
+
+typedef struct _PoolTask PoolTask;
+typedef struct _PoolJob PoolJob;
+
+typedef struct
+{
+  InterpInterpreter *interp;  /* NULL while starting */
+  guint tasks_done;
+  gint64 idle_since;
+} Worker;
+
+struct _InterpPool
+{
+  GObject parent_instance;
+
+  /* Construct-only. */
+  guint max_workers;
+  guint min_workers;
+  guint max_tasks_per_worker;
+  guint idle_timeout;
+  guint task_timeout;
+  guint grace_period;
+  char *initializer;
+  GValue config[N_CONFIG];
+  GMainContext *creator_context;
+
+  gboolean initialized;
+  GError *init_error;
+
+  GMutex lock;
+  GCond cond;                 /* a task completed, a worker started or left */
+  PoolState state;
+  GError *broken;
+  GQueue pending;             /* PoolJob, through their link */
+  GPtrArray *workers;         /* Worker, not abandoned */
+  GQueue idle;                /* Worker, most recently idle first */
+  guint n_starting;
+  GPtrArray *starting;        /* GCancellable: initializers running */
+  gboolean stop_starting;     /* interrupt initializers: cancelled init or shutdown */
+  guint n_busy;
+  GHashTable *batches;        /* GMainContext -> Batch */
+  GPtrArray *closing;         /* InterpExecutor: retired since shutdown began */
+  guint n_retiring;           /* workers in a Deferred's retire list */
+
+  /* What was last notified, and the pending notification. */
+  guint notified_workers;
+  guint notified_busy;
+  guint notified_pending;
+  gboolean notified_broken;
+  GSource *notify_source;
+
+  /* The timer thread. */
+  GMainContext *timer_context;
+  GMainLoop *timer_loop;
+  GThread *timer_thread;
+  GSource *prune_source;
+};
+
+/* ------------------------------------------------------------------ */
+/* Tasks and jobs (interp-pool-scheduler.c)                            */
+
+typedef enum
+{
+  JOB_PENDING,
+  JOB_RUNNING,
+  JOB_SETTLED,
+} JobState;
+
+/* A call or a map as the caller sees it. */
+struct _PoolTask
+{
+  gatomicrefcount ref_count;
+  InterpPool *pool;           /* kept alive by the caller: GTask or waiter */
+  gboolean is_map;
+  gboolean cancelled;
+  gpointer call;              /* the prepared callable (and args for a call) */
+  GTask *task;                /* _async; NULL for a sync caller */
+  GCancellable *cancellable;
+  gulong cancel_id;           /* set under the lock, unless delivered */
+  gboolean delivered;         /* batch_cb() took it: it disconnects no more */
+  GPtrArray *jobs;            /* PoolJob, in input order */
+  guint n_items;
+  GVariant **results;         /* n_items, map only */
+  guint fail_index;           /* first failed item; G_MAXUINT: none */
+  GError *error;              /* the outcome, once failed */
+  GVariant *result;
+  gboolean done;              /* completed: exactly once */
+};
+
+/* What one worker runs at once: a call, or a chunk of a map. */
+struct _PoolJob
+{
+  gatomicrefcount ref_count;
+  PoolTask *task;
+  JobState state;
+  GList link;                 /* in pool->pending while pending */
+  guint first;                /* index of its first item */
+  guint n;
+  GVariant **args;            /* map: n argument tuples */
+  GVariant **results;         /* n, filled on the worker's thread */
+  guint n_done;               /* how many items ran without failing */
+  Worker *worker;
+  gint cancel;                /* atomic: an interrupt was asked for */
+  gint stop;                  /* atomic: run no more of its items */
+  gboolean timed_out;
+  GSource *timeout_source;
+  GSource *grace_source;
+  /* Who finishes the job: job_done(), or grace_cb() abandoning it. */
+  gint finished;
+  /* A reference to the pool while the job runs and is not abandoned;
+   * the timers take theirs through _interp_pool_job_dup_pool(). */
+  GMutex pool_lock;
+  InterpPool *pool;
+};
+
+PoolTask          *_interp_pool_task_new               (InterpPool         *self,
+                                                        gboolean            is_map,
+                                                        gpointer            call,
+                                                        guint               n_items,
+                                                        GCancellable       *cancellable,
+                                                        GTask              *gtask);
+void               _interp_pool_task_unref             (gpointer            data);
+PoolJob           *_interp_pool_job_new                (PoolTask           *task,
+                                                        guint               first,
+                                                        guint               n);
+PoolJob           *_interp_pool_job_ref                (PoolJob            *job);
+void               _interp_pool_job_unref              (gpointer            data);
+/* (transfer full) The pool of a running job; NULL once the job let go of
+ * it (returned, or abandoned). */
+InterpPool        *_interp_pool_job_dup_pool           (PoolJob            *job);
+void               _interp_pool_job_release_pool       (PoolJob            *job);
+
+/* Queues a task's jobs; a sync caller then waits for its outcome. */
+void               _interp_pool_submit_task            (InterpPool         *self,
+                                                        PoolTask           *task);
+GVariant          *_interp_pool_wait_task              (InterpPool         *self,
+                                                        PoolTask           *task,
+                                                        GError            **error);
+/* The free function of pool->batches' values. */
+void               _interp_pool_batch_free             (gpointer            data);
+
+/* ------------------------------------------------------------------ */
+/* Deferred side effects (interp-pool-scheduler.c)                     */
+
+/* Side effects of a locked section, done once the lock is dropped. */
+typedef struct
+{
+  GQueue submit;              /* PoolJob links (references) to hand to their worker */
+  GPtrArray *interrupt;       /* PoolJob (references) to interrupt */
+  GPtrArray *retire;          /* InterpInterpreter (references) to close */
+  GPtrArray *destroy;         /* GSource (references) to destroy */
+  guint spawn;                /* workers to start */
+  gboolean notify;
+} Deferred;
+
+void               _interp_pool_deferred_init          (Deferred           *deferred);
+void               _interp_pool_unlock_and_run         (InterpPool         *self,
+                                                        Deferred           *deferred);
+void               _interp_pool_take_source_locked     (GSource           **source,
+                                                        Deferred           *deferred);
+
+/* ------------------------------------------------------------------ */
+/* Dispatching and settling (interp-pool-scheduler.c)                  */
+
+void               _interp_pool_dispatch_locked        (InterpPool         *self,
+                                                        Deferred           *deferred);
+void               _interp_pool_settle_job_locked      (InterpPool         *self,
+                                                        PoolJob            *job,
+                                                        GError             *error,
+                                                        Deferred           *deferred);
+void               _interp_pool_interrupt_job_locked   (InterpPool         *self,
+                                                        PoolJob            *job,
+                                                        Deferred           *deferred);
+void               _interp_pool_drop_pending_locked    (InterpPool         *self,
+                                                        const GError       *reason,
+                                                        Deferred           *deferred);
+void               _interp_pool_retire_locked          (InterpPool         *self,
+                                                        InterpInterpreter  *interp,
+                                                        Deferred           *deferred);
+void               _interp_pool_retire_idle_locked     (InterpPool         *self,
+                                                        Deferred           *deferred);
+void               _interp_pool_stop_starting          (InterpPool         *self);
+
+/* ------------------------------------------------------------------ */
+/* Timers (interp-pool-timers.c)                                       */
+
+gboolean           _interp_pool_start_timers           (InterpPool         *self,
+                                                        GError            **error);
+void               _interp_pool_stop_timers            (InterpPool         *self);
+void               _interp_pool_start_pruning_locked   (InterpPool         *self);
+/* (transfer full) A timer on the timer thread, holding a reference to
+ * @job: its task timeout (for @job->n items), or its grace period. */
+GSource           *_interp_pool_add_timeout_locked     (InterpPool         *self,
+                                                        PoolJob            *job);
+GSource           *_interp_pool_add_grace_locked       (InterpPool         *self,
+                                                        PoolJob            *job);
+GError            *_interp_pool_timed_out_error        (InterpPool         *self);
+
+/* ------------------------------------------------------------------ */
+/* The GObject (interp-pool.c)                                         */
+
+void               _interp_pool_schedule_notify_locked (InterpPool         *self);
+GWeakRef          *_interp_pool_weak_ref_new           (gpointer            object);
+void               _interp_pool_weak_ref_free          (gpointer            data);
+InterpInterpreter *_interp_pool_new_interpreter        (InterpPool         *self);
+
+G_END_DECLS
