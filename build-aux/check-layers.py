@@ -8,10 +8,17 @@ A lower layer reaches up only through hooks the upper one registers
 (InterpExecutorHooks, InterpCarrierContext, the runtime's shutdown
 notifications). Public headers (types and the public API) are not layers.
 
+The _interp_glib module is layered the same way: its core (state,
+errors, handles) under its parts (queues, channels, interpreters, pool),
+which stand beside one another: each calls the core, never another part
+(APART below); the top (the module definition, its installation) puts
+them together.
+
 Reads the C sources (no build needed); prints each upward call or include
-with its file and line and exits 1 if there is any. --self-test checks on
-a copy of the sources that an upward call and an upward include are
-caught, so that this check can fail.
+and each call between files that stand apart, with its file and line, and
+exits 1 if there is any. --self-test checks on a copy of the sources that
+an upward call and an upward include are caught, so that this check can
+fail.
 
 Usage: check-layers.py [--self-test] [SOURCE_DIR]   (default: interp-glib)
 """
@@ -32,8 +39,15 @@ LAYERS = [
     ("queue-state", ["interp-queue-state"]),
     ("interpreter", ["interp-interpreter", "interp-queue", "interp-channel"]),
     ("pool", ["interp-pool"]),
-    ("module", ["interp-module", "interp-module-interp", "interp-module-pool"]),
+    ("module-core", ["interp-module-core"]),
+    ("module-parts", ["interp-module-queues", "interp-module-channels",
+                      "interp-module-interp", "interp-module-pool"]),
+    ("module", ["interp-module", "interp-module-install"]),
 ]
+
+# Layers whose files stand beside each other: each may call the layers
+# below, but no other file of its own layer.
+APART = {"module-parts"}
 
 # Private headers: the layer of the files they declare.
 HEADERS = {
@@ -48,7 +62,8 @@ HEADERS = {
     "interp-carrier-private.h": "interp-carrier",
     "interp-queue-private.h": "interp-queue-state",
     "interp-interpreter-private.h": "interp-interpreter",
-    "interp-module-private.h": "interp-module",
+    "interp-module-private.h": "interp-module-core",
+    "interp-module-parts-private.h": "interp-module",
 }
 
 LEVEL = {stem: i for i, (_, stems) in enumerate(LAYERS) for stem in stems}
@@ -121,6 +136,10 @@ def check(src):
                 if target is not None and LEVEL[target] > level:
                     problems.append(f"{src}/{f}:{n}: uses {name}(): {NAME[stem]} must not "
                                     f"reach up into {NAME[target]} ({target}.c)")
+                elif (target is not None and target != stem and LEVEL[target] == level
+                      and NAME[stem] in APART):
+                    problems.append(f"{src}/{f}:{n}: uses {name}(): {stem} must not call "
+                                    f"{target}.c beside it in {NAME[stem]}")
     return problems
 
 

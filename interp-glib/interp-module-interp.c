@@ -1033,7 +1033,7 @@ mod_interp_keep_alive (PyObject *module,
   Py_RETURN_NONE;
 }
 
-PyMethodDef _interp_module_interp_methods[] = {
+static PyMethodDef interp_methods[] = {
   { "_interp_keep_alive", mod_interp_keep_alive, METH_O, NULL },
   { "_interp_create", mod_interp_create, METH_O, NULL },
   { "_interp_lookup", mod_interp_lookup, METH_O, NULL },
@@ -1047,11 +1047,16 @@ PyMethodDef _interp_module_interp_methods[] = {
   { NULL },
 };
 
-gboolean
-_interp_module_interp_init (PyObject          *module,
-                            InterpModuleState *mod)
+static gboolean
+interp_part_exec (PyObject          *module,
+                  InterpModuleState *mod)
 {
   mod->interp_type = PyType_FromModuleAndSpec (module, &interp_object_spec, NULL);
   mod->marshal = PyImport_ImportModule ("marshal");
   return mod->interp_type != NULL && mod->marshal != NULL;
 }
+
+const InterpModulePart _interp_module_interp_part = {
+  .methods = interp_methods,
+  .exec = interp_part_exec,
+};

@@ -301,19 +301,24 @@ mod_pool_shutdown (PyObject *module,
   Py_RETURN_NONE;
 }
 
-PyMethodDef _interp_module_pool_methods[] = {
+static PyMethodDef pool_methods[] = {
   { "_pool_new", mod_pool_new, METH_VARARGS, NULL },
   { "_pool_call", mod_pool_call, METH_VARARGS, NULL },
   { "_pool_shutdown", mod_pool_shutdown, METH_VARARGS, NULL },
   { NULL },
 };
 
-gboolean
-_interp_module_pool_init (PyObject          *module,
-                          InterpModuleState *mod)
+static gboolean
+pool_part_exec (PyObject          *module,
+                InterpModuleState *mod)
 {
   mod->pool_type = PyType_FromModuleAndSpec (module, &pool_spec, NULL);
   mod->cancellable_type = PyType_FromModuleAndSpec (module, &cancellable_spec, NULL);
   return mod->pool_type != NULL && mod->cancellable_type != NULL &&
          PyModule_AddObjectRef (module, "_Cancellable", mod->cancellable_type) == 0;
 }
+
+const InterpModulePart _interp_module_pool_part = {
+  .methods = pool_methods,
+  .exec = pool_part_exec,
+};
