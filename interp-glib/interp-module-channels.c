@@ -82,7 +82,7 @@ mod_offer (PyObject *module,
     return NULL;
   carrier = _interp_carrier_from_python (object, &mod->carrier, &error);
   if (carrier == NULL)
-    return _interp_module_raise_error (mod, TRUE, error);
+    return _interp_module_raise_error (mod, INTERP_MODULE_RAISE_CHANNEL, error);
   if (_interp_queue_state_offer (state, carrier, PyInterpreterState_GetID (PyInterpreterState_Get ()), unbound))
     Py_RETURN_TRUE;
   _interp_carrier_free (carrier);

@@ -5,7 +5,7 @@
  * The core of the low-level _interp_glib module (interp-module-private.h
  * says how the module is layered): its state, one per interpreter (a
  * multi-phase module, safe for per-interpreter GILs), filled by the
- * interp_glib package through _register(); where a GError
+ * interp_glib package through _register(); the one place where a GError
  * becomes a Python exception; and what values need to cross between
  * interpreters: references to queues and channels (_Handle), which
  * queues and channels share, and memory of another interpreter
@@ -130,7 +130,8 @@ _interp_module_handle_lookup (InterpModuleState *mod,
     return NULL;
   state = _interp_queue_state_lookup (id, is_channel, &error);
   if (state == NULL)
-    return _interp_module_raise_error (mod, is_channel, error);
+    return _interp_module_raise_error (mod, is_channel ? INTERP_MODULE_RAISE_CHANNEL
+                                                       : INTERP_MODULE_RAISE_DEFAULT, error);
   handle = _interp_module_handle_new (mod, state);
   _interp_queue_state_unref (state);
   return handle;
@@ -285,67 +286,95 @@ wrap_end (InterpCarrierContext *ctx,
 /* ------------------------------------------------------------------ */
 /* Errors: a GError becomes the Python exception that matches it       */
 
-/* Raises the Python exception that matches @error (and frees it). */
-PyObject *
-_interp_module_raise_error (InterpModuleState *mod,
-                            gboolean           is_channel,
-                            GError            *error)
+/* The exception for G_IO_ERROR_CANCELLED, this interpreter's
+ * interp_glib.CancelledError (the executor's that installed the module).
+ * Unless the call had a cancellable of its own, what was cancelled is the
+ * job the caller runs in: a wait in it ended, and raising the exception
+ * here delivers the cancellation, which the executor then does not raise
+ * again. Off an executor thread no job of ours runs (the code called
+ * raised CancelledError itself): KeyboardInterrupt stands in. */
+static PyObject *
+cancelled_type (InterpModuleState      *mod,
+                InterpModuleRaiseFlags  flags)
 {
-  PyObject *type = PyExc_RuntimeError;
+  if (flags & INTERP_MODULE_RAISE_CALL_CANCELLABLE)
+    return mod->cancelled_error;
+  _interp_executor_cancel_delivered ();
+  return _interp_executor_get_current () != NULL ? mod->cancelled_error : PyExc_KeyboardInterrupt;
+}
+
+/* The exception type for @error; NULL for RuntimeError. */
+static PyObject *
+error_type (InterpModuleState      *mod,
+            InterpModuleRaiseFlags  flags,
+            const GError           *error)
+{
+  gboolean is_channel = (flags & INTERP_MODULE_RAISE_CHANNEL) != 0;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      InterpExecutor *executor = _interp_executor_get_current ();
-      PyObject *cancelled = executor ? _interp_executor_get_cancel_exception (executor) : NULL;
+    return cancelled_type (mod, flags);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    return PyExc_TimeoutError;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED))
+    return mod->channel_closed;
+  if (error->domain != INTERP_ERROR)
+    return NULL;
 
-      _interp_executor_cancel_delivered ();
-      type = cancelled ? cancelled : PyExc_KeyboardInterrupt;
-    }
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED))
-    type = mod->channel_closed;
-  else if (error->domain == INTERP_ERROR)
+  switch (error->code)
     {
-      switch (error->code)
-        {
-        case INTERP_ERROR_QUEUE_FULL:
-          type = mod->queue_full;
-          break;
-        case INTERP_ERROR_QUEUE_EMPTY:
-          type = is_channel ? mod->channel_empty : mod->queue_empty;
-          break;
-        case INTERP_ERROR_QUEUE_NOT_FOUND:
-          type = is_channel ? mod->channel_not_found : mod->queue_not_found;
-          break;
-        case INTERP_ERROR_NOT_RECEIVED:
-          type = mod->not_received;
-          break;
-        case INTERP_ERROR_ITEM_INTERPRETER_DESTROYED:
-          type = mod->item_destroyed;
-          break;
-        case INTERP_ERROR_NOT_SHAREABLE:
-          type = mod->carrier.not_shareable;
-          break;
-        case INTERP_ERROR_OUT_OF_RANGE:
-          type = PyExc_OverflowError;
-          break;
-        case INTERP_ERROR_NOT_FOUND:
-          type = mod->interpreter_not_found;
-          break;
-        case INTERP_ERROR_FAILED:
-        case INTERP_ERROR_RUNNING:
-        case INTERP_ERROR_EXECUTION_FAILED:
-        case INTERP_ERROR_UNSUPPORTED:
-        case INTERP_ERROR_RUNTIME:
-          type = mod->interpreter_error;
-          break;
-        case INTERP_ERROR_INVALID_ARGUMENT:
-          type = PyExc_ValueError;
-          break;
-        default:
-          break;
-        }
+    case INTERP_ERROR_QUEUE_FULL:
+      return mod->queue_full;
+    case INTERP_ERROR_QUEUE_EMPTY:
+      return is_channel ? mod->channel_empty : mod->queue_empty;
+    case INTERP_ERROR_QUEUE_NOT_FOUND:
+      return is_channel ? mod->channel_not_found : mod->queue_not_found;
+    case INTERP_ERROR_NOT_RECEIVED:
+      return mod->not_received;
+    case INTERP_ERROR_ITEM_INTERPRETER_DESTROYED:
+      return mod->item_destroyed;
+    case INTERP_ERROR_NOT_SHAREABLE:
+      return mod->carrier.not_shareable;
+    case INTERP_ERROR_OUT_OF_RANGE:
+      return PyExc_OverflowError;
+    case INTERP_ERROR_NOT_FOUND:
+      return mod->interpreter_not_found;
+    case INTERP_ERROR_FAILED:
+    case INTERP_ERROR_RUNNING:
+    case INTERP_ERROR_EXECUTION_FAILED:
+    case INTERP_ERROR_UNSUPPORTED:
+    case INTERP_ERROR_RUNTIME:
+    case INTERP_ERROR_BROKEN:
+    case INTERP_ERROR_SHUT_DOWN:
+      return mod->interpreter_error;
+    case INTERP_ERROR_INVALID_ARGUMENT:
+      return PyExc_ValueError;
+    default:
+      return NULL;
     }
-  PyErr_SetString (type ? type : PyExc_RuntimeError, error->message);
+}
+
+PyObject *
+_interp_module_raise_error (InterpModuleState      *mod,
+                            InterpModuleRaiseFlags  flags,
+                            GError                 *error)
+{
+  PyObject *type = error_type (mod, flags, error);
+
+  if (type == NULL)
+    type = PyExc_RuntimeError;
+  if (g_error_matches (error, INTERP_ERROR, INTERP_ERROR_BROKEN) ||
+      g_error_matches (error, INTERP_ERROR, INTERP_ERROR_SHUT_DOWN))
+    {
+      /* (code, message): _executor.py turns it into BrokenInterpreterPool
+       * or RuntimeError. */
+      PyObject *value = Py_BuildValue ("(is)", error->code == INTERP_ERROR_BROKEN ? 1 : 2,
+                                       error->message);
+
+      PyErr_SetObject (type, value);
+      Py_XDECREF (value);
+    }
+  else
+    PyErr_SetString (type, error->message);
   g_error_free (error);
   return NULL;
 }
@@ -416,7 +445,7 @@ mod_is_shareable (PyObject *module,
   X (send_class) X (carrier.not_shareable) X (queue_empty) X (queue_full) X (queue_not_found) \
   X (item_destroyed) X (channel_not_found) X (channel_empty) X (channel_closed) X (not_received) \
   X (unbound) X (unbound_error) X (unbound_remove) X (carrier.pickle) X (marshal) \
-  X (interpreter_error) X (interpreter_not_found)
+  X (interpreter_error) X (interpreter_not_found) X (cancelled_error)
 
 int
 _interp_module_state_traverse (PyObject  *module,
@@ -446,6 +475,14 @@ void
 _interp_module_state_free (void *module)
 {
   _interp_module_state_clear (module);
+}
+
+gboolean
+_interp_module_set_cancelled_error (PyObject *module,
+                                    PyObject *cancelled_error)
+{
+  Py_XSETREF (get_state (module)->cancelled_error, Py_NewRef (cancelled_error));
+  return PyModule_AddObjectRef (module, "CancelledError", cancelled_error) == 0;
 }
 
 /* The definition of the module (the top's, interp-module.c), learnt when

@@ -205,7 +205,7 @@ mod_interp_create (PyObject *module,
   Py_END_ALLOW_THREADS
 
   if (interp == NULL)
-    return _interp_module_raise_error (mod, FALSE, error);
+    return _interp_module_raise_error (mod, INTERP_MODULE_RAISE_DEFAULT, error);
   executor = _interp_interpreter_get_executor (interp);
   if (executor == NULL)
     {
@@ -326,7 +326,7 @@ mod_interp_close (PyObject *module,
   Py_END_ALLOW_THREADS
 
   if (!ok)
-    return _interp_module_raise_error (mod, FALSE, error);
+    return _interp_module_raise_error (mod, INTERP_MODULE_RAISE_DEFAULT, error);
   Py_RETURN_NONE;
 }
 
@@ -892,7 +892,7 @@ run_and_wait (InterpModuleState *mod,
                                "interpreter %lld is already running (the call comes from it)",
                                (long long) self->id);
         }
-      _interp_module_raise_error (mod, FALSE, error);
+      _interp_module_raise_error (mod, INTERP_MODULE_RAISE_DEFAULT, error);
       return FALSE;
     }
   return TRUE;
@@ -908,7 +908,7 @@ set_carrier (InterpModuleState  *mod,
   *slot = _interp_carrier_from_python (object, _interp_module_carrier (mod), &error);
   if (*slot == NULL)
     {
-      _interp_module_raise_error (mod, FALSE, error);
+      _interp_module_raise_error (mod, INTERP_MODULE_RAISE_DEFAULT, error);
       return FALSE;
     }
   return TRUE;

@@ -33,6 +33,7 @@ struct _InterpModuleState
   PyObject *pool_type;          /* _Pool: an InterpPool */
   PyObject *cancellable_type;   /* _Cancellable: a GCancellable */
   PyObject *marshal;
+  PyObject *cancelled_error;    /* CancelledError: the installing executor's */
   PyObject *interpreter_error;  /* registered by the interp_glib package: */
   PyObject *interpreter_not_found;
   PyObject *queue_class;        /* Queue, RecvChannel, SendChannel (Python) */
@@ -85,6 +86,10 @@ int               _interp_module_state_traverse   (PyObject           *module,
                                                    void               *arg);
 int               _interp_module_state_clear      (PyObject           *module);
 void              _interp_module_state_free       (void               *module);
+/* Makes @cancelled_error (the installing executor's) the module's
+ * CancelledError; FALSE with an exception set. */
+gboolean          _interp_module_set_cancelled_error (PyObject        *module,
+                                                      PyObject        *cancelled_error);
 
 /* The _interp_glib state of the current interpreter, imported if needed
  * (GIL held); NULL with an exception set. */
@@ -92,10 +97,21 @@ InterpModuleState *_interp_module_get_current_state (void);
 /* Imports the interp_glib package if its classes are not registered yet. */
 gboolean          _interp_module_ensure_package   (InterpModuleState  *mod);
 
+/* How _interp_module_raise_error() reads an error. */
+typedef enum
+{
+  INTERP_MODULE_RAISE_DEFAULT = 0,
+  /* A queue error is a channel's: ChannelEmptyError, not QueueEmpty. */
+  INTERP_MODULE_RAISE_CHANNEL = 1 << 0,
+  /* G_IO_ERROR_CANCELLED is the call's own (its _Cancellable fired, or
+   * its pool shut down), not the cancellation of the job it runs in. */
+  INTERP_MODULE_RAISE_CALL_CANCELLABLE = 1 << 1,
+} InterpModuleRaiseFlags;
+
 /* Raises the Python exception matching @error and frees it; NULL. */
-PyObject         *_interp_module_raise_error      (InterpModuleState  *mod,
-                                                   gboolean            is_channel,
-                                                   GError             *error);
+PyObject         *_interp_module_raise_error      (InterpModuleState      *mod,
+                                                   InterpModuleRaiseFlags  flags,
+                                                   GError                 *error);
 
 /* _Handle, the reference to a queue or channel that queues and channels
  * share: a new one (NULL with an exception), and the queue behind

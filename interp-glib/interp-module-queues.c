@@ -72,6 +72,14 @@ parse_timeout (int        block,
   return TRUE;
 }
 
+/* Queue errors are the channel's when @state is one. */
+static InterpModuleRaiseFlags
+raise_flags (InterpQueueState *state)
+{
+  return _interp_queue_state_is_channel (state) ? INTERP_MODULE_RAISE_CHANNEL
+                                                : INTERP_MODULE_RAISE_DEFAULT;
+}
+
 /* _put(handle, obj, block, timeout, unbounditems, wait_received) */
 static PyObject *
 mod_put (PyObject *module,
@@ -96,7 +104,7 @@ mod_put (PyObject *module,
 
   carrier = _interp_carrier_from_python (object, &mod->carrier, &error);
   if (carrier == NULL)
-    return _interp_module_raise_error (mod, _interp_queue_state_is_channel (state), error);
+    return _interp_module_raise_error (mod, raise_flags (state), error);
 
   owner = PyInterpreterState_GetID (PyInterpreterState_Get ());
   /* Try without waiting first, the GIL held (no queue lock is ever held
@@ -116,7 +124,7 @@ mod_put (PyObject *module,
   if (!ok)
     {
       _interp_carrier_free (carrier);
-      return _interp_module_raise_error (mod, _interp_queue_state_is_channel (state), error);
+      return _interp_module_raise_error (mod, raise_flags (state), error);
     }
   Py_RETURN_NONE;
 }
@@ -151,14 +159,14 @@ mod_get (PyObject *module,
       Py_END_ALLOW_THREADS
     }
   if (error != NULL)
-    return _interp_module_raise_error (mod, _interp_queue_state_is_channel (state), error);
+    return _interp_module_raise_error (mod, raise_flags (state), error);
 
   if (info.status == INTERP_ITEM_UNBOUND)
     return Py_NewRef (mod->unbound);
   if (info.status == INTERP_ITEM_DESTROYED)
-    return _interp_module_raise_error (mod, FALSE,
-                        g_error_new_literal (INTERP_ERROR, INTERP_ERROR_ITEM_INTERPRETER_DESTROYED,
-                                             "the interpreter that put this item was destroyed"));
+    return _interp_module_raise_error (mod, INTERP_MODULE_RAISE_DEFAULT,
+                                       g_error_new_literal (INTERP_ERROR, INTERP_ERROR_ITEM_INTERPRETER_DESTROYED,
+                                                            "the interpreter that put this item was destroyed"));
 
   object = _interp_carrier_to_python (carrier, &mod->carrier);
   if (object == NULL)

@@ -68,7 +68,7 @@ _interp_module_new (PyObject *spec,
   if (module == NULL)
     return NULL;
   if (PyModule_ExecDef (module, &module_def) < 0 ||
-      PyModule_AddObjectRef (module, "CancelledError", cancelled_error) < 0)
+      !_interp_module_set_cancelled_error (module, cancelled_error))
     {
       Py_DECREF (module);
       return NULL;
