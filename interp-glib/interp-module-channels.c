@@ -19,7 +19,7 @@ mod_channel_create (PyObject *module,
   int maxsize = 0;
   int unbound = 0;
 
-  if (!PyArg_ParseTuple (args, "ii", &maxsize, &unbound))
+  if (!PyArg_ParseTuple (args, "ii:_channel_create", &maxsize, &unbound))
     return NULL;
   return _interp_module_handle_create (get_state (module), maxsize, unbound, TRUE);
 }
@@ -48,7 +48,7 @@ mod_channel_close (PyObject *module,
   int ends;
   InterpQueueState *state;
 
-  if (!PyArg_ParseTuple (args, "Oi", &handle, &ends) ||
+  if (!PyArg_ParseTuple (args, "Oi:_channel_close", &handle, &ends) ||
       (state = _interp_module_handle_get_state (get_state (module), handle)) == NULL)
     return NULL;
   _interp_queue_state_close_ends (state, ends & 3);
@@ -76,7 +76,7 @@ mod_offer (PyObject *module,
   InterpCarrier *carrier;
   GError *error = NULL;
 
-  if (!PyArg_ParseTuple (args, "OOO", &handle, &object, &unbound_op) ||
+  if (!PyArg_ParseTuple (args, "OOO:_offer", &handle, &object, &unbound_op) ||
       (state = _interp_module_handle_get_state (mod, handle)) == NULL ||
       !_interp_module_parse_unbound (mod, unbound_op, &unbound))
     return NULL;

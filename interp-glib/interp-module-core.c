@@ -105,9 +105,14 @@ _interp_module_handle_create (InterpModuleState *mod,
   InterpQueueState *state;
   PyObject *handle;
 
-  if (maxsize < 0 || unbound < 0 || unbound > INTERP_UNBOUND_REMOVE)
+  if (maxsize < 0)
     {
       PyErr_SetString (PyExc_ValueError, "maxsize must be >= 0");
+      return NULL;
+    }
+  if (unbound < 0 || unbound > INTERP_UNBOUND_REMOVE)
+    {
+      PyErr_Format (PyExc_ValueError, "unsupported unboundop %d", unbound);
       return NULL;
     }
   state = _interp_queue_state_new (maxsize, unbound, is_channel);

@@ -927,7 +927,7 @@ mod_interp_exec (PyObject *module,
   PyJob *job;
   PyObject *excinfo = NULL;
 
-  if (!PyArg_ParseTuple (args, "OsO", &target, &kind, &payload) ||
+  if (!PyArg_ParseTuple (args, "OsO:_interp_exec", &target, &kind, &payload) ||
       (self = usable_interp (mod, target)) == NULL)
     return NULL;
   if (strcmp (kind, "src") == 0 && PyUnicode_Check (payload))
@@ -957,7 +957,7 @@ mod_interp_call (PyObject *module,
   PyJob *job;
   PyObject *out = NULL;
 
-  if (!PyArg_ParseTuple (args, "OOO!O!", &target, &payload, &PyTuple_Type, &call_args,
+  if (!PyArg_ParseTuple (args, "OOO!O!:_interp_call", &target, &payload, &PyTuple_Type, &call_args,
                          &PyTuple_Type, &kwargs) ||
       (self = usable_interp (mod, target)) == NULL)
     return NULL;
@@ -991,7 +991,7 @@ mod_interp_prepare_main (PyObject *module,
   PyJob *job;
   PyObject *out = NULL;
 
-  if (!PyArg_ParseTuple (args, "OO!", &target, &PyTuple_Type, &pairs) ||
+  if (!PyArg_ParseTuple (args, "OO!:_interp_prepare_main", &target, &PyTuple_Type, &pairs) ||
       (self = usable_interp (mod, target)) == NULL)
     return NULL;
 

@@ -199,7 +199,7 @@ mod_pool_call (PyObject *module,
   GError *error = NULL;
   PyObject *out;
 
-  if (!PyArg_ParseTuple (args, "Oy*O", &target, &payload, &cancel_obj))
+  if (!PyArg_ParseTuple (args, "Oy*O:_pool_call", &target, &payload, &cancel_obj))
     return NULL;
   if ((self = check_pool (mod, target)) == NULL)
     {
@@ -260,7 +260,7 @@ mod_pool_shutdown (PyObject *module,
   GError *error = NULL;
   gboolean ok;
 
-  if (!PyArg_ParseTuple (args, "Op", &target, &cancel_pending) ||
+  if (!PyArg_ParseTuple (args, "Op:_pool_shutdown", &target, &cancel_pending) ||
       (self = check_pool (mod, target)) == NULL)
     return NULL;
 

@@ -21,7 +21,7 @@ mod_queue_create (PyObject *module,
   int maxsize = 0;
   int unbound = 0;
 
-  if (!PyArg_ParseTuple (args, "ii", &maxsize, &unbound))
+  if (!PyArg_ParseTuple (args, "ii:_queue_create", &maxsize, &unbound))
     return NULL;
   return _interp_module_handle_create (get_state (module), maxsize, unbound, FALSE);
 }
@@ -96,7 +96,8 @@ mod_put (PyObject *module,
   gint64 owner;
   gboolean ok;
 
-  if (!PyArg_ParseTuple (args, "OOpOOp", &handle, &object, &block, &timeout, &unbound_op, &wait_received) ||
+  if (!PyArg_ParseTuple (args, "OOpOOp:_put", &handle, &object, &block, &timeout, &unbound_op,
+                         &wait_received) ||
       (state = _interp_module_handle_get_state (mod, handle)) == NULL ||
       !parse_timeout (block, timeout, &timeout_us) ||
       !_interp_module_parse_unbound (mod, unbound_op, &unbound))
@@ -144,7 +145,7 @@ mod_get (PyObject *module,
   GError *error = NULL;
   PyObject *object;
 
-  if (!PyArg_ParseTuple (args, "OpO", &handle, &block, &timeout) ||
+  if (!PyArg_ParseTuple (args, "OpO:_get", &handle, &block, &timeout) ||
       (state = _interp_module_handle_get_state (mod, handle)) == NULL ||
       !parse_timeout (block, timeout, &timeout_us))
     return NULL;
