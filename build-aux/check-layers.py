@@ -17,8 +17,9 @@ them together.
 Reads the C sources (no build needed); prints each upward call or include
 and each call between files that stand apart, with its file and line, and
 exits 1 if there is any. --self-test checks on a copy of the sources that
-an upward call and an upward include are caught, so that this check can
-fail.
+an upward call, an upward include, a circle inside the module (its core
+calling a part) and a call from one part of it to another are caught, so
+that this check can fail.
 
 Usage: check-layers.py [--self-test] [SOURCE_DIR]   (default: interp-glib)
 """
@@ -143,6 +144,20 @@ def check(src):
     return problems
 
 
+def plant(copy, name, text, after=None):
+    """Adds @text to the file @name of @copy, after its line @after (at the end if None)."""
+    path = os.path.join(copy, name)
+    with open(path, encoding="utf-8") as fh:
+        source = fh.read()
+    if after is None:
+        source += text
+    else:
+        assert after in source, f"{name} lacks {after}"
+        source = source.replace(after, after + text, 1)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(source)
+
+
 def self_test(src):
     with tempfile.TemporaryDirectory() as tmp:
         copy = os.path.join(tmp, "interp-glib")
@@ -150,23 +165,38 @@ def self_test(src):
         if check(copy):
             print("check-layers self-test: the sources already fail", file=sys.stderr)
             return 1
-        path = os.path.join(copy, "interp-executor.c")
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text.replace('#include "interp-output-private.h"',
-                                  '#include "interp-output-private.h"\n'
-                                  '#include "interp-module-private.h"', 1)
-                     + "\nvoid _interp_check_layers_probe (void);\n"
-                       "void\n_interp_check_layers_probe (void)\n{\n"
-                       "  (void) _interp_module_get_current_state ();\n}\n")
+        # Up from the bottom of the library.
+        plant(copy, "interp-executor.c", '\n#include "interp-module-private.h"',
+              after='#include "interp-output-private.h"')
+        plant(copy, "interp-executor.c",
+              "\nvoid _interp_check_layers_probe (void);\n"
+              "void\n_interp_check_layers_probe (void)\n{\n"
+              "  (void) _interp_module_get_current_state ();\n}\n")
+        # Inside the module: a part that the core calls (a circle), and
+        # that another part calls (parts stand apart).
+        plant(copy, "interp-module-queues.c",
+              "\nvoid\n_interp_check_layers_part_probe (void)\n{\n}\n")
+        plant(copy, "interp-module-core.c",
+              "\nvoid\n_interp_check_layers_core_probe (void)\n{\n"
+              "  _interp_check_layers_part_probe ();\n}\n")
+        plant(copy, "interp-module-pool.c",
+              "\nvoid\n_interp_check_layers_pool_probe (void)\n{\n"
+              "  _interp_check_layers_part_probe ();\n}\n")
         problems = check(copy)
-        wanted = ["includes interp-module-private.h", "uses _interp_module_get_current_state()"]
-        missing = [w for w in wanted if not any(w in p for p in problems)]
+        # Each: what one problem must say.
+        wanted = [("interp-executor.c:", "includes interp-module-private.h"),
+                  ("interp-executor.c:", "uses _interp_module_get_current_state()"),
+                  ("interp-module-core.c:", "uses _interp_check_layers_part_probe()",
+                   "module-core must not reach up into module-parts"),
+                  ("interp-module-pool.c:", "uses _interp_check_layers_part_probe()",
+                   "interp-module-pool must not call interp-module-queues.c")]
+        missing = [" ".join(w) for w in wanted
+                   if not any(all(part in p for part in w) for p in problems)]
         if missing:
             print("check-layers self-test: not caught: " + "; ".join(missing), file=sys.stderr)
             return 1
-    print("check-layers self-test: an upward include and an upward call are caught")
+    print("check-layers self-test: an upward include and an upward call are caught, "
+          "and so are a circle inside the module and a call between its parts")
     return 0
 
 
