@@ -8,10 +8,18 @@ A lower layer reaches up only through hooks the upper one registers
 (InterpExecutorHooks, InterpCarrierContext, the runtime's shutdown
 notifications). Public headers (types and the public API) are not layers.
 
+The _interp_glib module is layered the same way: its core (state,
+errors, handles) under its parts (queues, channels, interpreters, pool),
+which stand beside one another: each calls the core, never another part
+(APART below); the top (the module definition, its installation) puts
+them together.
+
 Reads the C sources (no build needed); prints each upward call or include
-with its file and line and exits 1 if there is any. --self-test checks on
-a copy of the sources that an upward call and an upward include are
-caught, so that this check can fail.
+and each call between files that stand apart, with its file and line, and
+exits 1 if there is any. --self-test checks on a copy of the sources that
+an upward call, an upward include, a circle inside the module (its core
+calling a part) and a call from one part of it to another are caught, so
+that this check can fail.
 
 Usage: check-layers.py [--self-test] [SOURCE_DIR]   (default: interp-glib)
 """
@@ -33,8 +41,15 @@ LAYERS = [
     ("interpreter", ["interp-interpreter", "interp-interpreter-jobs", "interp-queue",
                      "interp-channel"]),
     ("pool", ["interp-pool", "interp-pool-scheduler", "interp-pool-timers"]),
-    ("module", ["interp-module", "interp-module-interp", "interp-module-pool"]),
+    ("module-core", ["interp-module-core"]),
+    ("module-parts", ["interp-module-queues", "interp-module-channels",
+                      "interp-module-interp", "interp-module-pool"]),
+    ("module", ["interp-module", "interp-module-install"]),
 ]
+
+# Layers whose files stand beside each other: each may call the layers
+# below, but no other file of its own layer.
+APART = {"module-parts"}
 
 # Private headers: the layer of the files they declare.
 HEADERS = {
@@ -50,7 +65,8 @@ HEADERS = {
     "interp-queue-private.h": "interp-queue-state",
     "interp-interpreter-private.h": "interp-interpreter",
     "interp-pool-private.h": "interp-pool",
-    "interp-module-private.h": "interp-module",
+    "interp-module-private.h": "interp-module-core",
+    "interp-module-parts-private.h": "interp-module",
 }
 
 LEVEL = {stem: i for i, (_, stems) in enumerate(LAYERS) for stem in stems}
@@ -123,7 +139,25 @@ def check(src):
                 if target is not None and LEVEL[target] > level:
                     problems.append(f"{src}/{f}:{n}: uses {name}(): {NAME[stem]} must not "
                                     f"reach up into {NAME[target]} ({target}.c)")
+                elif (target is not None and target != stem and LEVEL[target] == level
+                      and NAME[stem] in APART):
+                    problems.append(f"{src}/{f}:{n}: uses {name}(): {stem} must not call "
+                                    f"{target}.c beside it in {NAME[stem]}")
     return problems
+
+
+def plant(copy, name, text, after=None):
+    """Adds @text to the file @name of @copy, after its line @after (at the end if None)."""
+    path = os.path.join(copy, name)
+    with open(path, encoding="utf-8") as fh:
+        source = fh.read()
+    if after is None:
+        source += text
+    else:
+        assert after in source, f"{name} lacks {after}"
+        source = source.replace(after, after + text, 1)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(source)
 
 
 def self_test(src):
@@ -133,23 +167,38 @@ def self_test(src):
         if check(copy):
             print("check-layers self-test: the sources already fail", file=sys.stderr)
             return 1
-        path = os.path.join(copy, "interp-executor.c")
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text.replace('#include "interp-output-private.h"',
-                                  '#include "interp-output-private.h"\n'
-                                  '#include "interp-module-private.h"', 1)
-                     + "\nvoid _interp_check_layers_probe (void);\n"
-                       "void\n_interp_check_layers_probe (void)\n{\n"
-                       "  (void) _interp_module_get_current_state ();\n}\n")
+        # Up from the bottom of the library.
+        plant(copy, "interp-executor.c", '\n#include "interp-module-private.h"',
+              after='#include "interp-output-private.h"')
+        plant(copy, "interp-executor.c",
+              "\nvoid _interp_check_layers_probe (void);\n"
+              "void\n_interp_check_layers_probe (void)\n{\n"
+              "  (void) _interp_module_get_current_state ();\n}\n")
+        # Inside the module: a part that the core calls (a circle), and
+        # that another part calls (parts stand apart).
+        plant(copy, "interp-module-queues.c",
+              "\nvoid\n_interp_check_layers_part_probe (void)\n{\n}\n")
+        plant(copy, "interp-module-core.c",
+              "\nvoid\n_interp_check_layers_core_probe (void)\n{\n"
+              "  _interp_check_layers_part_probe ();\n}\n")
+        plant(copy, "interp-module-pool.c",
+              "\nvoid\n_interp_check_layers_pool_probe (void)\n{\n"
+              "  _interp_check_layers_part_probe ();\n}\n")
         problems = check(copy)
-        wanted = ["includes interp-module-private.h", "uses _interp_module_get_current_state()"]
-        missing = [w for w in wanted if not any(w in p for p in problems)]
+        # Each: what one problem must say.
+        wanted = [("interp-executor.c:", "includes interp-module-private.h"),
+                  ("interp-executor.c:", "uses _interp_module_get_current_state()"),
+                  ("interp-module-core.c:", "uses _interp_check_layers_part_probe()",
+                   "module-core must not reach up into module-parts"),
+                  ("interp-module-pool.c:", "uses _interp_check_layers_part_probe()",
+                   "interp-module-pool must not call interp-module-queues.c")]
+        missing = [" ".join(w) for w in wanted
+                   if not any(all(part in p for part in w) for p in problems)]
         if missing:
             print("check-layers self-test: not caught: " + "; ".join(missing), file=sys.stderr)
             return 1
-    print("check-layers self-test: an upward include and an upward call are caught")
+    print("check-layers self-test: an upward include and an upward call are caught, "
+          "and so are a circle inside the module and a call between its parts")
     return 0
 
 

@@ -205,7 +205,7 @@ mod_interp_create (PyObject *module,
   Py_END_ALLOW_THREADS
 
   if (interp == NULL)
-    return _interp_module_raise_error (mod, FALSE, error);
+    return _interp_module_raise_error (mod, INTERP_MODULE_RAISE_DEFAULT, error);
   executor = _interp_interpreter_get_executor (interp);
   if (executor == NULL)
     {
@@ -326,7 +326,7 @@ mod_interp_close (PyObject *module,
   Py_END_ALLOW_THREADS
 
   if (!ok)
-    return _interp_module_raise_error (mod, FALSE, error);
+    return _interp_module_raise_error (mod, INTERP_MODULE_RAISE_DEFAULT, error);
   Py_RETURN_NONE;
 }
 
@@ -892,7 +892,7 @@ run_and_wait (InterpModuleState *mod,
                                "interpreter %lld is already running (the call comes from it)",
                                (long long) self->id);
         }
-      _interp_module_raise_error (mod, FALSE, error);
+      _interp_module_raise_error (mod, INTERP_MODULE_RAISE_DEFAULT, error);
       return FALSE;
     }
   return TRUE;
@@ -908,7 +908,7 @@ set_carrier (InterpModuleState  *mod,
   *slot = _interp_carrier_from_python (object, _interp_module_carrier (mod), &error);
   if (*slot == NULL)
     {
-      _interp_module_raise_error (mod, FALSE, error);
+      _interp_module_raise_error (mod, INTERP_MODULE_RAISE_DEFAULT, error);
       return FALSE;
     }
   return TRUE;
@@ -927,7 +927,7 @@ mod_interp_exec (PyObject *module,
   PyJob *job;
   PyObject *excinfo = NULL;
 
-  if (!PyArg_ParseTuple (args, "OsO", &target, &kind, &payload) ||
+  if (!PyArg_ParseTuple (args, "OsO:_interp_exec", &target, &kind, &payload) ||
       (self = usable_interp (mod, target)) == NULL)
     return NULL;
   if (strcmp (kind, "src") == 0 && PyUnicode_Check (payload))
@@ -957,7 +957,7 @@ mod_interp_call (PyObject *module,
   PyJob *job;
   PyObject *out = NULL;
 
-  if (!PyArg_ParseTuple (args, "OOO!O!", &target, &payload, &PyTuple_Type, &call_args,
+  if (!PyArg_ParseTuple (args, "OOO!O!:_interp_call", &target, &payload, &PyTuple_Type, &call_args,
                          &PyTuple_Type, &kwargs) ||
       (self = usable_interp (mod, target)) == NULL)
     return NULL;
@@ -991,7 +991,7 @@ mod_interp_prepare_main (PyObject *module,
   PyJob *job;
   PyObject *out = NULL;
 
-  if (!PyArg_ParseTuple (args, "OO!", &target, &PyTuple_Type, &pairs) ||
+  if (!PyArg_ParseTuple (args, "OO!:_interp_prepare_main", &target, &PyTuple_Type, &pairs) ||
       (self = usable_interp (mod, target)) == NULL)
     return NULL;
 
@@ -1033,7 +1033,7 @@ mod_interp_keep_alive (PyObject *module,
   Py_RETURN_NONE;
 }
 
-PyMethodDef _interp_module_interp_methods[] = {
+static PyMethodDef interp_methods[] = {
   { "_interp_keep_alive", mod_interp_keep_alive, METH_O, NULL },
   { "_interp_create", mod_interp_create, METH_O, NULL },
   { "_interp_lookup", mod_interp_lookup, METH_O, NULL },
@@ -1047,11 +1047,16 @@ PyMethodDef _interp_module_interp_methods[] = {
   { NULL },
 };
 
-gboolean
-_interp_module_interp_init (PyObject          *module,
-                            InterpModuleState *mod)
+static gboolean
+interp_part_exec (PyObject          *module,
+                  InterpModuleState *mod)
 {
   mod->interp_type = PyType_FromModuleAndSpec (module, &interp_object_spec, NULL);
   mod->marshal = PyImport_ImportModule ("marshal");
   return mod->interp_type != NULL && mod->marshal != NULL;
 }
+
+const InterpModulePart _interp_module_interp_part = {
+  .methods = interp_methods,
+  .exec = interp_part_exec,
+};

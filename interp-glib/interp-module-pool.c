@@ -10,7 +10,6 @@
  */
 
 #include "interp-module-private.h"
-#include "interp-error.h"
 #include "interp-interpreter.h"
 #include "interp-pool.h"
 
@@ -174,7 +173,7 @@ mod_pool_new (PyObject *module,
   Py_END_ALLOW_THREADS
 
   if (pool == NULL)
-    return _interp_module_raise_error (mod, FALSE, error);
+    return _interp_module_raise_error (mod, INTERP_MODULE_RAISE_DEFAULT, error);
   self = (PoolObject *) ((PyTypeObject *) mod->pool_type)->tp_alloc ((PyTypeObject *) mod->pool_type, 0);
   if (self == NULL)
     {
@@ -200,7 +199,7 @@ mod_pool_call (PyObject *module,
   GError *error = NULL;
   PyObject *out;
 
-  if (!PyArg_ParseTuple (args, "Oy*O", &target, &payload, &cancel_obj))
+  if (!PyArg_ParseTuple (args, "Oy*O:_pool_call", &target, &payload, &cancel_obj))
     return NULL;
   if ((self = check_pool (mod, target)) == NULL)
     {
@@ -228,37 +227,10 @@ mod_pool_call (PyObject *module,
   g_clear_object (&cancellable);
   Py_END_ALLOW_THREADS
 
+  /* Cancelled through its _Cancellable or by a shutdown that cancels
+   * what is pending: CancelledError, not the cancellation of a job. */
   if (result == NULL)
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-        {
-          PyErr_SetString (PyExc_TimeoutError, error->message);
-          g_error_free (error);
-          return NULL;
-        }
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          PyObject *cancelled = PyObject_GetAttrString (module, "CancelledError");
-
-          PyErr_SetString (cancelled ? cancelled : PyExc_RuntimeError, error->message);
-          Py_XDECREF (cancelled);
-          g_error_free (error);
-          return NULL;
-        }
-      if (error->domain == INTERP_ERROR &&
-          (error->code == INTERP_ERROR_BROKEN || error->code == INTERP_ERROR_SHUT_DOWN))
-        {
-          PyObject *value = Py_BuildValue ("(is)", error->code == INTERP_ERROR_BROKEN ? 1 : 2,
-                                           error->message);
-
-          /* _executor.py turns it into BrokenInterpreterPool or RuntimeError. */
-          PyErr_SetObject (mod->interpreter_error, value);
-          Py_XDECREF (value);
-          g_error_free (error);
-          return NULL;
-        }
-      return _interp_module_raise_error (mod, FALSE, error);
-    }
+    return _interp_module_raise_error (mod, INTERP_MODULE_RAISE_CALL_CANCELLABLE, error);
   if (g_variant_is_of_type (result, G_VARIANT_TYPE_BYTESTRING))
     {
       gsize len;
@@ -288,7 +260,7 @@ mod_pool_shutdown (PyObject *module,
   GError *error = NULL;
   gboolean ok;
 
-  if (!PyArg_ParseTuple (args, "Op", &target, &cancel_pending) ||
+  if (!PyArg_ParseTuple (args, "Op:_pool_shutdown", &target, &cancel_pending) ||
       (self = check_pool (mod, target)) == NULL)
     return NULL;
 
@@ -297,23 +269,28 @@ mod_pool_shutdown (PyObject *module,
   Py_END_ALLOW_THREADS
 
   if (!ok)
-    return _interp_module_raise_error (mod, FALSE, error);
+    return _interp_module_raise_error (mod, INTERP_MODULE_RAISE_DEFAULT, error);
   Py_RETURN_NONE;
 }
 
-PyMethodDef _interp_module_pool_methods[] = {
+static PyMethodDef pool_methods[] = {
   { "_pool_new", mod_pool_new, METH_VARARGS, NULL },
   { "_pool_call", mod_pool_call, METH_VARARGS, NULL },
   { "_pool_shutdown", mod_pool_shutdown, METH_VARARGS, NULL },
   { NULL },
 };
 
-gboolean
-_interp_module_pool_init (PyObject          *module,
-                          InterpModuleState *mod)
+static gboolean
+pool_part_exec (PyObject          *module,
+                InterpModuleState *mod)
 {
   mod->pool_type = PyType_FromModuleAndSpec (module, &pool_spec, NULL);
   mod->cancellable_type = PyType_FromModuleAndSpec (module, &cancellable_spec, NULL);
   return mod->pool_type != NULL && mod->cancellable_type != NULL &&
          PyModule_AddObjectRef (module, "_Cancellable", mod->cancellable_type) == 0;
 }
+
+const InterpModulePart _interp_module_pool_part = {
+  .methods = pool_methods,
+  .exec = pool_part_exec,
+};
