@@ -188,5 +188,9 @@ void            _interp_executor_interrupt     (InterpExecutor      *executor,
 void            _interp_executor_interrupt_data (InterpExecutor    *executor,
                                                  gpointer           data);
 void            _interp_executor_join          (InterpExecutor      *executor);
+/* For the runtime alone: the host's Python exits, so closing an
+ * interpreter ends the threads left in it (daemon threads) instead of
+ * failing. For good. */
+void            _interp_executor_set_ending_at_exit (void);
 
 G_END_DECLS

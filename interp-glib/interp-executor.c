@@ -21,7 +21,6 @@
 #include "interp-executor-private.h"
 #include "interp-error.h"
 #include "interp-output-private.h"
-#include "interp-runtime-private.h"  /* _interp_executor_set_ending_at_exit() */
 #include "interp-spin-private.h"
 #include "interp-task-private.h"
 

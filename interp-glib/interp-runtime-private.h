@@ -28,9 +28,4 @@ InterpExecutor    *_interp_runtime_dup_main_executor  (void);
 typedef void (*InterpRuntimeShutdownNotify) (void);
 void               _interp_runtime_add_shutdown_notify (InterpRuntimeShutdownNotify notify);
 
-/* In interp-executor.c, for the runtime alone: the host's Python exits,
- * so closing an interpreter ends the threads left in it (daemon threads)
- * instead of failing. For good. */
-void               _interp_executor_set_ending_at_exit (void);
-
 G_END_DECLS
