@@ -21,4 +21,9 @@ char *_interp_exception_info_summary (InterpExceptionInfo *info);
 void _interp_error_set_execution_failed (GError              **error,
                                          InterpExceptionInfo  *info);
 
+/* Makes @error (of the %INTERP_ERROR domain) carry @info, as a broken
+ * pool's error carries the exception of the initializer that broke it. */
+void _interp_error_set_exception_info (GError              *error,
+                                       InterpExceptionInfo *info);
+
 G_END_DECLS

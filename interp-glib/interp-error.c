@@ -185,6 +185,19 @@ _interp_exception_info_summary (InterpExceptionInfo *info)
 }
 
 void
+_interp_error_set_exception_info (GError              *error,
+                                  InterpExceptionInfo *info)
+{
+  InterpErrorPrivate *priv;
+
+  g_return_if_fail (error->domain == INTERP_ERROR);
+
+  priv = interp_error_get_private (error);
+  g_clear_pointer (&priv->info, interp_exception_info_unref);
+  priv->info = info != NULL ? interp_exception_info_ref (info) : NULL;
+}
+
+void
 _interp_error_set_execution_failed (GError              **error,
                                     InterpExceptionInfo  *info)
 {
@@ -204,10 +217,13 @@ _interp_error_set_execution_failed (GError              **error,
  * interp_exception_info_from_error:
  * @error: an error, usually %INTERP_ERROR_EXECUTION_FAILED
  *
- * Gets the snapshot of the Python exception behind @error.
+ * Gets the snapshot of the Python exception behind @error. An
+ * %INTERP_ERROR_BROKEN error of a pool whose worker's initializer raised
+ * carries that exception's snapshot too.
  *
- * Returns: (transfer full) (nullable): the snapshot, or %NULL when @error is
- *   not an %INTERP_ERROR_EXECUTION_FAILED error
+ * Returns: (transfer full) (nullable): the snapshot, or %NULL when @error
+ *   carries none (it is not an %INTERP_ERROR_EXECUTION_FAILED error, or
+ *   an %INTERP_ERROR_BROKEN one caused by an exception)
  */
 InterpExceptionInfo *
 interp_exception_info_from_error (const GError *error)
@@ -216,7 +232,8 @@ interp_exception_info_from_error (const GError *error)
 
   g_return_val_if_fail (error != NULL, NULL);
 
-  if (!g_error_matches (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED))
+  if (!g_error_matches (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED) &&
+      !g_error_matches (error, INTERP_ERROR, INTERP_ERROR_BROKEN))
     return NULL;
 
   priv = interp_error_get_private (error);

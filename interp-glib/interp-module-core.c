@@ -370,12 +370,23 @@ _interp_module_raise_error (InterpModuleState      *mod,
   if (g_error_matches (error, INTERP_ERROR, INTERP_ERROR_BROKEN) ||
       g_error_matches (error, INTERP_ERROR, INTERP_ERROR_SHUT_DOWN))
     {
-      /* (code, message): _executor.py turns it into BrokenInterpreterPool
-       * or RuntimeError. */
-      PyObject *value = Py_BuildValue ("(is)", error->code == INTERP_ERROR_BROKEN ? 1 : 2,
-                                       error->message);
+      /* (code, message, snapshot or None): _executor.py turns it into
+       * BrokenInterpreterPool (logging the initializer's exception that
+       * broke the pool, as its snapshot says) or RuntimeError. */
+      g_autoptr(InterpExceptionInfo) info = interp_exception_info_from_error (error);
+      g_autofree char *summary = info != NULL ? interp_exception_info_get_summary (info) : NULL;
+      PyObject *snapshot = info == NULL ? Py_NewRef (Py_None)
+        : Py_BuildValue ("(ssssss)", interp_exception_info_get_type_name (info),
+                         interp_exception_info_get_qualname (info),
+                         interp_exception_info_get_module (info),
+                         interp_exception_info_get_message (info), summary,
+                         interp_exception_info_get_traceback (info));
+      PyObject *value = snapshot == NULL ? NULL
+        : Py_BuildValue ("(isN)", error->code == INTERP_ERROR_BROKEN ? 1 : 2, error->message,
+                         snapshot);
 
-      PyErr_SetObject (type, value);
+      if (value != NULL)
+        PyErr_SetObject (type, value);
       Py_XDECREF (value);
     }
   else

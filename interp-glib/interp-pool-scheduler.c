@@ -21,6 +21,7 @@
 
 #include "interp-python-private.h" /* first: Python.h precedes system headers */
 #include "interp-pool-private.h"
+#include "interp-error-private.h"
 #include "interp-error.h"
 #include "interp-interpreter-private.h"
 
@@ -537,8 +538,12 @@ break_pool_locked (InterpPool *self,
       /* One line: the failure's first. */
       gsize len = strcspn (error->message, "\n");
 
+      g_autoptr(InterpExceptionInfo) info = interp_exception_info_from_error (error);
+
       self->broken = g_error_new (INTERP_ERROR, INTERP_ERROR_BROKEN,
                                   "The pool is broken: %.*s", (int) len, error->message);
+      if (info != NULL)
+        _interp_error_set_exception_info (self->broken, info);
       g_debug ("%s", self->broken->message);
     }
   _interp_pool_drop_pending_locked (self, self->broken, deferred);

@@ -322,6 +322,14 @@ test_broken_initializer (void)
   g_assert_error (error, INTERP_ERROR, INTERP_ERROR_BROKEN);
   g_assert_nonnull (strstr (error->message, "ZeroDivisionError"));
   g_assert_null (strchr (error->message, '\n'));
+  /* The broken pool's error carries the initializer's exception. */
+  {
+    g_autoptr(InterpExceptionInfo) info = interp_exception_info_from_error (error);
+
+    g_assert_nonnull (info);
+    g_assert_cmpstr (interp_exception_info_get_type_name (info), ==, "ZeroDivisionError");
+    g_assert_nonnull (strstr (interp_exception_info_get_traceback (info), "1 / 0"));
+  }
   g_clear_error (&error);
 
   /* On demand: the calls that waited fail, and so does every later one. */

@@ -147,7 +147,9 @@ class ExecutorTests(unittest.TestCase):
             self.assertFalse(ex.interrupt(queued))
 
     def test_task_timeout(self):
-        with InterpreterPoolExecutor(max_workers=1, task_timeout=0.2) as ex:
+        # Long enough for a fresh worker's first call on a loaded machine
+        # (it imports the executor's helpers), short for spin().
+        with InterpreterPoolExecutor(max_workers=1, task_timeout=2) as ex:
             with self.assertRaises(TimeoutError):
                 ex.submit(spin).result(60)
             self.assertEqual(ex.submit(square, 4).result(60), 16)

@@ -125,7 +125,9 @@ def _loads(data, unpickler, main_file=None):
 
 def _run(payload):
     '''Runs one pickled call; returns its pickled outcome.'''
-    main_file, data = _pickle.loads(payload)
+    main_file, thread_name, data = _pickle.loads(payload)
+    if not _named:
+        _name_thread(thread_name)
     try:
         fn_payload, args, kwargs = _loads(data, _WorkerUnpickler, main_file)
     except Exception as exc:
@@ -152,25 +154,27 @@ def _run(payload):
         return _pickle.dumps((False, _snapshot(error), _pickle.dumps(error)))
 
 
-def _initialize(payload, thread_name, report):
-    '''Runs in each new worker. A failure breaks the pool; its snapshot goes
-    to the queue report, for the executor to log.'''
-    set_name = getattr(_thread_module, 'set_name', None)   # 3.14 and later
+def _initialize(payload):
+    '''Runs in each new worker. What it raises breaks the pool, and the
+    pool's error carries its snapshot, which the executor logs.'''
+    # Out of __main__ again, which the worker's tasks may read.
+    _sys.modules['__main__'].__dict__.pop('__interp_glib_init__', None)
+    main_file, data = _pickle.loads(payload)
+    fn_payload, initargs = _loads(data, _WorkerUnpickler, main_file)
+    _resolve(fn_payload)(*initargs)
+
+
+_named = False
+
+
+def _name_thread(name):
+    # CPython's workers run on threads named for the executor; these run
+    # on their interpreter's thread, named once (3.14 and later can).
+    global _named
+    _named = True
+    set_name = getattr(_thread_module, 'set_name', None)
     if set_name is not None:
-        set_name(thread_name)
-    if payload is None:
-        return
-    try:
-        main_file, data = _pickle.loads(payload)
-        fn_payload, initargs = _loads(data, _WorkerUnpickler, main_file)
-        _resolve(fn_payload)(*initargs)
-    except BaseException as exc:
-        from ._queues import Queue
-        try:
-            Queue(report).put_nowait(_snapshot(exc))
-        except Exception:
-            pass
-        raise
+        set_name(name)
 
 
 # ---------------------------------------------------------------------
@@ -178,6 +182,10 @@ def _initialize(payload, thread_name, report):
 
 def _pickle_call(*parts):
     return _pickle.dumps((_main_file(), _pickle.dumps(parts)))
+
+
+def _pickle_task(thread_name, *parts):
+    return _pickle.dumps((_main_file(), thread_name, _pickle.dumps(parts)))
 
 
 def _outcome(data):
@@ -242,17 +250,20 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
         # As CPython's: an initializer that cannot be sent breaks the pool
         # at its first call, logged, rather than failing here.
         self._init_error = None
-        data = None
+        init_source = None
         if initializer is not None:
             try:
                 data = _pickle_call(_callable_payload(initializer), tuple(initargs))
             except Exception as exc:
                 self._init_error = _not_shareable(exc, 'the initializer')
-        from ._queues import create as create_queue
-        self._init_report = create_queue()
-        init_source = ('import interp_glib._executor\n'
-                       'interp_glib._executor._initialize(%r, %r, %d)\n'
-                       % (data, thread_name_prefix + '_worker', self._init_report.id))
+            else:
+                # The payload on a line of its own: a traceback through
+                # the initializer shows the call's line, not the bytes.
+                init_source = ('__interp_glib_init__ = %r\n'
+                               'import interp_glib._executor\n'
+                               'interp_glib._executor._initialize(__interp_glib_init__)\n'
+                               % (data,))
+        self._worker_name = thread_name_prefix + '_worker'
         self._pool = _c._pool_new(max_workers, init_source, timeout_ms, bool(isolated))
         super().__init__(max_workers, thread_name_prefix)
 
@@ -262,14 +273,8 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
         with self._shutdown_lock:
             first = not self._broken
             self._broken = message
-        if first:
-            if exc is None:
-                try:
-                    exc = ExecutionFailed(ExceptionSnapshot._from_tuple(self._init_report.get_nowait()))
-                except Exception:
-                    exc = None
-            if exc is not None:
-                _thread._base.LOGGER.critical('Exception in initializer:', exc_info=exc)
+        if first and exc is not None:
+            _thread._base.LOGGER.critical('Exception in initializer:', exc_info=exc)
         raise BrokenInterpreterPool(message)
 
     def _call(self, fn, args, kwargs, cancellable):
@@ -279,16 +284,21 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
         # Here, not in submit(): a call that cannot be sent fails its
         # future, as in CPython.
         try:
-            payload = _pickle_call(_callable_payload(fn, check=False), args, kwargs)
+            payload = _pickle_task(self._worker_name, _callable_payload(fn, check=False),
+                                   args, kwargs)
         except Exception as exc:
             raise _not_shareable(exc, 'the call') from exc
         try:
             data = _c._pool_call(self._pool, payload, cancellable)
         except InterpreterError as e:
-            # _pool_call's (code, message) for a broken or shut down pool
-            if len(e.args) == 2 and e.args[0] == 1:
-                self._broke(e.args[1])
-            if len(e.args) == 2 and e.args[0] == 2:
+            # _pool_call's (code, message, snapshot) for a broken or shut
+            # down pool; the snapshot is the exception of the initializer
+            # that broke it.
+            if len(e.args) == 3 and e.args[0] == 1:
+                info = e.args[2]
+                self._broke(e.args[1], ExecutionFailed(ExceptionSnapshot._from_tuple(info))
+                            if info is not None else None)
+            if len(e.args) == 3 and e.args[0] == 2:
                 raise RuntimeError('cannot schedule new futures after shutdown') from None
             raise
         return _outcome(data)
