@@ -1162,8 +1162,11 @@ setup_sub (InterpExecutor  *executor,
  *   those with a single thread state: the library leaves the interpreter
  *   to it, with an atexit hook in it that deletes the other thread states
  *   then (the hook runs in Py_EndInterpreter(), before the check).
- * From 3.14, Py_EndInterpreter() deletes them itself, and makes their
- * threads hang should they wake up. */
+ * From 3.14, CPython ends the sub-interpreters left once it finalizes,
+ * whatever their threads: the library leaves the interpreter to it. (Its
+ * Py_EndInterpreter() deletes the other thread states itself; called from
+ * here, before the runtime finalizes, a thread that woke up every
+ * millisecond crashed the process about one exit in two.) */
 #define EXIT_THREADS_DROP 0
 #define EXIT_THREADS_LEAVE 1
 #define EXIT_THREADS_PYTHON 2
@@ -1332,6 +1335,8 @@ wait_for_threads (InterpExecutor  *executor,
                 executor->id, others, others == 1 ? "" : "s");
 #if EXIT_THREADS == EXIT_THREADS_LEAVE
   *left = leave_to_python ();
+#elif EXIT_THREADS == EXIT_THREADS_PYTHON
+  *left = TRUE;
 #endif
 #if EXIT_THREADS != EXIT_THREADS_PYTHON
   if (!*left)
