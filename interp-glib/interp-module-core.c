@@ -398,7 +398,8 @@ _interp_module_raise_error (InterpModuleState      *mod,
 /* ------------------------------------------------------------------ */
 /* The state                                                           */
 
-/* The slots _register() fills: the Python package's classes. */
+/* The slots _register() fills: the Python package's classes, and what
+ * the carrier pickles with (pickle itself until the package says). */
 #define FOR_EACH_REGISTERED(X) \
   X (Queue, queue_class) X (RecvChannel, recv_class) X (SendChannel, send_class) \
   X (NotShareableError, carrier.not_shareable) X (QueueEmpty, queue_empty) \
@@ -409,7 +410,7 @@ _interp_module_raise_error (InterpModuleState      *mod,
   X (NotReceivedError, not_received) X (UNBOUND, unbound) \
   X (UNBOUND_ERROR, unbound_error) X (UNBOUND_REMOVE, unbound_remove) \
   X (InterpreterError, interpreter_error) \
-  X (InterpreterNotFoundError, interpreter_not_found)
+  X (InterpreterNotFoundError, interpreter_not_found) X (pickle, carrier.pickle)
 
 /* _register(**classes): the package tells the C module its classes. */
 static PyObject *

@@ -764,6 +764,22 @@ run_py_job (InterpExecutor  *executor,
         PyObject *pairs = args ? from_carrier (job->kwargs, mod) : NULL;
         PyObject *kwargs = pairs ? dict_from_pairs (pairs) : NULL;
 
+        if (callable != NULL && (args == NULL || pairs == NULL))
+          {
+            /* As CPython's: an argument this interpreter cannot unpickle
+             * (a function of a __main__ it does not have) is not
+             * shareable; the callable never ran. */
+            g_autofree char *why = _interp_python_take_error_text ();
+
+            g_set_error (error, INTERP_ERROR, INTERP_ERROR_NOT_SHAREABLE,
+                         "an argument cannot be received in interpreter %" G_GINT64_FORMAT "%s%s",
+                         _interp_executor_get_id (executor), why ? ": " : "", why ? why : "");
+            Py_XDECREF (pairs);
+            Py_XDECREF (args);
+            Py_DECREF (callable);
+            Py_DECREF (payload);
+            return FALSE;
+          }
         if (kwargs != NULL && !PyTuple_Check (args))
           {
             PyErr_SetString (PyExc_TypeError, "arguments must be a tuple");

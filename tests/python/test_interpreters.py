@@ -431,6 +431,35 @@ class InterpreterTests(Base):
         self.assertNotIn(iid, [i.id for i in interpreters.list_all()])
 
 
+class StatelessFunctionTests(Base):
+    # As CPython 3.14: a stateless function that pickle cannot find by name
+    # (local, a lambda) travels as its code, as an argument and as a result.
+    def test_local_function_as_argument_and_result(self):
+        interp = interpreters.create()
+
+        def eggs(x):
+            return x * 2
+
+        self.assertEqual(interp.call(eggs, 21), 42)
+        back = interp.call(lambda f: f, eggs)
+        self.assertEqual(back(4), 8)
+        made = interp.call(lambda: (lambda: 'made there'))
+        self.assertEqual(made(), 'made there')
+
+    def test_unreceivable_argument_is_not_shareable(self):
+        # A function of this __main__ that the other interpreter cannot
+        # find: NotShareableError, and the callable never ran.
+        import __main__
+        interp = interpreters.create()
+        code = 'def only_here():\n    return __name__\n'
+        exec(code, __main__.__dict__)
+        try:
+            with self.assertRaises(interpreters.NotShareableError):
+                interp.call(len, [__main__.only_here])
+        finally:
+            del __main__.only_here
+
+
 class QueueAndChannelTests(Base):
     def test_queue_identity_and_list_all(self):
         q = interpreters.create_queue()

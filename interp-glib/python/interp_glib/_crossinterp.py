@@ -151,7 +151,63 @@ def is_shareable(obj):
     return _c.is_shareable(obj)
 
 
+def _function_from_code(data, name, qualname):
+    '''A stateless function sent as its code: it runs here, with this
+    interpreter's __main__ as its globals (as CPython 3.14 does).'''
+    import marshal
+    import sys
+    import types
+    code, defaults, kwdefaults = marshal.loads(data)
+    func = types.FunctionType(code, sys.modules['__main__'].__dict__, name, defaults)
+    func.__kwdefaults__ = kwdefaults
+    func.__qualname__ = qualname
+    return func
+
+
+class _Pickle:
+    '''What the carrier pickles with: pickle, and where pickle cannot find
+    a function by name (a local function, a lambda), a stateless one
+    travels as its code, as CPython 3.14 sends it. The plain pickle is
+    tried first: the fallback costs only where pickle failed.'''
+
+    @staticmethod
+    def dumps(obj, protocol):
+        import pickle
+        try:
+            return pickle.dumps(obj, protocol)
+        except Exception:
+            pass
+        import io
+        import marshal
+        import types
+        from . import _is_stateless
+
+        class Pickler(pickle.Pickler):
+            def reducer_override(self, o):
+                # Only what pickle cannot find by name (not, say,
+                # _function_from_code itself).
+                if (type(o) is types.FunctionType and
+                        ('<locals>' in o.__qualname__ or '<lambda>' in o.__qualname__) and
+                        _is_stateless(o)):
+                    try:
+                        data = marshal.dumps((o.__code__, o.__defaults__, o.__kwdefaults__))
+                    except ValueError:
+                        return NotImplemented
+                    return (_function_from_code, (data, o.__name__, o.__qualname__))
+                return NotImplemented
+
+        buffer = io.BytesIO()
+        Pickler(buffer, protocol).dump(obj)   # raises what pickle raised
+        return buffer.getvalue()
+
+    @staticmethod
+    def loads(data):
+        import pickle
+        return pickle.loads(data)
+
+
 _c._register(
+    pickle=_Pickle,
     InterpreterError=InterpreterError,
     InterpreterNotFoundError=InterpreterNotFoundError,
     NotShareableError=NotShareableError,
