@@ -15,6 +15,7 @@
  */
 
 #include "interp-module-private.h"
+#include "interp-config-private.h"
 #include "interp-error.h"
 #include "interp-executor-private.h"
 #include "interp-interpreter-private.h"
@@ -175,6 +176,26 @@ dup_interp (InterpObject *self)
   return self->interp ? g_object_ref (self->interp) : _interp_executor_dup_owner (self->executor);
 }
 
+/* An interpreter with the isolated settings (the properties' defaults, as
+ * interp_interpreter_new() makes it), or the legacy ones. */
+static InterpInterpreter *
+new_interpreter (gboolean   isolated,
+                 GError   **error)
+{
+  InterpConfig config = _interp_config_named (isolated ? INTERP_CONFIG_ISOLATED : INTERP_CONFIG_LEGACY);
+  const char *names[INTERP_CONFIG_N_SETTINGS];
+  GValue values[INTERP_CONFIG_N_SETTINGS] = { G_VALUE_INIT, };
+  GObject *interp;
+
+  _interp_config_to_properties (&config, names, values);
+  interp = g_object_new_with_properties (INTERP_TYPE_INTERPRETER, G_N_ELEMENTS (names), names, values);
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    g_value_unset (&values[i]);
+  if (!g_initable_init (G_INITABLE (interp), NULL, error))
+    g_clear_object (&interp);
+  return (InterpInterpreter *) interp;
+}
+
 /* _interp_create(isolated) -> _Interpreter, owning the interpreter */
 static PyObject *
 mod_interp_create (PyObject *module,
@@ -190,18 +211,7 @@ mod_interp_create (PyObject *module,
     return NULL;
 
   Py_BEGIN_ALLOW_THREADS
-  if (isolated)
-    interp = interp_interpreter_new (NULL, &error);
-  else
-    interp = g_initable_new (INTERP_TYPE_INTERPRETER, NULL, &error,
-                             "gil", INTERP_GIL_SHARED,
-                             "use-main-obmalloc", TRUE,
-                             "allow-fork", TRUE,
-                             "allow-exec", TRUE,
-                             "allow-threads", TRUE,
-                             "allow-daemon-threads", TRUE,
-                             "check-multi-interp-extensions", FALSE,
-                             NULL);
+  interp = new_interpreter (isolated, &error);
   Py_END_ALLOW_THREADS
 
   if (interp == NULL)
