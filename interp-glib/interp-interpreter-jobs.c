@@ -289,7 +289,7 @@ set_error_with_source (InterpExecutor  *executor,
   type = (PyObject *) Py_TYPE (exc);
   if (type == _interp_executor_get_cancel_exception (executor))
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+      _interp_error_set_cancelled (error);
       Py_DECREF (exc);
       return;
     }

@@ -16,7 +16,7 @@
 
 #include "interp-module-private.h"
 #include "interp-config-private.h"
-#include "interp-error.h"
+#include "interp-error-private.h"
 #include "interp-executor-private.h"
 #include "interp-interpreter-private.h"
 #include "interp-runtime-private.h"
@@ -528,7 +528,7 @@ capture_exception (InterpExecutor    *executor,
   if (executor != NULL && type == _interp_executor_get_cancel_exception (executor))
     {
       Py_DECREF (exc);
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+      _interp_error_set_cancelled (error);
       return FALSE;
     }
 
@@ -889,7 +889,7 @@ run_and_wait (InterpModuleState *mod,
   if (check.outer_cancelled)
     {
       g_clear_error (&error);
-      g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+      _interp_error_set_cancelled (&error);
     }
   if (!ok || error != NULL)
     {
