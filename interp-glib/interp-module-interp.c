@@ -468,41 +468,18 @@ py_job_unref (gpointer data)
   g_free (job);
 }
 
+/* @value if it is a str, else None: a new reference. */
 static PyObject *
-main_globals (void)
+str_or_none (PyObject *value)
 {
-  PyObject *main_module = PyImport_AddModule ("__main__");  /* borrowed */
-
-  return main_module ? PyModule_GetDict (main_module) : NULL;  /* borrowed */
+  return Py_NewRef (value != NULL && PyUnicode_Check (value) ? value : Py_None);
 }
 
+/* @value, or None: a new reference. */
 static PyObject *
-call_method_str (PyObject   *module,
-                 const char *method,
-                 PyObject   *arg)
+or_none (PyObject *value)
 {
-  PyObject *parts = PyObject_CallMethod (module, method, "O", arg);
-  PyObject *empty = parts ? PyUnicode_FromString ("") : NULL;
-  PyObject *joined = empty ? PyUnicode_Join (empty, parts) : NULL;
-
-  Py_XDECREF (empty);
-  Py_XDECREF (parts);
-  return joined;
-}
-
-static PyObject *
-attr_or_none (PyObject   *object,
-              const char *name)
-{
-  PyObject *value = PyObject_GetAttrString (object, name);
-
-  if (value == NULL || !PyUnicode_Check (value))
-    {
-      PyErr_Clear ();
-      Py_XDECREF (value);
-      Py_RETURN_NONE;
-    }
-  return value;
+  return Py_NewRef (value != NULL ? value : Py_None);
 }
 
 /* The pending exception becomes the job's snapshot (TRUE), or the job's
@@ -513,49 +490,23 @@ capture_exception (InterpExecutor    *executor,
                    PyJob             *job,
                    GError           **error)
 {
-  PyObject *exc = _interp_python_take_exception ();
-  PyObject *type, *traceback, *info;
-  PyObject *msg, *formatted, *display;
+  PyObject *exc = _interp_exception_take (executor, error);
+  InterpExceptionSnapshot snapshot;
+  PyObject *info;
   GError *local_error = NULL;
 
   if (exc == NULL)
-    {
-      g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_FAILED,
-                           "Python reported a failure without an exception");
-      return FALSE;
-    }
-  type = (PyObject *) Py_TYPE (exc);
-  if (executor != NULL && type == _interp_executor_get_cancel_exception (executor))
-    {
-      Py_DECREF (exc);
-      _interp_error_set_cancelled (error);
-      return FALSE;
-    }
+    return FALSE;
 
-  traceback = PyImport_ImportModule ("traceback");
-  msg = PyObject_Str (exc);
-  if (msg == NULL)
-    {
-      PyErr_Clear ();
-      msg = PyUnicode_FromString ("<unprintable>");
-    }
-  formatted = traceback ? call_method_str (traceback, "format_exception_only", exc) : NULL;
-  if (formatted != NULL)
-    {
-      PyObject *stripped = PyObject_CallMethod (formatted, "rstrip", "s", "\n");
-      Py_SETREF (formatted, stripped);
-    }
-  display = traceback ? call_method_str (traceback, "format_exception", exc) : NULL;
-  PyErr_Clear ();
-
+  _interp_exception_snapshot_init (&snapshot, exc);
   info = Py_BuildValue ("(NNNNNN)",
-                        attr_or_none (type, "__name__"),
-                        attr_or_none (type, "__qualname__"),
-                        attr_or_none (type, "__module__"),
-                        msg ? msg : Py_NewRef (Py_None),
-                        formatted ? formatted : Py_NewRef (Py_None),
-                        display ? display : Py_NewRef (Py_None));
-  Py_XDECREF (traceback);
+                        str_or_none (snapshot.type_name),
+                        str_or_none (snapshot.qualname),
+                        str_or_none (snapshot.module),
+                        or_none (snapshot.msg),
+                        or_none (snapshot.formatted),
+                        or_none (snapshot.errdisplay));
+  _interp_exception_snapshot_clear (&snapshot);
   if (info != NULL)
     job->excinfo = _interp_carrier_from_python (info, _interp_module_carrier (mod), &local_error);
   g_clear_error (&local_error);
@@ -580,14 +531,7 @@ get_qualname (PyObject   *object,
 {
   g_auto(GStrv) parts = g_strsplit (qualname, ".", -1);
 
-  Py_INCREF (object);
-  for (guint i = 0; object != NULL && parts[i] != NULL; i++)
-    {
-      PyObject *next = PyObject_GetAttrString (object, parts[i]);
-      Py_DECREF (object);
-      object = next;
-    }
-  return object;
+  return _interp_getattr_path (object, (const char *const *) parts);
 }
 
 /* The host's __main__ script, loaded here as __mp_main__ (as
@@ -647,7 +591,7 @@ resolve_callable (InterpModuleState *mod,
   if (strcmp (kind, "code") == 0)
     {
       PyObject *parts = PyObject_CallMethod (mod->marshal, "loads", "O", PyTuple_GET_ITEM (payload, 1));
-      PyObject *globals = main_globals ();
+      PyObject *globals = _interp_main_dict ();
       PyObject *func = NULL;
 
       if (parts == NULL || globals == NULL)
@@ -742,7 +686,7 @@ run_py_job (InterpExecutor  *executor,
   PyObject *value = NULL;
   gboolean ok = TRUE;
 
-  if (mod == NULL || (globals = main_globals ()) == NULL ||
+  if (mod == NULL || (globals = _interp_main_dict ()) == NULL ||
       (payload = from_carrier (job->payload, mod)) == NULL)
     return capture_exception (executor, mod, job, error);
 
