@@ -5,6 +5,7 @@
 
 #include "interp-error-private.h"
 
+#include <gio/gio.h>
 #include <string.h>
 
 /**
@@ -414,4 +415,16 @@ interp_exception_info_get_traceback (InterpExceptionInfo *info)
 {
   g_return_val_if_fail (info != NULL, NULL);
   return info->traceback;
+}
+
+GError *
+_interp_error_new_cancelled (void)
+{
+  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+}
+
+void
+_interp_error_set_cancelled (GError **error)
+{
+  g_propagate_error (error, _interp_error_new_cancelled ());
 }

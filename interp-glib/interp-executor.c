@@ -19,6 +19,7 @@
  */
 
 #include "interp-executor-private.h"
+#include "interp-config-private.h"
 #include "interp-error.h"
 #include "interp-output-private.h"
 #include "interp-spin-private.h"
@@ -1740,15 +1741,9 @@ _interp_executor_new_main (gboolean embedded)
   InterpExecutor *executor = executor_new (TRUE);
 
   executor->embedded = embedded;
-  executor->config = (InterpConfig) {
-    .gil = INTERP_GIL_OWN,
-    .use_main_obmalloc = TRUE,
-    .allow_fork = TRUE,
-    .allow_exec = TRUE,
-    .allow_threads = TRUE,
-    .allow_daemon_threads = TRUE,
-    .check_multi_interp_extensions = FALSE,
-  };
+  /* The legacy settings with a GIL of its own, as CPython's pyinit_config(). */
+  executor->config = _interp_config_named (INTERP_CONFIG_LEGACY);
+  executor->config.gil = INTERP_GIL_OWN;
   return executor;
 }
 

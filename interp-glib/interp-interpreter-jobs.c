@@ -15,6 +15,11 @@
  * and every PyObject it makes stays on that thread; only GVariants and
  * GErrors leave it. For the same reason the sources kept for tracebacks
  * are per executor thread, hence per interpreter.
+ *
+ * The module's jobs, which carry Python objects instead, share the
+ * Python side with these: taking the pending exception (or the
+ * cancellation) and its snapshot, `__main__`'s namespace and getattr()
+ * along a dotted path. One copy each, here, below the module.
  */
 
 #include "interp-python-private.h" /* first: Python.h precedes system headers */
@@ -41,34 +46,125 @@ py_str (PyObject *object)
   return copy;
 }
 
+/* A copy of the text of @str (a str); @fallback when @str is NULL or its
+ * text cannot be had. */
 static char *
-py_attr_str (PyObject   *object,
-             const char *name)
+str_dup (PyObject   *str,
+         const char *fallback)
 {
-  PyObject *attr = PyObject_GetAttrString (object, name);
-  char *value = attr ? py_str (attr) : NULL;
+  const char *utf8 = str ? PyUnicode_AsUTF8 (str) : NULL;
+  char *copy = g_strdup (utf8 ? utf8 : fallback);
 
   PyErr_Clear ();
-  Py_XDECREF (attr);
-  return value;
+  return copy;
 }
 
-static char *
-format_exception (PyObject *exc)
+/* ------------------------------------------------------------------ */
+/* Exceptions and `__main__`, for the jobs and the module alike         */
+
+PyObject *
+_interp_exception_take (InterpExecutor  *executor,
+                        GError         **error)
 {
-  PyObject *traceback = PyImport_ImportModule ("traceback");
-  PyObject *lines = traceback ? PyObject_CallMethod (traceback, "format_exception", "O", exc) : NULL;
-  PyObject *empty = lines ? PyUnicode_FromString ("") : NULL;
-  PyObject *joined = empty ? PyUnicode_Join (empty, lines) : NULL;
-  const char *utf8 = joined ? PyUnicode_AsUTF8 (joined) : NULL;
-  char *text = utf8 ? g_strdup (utf8) : NULL;
+  PyObject *exc = _interp_python_take_exception ();
+
+  if (exc == NULL)
+    {
+      g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_FAILED,
+                           "Python reported a failure without an exception");
+      return NULL;
+    }
+  if (executor != NULL &&
+      (PyObject *) Py_TYPE (exc) == _interp_executor_get_cancel_exception (executor))
+    {
+      Py_DECREF (exc);
+      _interp_error_set_cancelled (error);
+      return NULL;
+    }
+  return exc;
+}
+
+/* The strings traceback.@method(@exc) gives, joined; NULL (the error
+ * cleared) if it fails. */
+static PyObject *
+format_joined (PyObject   *traceback,
+               const char *method,
+               PyObject   *exc)
+{
+  PyObject *parts = PyObject_CallMethod (traceback, method, "O", exc);
+  PyObject *empty = parts ? PyUnicode_FromString ("") : NULL;
+  PyObject *joined = empty ? PyUnicode_Join (empty, parts) : NULL;
 
   PyErr_Clear ();
-  Py_XDECREF (joined);
   Py_XDECREF (empty);
-  Py_XDECREF (lines);
+  Py_XDECREF (parts);
+  return joined;
+}
+
+void
+_interp_exception_snapshot_init (InterpExceptionSnapshot *snapshot,
+                                 PyObject                *exc)
+{
+  PyObject *type = (PyObject *) Py_TYPE (exc);
+  PyObject *traceback = PyImport_ImportModule ("traceback");
+
+  PyErr_Clear ();
+  snapshot->msg = PyObject_Str (exc);
+  if (snapshot->msg == NULL)
+    {
+      PyErr_Clear ();
+      snapshot->msg = PyUnicode_FromString ("<unprintable>");
+    }
+  snapshot->formatted = traceback ? format_joined (traceback, "format_exception_only", exc) : NULL;
+  if (snapshot->formatted != NULL)
+    {
+      PyObject *stripped = PyObject_CallMethod (snapshot->formatted, "rstrip", "s", "\n");
+
+      Py_SETREF (snapshot->formatted, stripped);
+    }
+  PyErr_Clear ();
+  snapshot->errdisplay = traceback ? format_joined (traceback, "format_exception", exc) : NULL;
   Py_XDECREF (traceback);
-  return text;
+  snapshot->type_name = PyObject_GetAttrString (type, "__name__");
+  PyErr_Clear ();
+  snapshot->qualname = PyObject_GetAttrString (type, "__qualname__");
+  PyErr_Clear ();
+  snapshot->module = PyObject_GetAttrString (type, "__module__");
+  PyErr_Clear ();
+}
+
+void
+_interp_exception_snapshot_clear (InterpExceptionSnapshot *snapshot)
+{
+  Py_CLEAR (snapshot->type_name);
+  Py_CLEAR (snapshot->qualname);
+  Py_CLEAR (snapshot->module);
+  Py_CLEAR (snapshot->msg);
+  Py_CLEAR (snapshot->formatted);
+  Py_CLEAR (snapshot->errdisplay);
+}
+
+PyObject *
+_interp_main_dict (void)
+{
+  PyObject *main_module = PyImport_AddModule ("__main__");  /* borrowed */
+
+  return main_module ? PyModule_GetDict (main_module) : NULL;  /* borrowed */
+}
+
+PyObject *
+_interp_getattr_path (PyObject          *object,
+                      const char *const *path)
+{
+  Py_INCREF (object);
+  for (guint i = 0; object != NULL && path[i] != NULL; i++)
+    {
+      PyObject *next = PyObject_GetAttrString (object, path[i]);
+
+      Py_DECREF (object);
+      object = next;
+    }
+  return object;
 }
 
 /* ------------------------------------------------------------------ */
@@ -270,8 +366,8 @@ set_error_with_source (InterpExecutor  *executor,
                        gboolean         unnamed,
                        GError         **error)
 {
-  PyObject *exc = _interp_python_take_exception ();
-  PyObject *type;
+  PyObject *exc = _interp_exception_take (executor, error);
+  InterpExceptionSnapshot snapshot;
   g_autofree char *type_name = NULL;
   g_autofree char *qualname = NULL;
   g_autofree char *module = NULL;
@@ -280,30 +376,20 @@ set_error_with_source (InterpExecutor  *executor,
   InterpExceptionInfo *info;
 
   if (exc == NULL)
-    {
-      g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_FAILED,
-                           "Python reported a failure without an exception");
-      return;
-    }
-
-  type = (PyObject *) Py_TYPE (exc);
-  if (type == _interp_executor_get_cancel_exception (executor))
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
-      Py_DECREF (exc);
-      return;
-    }
+    return;
 
   /* The traceback quotes the code run through this library. */
   if (name != NULL)
     sources_add (name, code, unnamed);
   sources_flush (TRUE);
 
-  type_name = py_attr_str (type, "__name__");
-  qualname = py_attr_str (type, "__qualname__");
-  module = py_attr_str (type, "__module__");
-  message = py_str (exc);
-  traceback = format_exception (exc);
+  _interp_exception_snapshot_init (&snapshot, exc);
+  type_name = snapshot.type_name ? py_str (snapshot.type_name) : NULL;
+  qualname = snapshot.qualname ? py_str (snapshot.qualname) : NULL;
+  module = snapshot.module ? py_str (snapshot.module) : NULL;
+  message = str_dup (snapshot.msg, "<unprintable>");
+  traceback = str_dup (snapshot.errdisplay, NULL);
+  _interp_exception_snapshot_clear (&snapshot);
   if (traceback == NULL)
     traceback = g_strdup_printf ("%s: %s\n", type_name ? type_name : "?", message);
 
@@ -325,14 +411,11 @@ static PyObject *
 main_dict (InterpExecutor  *executor,
            GError         **error)
 {
-  PyObject *main_module = PyImport_AddModule ("__main__");  /* borrowed */
+  PyObject *globals = _interp_main_dict ();
 
-  if (main_module == NULL)
-    {
-      set_error_from_python (executor, error);
-      return NULL;
-    }
-  return PyModule_GetDict (main_module);  /* borrowed */
+  if (globals == NULL)
+    set_error_from_python (executor, error);
+  return globals;
 }
 
 /* textwrap.dedent(): strips the leading whitespace all non-blank lines
@@ -490,11 +573,12 @@ resolve_callable (InterpExecutor  *executor,
       first = 1;
     }
 
-  for (guint i = first; object != NULL && job->path[i] != NULL; i++)
+  if (object != NULL)
     {
-      PyObject *next = PyObject_GetAttrString (object, job->path[i]);
+      PyObject *attr = _interp_getattr_path (object, (const char *const *) job->path + first);
+
       Py_DECREF (object);
-      object = next;
+      object = attr;
     }
 
   if (object == NULL)

@@ -81,6 +81,43 @@ gboolean        _interp_capture_run               (InterpExecutor     *executor,
 void            _interp_capture_free              (gpointer            data);
 
 /* ------------------------------------------------------------------ */
+/* Exceptions and `__main__` (interp-interpreter-jobs.c), for the jobs  */
+/* and the module: on an executor thread, the GIL held                  */
+
+/* The pending exception (a new reference; none is pending after), or
+ * NULL with @error set: %INTERP_ERROR_FAILED when there is none,
+ * %G_IO_ERROR_CANCELLED when it is @executor's cancellation (not looked
+ * for when @executor is NULL). */
+PyObject       *_interp_exception_take            (InterpExecutor     *executor,
+                                                   GError            **error);
+
+/* What an exception says, as CPython's ExceptionSnapshot has it. Every
+ * member is a new reference or NULL. */
+typedef struct
+{
+  PyObject *type_name;   /* the type's __name__, __qualname__ and __module__, */
+  PyObject *qualname;    /* whatever they are; NULL when missing */
+  PyObject *module;
+  PyObject *msg;         /* str(exc), or "<unprintable>" */
+  PyObject *formatted;   /* traceback.format_exception_only(), joined, its
+                          * last newline stripped; NULL if it failed */
+  PyObject *errdisplay;  /* traceback.format_exception(), joined; NULL if it failed */
+} InterpExceptionSnapshot;
+
+/* Fills @snapshot from @exc; no Python error is pending after. */
+void            _interp_exception_snapshot_init   (InterpExceptionSnapshot *snapshot,
+                                                   PyObject           *exc);
+void            _interp_exception_snapshot_clear  (InterpExceptionSnapshot *snapshot);
+
+/* `__main__`'s namespace (borrowed; the module is made if need be), or
+ * NULL with a Python exception set. */
+PyObject       *_interp_main_dict                 (void);
+/* getattr() along @path (NULL-terminated) from @object: a new reference,
+ * or NULL with a Python exception set. */
+PyObject       *_interp_getattr_path              (PyObject           *object,
+                                                   const char *const  *path);
+
+/* ------------------------------------------------------------------ */
 /* The interpreter object (interp-interpreter.c), for the pool and the  */
 /* module                                                               */
 

@@ -11,6 +11,7 @@
 #include "interp-python-private.h" /* first: Python.h precedes system headers */
 #include "interp-interpreter.h"
 #include "interp-enum-types.h"
+#include "interp-config-private.h"
 #include "interp-error-private.h"
 #include "interp-executor-private.h"
 #include "interp-interpreter-private.h"
@@ -110,13 +111,9 @@ enum {
   PROP_WHENCE,
   PROP_RUNNING,
   PROP_CLOSED,
-  PROP_GIL,
-  PROP_USE_MAIN_OBMALLOC,
-  PROP_ALLOW_FORK,
-  PROP_ALLOW_EXEC,
-  PROP_ALLOW_THREADS,
-  PROP_ALLOW_DAEMON_THREADS,
-  PROP_CHECK_MULTI_INTERP_EXTENSIONS,
+  /* One per InterpConfigSetting, in its order. */
+  PROP_CONFIG_FIRST,
+  PROP_CONFIG_LAST = PROP_CONFIG_FIRST + INTERP_CONFIG_N_SETTINGS - 1,
   PROP_CAPTURE_OUTPUT,
   N_PROPS
 };
@@ -259,20 +256,6 @@ watch_executor (InterpInterpreter *self)
 /* ------------------------------------------------------------------ */
 /* GObject                                                             */
 
-static InterpConfig
-default_config (void)
-{
-  return (InterpConfig) {
-    .gil = INTERP_GIL_DEFAULT,
-    .use_main_obmalloc = FALSE,
-    .allow_fork = FALSE,
-    .allow_exec = FALSE,
-    .allow_threads = TRUE,
-    .allow_daemon_threads = FALSE,
-    .check_multi_interp_extensions = TRUE,
-  };
-}
-
 /* Settles what the interpreter will really get on this Python. */
 static gboolean
 resolve_config (InterpConfig  *config,
@@ -305,15 +288,7 @@ resolve_config (InterpConfig  *config,
       return FALSE;
     }
   /* Python 3.11 only makes legacy interpreters: say so. */
-  *config = (InterpConfig) {
-    .gil = INTERP_GIL_SHARED,
-    .use_main_obmalloc = TRUE,
-    .allow_fork = TRUE,
-    .allow_exec = TRUE,
-    .allow_threads = TRUE,
-    .allow_daemon_threads = TRUE,
-    .check_multi_interp_extensions = FALSE,
-  };
+  *config = _interp_config_named (INTERP_CONFIG_LEGACY);
   return TRUE;
 #endif
 }
@@ -345,22 +320,6 @@ interp_interpreter_finalize (GObject *object)
   G_OBJECT_CLASS (interp_interpreter_parent_class)->finalize (object);
 }
 
-static gboolean *
-config_flag (InterpConfig *config,
-             guint         prop_id)
-{
-  switch (prop_id)
-    {
-    case PROP_USE_MAIN_OBMALLOC: return &config->use_main_obmalloc;
-    case PROP_ALLOW_FORK: return &config->allow_fork;
-    case PROP_ALLOW_EXEC: return &config->allow_exec;
-    case PROP_ALLOW_THREADS: return &config->allow_threads;
-    case PROP_ALLOW_DAEMON_THREADS: return &config->allow_daemon_threads;
-    case PROP_CHECK_MULTI_INTERP_EXTENSIONS: return &config->check_multi_interp_extensions;
-    default: return NULL;
-    }
-}
-
 static void
 interp_interpreter_get_property (GObject    *object,
                                  guint       prop_id,
@@ -386,19 +345,11 @@ interp_interpreter_get_property (GObject    *object,
     case PROP_CAPTURE_OUTPUT:
       g_value_set_boolean (value, interp_interpreter_get_capture_output (self));
       break;
-    case PROP_GIL:
-      g_value_set_enum (value, self->config.gil);
-      break;
-    case PROP_USE_MAIN_OBMALLOC:
-    case PROP_ALLOW_FORK:
-    case PROP_ALLOW_EXEC:
-    case PROP_ALLOW_THREADS:
-    case PROP_ALLOW_DAEMON_THREADS:
-    case PROP_CHECK_MULTI_INTERP_EXTENSIONS:
-      g_value_set_boolean (value, *config_flag (&self->config, prop_id));
-      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (prop_id >= PROP_CONFIG_FIRST && prop_id <= PROP_CONFIG_LAST)
+        _interp_config_get_value (&self->config, prop_id - PROP_CONFIG_FIRST, value);
+      else
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -412,9 +363,6 @@ interp_interpreter_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_GIL:
-      self->config.gil = g_value_get_enum (value);
-      break;
     case PROP_CAPTURE_OUTPUT:
       if (!self->initialized)
         {
@@ -429,16 +377,11 @@ interp_interpreter_set_property (GObject      *object,
             g_warning ("Cannot set InterpInterpreter:capture-output: %s", error->message);
         }
       break;
-    case PROP_USE_MAIN_OBMALLOC:
-    case PROP_ALLOW_FORK:
-    case PROP_ALLOW_EXEC:
-    case PROP_ALLOW_THREADS:
-    case PROP_ALLOW_DAEMON_THREADS:
-    case PROP_CHECK_MULTI_INTERP_EXTENSIONS:
-      *config_flag (&self->config, prop_id) = g_value_get_boolean (value);
-      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (prop_id >= PROP_CONFIG_FIRST && prop_id <= PROP_CONFIG_LAST)
+        _interp_config_set_value (&self->config, prop_id - PROP_CONFIG_FIRST, value);
+      else
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -446,7 +389,7 @@ static void
 interp_interpreter_class_init (InterpInterpreterClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  InterpConfig defaults = default_config ();
+  InterpConfig defaults = _interp_config_named (INTERP_CONFIG_ISOLATED);
   const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
   const GParamFlags co = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS;
 
@@ -519,8 +462,9 @@ interp_interpreter_class_init (InterpInterpreterClass *klass)
    * construction; once initialized it reads back what the interpreter got:
    * %INTERP_GIL_OWN or %INTERP_GIL_SHARED (always shared on Python 3.11).
    */
-  properties[PROP_GIL] =
-    g_param_spec_enum ("gil", "GIL", "Which GIL the interpreter uses", INTERP_TYPE_GIL, defaults.gil, co);
+  properties[PROP_CONFIG_FIRST + INTERP_CONFIG_GIL] =
+    g_param_spec_enum (_interp_config_property_name (INTERP_CONFIG_GIL),
+                       "GIL", "Which GIL the interpreter uses", INTERP_TYPE_GIL, defaults.gil, co);
 
   /**
    * InterpInterpreter:use-main-obmalloc:
@@ -528,40 +472,45 @@ interp_interpreter_class_init (InterpInterpreterClass *klass)
    * Whether the interpreter shares the main interpreter's object allocator
    * (`PyInterpreterConfig.use_main_obmalloc`). An own GIL needs %FALSE.
    */
-  properties[PROP_USE_MAIN_OBMALLOC] =
-    g_param_spec_boolean ("use-main-obmalloc", "Use main obmalloc", "Share the main interpreter's allocator", defaults.use_main_obmalloc, co);
+  properties[PROP_CONFIG_FIRST + INTERP_CONFIG_USE_MAIN_OBMALLOC] =
+    g_param_spec_boolean (_interp_config_property_name (INTERP_CONFIG_USE_MAIN_OBMALLOC),
+                          "Use main obmalloc", "Share the main interpreter's allocator", defaults.use_main_obmalloc, co);
 
   /**
    * InterpInterpreter:allow-fork:
    *
    * Whether Python code may call `os.fork()` (`allow_fork`).
    */
-  properties[PROP_ALLOW_FORK] =
-    g_param_spec_boolean ("allow-fork", "Allow fork", "Allow os.fork()", defaults.allow_fork, co);
+  properties[PROP_CONFIG_FIRST + INTERP_CONFIG_ALLOW_FORK] =
+    g_param_spec_boolean (_interp_config_property_name (INTERP_CONFIG_ALLOW_FORK),
+                          "Allow fork", "Allow os.fork()", defaults.allow_fork, co);
 
   /**
    * InterpInterpreter:allow-exec:
    *
    * Whether Python code may call `os.execv()` and friends (`allow_exec`).
    */
-  properties[PROP_ALLOW_EXEC] =
-    g_param_spec_boolean ("allow-exec", "Allow exec", "Allow os.execv() and friends", defaults.allow_exec, co);
+  properties[PROP_CONFIG_FIRST + INTERP_CONFIG_ALLOW_EXEC] =
+    g_param_spec_boolean (_interp_config_property_name (INTERP_CONFIG_ALLOW_EXEC),
+                          "Allow exec", "Allow os.execv() and friends", defaults.allow_exec, co);
 
   /**
    * InterpInterpreter:allow-threads:
    *
    * Whether Python code may start threads (`allow_threads`).
    */
-  properties[PROP_ALLOW_THREADS] =
-    g_param_spec_boolean ("allow-threads", "Allow threads", "Allow Python threads", defaults.allow_threads, co);
+  properties[PROP_CONFIG_FIRST + INTERP_CONFIG_ALLOW_THREADS] =
+    g_param_spec_boolean (_interp_config_property_name (INTERP_CONFIG_ALLOW_THREADS),
+                          "Allow threads", "Allow Python threads", defaults.allow_threads, co);
 
   /**
    * InterpInterpreter:allow-daemon-threads:
    *
    * Whether Python code may start daemon threads (`allow_daemon_threads`).
    */
-  properties[PROP_ALLOW_DAEMON_THREADS] =
-    g_param_spec_boolean ("allow-daemon-threads", "Allow daemon threads", "Allow Python daemon threads", defaults.allow_daemon_threads, co);
+  properties[PROP_CONFIG_FIRST + INTERP_CONFIG_ALLOW_DAEMON_THREADS] =
+    g_param_spec_boolean (_interp_config_property_name (INTERP_CONFIG_ALLOW_DAEMON_THREADS),
+                          "Allow daemon threads", "Allow Python daemon threads", defaults.allow_daemon_threads, co);
 
   /**
    * InterpInterpreter:check-multi-interp-extensions:
@@ -570,8 +519,9 @@ interp_interpreter_class_init (InterpInterpreterClass *klass)
    * interpreters fails (`check_multi_interp_extensions`). Needed when the
    * interpreter has its own allocator.
    */
-  properties[PROP_CHECK_MULTI_INTERP_EXTENSIONS] =
-    g_param_spec_boolean ("check-multi-interp-extensions", "Check extensions", "Refuse extension modules without multi-interpreter support",
+  properties[PROP_CONFIG_FIRST + INTERP_CONFIG_CHECK_MULTI_INTERP_EXTENSIONS] =
+    g_param_spec_boolean (_interp_config_property_name (INTERP_CONFIG_CHECK_MULTI_INTERP_EXTENSIONS),
+                          "Check extensions", "Refuse extension modules without multi-interpreter support",
                           defaults.check_multi_interp_extensions, co);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -597,7 +547,7 @@ interp_interpreter_class_init (InterpInterpreterClass *klass)
 static void
 interp_interpreter_init (InterpInterpreter *self)
 {
-  self->config = default_config ();
+  self->config = _interp_config_named (INTERP_CONFIG_ISOLATED);
   self->whence = INTERP_WHENCE_LIBRARY;
   self->creator_context = g_main_context_ref_thread_default ();
 }

@@ -15,7 +15,8 @@
  */
 
 #include "interp-module-private.h"
-#include "interp-error.h"
+#include "interp-config-private.h"
+#include "interp-error-private.h"
 #include "interp-executor-private.h"
 #include "interp-interpreter-private.h"
 #include "interp-runtime-private.h"
@@ -175,6 +176,26 @@ dup_interp (InterpObject *self)
   return self->interp ? g_object_ref (self->interp) : _interp_executor_dup_owner (self->executor);
 }
 
+/* An interpreter with the isolated settings (the properties' defaults, as
+ * interp_interpreter_new() makes it), or the legacy ones. */
+static InterpInterpreter *
+new_interpreter (gboolean   isolated,
+                 GError   **error)
+{
+  InterpConfig config = _interp_config_named (isolated ? INTERP_CONFIG_ISOLATED : INTERP_CONFIG_LEGACY);
+  const char *names[INTERP_CONFIG_N_SETTINGS];
+  GValue values[INTERP_CONFIG_N_SETTINGS] = { G_VALUE_INIT, };
+  GObject *interp;
+
+  _interp_config_to_properties (&config, names, values);
+  interp = g_object_new_with_properties (INTERP_TYPE_INTERPRETER, G_N_ELEMENTS (names), names, values);
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    g_value_unset (&values[i]);
+  if (!g_initable_init (G_INITABLE (interp), NULL, error))
+    g_clear_object (&interp);
+  return (InterpInterpreter *) interp;
+}
+
 /* _interp_create(isolated) -> _Interpreter, owning the interpreter */
 static PyObject *
 mod_interp_create (PyObject *module,
@@ -190,18 +211,7 @@ mod_interp_create (PyObject *module,
     return NULL;
 
   Py_BEGIN_ALLOW_THREADS
-  if (isolated)
-    interp = interp_interpreter_new (NULL, &error);
-  else
-    interp = g_initable_new (INTERP_TYPE_INTERPRETER, NULL, &error,
-                             "gil", INTERP_GIL_SHARED,
-                             "use-main-obmalloc", TRUE,
-                             "allow-fork", TRUE,
-                             "allow-exec", TRUE,
-                             "allow-threads", TRUE,
-                             "allow-daemon-threads", TRUE,
-                             "check-multi-interp-extensions", FALSE,
-                             NULL);
+  interp = new_interpreter (isolated, &error);
   Py_END_ALLOW_THREADS
 
   if (interp == NULL)
@@ -458,41 +468,18 @@ py_job_unref (gpointer data)
   g_free (job);
 }
 
+/* @value if it is a str, else None: a new reference. */
 static PyObject *
-main_globals (void)
+str_or_none (PyObject *value)
 {
-  PyObject *main_module = PyImport_AddModule ("__main__");  /* borrowed */
-
-  return main_module ? PyModule_GetDict (main_module) : NULL;  /* borrowed */
+  return Py_NewRef (value != NULL && PyUnicode_Check (value) ? value : Py_None);
 }
 
+/* @value, or None: a new reference. */
 static PyObject *
-call_method_str (PyObject   *module,
-                 const char *method,
-                 PyObject   *arg)
+or_none (PyObject *value)
 {
-  PyObject *parts = PyObject_CallMethod (module, method, "O", arg);
-  PyObject *empty = parts ? PyUnicode_FromString ("") : NULL;
-  PyObject *joined = empty ? PyUnicode_Join (empty, parts) : NULL;
-
-  Py_XDECREF (empty);
-  Py_XDECREF (parts);
-  return joined;
-}
-
-static PyObject *
-attr_or_none (PyObject   *object,
-              const char *name)
-{
-  PyObject *value = PyObject_GetAttrString (object, name);
-
-  if (value == NULL || !PyUnicode_Check (value))
-    {
-      PyErr_Clear ();
-      Py_XDECREF (value);
-      Py_RETURN_NONE;
-    }
-  return value;
+  return Py_NewRef (value != NULL ? value : Py_None);
 }
 
 /* The pending exception becomes the job's snapshot (TRUE), or the job's
@@ -503,49 +490,23 @@ capture_exception (InterpExecutor    *executor,
                    PyJob             *job,
                    GError           **error)
 {
-  PyObject *exc = _interp_python_take_exception ();
-  PyObject *type, *traceback, *info;
-  PyObject *msg, *formatted, *display;
+  PyObject *exc = _interp_exception_take (executor, error);
+  InterpExceptionSnapshot snapshot;
+  PyObject *info;
   GError *local_error = NULL;
 
   if (exc == NULL)
-    {
-      g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_FAILED,
-                           "Python reported a failure without an exception");
-      return FALSE;
-    }
-  type = (PyObject *) Py_TYPE (exc);
-  if (executor != NULL && type == _interp_executor_get_cancel_exception (executor))
-    {
-      Py_DECREF (exc);
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
-      return FALSE;
-    }
+    return FALSE;
 
-  traceback = PyImport_ImportModule ("traceback");
-  msg = PyObject_Str (exc);
-  if (msg == NULL)
-    {
-      PyErr_Clear ();
-      msg = PyUnicode_FromString ("<unprintable>");
-    }
-  formatted = traceback ? call_method_str (traceback, "format_exception_only", exc) : NULL;
-  if (formatted != NULL)
-    {
-      PyObject *stripped = PyObject_CallMethod (formatted, "rstrip", "s", "\n");
-      Py_SETREF (formatted, stripped);
-    }
-  display = traceback ? call_method_str (traceback, "format_exception", exc) : NULL;
-  PyErr_Clear ();
-
+  _interp_exception_snapshot_init (&snapshot, exc);
   info = Py_BuildValue ("(NNNNNN)",
-                        attr_or_none (type, "__name__"),
-                        attr_or_none (type, "__qualname__"),
-                        attr_or_none (type, "__module__"),
-                        msg ? msg : Py_NewRef (Py_None),
-                        formatted ? formatted : Py_NewRef (Py_None),
-                        display ? display : Py_NewRef (Py_None));
-  Py_XDECREF (traceback);
+                        str_or_none (snapshot.type_name),
+                        str_or_none (snapshot.qualname),
+                        str_or_none (snapshot.module),
+                        or_none (snapshot.msg),
+                        or_none (snapshot.formatted),
+                        or_none (snapshot.errdisplay));
+  _interp_exception_snapshot_clear (&snapshot);
   if (info != NULL)
     job->excinfo = _interp_carrier_from_python (info, _interp_module_carrier (mod), &local_error);
   g_clear_error (&local_error);
@@ -570,14 +531,7 @@ get_qualname (PyObject   *object,
 {
   g_auto(GStrv) parts = g_strsplit (qualname, ".", -1);
 
-  Py_INCREF (object);
-  for (guint i = 0; object != NULL && parts[i] != NULL; i++)
-    {
-      PyObject *next = PyObject_GetAttrString (object, parts[i]);
-      Py_DECREF (object);
-      object = next;
-    }
-  return object;
+  return _interp_getattr_path (object, (const char *const *) parts);
 }
 
 /* The host's __main__ script, loaded here as __mp_main__ (as
@@ -637,7 +591,7 @@ resolve_callable (InterpModuleState *mod,
   if (strcmp (kind, "code") == 0)
     {
       PyObject *parts = PyObject_CallMethod (mod->marshal, "loads", "O", PyTuple_GET_ITEM (payload, 1));
-      PyObject *globals = main_globals ();
+      PyObject *globals = _interp_main_dict ();
       PyObject *func = NULL;
 
       if (parts == NULL || globals == NULL)
@@ -732,7 +686,7 @@ run_py_job (InterpExecutor  *executor,
   PyObject *value = NULL;
   gboolean ok = TRUE;
 
-  if (mod == NULL || (globals = main_globals ()) == NULL ||
+  if (mod == NULL || (globals = _interp_main_dict ()) == NULL ||
       (payload = from_carrier (job->payload, mod)) == NULL)
     return capture_exception (executor, mod, job, error);
 
@@ -895,7 +849,7 @@ run_and_wait (InterpModuleState *mod,
   if (check.outer_cancelled)
     {
       g_clear_error (&error);
-      g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+      _interp_error_set_cancelled (&error);
     }
   if (!ok || error != NULL)
     {

@@ -10,6 +10,7 @@
  */
 
 #include "interp-module-private.h"
+#include "interp-config-private.h"
 #include "interp-interpreter.h"
 #include "interp-pool.h"
 
@@ -131,6 +132,32 @@ check_pool (InterpModuleState *mod,
   return (PoolObject *) object;
 }
 
+/* A pool whose workers have the isolated settings, or the legacy ones,
+ * exactly as interp_glib.create() gives them. */
+static InterpPool *
+new_pool (guint        max_workers,
+          const char  *initializer,
+          guint        task_timeout,
+          gboolean     isolated,
+          GError     **error)
+{
+  InterpConfig config = _interp_config_named (isolated ? INTERP_CONFIG_ISOLATED : INTERP_CONFIG_LEGACY);
+  const char *names[3 + INTERP_CONFIG_N_SETTINGS] = { "max-workers", "initializer", "task-timeout" };
+  GValue values[3 + INTERP_CONFIG_N_SETTINGS] = { G_VALUE_INIT, };
+  GObject *pool;
+
+  g_value_set_uint (g_value_init (&values[0], G_TYPE_UINT), max_workers);
+  g_value_set_string (g_value_init (&values[1], G_TYPE_STRING), initializer);
+  g_value_set_uint (g_value_init (&values[2], G_TYPE_UINT), task_timeout);
+  _interp_config_to_properties (&config, names + 3, values + 3);
+  pool = g_object_new_with_properties (INTERP_TYPE_POOL, G_N_ELEMENTS (names), names, values);
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    g_value_unset (&values[i]);
+  if (!g_initable_init (G_INITABLE (pool), NULL, error))
+    g_clear_object (&pool);
+  return (InterpPool *) pool;
+}
+
 /* _pool_new(max_workers, initializer or None, task_timeout_ms, isolated) */
 static PyObject *
 mod_pool_new (PyObject *module,
@@ -155,21 +182,7 @@ mod_pool_new (PyObject *module,
     }
 
   Py_BEGIN_ALLOW_THREADS
-  if (isolated)
-    pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error,
-                           "max-workers", (guint) max_workers,
-                           "initializer", initializer,
-                           "task-timeout", (guint) task_timeout,
-                           NULL);
-  else
-    pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error,
-                           "max-workers", (guint) max_workers,
-                           "initializer", initializer,
-                           "task-timeout", (guint) task_timeout,
-                           "gil", INTERP_GIL_SHARED,
-                           "use-main-obmalloc", TRUE,
-                           "check-multi-interp-extensions", FALSE,
-                           NULL);
+  pool = new_pool ((guint) max_workers, initializer, (guint) task_timeout, isolated, &error);
   Py_END_ALLOW_THREADS
 
   if (pool == NULL)

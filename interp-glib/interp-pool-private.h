@@ -30,20 +30,6 @@ typedef enum
   POOL_SHUT_DOWN,
 } PoolState;
 
-/* The interpreter configuration properties, in the order of
- * interp-pool.c's names for them. */
-enum
-{
-  CONFIG_GIL,
-  CONFIG_USE_MAIN_OBMALLOC,
-  CONFIG_ALLOW_FORK,
-  CONFIG_ALLOW_EXEC,
-  CONFIG_ALLOW_THREADS,
-  CONFIG_ALLOW_DAEMON_THREADS,
-  CONFIG_CHECK_MULTI_INTERP_EXTENSIONS,
-  N_CONFIG
-};
-
 typedef struct _PoolTask PoolTask;
 typedef struct _PoolJob PoolJob;
 
@@ -66,7 +52,7 @@ struct _InterpPool
   guint task_timeout;
   guint grace_period;
   char *initializer;
-  GValue config[N_CONFIG];
+  InterpConfig config;         /* the workers' */
   GMainContext *creator_context;
 
   gboolean initialized;

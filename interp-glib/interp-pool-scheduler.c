@@ -181,7 +181,7 @@ run_job (InterpExecutor  *executor,
       /* An interrupt asked for before the job ran finds it here. */
       if (g_atomic_int_get (&job->cancel))
         {
-          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+          _interp_error_set_cancelled (error);
           return FALSE;
         }
       if (g_atomic_int_get (&job->stop))
@@ -963,7 +963,7 @@ task_cancelled_cb (GCancellable *cancellable,
       /* Every job counts: the task completes once the running ones
        * returned or were abandoned. */
       g_clear_error (&task->error);
-      task->error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+      task->error = _interp_error_new_cancelled ();
       task->cancelled = TRUE;
       for (guint i = 0; i < task->jobs->len; i++)
         {
@@ -996,7 +996,7 @@ _interp_pool_submit_task (InterpPool *self,
   g_mutex_lock (&self->lock);
   refusal = refusal_locked (self);
   if (refusal == NULL && g_cancellable_is_cancelled (task->cancellable))
-    refusal = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+    refusal = _interp_error_new_cancelled ();
   if (refusal != NULL)
     {
       task->done = TRUE;

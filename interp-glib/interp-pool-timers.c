@@ -13,7 +13,7 @@
 
 #include "interp-python-private.h" /* first: Python.h precedes system headers */
 #include "interp-pool-private.h"
-#include "interp-error.h"
+#include "interp-error-private.h"
 #include "interp-interpreter-private.h"
 
 /* ------------------------------------------------------------------ */
@@ -100,7 +100,7 @@ grace_cb (gpointer data)
       if (job->timed_out)
         error = _interp_pool_timed_out_error (self);
       else
-        error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+        error = _interp_error_new_cancelled ();
       _interp_pool_settle_job_locked (self, job, error, &deferred);
       _interp_pool_dispatch_locked (self, &deferred);
       deferred.notify = TRUE;

@@ -11,6 +11,7 @@
 
 #include "interp-python-private.h" /* first: Python.h precedes system headers */
 #include "interp-pool-private.h"
+#include "interp-config-private.h"
 #include "interp-error.h"
 #include "interp-interpreter-private.h"
 #include "interp-runtime-private.h"
@@ -128,16 +129,6 @@
 
 #define DEFAULT_GRACE_MS 100
 
-static const char *const config_names[N_CONFIG] = {
-  "gil",
-  "use-main-obmalloc",
-  "allow-fork",
-  "allow-exec",
-  "allow-threads",
-  "allow-daemon-threads",
-  "check-multi-interp-extensions",
-};
-
 enum {
   PROP_0,
   PROP_MAX_WORKERS,
@@ -151,8 +142,9 @@ enum {
   PROP_N_BUSY,
   PROP_N_PENDING,
   PROP_BROKEN,
+  /* One per InterpConfigSetting, in its order. */
   PROP_CONFIG_FIRST,
-  N_PROPS = PROP_CONFIG_FIRST + N_CONFIG
+  N_PROPS = PROP_CONFIG_FIRST + INTERP_CONFIG_N_SETTINGS
 };
 
 static GParamSpec *properties[N_PROPS];
@@ -395,8 +387,6 @@ interp_pool_finalize (GObject *object)
   g_ptr_array_unref (self->closing);
   g_ptr_array_unref (self->starting);
   g_free (self->initializer);
-  for (guint i = 0; i < N_CONFIG; i++)
-    g_value_unset (&self->config[i]);
   g_clear_error (&self->init_error);
   g_clear_error (&self->broken);
   g_clear_pointer (&self->creator_context, g_main_context_unref);
@@ -451,7 +441,7 @@ interp_pool_get_property (GObject    *object,
       break;
     default:
       if (prop_id >= PROP_CONFIG_FIRST && prop_id < N_PROPS)
-        g_value_copy (&self->config[prop_id - PROP_CONFIG_FIRST], value);
+        _interp_config_get_value (&self->config, prop_id - PROP_CONFIG_FIRST, value);
       else
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -493,7 +483,7 @@ interp_pool_set_property (GObject      *object,
       break;
     default:
       if (prop_id >= PROP_CONFIG_FIRST && prop_id < N_PROPS)
-        g_value_copy (value, &self->config[prop_id - PROP_CONFIG_FIRST]);
+        _interp_config_set_value (&self->config, prop_id - PROP_CONFIG_FIRST, value);
       else
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -679,8 +669,9 @@ interp_pool_class_init (InterpPoolClass *klass)
    *
    * The #InterpInterpreter:check-multi-interp-extensions of every worker.
    */
-  for (guint i = 0; i < N_CONFIG; i++)
-    properties[PROP_CONFIG_FIRST + i] = config_pspec (G_OBJECT_CLASS (interp_class), config_names[i]);
+  for (guint i = 0; i < INTERP_CONFIG_N_SETTINGS; i++)
+    properties[PROP_CONFIG_FIRST + i] = config_pspec (G_OBJECT_CLASS (interp_class),
+                                                      _interp_config_property_name (i));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -688,8 +679,6 @@ interp_pool_class_init (InterpPoolClass *klass)
 static void
 interp_pool_init (InterpPool *self)
 {
-  g_autoptr(GTypeClass) interp_class = g_type_class_ref (INTERP_TYPE_INTERPRETER);
-
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   g_queue_init (&self->pending);
@@ -701,13 +690,8 @@ interp_pool_init (InterpPool *self)
   self->max_workers = MAX (1, g_get_num_processors ());
   self->grace_period = DEFAULT_GRACE_MS;
   self->creator_context = g_main_context_ref_thread_default ();
-  for (guint i = 0; i < N_CONFIG; i++)
-    {
-      GParamSpec *model = g_object_class_find_property (G_OBJECT_CLASS (interp_class), config_names[i]);
-
-      g_value_init (&self->config[i], model->value_type);
-      g_param_value_set_default (model, &self->config[i]);
-    }
+  /* The defaults of InterpInterpreter's properties. */
+  self->config = _interp_config_named (INTERP_CONFIG_ISOLATED);
 }
 
 /* An interpreter with the pool's configuration, not yet initialized: a
@@ -715,12 +699,16 @@ interp_pool_init (InterpPool *self)
 InterpInterpreter *
 _interp_pool_new_interpreter (InterpPool *self)
 {
-  const char *names[N_CONFIG];
+  const char *names[INTERP_CONFIG_N_SETTINGS];
+  GValue values[INTERP_CONFIG_N_SETTINGS] = { G_VALUE_INIT, };
+  GObject *interp;
 
-  for (guint i = 0; i < N_CONFIG; i++)
-    names[i] = config_names[i];
-  return INTERP_INTERPRETER (g_object_new_with_properties (INTERP_TYPE_INTERPRETER, N_CONFIG,
-                                                           names, self->config));
+  _interp_config_to_properties (&self->config, names, values);
+  interp = g_object_new_with_properties (INTERP_TYPE_INTERPRETER, INTERP_CONFIG_N_SETTINGS,
+                                         names, values);
+  for (guint i = 0; i < INTERP_CONFIG_N_SETTINGS; i++)
+    g_value_unset (&values[i]);
+  return INTERP_INTERPRETER (interp);
 }
 
 /* Checks the configuration and starts the timer thread and the first

@@ -9,7 +9,7 @@
  */
 
 #include "interp-queue-private.h"
-#include "interp-error.h"
+#include "interp-error-private.h"
 #include "interp-executor-private.h"
 #include "interp-spin-private.h"
 #include "interp-task-private.h"
@@ -490,7 +490,7 @@ wait_locked (InterpQueueState  *state,
         }
       if (cancellable != NULL && g_cancellable_is_cancelled (cancellable))
         {
-          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+          _interp_error_set_cancelled (error);
           return FALSE;
         }
       if (deadline != 0 && !spun)
@@ -618,7 +618,7 @@ _interp_queue_state_put (InterpQueueState  *state,
               if (closed)
                 g_propagate_error (error, closed_error (state));
               else if (cancelled)
-                g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+                _interp_error_set_cancelled (error);
               else
                 g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_NOT_RECEIVED,
                                      "Nobody received the item");
@@ -803,8 +803,7 @@ waiter_cancelled_cb (GCancellable *cancellable,
 
   if (cancel)
     _interp_task_return_in_context (g_object_ref (waiter->task), NULL,
-                                    g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                         "Operation was cancelled"));
+                                    _interp_error_new_cancelled ());
   _interp_carrier_free (carrier);
   if (queued)
     waiter_unref (waiter);

@@ -1039,6 +1039,101 @@ test_foreign_context (void)
   g_assert_cmpint (g_atomic_int_get (&fs.done), ==, fs.rounds);
 }
 
+/* The seven configuration properties of @interp, on one line. */
+static char *
+config_of (InterpInterpreter *interp)
+{
+  static const char *const names[] = {
+    "gil", "use-main-obmalloc", "allow-fork", "allow-exec", "allow-threads",
+    "allow-daemon-threads", "check-multi-interp-extensions",
+  };
+  GString *line = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_auto(GValue) value = G_VALUE_INIT;
+      g_autofree char *text = NULL;
+
+      g_object_get_property (G_OBJECT (interp), names[i], &value);
+      text = g_strdup_value_contents (&value);
+      g_string_append_printf (line, "%s%s=%s", i > 0 ? " " : "", names[i], text);
+    }
+  return g_string_free (line, FALSE);
+}
+
+/* (transfer full) The live interpreter @id, from interp_list_all(). */
+static InterpInterpreter *
+find_interpreter (gint64 id)
+{
+  GList *all = interp_list_all ();
+  InterpInterpreter *found = NULL;
+
+  for (GList *l = all; l != NULL && found == NULL; l = l->next)
+    if (interp_interpreter_get_id (l->data) == id)
+      found = g_object_ref (l->data);
+  g_list_free_full (all, g_object_unref);
+  g_assert_nonnull (found);
+  return found;
+}
+
+/* The Python face names its configurations once: the workers of
+ * InterpreterPoolExecutor(isolated=False) have every setting that
+ * create(isolated=False) gives (CPython's legacy settings, as an
+ * interpreter made here with them spelled out has), and those of
+ * InterpreterPoolExecutor() every setting of create(). */
+static void
+test_python_face_configs (void)
+{
+  g_autoptr(InterpInterpreter) driver = new_interpreter ();
+  g_autoptr(InterpInterpreter) isolated = new_interpreter ();
+  g_autoptr(InterpInterpreter) legacy = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *want_legacy = NULL;
+  g_autofree char *want_isolated = NULL;
+
+  legacy = g_initable_new (INTERP_TYPE_INTERPRETER, NULL, &error,
+                           "gil", INTERP_GIL_SHARED,
+                           "use-main-obmalloc", TRUE,
+                           "allow-fork", TRUE,
+                           "allow-exec", TRUE,
+                           "allow-threads", TRUE,
+                           "allow-daemon-threads", TRUE,
+                           "check-multi-interp-extensions", FALSE,
+                           NULL);
+  g_assert_no_error (error);
+  want_legacy = config_of (legacy);
+  want_isolated = config_of (isolated);
+  if (interp_supports_own_gil ())
+    g_assert_cmpstr (want_legacy, !=, want_isolated);
+
+  exec_ok (driver,
+           "import interp_glib\n"
+           "def where(_):\n"
+           "    import interp_glib\n"
+           "    return interp_glib.get_current().id\n"
+           "made = [interp_glib.create(isolated=i) for i in (False, True)]\n"
+           "pools = [interp_glib.InterpreterPoolExecutor(1, isolated=i) for i in (False, True)]\n"
+           "workers = [p.submit(where, None).result(60) for p in pools]\n");
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *want = i == 0 ? want_legacy : want_isolated;
+      g_autofree char *made_expr = g_strdup_printf ("made[%u].id", i);
+      g_autofree char *worker_expr = g_strdup_printf ("workers[%u]", i);
+      g_autoptr(InterpInterpreter) made = find_interpreter (eval_int (driver, made_expr));
+      g_autoptr(InterpInterpreter) worker = find_interpreter (eval_int (driver, worker_expr));
+      g_autofree char *made_config = config_of (made);
+      g_autofree char *worker_config = config_of (worker);
+
+      g_assert_cmpstr (made_config, ==, want);
+      g_assert_cmpstr (worker_config, ==, want);
+    }
+  exec_ok (driver,
+           "for p in pools:\n"
+           "    p.shutdown()\n"
+           "for m in made:\n"
+           "    m.close()\n");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1068,6 +1163,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/pool/shutdown-stops-initializer", test_shutdown_stops_initializer);
   g_test_add_func ("/pool/chunk-timeout-overflow", test_chunk_timeout_overflow);
   g_test_add_func ("/pool/task-timeout-range", test_task_timeout_range);
+  g_test_add_func ("/pool/python-face-configs", test_python_face_configs);
 
   return g_test_run ();
 }

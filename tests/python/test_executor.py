@@ -43,6 +43,43 @@ def recall():
     return __main__.remembered
 
 
+def settings_seen_inside():
+    """What the settings of the interpreter this runs in let its code do.
+
+    fork and exec never happen: an audit hook (this interpreter's, for
+    good) stops them once the setting let them through; a setting that
+    refuses them raises RuntimeError first.
+    """
+    import os, sys, threading
+
+    class Stop(Exception):
+        pass
+
+    def stop(event, args):
+        if event in ("os.fork", "os.exec"):
+            raise Stop(event)
+
+    sys.addaudithook(stop)
+    seen = {}
+    # /bin/false: were it ever run, the test would fail, not pass.
+    for name, start in (("fork", os.fork), ("exec", lambda: os.execv("/bin/false", ["false"]))):
+        try:
+            start()
+        except Stop:
+            seen[name] = True
+        except RuntimeError:
+            seen[name] = False
+    for name, daemon in (("threads", False), ("daemon threads", True)):
+        try:
+            thread = threading.Thread(target=int, daemon=daemon)
+            thread.start()
+            thread.join()
+            seen[name] = True
+        except RuntimeError:
+            seen[name] = False
+    return seen
+
+
 class Unpicklable:
     """Pickles, but its unpickling raises."""
     def __init__(self, value=0):
@@ -262,6 +299,38 @@ class ExecutorTests(unittest.TestCase):
         with InterpreterPoolExecutor(max_workers=1) as ex:
             with self.assertRaises(NotShareableError):
                 ex.submit(len, threading.Lock()).result(60)
+
+    def test_isolated_false_is_create_isolated_false(self):
+        # The workers of isolated=False have exactly the settings of
+        # create(isolated=False), the legacy ones: what their code may do
+        # is the same, and so is CPython's own view of all seven settings
+        # where it has one (its private _interpreters.get_config(), 3.13
+        # on). tests/test-pool.c compares the seven properties everywhere.
+        try:
+            from _interpreters import get_config
+        except ImportError:
+            get_config = None
+        legacy = {"fork": True, "exec": True, "threads": True, "daemon threads": True}
+        isolated = ({"fork": False, "exec": False, "threads": True, "daemon threads": False}
+                    if sys.version_info >= (3, 12) else legacy)
+        for flag, expected in ((False, legacy), (True, isolated)):
+            with self.subTest(isolated=flag):
+                interp = interp_glib.create(isolated=flag)
+                try:
+                    self.assertEqual(interp.call(settings_seen_inside), expected)
+                    with InterpreterPoolExecutor(max_workers=1, isolated=flag) as ex:
+                        self.assertEqual(ex.submit(settings_seen_inside).result(60), expected)
+                        worker = ex.submit(where, None).result(60)
+                        if get_config is not None:
+                            self.assertEqual(vars(get_config(worker)), vars(get_config(interp.id)))
+                            if not flag:
+                                self.assertEqual(vars(get_config(worker)), {
+                                    "use_main_obmalloc": True, "allow_fork": True,
+                                    "allow_exec": True, "allow_threads": True,
+                                    "allow_daemon_threads": True,
+                                    "check_multi_interp_extensions": False, "gil": "shared"})
+                finally:
+                    interp.close()
 
 
 if __name__ == "__main__":
