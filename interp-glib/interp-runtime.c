@@ -145,6 +145,9 @@ register_atexit_job (InterpExecutor  *executor,
                      GError         **error)
 {
   PyObject *func = PyCFunction_New (&atexit_def, NULL);
+  /* The interp_glib host module imported atexit first: found in
+   * sys.modules, it takes no import lock, which the host thread waiting
+   * for this job may hold (an import hook that imports interp_glib). */
   PyObject *atexit = func ? PyImport_ImportModule ("atexit") : NULL;
   PyObject *res = atexit ? PyObject_CallMethod (atexit, "register", "O", func) : NULL;
   gboolean ok = res != NULL;

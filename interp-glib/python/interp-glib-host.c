@@ -47,9 +47,16 @@ host_exec (PyObject *module)
   GError *error = NULL;
   PyObject *finder;
   PyObject *result;
+  PyObject *atexit;
   gboolean ok;
 
-  /* The library's main-interpreter thread takes the GIL to set up. */
+  /* The library's main-interpreter thread takes the GIL to set up, and
+   * finds atexit in sys.modules: it must not import while this thread
+   * may hold the import lock (an import hook importing interp_glib). */
+  atexit = PyImport_ImportModule ("atexit");
+  if (atexit == NULL)
+    return -1;
+  Py_DECREF (atexit);
   Py_BEGIN_ALLOW_THREADS
   ok = interp_init (&error);
   Py_END_ALLOW_THREADS

@@ -431,6 +431,26 @@ class InterpreterTests(Base):
         self.assertNotIn(iid, [i.id for i in interpreters.list_all()])
 
 
+class ImportTests(unittest.TestCase):
+    def test_import_with_the_import_lock_held(self):
+        # As from a sys.meta_path finder or an import hook: it once hung
+        # forever in the extension's exec.
+        proc = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+            import _imp
+            _imp.acquire_lock()
+            try:
+                import interp_glib
+            finally:
+                _imp.release_lock()
+            # (On 3.11 the import lock is the whole process's: no
+            # interpreter can start while it is held.)
+            interp = interp_glib.create()
+            print(interp.call(pow, 2, 10))
+            """)], capture_output=True, text=True, timeout=120)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout.strip(), "1024")
+
+
 class StatelessFunctionTests(Base):
     # As CPython 3.14: a stateless function that pickle cannot find by name
     # (local, a lambda) travels as its code, as an argument and as a result.
