@@ -152,6 +152,59 @@ _interp_main_dict (void)
   return main_module ? PyModule_GetDict (main_module) : NULL;  /* borrowed */
 }
 
+static gboolean
+is_builtin (PyObject   *callable,
+            const char *name)
+{
+  PyObject *builtins = PyEval_GetBuiltins ();  /* borrowed */
+  PyObject *found = builtins ? PyDict_GetItemString (builtins, name) : NULL;  /* borrowed */
+
+  return found != NULL && found == callable;
+}
+
+PyObject *
+_interp_call_object (PyObject *callable,
+                     PyObject *args,
+                     PyObject *kwargs)
+{
+  Py_ssize_t nargs = PyTuple_GET_SIZE (args);
+  gboolean plain = kwargs == NULL || PyDict_GET_SIZE (kwargs) == 0;
+  PyObject *main_dict;
+
+  if (!PyCFunction_Check (callable) || !plain || nargs > 1 || PyEval_GetFrame () != NULL)
+    return PyObject_Call (callable, args, kwargs);
+
+  if (nargs == 1 && (is_builtin (callable, "eval") || is_builtin (callable, "exec")))
+    {
+      PyObject *full;
+      PyObject *value;
+
+      if ((main_dict = _interp_main_dict ()) == NULL)
+        return NULL;
+      full = PyTuple_Pack (3, PyTuple_GET_ITEM (args, 0), main_dict, main_dict);
+      value = full ? PyObject_Call (callable, full, NULL) : NULL;
+      Py_XDECREF (full);
+      return value;
+    }
+  if (nargs == 0 && (is_builtin (callable, "globals") || is_builtin (callable, "locals") ||
+                     is_builtin (callable, "vars")))
+    {
+      main_dict = _interp_main_dict ();
+      return main_dict ? Py_NewRef (main_dict) : NULL;
+    }
+  if (nargs == 0 && is_builtin (callable, "dir"))
+    {
+      PyObject *names;
+
+      if ((main_dict = _interp_main_dict ()) == NULL || (names = PyDict_Keys (main_dict)) == NULL)
+        return NULL;
+      if (PyList_Sort (names) < 0)
+        Py_CLEAR (names);
+      return names;
+    }
+  return PyObject_Call (callable, args, kwargs);
+}
+
 PyObject *
 _interp_getattr_path (PyObject          *object,
                       const char *const *path)
@@ -612,7 +665,7 @@ run_call_job (InterpExecutor  *executor,
   if (job->kwargs != NULL && (kwargs = _interp_values_to_python (job->kwargs, error)) == NULL)
     goto out;
 
-  value = PyObject_Call (callable, args, kwargs);
+  value = _interp_call_object (callable, args, kwargs);
   if (value == NULL)
     {
       set_error_from_python (executor, error);

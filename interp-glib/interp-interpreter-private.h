@@ -112,6 +112,13 @@ void            _interp_exception_snapshot_clear  (InterpExceptionSnapshot *snap
 /* `__main__`'s namespace (borrowed; the module is made if need be), or
  * NULL with a Python exception set. */
 PyObject       *_interp_main_dict                 (void);
+/* PyObject_Call() as Interpreter.call() calls: the builtins that work on
+ * their caller's frame (eval, exec, dir, globals, locals, vars), which
+ * have none here, work on `__main__` when called without a namespace, as
+ * in CPython 3.14. */
+PyObject       *_interp_call_object               (PyObject           *callable,
+                                                   PyObject           *args,
+                                                   PyObject           *kwargs);
 /* getattr() along @path (NULL-terminated) from @object: a new reference,
  * or NULL with a Python exception set. */
 PyObject       *_interp_getattr_path              (PyObject           *object,

@@ -739,7 +739,7 @@ run_py_job (InterpExecutor  *executor,
             PyErr_SetString (PyExc_TypeError, "arguments must be a tuple");
             Py_CLEAR (kwargs);
           }
-        value = kwargs ? PyObject_Call (callable, args, kwargs) : NULL;
+        value = kwargs ? _interp_call_object (callable, args, kwargs) : NULL;
         Py_XDECREF (kwargs);
         Py_XDECREF (pairs);
         Py_XDECREF (args);

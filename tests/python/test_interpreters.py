@@ -451,6 +451,28 @@ class ImportTests(unittest.TestCase):
         self.assertEqual(proc.stdout.strip(), "1024")
 
 
+class FrameBuiltinTests(Base):
+    # Called directly, the builtins that work on their caller's frame work
+    # on the target's __main__, as in CPython 3.14.
+    def test_eval_exec_dir(self):
+        interp = interpreters.create()
+        self.assertEqual(interp.call(eval, 'sum([1, 2, 3])'), 6)
+        self.assertIsNone(interp.call(exec, 'spam = 42'))
+        self.assertEqual(interp.call(eval, 'spam'), 42)
+        names = interp.call(dir)
+        self.assertIn('spam', names)
+        self.assertIn('__name__', names)
+        self.assertEqual(names, sorted(names))
+        with self.assertRaises(interpreters.ExecutionFailed):
+            interp.call(eval, 'no_such_name')
+        # __main__'s namespace holds a module: not shareable.
+        for func in (globals, locals, vars):
+            with self.assertRaises(interpreters.NotShareableError):
+                interp.call(func)
+        # With arguments they are the usual builtins.
+        self.assertEqual(interp.call(eval, 'x + 1', {'x': 1}), 2)
+
+
 class StatelessFunctionTests(Base):
     # As CPython 3.14: a stateless function that pickle cannot find by name
     # (local, a lambda) travels as its code, as an argument and as a result.
