@@ -34,7 +34,7 @@ import tempfile
 LAYERS = [
     ("utilities", ["interp-python", "interp-error", "interp-spin", "interp-task",
                    "interp-values", "interp-output"]),
-    ("executor", ["interp-executor"]),
+    ("executor", ["interp-executor", "interp-executor-interrupt"]),
     ("runtime", ["interp-runtime"]),
     ("carrier", ["interp-carrier"]),
     ("queue-state", ["interp-queue-state"]),
@@ -60,6 +60,7 @@ HEADERS = {
     "interp-values-private.h": "interp-values",
     "interp-output-private.h": "interp-output",
     "interp-executor-private.h": "interp-executor",
+    "interp-executor-internal-private.h": "interp-executor",
     "interp-runtime-private.h": "interp-runtime",
     "interp-carrier-private.h": "interp-carrier",
     "interp-queue-private.h": "interp-queue-state",

@@ -11,14 +11,11 @@
  * down. Sync callers wait on done_cond; async callers get their GTask
  * completed from here, which GTask delivers in the caller's main context.
  *
- * Cancelling a queued job drops it. Cancelling a running one starts a
- * short-lived interrupter thread that attaches to the same interpreter
- * (taking its GIL, which the running code drops at the next eval-breaker
- * check) and raises interp_glib.CancelledError in the executor's thread
- * state with PyThreadState_SetAsyncExc().
+ * Cancelling a queued job drops it. Cancelling a running one interrupts
+ * its code (interp-executor-interrupt.c).
  */
 
-#include "interp-executor-private.h"
+#include "interp-executor-internal-private.h"
 #include "interp-error.h"
 #include "interp-output-private.h"
 #include "interp-spin-private.h"
@@ -27,126 +24,6 @@
 #include <gio/gio.h>
 #include <signal.h>
 #include <string.h>
-
-/* Python 3.12 and 3.13 raise an exception set with
- * PyThreadState_SetAsyncExc() at a loop's backward jump with the wrong
- * location, so the loop's own `except` and `finally` are skipped: on 3.12
- * for a one-line `while True: pass` (gh-108214), on 3.13 for every
- * `while <condition>:` loop (gh-130279, gh-139622). There the executor
- * raises the cancellation from a sys.monitoring INSTRUCTION callback
- * instead: it fires before the next instruction the executor thread runs,
- * at that instruction's true location. 3.11 has no sys.monitoring;
- * 3.14 and later are not affected. */
-#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030E0000
-# define INTERP_MONITOR_INTERRUPT 1
-#else
-# define INTERP_MONITOR_INTERRUPT 0
-#endif
-
-typedef enum
-{
-  EXECUTOR_NEW,
-  EXECUTOR_READY,
-  EXECUTOR_CLOSING,
-  EXECUTOR_CLOSED,
-  EXECUTOR_FAILED,
-} ExecutorState;
-
-typedef enum
-{
-  JOB_SETUP,
-  JOB_NORMAL,
-  JOB_INTERNAL,   /* the library's own work; runs even while closing */
-  JOB_CLOSE,
-} JobKind;
-
-typedef enum
-{
-  JOB_STATE_NEW,
-  JOB_STATE_QUEUED,
-  JOB_STATE_RUNNING,
-  JOB_STATE_DONE,
-} JobState;
-
-typedef struct
-{
-  gatomicrefcount ref_count;
-  JobKind kind;
-  JobState state;
-  InterpJobFunc func;
-  gpointer data;
-  GDestroyNotify data_free;
-  InterpExecutor *executor;
-  GCancellable *cancellable;
-  gulong cancel_id;
-  gboolean cancel_requested;
-  gboolean interrupted;       /* an interrupter was started for it */
-  gboolean cancel_delivered;  /* a blocking wait raised the cancellation itself */
-  gboolean detached;          /* a close nobody waits for (the owner let go) */
-  GError *interrupt_reason;   /* why the job was interrupted, if not by its cancellable */
-  GCancellable *wait_cancellable; /* for blocking waits in the job's code */
-  GTask *task;                /* async jobs */
-  InterpJobDoneFunc done_func; /* jobs completed through a callback */
-  gpointer done_data;
-  gboolean done;              /* sync jobs: guarded by executor->lock */
-  gint done_flag;             /* the same, atomic, for a spinning waiter */
-  GVariant *result;
-  GError *error;
-  guint64 seq;                /* numbers the executor's jobs, for the debug log */
-} InterpJob;
-
-struct _InterpExecutor
-{
-  gatomicrefcount ref_count;
-  gboolean is_main;
-  gboolean embedded;
-  InterpConfig config;
-
-  GMutex lock;
-  GCond job_cond;             /* work queued or state changed */
-  GCond done_cond;            /* a sync job finished, or interrupters dropped */
-  GCond ticker_cond;          /* Python 3.11: a job started, or the executor ended */
-  GQueue jobs;
-  gint n_queued;              /* jobs.length, atomic, for the idle spin */
-  gboolean idle_sleeping;     /* the executor thread waits on job_cond */
-  guint done_sleepers;        /* sync callers waiting on done_cond */
-  guint idle_waiters;         /* _interp_executor_wait_idle() callers */
-  gboolean abandoned;         /* left by a pool while blocked in C */
-  InterpJob *running_job;
-  ExecutorState state;
-  guint interrupters;
-  guint exports;              /* buffers of this interpreter used elsewhere */
-  gboolean teardown_deferred; /* closed, destroyed when exports reach 0 */
-  gboolean thread_started;
-  GThread *thread;
-  GWeakRef owner;
-  guint64 n_submitted;        /* jobs numbered so far */
-
-  /* Set before the first job, read-only afterwards. */
-  InterpExecutorStateHook state_hook;
-  gpointer state_hook_data;
-  GDestroyNotify state_hook_data_free;
-
-  InterpExecutor *waiting_for; /* wait_graph_lock: this thread waits for it */
-
-  /* Written during setup on the executor thread, read-only afterwards. */
-  gint64 id;
-
-  /* Executor thread only. */
-  PyInterpreterState *interp;
-  PyThreadState *tstate;
-  unsigned long thread_ident;
-  PyObject *cancel_exc;
-#if INTERP_MONITOR_INTERRUPT
-  /* Delivering a cancellation through sys.monitoring; the GIL held. */
-  PyObject *monitor_callback;
-  int monitor_tool;           /* the tool ID claimed, or -1 */
-  guint64 armed_serial;       /* executor->lock: the job to interrupt */
-#endif
-  guint64 job_serial;         /* executor->lock: the running job's number */
-  PyGILState_STATE gilstate;
-  gboolean flush_output;      /* output capture is on: flush after each job */
-};
 
 static GPrivate current_executor;
 
@@ -391,15 +268,15 @@ job_free (InterpJob *job)
   g_free (job);
 }
 
-static InterpJob *
-job_ref (InterpJob *job)
+InterpJob *
+_interp_job_ref (InterpJob *job)
 {
   g_atomic_ref_count_inc (&job->ref_count);
   return job;
 }
 
-static void
-job_unref (gpointer data)
+void
+_interp_job_unref (gpointer data)
 {
   InterpJob *job = data;
 
@@ -495,258 +372,8 @@ job_complete (InterpJob *job,
     }
 }
 
-/* ------------------------------------------------------------------ */
-/* Interrupting running code                                           */
-
-typedef struct
-{
-  InterpExecutor *executor;
-  InterpJob *job;
-} Interrupt;
-
-#if INTERP_MONITOR_INTERRUPT
-/* Calls sys.monitoring.@name (@args); FALSE (error cleared) on failure. */
-static gboolean
-monitor_call (const char *name,
-              const char *format,
-              ...)
-{
-  PyObject *monitoring = PySys_GetObject ("monitoring");  /* borrowed */
-  PyObject *method = monitoring ? PyObject_GetAttrString (monitoring, name) : NULL;
-  PyObject *args = NULL;
-  PyObject *res = NULL;
-  va_list ap;
-
-  if (method != NULL)
-    {
-      va_start (ap, format);
-      args = Py_VaBuildValue (format, ap);
-      va_end (ap);
-    }
-  if (args != NULL && !PyTuple_Check (args))
-    {
-      PyObject *tuple = PyTuple_Pack (1, args);
-      Py_DECREF (args);
-      args = tuple;
-    }
-  if (args != NULL)
-    res = PyObject_Call (method, args, NULL);
-  if (res == NULL)
-    PyErr_Clear ();
-  Py_XDECREF (res);
-  Py_XDECREF (args);
-  Py_XDECREF (method);
-  return res != NULL;
-}
-
-static long
-monitor_instruction_event (void)
-{
-  PyObject *monitoring = PySys_GetObject ("monitoring");
-  PyObject *events = monitoring ? PyObject_GetAttrString (monitoring, "events") : NULL;
-  PyObject *value = events ? PyObject_GetAttrString (events, "INSTRUCTION") : NULL;
-  long event = value ? PyLong_AsLong (value) : -1;
-
-  if (event == -1)
-    PyErr_Clear ();
-  Py_XDECREF (value);
-  Py_XDECREF (events);
-  return event;
-}
-
-/* The INSTRUCTION callback: raises the cancellation in the executor's
- * thread, at the instruction about to run, once. */
-static PyObject *
-monitor_on_instruction (PyObject *capsule,
-                        PyObject *args)
-{
-  InterpExecutor *executor = PyCapsule_GetPointer (capsule, NULL);
-  gboolean raise = FALSE;
-
-  if (executor == NULL || PyThread_get_thread_ident () != executor->thread_ident)
-    {
-      PyErr_Clear ();
-      Py_RETURN_NONE;
-    }
-  g_mutex_lock (&executor->lock);
-  if (executor->armed_serial != 0 && executor->armed_serial == executor->job_serial &&
-      executor->running_job != NULL && !executor->running_job->cancel_delivered)
-    raise = TRUE;
-  executor->armed_serial = 0;
-  g_mutex_unlock (&executor->lock);
-
-  /* Every instruction of the interpreter pays for the event: off at once. */
-  monitor_call ("set_events", "(ii)", executor->monitor_tool, 0);
-  if (!raise)
-    Py_RETURN_NONE;
-  PyErr_SetNone (executor->cancel_exc);
-  return NULL;
-}
-
-static PyMethodDef monitor_def = {
-  "_interp_glib_cancel", monitor_on_instruction, METH_VARARGS, NULL
-};
-
-/* From an interrupter, the GIL held: claims a free tool ID (if not yet),
- * and turns the event on for job @serial. FALSE when no tool ID is free:
- * the caller falls back to PyThreadState_SetAsyncExc(). */
-static gboolean
-monitor_arm (InterpExecutor *executor,
-             guint64         serial)
-{
-  static const int tools[] = { 4, 3, 5, 2, 1, 0 };
-  long event = monitor_instruction_event ();
-
-  if (event <= 0 || executor->monitor_callback == NULL)
-    return FALSE;
-  if (executor->monitor_tool < 0)
-    {
-      PyObject *monitoring = PySys_GetObject ("monitoring");
-
-      for (guint i = 0; i < G_N_ELEMENTS (tools) && executor->monitor_tool < 0; i++)
-        {
-          PyObject *owner = monitoring ? PyObject_CallMethod (monitoring, "get_tool", "i", tools[i]) : NULL;
-
-          if (owner == Py_None &&
-              monitor_call ("use_tool_id", "(is)", tools[i], "interp-glib cancellation"))
-            executor->monitor_tool = tools[i];
-          if (owner == NULL)
-            PyErr_Clear ();
-          Py_XDECREF (owner);
-        }
-      if (executor->monitor_tool < 0)
-        return FALSE;
-      if (!monitor_call ("register_callback", "(ilO)", executor->monitor_tool, event,
-                         executor->monitor_callback))
-        {
-          monitor_call ("free_tool_id", "(i)", executor->monitor_tool);
-          executor->monitor_tool = -1;
-          return FALSE;
-        }
-    }
-
-  g_mutex_lock (&executor->lock);
-  executor->armed_serial = serial;
-  g_mutex_unlock (&executor->lock);
-  return monitor_call ("set_events", "(il)", executor->monitor_tool, event);
-}
-
-/* On the executor thread after a job, the GIL held: gives the tool ID
- * back, so that the job's code and the application find all of them. */
-static void
-monitor_release (InterpExecutor *executor)
-{
-  if (executor->monitor_tool < 0)
-    return;
-  g_mutex_lock (&executor->lock);
-  executor->armed_serial = 0;
-  g_mutex_unlock (&executor->lock);
-  monitor_call ("set_events", "(ii)", executor->monitor_tool, 0);
-  monitor_call ("register_callback", "(ilO)", executor->monitor_tool,
-                monitor_instruction_event (), Py_None);
-  monitor_call ("free_tool_id", "(i)", executor->monitor_tool);
-  executor->monitor_tool = -1;
-}
-#endif
-
-static gpointer
-interrupter_thread (gpointer data)
-{
-  Interrupt *interrupt = data;
-  InterpExecutor *executor = interrupt->executor;
-  PyThreadState *tstate;
-
-  /* A thread state of our own in the target interpreter: taking its GIL
-   * makes the running code drop it at the next eval-breaker check. The
-   * interpreter cannot go away meanwhile: teardown waits for interrupters. */
-  tstate = PyThreadState_New (executor->interp);
-  PyEval_RestoreThread (tstate);
-
-#if INTERP_MONITOR_INTERRUPT
-  {
-    guint64 serial = 0;
-
-    g_mutex_lock (&executor->lock);
-    if (executor->running_job == interrupt->job && !interrupt->job->cancel_delivered)
-      serial = executor->job_serial;
-    g_mutex_unlock (&executor->lock);
-    if (serial != 0 && monitor_arm (executor, serial))
-      goto delivered;
-  }
-#endif
-  g_mutex_lock (&executor->lock);
-  /* Checked with the GIL held: the executor clears running_job with the
-   * GIL held too, so the exception cannot land in a later job. */
-  if (executor->running_job == interrupt->job && !interrupt->job->cancel_delivered)
-    PyThreadState_SetAsyncExc (executor->thread_ident, executor->cancel_exc);
-  g_mutex_unlock (&executor->lock);
-#if INTERP_MONITOR_INTERRUPT
-delivered:
-#endif
-
-  PyThreadState_Clear (tstate);
-  PyThreadState_DeleteCurrent ();
-
-  g_mutex_lock (&executor->lock);
-  executor->interrupters--;
-  g_cond_broadcast (&executor->done_cond);
-  g_mutex_unlock (&executor->lock);
-
-  job_unref (interrupt->job);
-  _interp_executor_unref (executor);
-  g_free (interrupt);
-  return NULL;
-}
-
-/* Called with executor->lock held. Returns the job's wait cancellable, if
- * any, for the caller to cancel once the lock is released (its handlers
- * take queue locks). */
-static GCancellable *
-interrupt_running_job_locked (InterpExecutor *executor,
-                              InterpJob      *job)
-{
-  Interrupt *interrupt;
-  GThread *thread;
-
-  if (executor->running_job != job || executor->cancel_exc == NULL ||
-      executor->state == EXECUTOR_CLOSED)
-    return NULL;
-
-  interrupt = g_new0 (Interrupt, 1);
-  interrupt->executor = _interp_executor_ref (executor);
-  interrupt->job = job_ref (job);
-  thread = g_thread_try_new ("interp-interrupt", interrupter_thread, interrupt, NULL);
-  if (thread == NULL)
-    {
-      /* Out of threads: the code is not interrupted. Its wait still ends
-       * below, and a pool's timeout still abandons it after the grace. */
-      INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT ": no thread to interrupt its code",
-                    executor->id);
-      /* Neither is the last reference: the executor runs the job. */
-      job_unref (interrupt->job);
-      _interp_executor_unref (interrupt->executor);
-      g_free (interrupt);
-    }
-  else
-    {
-      job->interrupted = TRUE;
-      executor->interrupters++;
-      g_thread_unref (thread);
-    }
-
-  return job->wait_cancellable ? g_object_ref (job->wait_cancellable) : NULL;
-}
-
-static void
-cancel_and_unref (GCancellable *wait)
-{
-  if (wait != NULL)
-    {
-      g_cancellable_cancel (wait);
-      g_object_unref (wait);
-    }
-}
-
+/* A queued job is dropped; a running one is interrupted
+ * (interp-executor-interrupt.c). */
 static void
 job_cancelled_cb (GCancellable *cancellable,
                   gpointer      data)
@@ -774,7 +401,7 @@ job_cancelled_cb (GCancellable *cancellable,
       drop = TRUE;
       break;
     case JOB_STATE_RUNNING:
-      wait = interrupt_running_job_locked (executor, job);
+      wait = _interp_executor_interrupt_job_locked (executor, job);
       interrupting = job->interrupted;
       break;
     case JOB_STATE_DONE:
@@ -782,7 +409,7 @@ job_cancelled_cb (GCancellable *cancellable,
       break;
     }
   g_mutex_unlock (&executor->lock);
-  cancel_and_unref (wait);
+  _interp_executor_cancel_wait (wait);
 
   if (drop)
     INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT ": job %" G_GUINT64_FORMAT
@@ -794,185 +421,9 @@ job_cancelled_cb (GCancellable *cancellable,
   if (drop)
     {
       job_complete (job, NULL, NULL, TRUE);
-      job_unref (job);  /* the queue's reference */
+      _interp_job_unref (job);  /* the queue's reference */
     }
 }
-
-/* Throws away an interruption still pending for the executor's thread,
- * the GIL held and no exception set. PyThreadState_SetAsyncExc (id, NULL)
- * is not the way: on 3.11 and 3.12 it raises the interpreter's "async
- * exception pending" flag too, and only raising an exception lowers it
- * again, so the eval loop would check for pending work at every chance for
- * good (with tracing on, 3.11 spins at the next function entry). Instead,
- * let the eval loop itself take the exception: a code object checks for
- * pending work as it starts, and raising lowers the flag on every version. */
-static void
-discard_pending_interrupt (void)
-{
-  PyObject *code = Py_CompileString ("None", "<interp-glib>", Py_eval_input);
-  PyObject *globals = code ? PyDict_New () : NULL;
-
-  if (globals != NULL)
-    Py_XDECREF (PyEval_EvalCode (code, globals, globals));
-  PyErr_Clear ();
-  Py_XDECREF (globals);
-  Py_XDECREF (code);
-}
-
-void
-_interp_executor_interrupt (InterpExecutor *executor,
-                            const GError   *reason)
-{
-  GCancellable *wait = NULL;
-  guint64 seq = 0;
-
-  g_mutex_lock (&executor->lock);
-  if (executor->running_job != NULL && executor->running_job->kind == JOB_NORMAL)
-    {
-      InterpJob *job = executor->running_job;
-
-      if (job->interrupt_reason == NULL && reason != NULL)
-        job->interrupt_reason = g_error_copy (reason);
-      wait = interrupt_running_job_locked (executor, job);
-      seq = job->seq;
-    }
-  g_mutex_unlock (&executor->lock);
-  cancel_and_unref (wait);
-
-  if (seq != 0)
-    INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT ": interrupting job %" G_GUINT64_FORMAT ": %s",
-                  executor->id, seq, reason != NULL ? reason->message : "no reason given");
-}
-
-void
-_interp_executor_interrupt_data (InterpExecutor *executor,
-                                 gpointer        data)
-{
-  GCancellable *wait = NULL;
-
-  g_mutex_lock (&executor->lock);
-  if (executor->running_job != NULL && executor->running_job->kind == JOB_NORMAL &&
-      executor->running_job->data == data)
-    wait = interrupt_running_job_locked (executor, executor->running_job);
-  g_mutex_unlock (&executor->lock);
-  cancel_and_unref (wait);
-}
-
-void
-_interp_executor_cancel_delivered (void)
-{
-  InterpExecutor *executor = g_private_get (&current_executor);
-
-  if (executor == NULL)
-    return;
-  g_mutex_lock (&executor->lock);
-  if (executor->running_job != NULL)
-    executor->running_job->cancel_delivered = TRUE;
-  g_mutex_unlock (&executor->lock);
-  /* The GIL is held: an interrupter that came first is undone, and one
-   * that comes later sees the flag. */
-#if INTERP_MONITOR_INTERRUPT
-  if (executor->monitor_tool >= 0)
-    monitor_call ("set_events", "(ii)", executor->monitor_tool, 0);
-#endif
-  discard_pending_interrupt ();
-}
-
-GCancellable *
-_interp_executor_get_wait_cancellable (void)
-{
-  InterpExecutor *executor = g_private_get (&current_executor);
-  InterpJob *job;
-  GCancellable *wait = NULL;
-  gboolean cancel = FALSE;
-
-  if (executor == NULL)
-    return NULL;
-
-  g_mutex_lock (&executor->lock);
-  job = executor->running_job;
-  if (job != NULL)
-    {
-      if (job->wait_cancellable == NULL)
-        {
-          job->wait_cancellable = g_cancellable_new ();
-          cancel = job->interrupted ||
-                   (job->cancellable != NULL && g_cancellable_is_cancelled (job->cancellable));
-        }
-      wait = job->wait_cancellable;
-    }
-  g_mutex_unlock (&executor->lock);
-
-  if (cancel)
-    g_cancellable_cancel (wait);
-  /* Owned by the running job, which outlives every wait in its code. */
-  return wait;
-}
-
-/* ------------------------------------------------------------------ */
-/* Taking turns under Python 3.11's shared GIL                         */
-
-#if !INTERP_PY_HAS_OWN_GIL
-/* CPython 3.11 asks the GIL holder to let go only through the waiting
- * thread's own interpreter: code running in one interpreter never yields
- * to threads of another (the host's included) until it blocks. Each
- * sub-interpreter gets a ticker thread that, while the interpreter runs a
- * job, waits for the GIL with a thread state of that interpreter: after a
- * switch interval, that asks the interpreter itself to drop the GIL, so
- * every waiter gets its turn, whichever interpreter holds the GIL. */
-static gpointer
-ticker_thread (gpointer data)
-{
-  InterpExecutor *executor = data;
-
-  g_mutex_lock (&executor->lock);
-  while (executor->state != EXECUTOR_CLOSED && executor->state != EXECUTOR_FAILED)
-    {
-      PyThreadState *tstate;
-
-      if (executor->running_job == NULL)
-        {
-          g_cond_wait (&executor->ticker_cond, &executor->lock);
-          continue;
-        }
-      /* Counted as an interrupter: teardown waits for us. */
-      executor->interrupters++;
-      g_mutex_unlock (&executor->lock);
-
-      tstate = PyThreadState_New (executor->interp);
-      PyEval_RestoreThread (tstate);
-      PyThreadState_Clear (tstate);
-      PyThreadState_DeleteCurrent ();
-
-      g_mutex_lock (&executor->lock);
-      executor->interrupters--;
-      g_cond_broadcast (&executor->done_cond);
-      g_mutex_unlock (&executor->lock);
-      g_usleep (5000);
-      g_mutex_lock (&executor->lock);
-    }
-  g_mutex_unlock (&executor->lock);
-  _interp_executor_unref (executor);
-  return NULL;
-}
-
-/* Without a thread to spare, the interpreter still works: its code just
- * does not hand the shared GIL over between bytecodes on time. */
-static void
-start_ticker (InterpExecutor *executor)
-{
-  GThread *thread = g_thread_try_new ("interp-ticker", ticker_thread,
-                                      _interp_executor_ref (executor), NULL);
-
-  if (thread != NULL)
-    g_thread_unref (thread);
-  else
-    {
-      INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT ": no thread for its GIL ticker", executor->id);
-      _interp_executor_unref (executor);
-    }
-}
-#endif
 
 /* ------------------------------------------------------------------ */
 /* Setting up and tearing down the interpreter                         */
@@ -984,28 +435,8 @@ setup_common (InterpExecutor  *executor,
   executor->thread_ident = PyThread_get_thread_ident ();
   executor->interp = PyThreadState_GetInterpreter (PyThreadState_Get ());
   executor->id = PyInterpreterState_GetID (executor->interp);
-
-  /* BaseException, so that `except Exception:` does not swallow a cancel. */
-  executor->cancel_exc = PyErr_NewExceptionWithDoc ("interp_glib.CancelledError",
-                                                    "The job was cancelled from outside the interpreter.",
-                                                    PyExc_BaseException, NULL);
-  if (executor->cancel_exc == NULL)
-    {
-      PyErr_Clear ();
-      g_set_error (error, INTERP_ERROR, INTERP_ERROR_FAILED,
-                   "Could not set up interpreter %" G_GINT64_FORMAT, executor->id);
-      return FALSE;
-    }
-#if INTERP_MONITOR_INTERRUPT
-  {
-    PyObject *capsule = PyCapsule_New (executor, NULL, NULL);
-
-    executor->monitor_callback = capsule ? PyCFunction_New (&monitor_def, capsule) : NULL;
-    Py_XDECREF (capsule);
-    if (executor->monitor_callback == NULL)
-      PyErr_Clear ();  /* cancelling falls back to PyThreadState_SetAsyncExc() */
-  }
-#endif
+  if (!_interp_executor_interrupt_setup (executor, error))
+    return FALSE;
 
   /* Built when first imported: creating an interpreter stays cheap, and
    * in hosted mode its imports (threading) happen on the host's thread. */
@@ -1360,11 +791,7 @@ teardown (InterpExecutor  *executor,
       return FALSE;
     }
 
-  Py_CLEAR (executor->cancel_exc);
-#if INTERP_MONITOR_INTERRUPT
-  monitor_release (executor);
-  Py_CLEAR (executor->monitor_callback);
-#endif
+  _interp_executor_interrupt_teardown (executor);
 
   if (executor->is_main)
     {
@@ -1414,7 +841,7 @@ fail_jobs (GList        *jobs,
       InterpJob *job = l->data;
 
       job_complete (job, NULL, g_error_copy (reason), FALSE);
-      job_unref (job);
+      _interp_job_unref (job);
     }
   g_list_free (jobs);
 }
@@ -1502,7 +929,7 @@ executor_thread (gpointer data)
               g_error_free (cancelled);
               running = FALSE;
             }
-          job_unref (job);
+          _interp_job_unref (job);
           continue;
         }
 
@@ -1525,7 +952,7 @@ executor_thread (gpointer data)
             }
 #if !INTERP_PY_HAS_OWN_GIL
           if (ok && !executor->is_main)
-            start_ticker (executor);
+            _interp_executor_start_ticker (executor);
 #endif
           if (!ok)
             {
@@ -1613,11 +1040,7 @@ executor_thread (gpointer data)
           reason = g_steal_pointer (&job->interrupt_reason);
           g_mutex_unlock (&executor->lock);
           PyErr_Clear ();
-#if INTERP_MONITOR_INTERRUPT
-          monitor_release (executor);
-#endif
-          if (job->interrupted)
-            discard_pending_interrupt ();
+          _interp_executor_interrupt_job_ended (executor, job);
           executor->tstate = PyEval_SaveThread ();
 
           /* Interrupted by close or shutdown rather than by its cancellable:
@@ -1651,7 +1074,7 @@ executor_thread (gpointer data)
         }
 
       job_complete (job, result, error, FALSE);
-      job_unref (job);
+      _interp_job_unref (job);
 
       /* Closed while its memory was shared: destroyed with the last view. */
       if (running && executor->teardown_deferred)
@@ -1691,7 +1114,7 @@ executor_thread (gpointer data)
       if (job == NULL)
         break;
       job_complete (job, NULL, job->kind == JOB_CLOSE ? NULL : closed_error (executor), FALSE);
-      job_unref (job);
+      _interp_job_unref (job);
     }
 
   g_mutex_lock (&executor->lock);
@@ -1816,7 +1239,7 @@ submit (InterpExecutor *executor,
 
   if (job->cancellable != NULL)
     job->cancel_id = g_cancellable_connect (job->cancellable, G_CALLBACK (job_cancelled_cb),
-                                            job_ref (job), job_unref);
+                                            _interp_job_ref (job), _interp_job_unref);
 
   g_mutex_lock (&executor->lock);
   job->seq = ++executor->n_submitted;
@@ -1841,9 +1264,9 @@ submit (InterpExecutor *executor,
     {
       job->state = JOB_STATE_QUEUED;
       if (job->kind == JOB_CLOSE)
-        g_queue_push_head (&executor->jobs, job_ref (job));
+        g_queue_push_head (&executor->jobs, _interp_job_ref (job));
       else
-        g_queue_push_tail (&executor->jobs, job_ref (job));
+        g_queue_push_tail (&executor->jobs, _interp_job_ref (job));
       update_queued_locked (executor);
       if (executor->idle_sleeping)
         g_cond_signal (&executor->job_cond);
@@ -1938,7 +1361,7 @@ wait_sync (InterpExecutor  *executor,
     g_propagate_error (error, g_steal_pointer (&job->error));
   if (result != NULL)
     *result = g_steal_pointer (&job->result);
-  job_unref (job);
+  _interp_job_unref (job);
   return ok;
 }
 
@@ -1951,7 +1374,7 @@ _interp_executor_start (InterpExecutor  *executor,
 
   if (!registry_add (executor, error))
     {
-      job_unref (job);
+      _interp_job_unref (job);
       return FALSE;
     }
   submit (executor, job);
@@ -1972,7 +1395,7 @@ _interp_executor_start_async (InterpExecutor *executor,
     }
   job = job_new (executor, JOB_SETUP, NULL, NULL, NULL, g_task_get_cancellable (task), task);
   submit (executor, job);
-  job_unref (job);
+  _interp_job_unref (job);
 }
 
 gboolean
@@ -2046,7 +1469,7 @@ _interp_executor_run_async (InterpExecutor *executor,
                             g_task_get_cancellable (task), task);
 
   submit (executor, job);
-  job_unref (job);
+  _interp_job_unref (job);
 }
 
 void
@@ -2063,7 +1486,7 @@ _interp_executor_run_full (InterpExecutor    *executor,
   job->done_func = done_func;
   job->done_data = done_data;
   submit (executor, job);
-  job_unref (job);
+  _interp_job_unref (job);
 }
 
 /* Starts closing: refuses new work and fails the queued jobs. Returns the
@@ -2159,7 +1582,7 @@ _interp_executor_close_async (InterpExecutor *executor,
   InterpJob *job = begin_close (executor, task, FALSE, &already_closed, &error);
 
   if (job != NULL)
-    job_unref (job);
+    _interp_job_unref (job);
   else if (task != NULL && already_closed)
     g_task_return_boolean (task, TRUE);
   else if (task != NULL)
@@ -2285,7 +1708,7 @@ _interp_executor_release_buffer (InterpExecutor *executor,
   submit (executor, job);
   if (job->error != NULL)
     g_debug ("Could not release a shared buffer: %s", job->error->message);
-  job_unref (job);
+  _interp_job_unref (job);
 }
 
 void
@@ -2295,11 +1718,6 @@ _interp_executor_set_output_flush (InterpExecutor *executor,
   executor->flush_output = flush;
 }
 
-PyObject *
-_interp_executor_get_cancel_exception (InterpExecutor *executor)
-{
-  return executor->cancel_exc;
-}
 
 void
 _interp_executor_set_owner (InterpExecutor *executor,
@@ -2376,7 +1794,7 @@ _interp_executor_run_checked (InterpExecutor  *executor,
   if (abandoned && !g_atomic_int_get (&job->done_flag))
     {
       /* The job keeps its own references and completes on its own. */
-      job_unref (job);
+      _interp_job_unref (job);
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
       return FALSE;
     }
