@@ -3,8 +3,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * One executor, several files, one role each: interp-executor.c is the
- * executor proper (the job model, the thread loop, closing), and
- * interp-executor-interrupt.c interrupts running code. They share the two
+ * executor proper (the job model, the thread loop, closing),
+ * interp-executor-interrupt.c interrupts running code, and
+ * interp-executor-registry.c keeps the live executors, the hooks of the
+ * layers above and the wait-for graph. They share the two
  * structures below and the calls declared here; the layers above include
  * interp-executor-private.h only.
  *
@@ -142,6 +144,28 @@ struct _InterpExecutor
 
 InterpJob      *_interp_job_ref                (InterpJob           *job);
 void            _interp_job_unref              (gpointer             job);
+
+/* ------------------------------------------------------------------ */
+/* The registry, the hooks, the wait-for graph (interp-executor-registry.c) */
+
+/* A new executor gets in as it starts (see _interp_executor_start()),
+ * FALSE with @error set when the registry is closed; it leaves as its
+ * thread ends. */
+gboolean        _interp_executor_registry_add       (InterpExecutor  *executor,
+                                                     GError         **error);
+void            _interp_executor_registry_remove    (InterpExecutor  *executor);
+/* On the executor thread: the hooks of the layers above, in registration
+ * order (see InterpExecutorHooks). */
+gboolean        _interp_executor_run_started_hooks  (InterpExecutor  *executor,
+                                                     GError         **error);
+void            _interp_executor_run_closing_hooks  (InterpExecutor  *executor);
+/* Code running in @caller is about to wait for @target (a sync call or
+ * close): FALSE with @error set when that would close a cycle of waits.
+ * Every successful enter is followed by a leave. */
+gboolean        _interp_executor_wait_graph_enter   (InterpExecutor  *caller,
+                                                     InterpExecutor  *target,
+                                                     GError         **error);
+void            _interp_executor_wait_graph_leave   (InterpExecutor  *caller);
 
 /* ------------------------------------------------------------------ */
 /* Interruption (interp-executor-interrupt.c)                          */

@@ -27,182 +27,6 @@
 
 static GPrivate current_executor;
 
-/* ------------------------------------------------------------------ */
-/* The live executors, and the layers above's hooks                    */
-
-/* The executor is the bottom of the library's layers (see
- * interp-executor-private.h): what the layers above do when an
- * interpreter starts or closes comes in through hooks, and the runtime
- * finds the live executors here. */
-static GMutex registry_lock;
-static GCond registry_cond;         /* an executor left */
-static GHashTable *live_executors;  /* InterpExecutor* (not owned): started, thread not ended */
-static gboolean registry_open;      /* sub-interpreters may start */
-static GPtrArray *hooks;            /* const InterpExecutorHooks* */
-
-void
-_interp_executor_add_hooks (const InterpExecutorHooks *new_hooks)
-{
-  g_mutex_lock (&registry_lock);
-  if (hooks == NULL)
-    hooks = g_ptr_array_new ();
-  if (!g_ptr_array_find (hooks, new_hooks, NULL))
-    g_ptr_array_add (hooks, (gpointer) new_hooks);
-  g_mutex_unlock (&registry_lock);
-}
-
-/* A copy: a hook may register hooks. */
-static GPtrArray *
-dup_hooks (void)
-{
-  GPtrArray *copy;
-
-  g_mutex_lock (&registry_lock);
-  copy = hooks != NULL ? g_ptr_array_copy (hooks, NULL, NULL) : g_ptr_array_new ();
-  g_mutex_unlock (&registry_lock);
-  return copy;
-}
-
-static gboolean
-run_started_hooks (InterpExecutor  *executor,
-                   GError         **error)
-{
-  g_autoptr(GPtrArray) all = dup_hooks ();
-
-  for (guint i = 0; i < all->len; i++)
-    {
-      const InterpExecutorHooks *h = g_ptr_array_index (all, i);
-
-      if (h->started != NULL && !h->started (executor, error))
-        return FALSE;
-    }
-  return TRUE;
-}
-
-static void
-run_closing_hooks (InterpExecutor *executor)
-{
-  g_autoptr(GPtrArray) all = dup_hooks ();
-
-  for (guint i = 0; i < all->len; i++)
-    {
-      const InterpExecutorHooks *h = g_ptr_array_index (all, i);
-
-      if (h->closing != NULL)
-        h->closing (executor);
-    }
-}
-
-void
-_interp_executor_set_registry_open (gboolean open)
-{
-  g_mutex_lock (&registry_lock);
-  registry_open = open;
-  g_mutex_unlock (&registry_lock);
-}
-
-/* The main executor always gets in: it is what starts Python. */
-static gboolean
-registry_add (InterpExecutor  *executor,
-              GError         **error)
-{
-  gboolean ok = TRUE;
-
-  g_mutex_lock (&registry_lock);
-  if (!executor->is_main && !registry_open)
-    {
-      g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_RUNTIME,
-                           "interp-glib is not running (shut down or not initialized)");
-      ok = FALSE;
-    }
-  else
-    {
-      if (live_executors == NULL)
-        live_executors = g_hash_table_new (NULL, NULL);
-      g_hash_table_add (live_executors, executor);
-    }
-  g_mutex_unlock (&registry_lock);
-  return ok;
-}
-
-static void
-registry_remove (InterpExecutor *executor)
-{
-  g_mutex_lock (&registry_lock);
-  if (live_executors != NULL)
-    g_hash_table_remove (live_executors, executor);
-  g_cond_broadcast (&registry_cond);
-  g_mutex_unlock (&registry_lock);
-}
-
-InterpExecutor *
-_interp_executor_dup_for_id (gint64 id)
-{
-  InterpExecutor *current = g_private_get (&current_executor);
-  InterpExecutor *found = NULL;
-  GHashTableIter iter;
-  gpointer key;
-
-  /* Most lookups (a buffer shared from here) ask for the executor of the
-   * calling thread: live, since the thread runs. */
-  if (current != NULL && current->id == id)
-    return _interp_executor_ref (current);
-
-  g_mutex_lock (&registry_lock);
-  if (live_executors != NULL)
-    {
-      g_hash_table_iter_init (&iter, live_executors);
-      while (found == NULL && g_hash_table_iter_next (&iter, &key, NULL))
-        if (((InterpExecutor *) key)->id == id)
-          found = _interp_executor_ref (key);
-    }
-  g_mutex_unlock (&registry_lock);
-  return found;
-}
-
-GPtrArray *
-_interp_executor_list_live (void)
-{
-  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) _interp_executor_unref);
-  GHashTableIter iter;
-  gpointer key;
-
-  g_mutex_lock (&registry_lock);
-  if (live_executors != NULL)
-    {
-      g_hash_table_iter_init (&iter, live_executors);
-      while (g_hash_table_iter_next (&iter, &key, NULL))
-        if (!((InterpExecutor *) key)->is_main)
-          g_ptr_array_add (list, _interp_executor_ref (key));
-    }
-  g_mutex_unlock (&registry_lock);
-  return list;
-}
-
-static gboolean
-has_live_sub_locked (void)
-{
-  GHashTableIter iter;
-  gpointer key;
-
-  if (live_executors == NULL)
-    return FALSE;
-  g_hash_table_iter_init (&iter, live_executors);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    if (!((InterpExecutor *) key)->is_main)
-      return TRUE;
-  return FALSE;
-}
-
-void
-_interp_executor_wait_no_live (void)
-{
-  g_mutex_lock (&registry_lock);
-  while (has_live_sub_locked ())
-    g_cond_wait (&registry_cond, &registry_lock);
-  g_mutex_unlock (&registry_lock);
-}
-
 gboolean
 _interp_debug_enabled (void)
 {
@@ -240,12 +64,6 @@ job_kind_name (JobKind kind)
     default: return "job";
     }
 }
-
-/* The wait-for graph: an executor thread blocked in a synchronous call or
- * close on another executor points at it. Each thread waits for at most
- * one, and no wait that would close a cycle is let in, so the graph is a
- * set of chains. */
-static GMutex wait_graph_lock;
 
 /* After every change of executor->jobs, the lock held. */
 static void
@@ -440,7 +258,7 @@ setup_common (InterpExecutor  *executor,
 
   /* Built when first imported: creating an interpreter stays cheap, and
    * in hosted mode its imports (threading) happen on the host's thread. */
-  return run_started_hooks (executor, error);
+  return _interp_executor_run_started_hooks (executor, error);
 }
 
 /* Importing `signal` in the main interpreter installs Python's SIGINT
@@ -972,7 +790,7 @@ executor_thread (gpointer data)
 
             /* Items this interpreter put in queues follow their unbound
              * policy; dropping them may release buffers (jobs for us). */
-            run_closing_hooks (executor);
+            _interp_executor_run_closing_hooks (executor);
             g_mutex_lock (&executor->lock);
             deferred = executor->exports > 0;
             executor->teardown_deferred = deferred;
@@ -1121,7 +939,7 @@ executor_thread (gpointer data)
   g_cond_broadcast (&executor->ticker_cond);
   g_mutex_unlock (&executor->lock);
 
-  registry_remove (executor);
+  _interp_executor_registry_remove (executor);
   g_private_set (&current_executor, NULL);
   _interp_executor_unref (executor);
   return NULL;
@@ -1282,50 +1100,9 @@ submit (InterpExecutor *executor,
       /* A setup that never started a thread: nothing else will take the
        * executor out of the runtime's list. */
       if (job->kind == JOB_SETUP)
-        registry_remove (executor);
+        _interp_executor_registry_remove (executor);
       job_complete (job, NULL, refusal, FALSE);
     }
-}
-
-/* Code running in @caller is about to wait for @target: records it, or
- * fails when @target's chain of waits leads back to @caller, since neither
- * wait could ever end. */
-static gboolean
-wait_graph_enter (InterpExecutor  *caller,
-                  InterpExecutor  *target,
-                  GError         **error)
-{
-  InterpExecutor *e;
-
-  g_mutex_lock (&wait_graph_lock);
-  for (e = target; e != NULL && e != caller; e = e->waiting_for)
-    ;
-  if (e == caller)
-    {
-      GString *chain = g_string_new (NULL);
-
-      for (e = target; e != caller; e = e->waiting_for)
-        g_string_append_printf (chain, "%s%" G_GINT64_FORMAT " waits for %" G_GINT64_FORMAT,
-                                chain->len > 0 ? ", " : "", e->id, e->waiting_for->id);
-      g_mutex_unlock (&wait_graph_lock);
-      g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNNING,
-                   "Interpreter %" G_GINT64_FORMAT " cannot wait for interpreter %" G_GINT64_FORMAT
-                   ": the synchronous calls would wait for each other forever (%s)",
-                   caller->id, target->id, chain->str);
-      g_string_free (chain, TRUE);
-      return FALSE;
-    }
-  caller->waiting_for = target;
-  g_mutex_unlock (&wait_graph_lock);
-  return TRUE;
-}
-
-static void
-wait_graph_leave (InterpExecutor *caller)
-{
-  g_mutex_lock (&wait_graph_lock);
-  caller->waiting_for = NULL;
-  g_mutex_unlock (&wait_graph_lock);
 }
 
 static void
@@ -1372,7 +1149,7 @@ _interp_executor_start (InterpExecutor  *executor,
 {
   InterpJob *job = job_new (executor, JOB_SETUP, NULL, NULL, NULL, cancellable, NULL);
 
-  if (!registry_add (executor, error))
+  if (!_interp_executor_registry_add (executor, error))
     {
       _interp_job_unref (job);
       return FALSE;
@@ -1388,7 +1165,7 @@ _interp_executor_start_async (InterpExecutor *executor,
   GError *error = NULL;
   InterpJob *job;
 
-  if (!registry_add (executor, &error))
+  if (!_interp_executor_registry_add (executor, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -1424,7 +1201,7 @@ _interp_executor_run (InterpExecutor  *executor,
       return wait_sync (executor, job, result, error);
     }
 
-  if (!wait_graph_enter (caller, executor, error))
+  if (!_interp_executor_wait_graph_enter (caller, executor, error))
     {
       if (data_free != NULL)
         data_free (data);
@@ -1454,7 +1231,7 @@ _interp_executor_run (InterpExecutor  *executor,
       g_cancellable_disconnect (user_cancellable, forward_ids[1]);
       g_object_unref (combined);
     }
-  wait_graph_leave (caller);
+  _interp_executor_wait_graph_leave (caller);
   return ok;
 }
 
@@ -1561,7 +1338,7 @@ _interp_executor_close (InterpExecutor  *executor,
   InterpJob *job;
 
   /* Closing waits for the running job, which may be waiting for us. */
-  if (caller != NULL && caller != executor && !wait_graph_enter (caller, executor, error))
+  if (caller != NULL && caller != executor && !_interp_executor_wait_graph_enter (caller, executor, error))
     return FALSE;
   job = begin_close (executor, NULL, TRUE, &already_closed, error);
   if (job == NULL)
@@ -1569,7 +1346,7 @@ _interp_executor_close (InterpExecutor  *executor,
   else
     ok = wait_sync (executor, job, NULL, error);
   if (caller != NULL && caller != executor)
-    wait_graph_leave (caller);
+    _interp_executor_wait_graph_leave (caller);
   return ok;
 }
 
@@ -1717,7 +1494,6 @@ _interp_executor_set_output_flush (InterpExecutor *executor,
 {
   executor->flush_output = flush;
 }
-
 
 void
 _interp_executor_set_owner (InterpExecutor *executor,
