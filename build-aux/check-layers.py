@@ -34,7 +34,8 @@ import tempfile
 LAYERS = [
     ("utilities", ["interp-python", "interp-error", "interp-spin", "interp-task",
                    "interp-values", "interp-output"]),
-    ("executor", ["interp-executor", "interp-executor-interrupt", "interp-executor-registry"]),
+    ("executor", ["interp-executor", "interp-executor-interrupt", "interp-executor-lifecycle",
+                  "interp-executor-registry"]),
     ("runtime", ["interp-runtime"]),
     ("carrier", ["interp-carrier"]),
     ("queue-state", ["interp-queue-state"]),

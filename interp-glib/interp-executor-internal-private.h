@@ -6,7 +6,8 @@
  * executor proper (the job model, the thread loop, closing),
  * interp-executor-interrupt.c interrupts running code, and
  * interp-executor-registry.c keeps the live executors, the hooks of the
- * layers above and the wait-for graph. They share the two
+ * layers above and the wait-for graph, interp-executor-lifecycle.c
+ * creates and ends the interpreter on the executor's thread. They share the two
  * structures below and the calls declared here; the layers above include
  * interp-executor-private.h only.
  *
@@ -135,7 +136,6 @@ struct _InterpExecutor
   guint64 armed_serial;       /* executor->lock: the job to interrupt */
 #endif
   guint64 job_serial;         /* executor->lock: the running job's number */
-  PyGILState_STATE gilstate;
   gboolean flush_output;      /* output capture is on: flush after each job */
 };
 
@@ -166,6 +166,8 @@ gboolean        _interp_executor_wait_graph_enter   (InterpExecutor  *caller,
                                                      InterpExecutor  *target,
                                                      GError         **error);
 void            _interp_executor_wait_graph_leave   (InterpExecutor  *caller);
+/* (nullable) What the runtime registered. */
+const InterpExecutorRuntimeHooks *_interp_executor_get_runtime_hooks (void);
 
 /* ------------------------------------------------------------------ */
 /* Interruption (interp-executor-interrupt.c)                          */
@@ -191,5 +193,19 @@ void            _interp_executor_interrupt_job_ended (InterpExecutor *executor,
 /* Python 3.11: the thread that makes a sub-interpreter take turns. */
 void            _interp_executor_start_ticker       (InterpExecutor  *executor);
 #endif
+
+/* ------------------------------------------------------------------ */
+/* The interpreter's life (interp-executor-lifecycle.c)                */
+
+/* The setup job's work, on the executor thread without a thread state:
+ * creates the interpreter (the main one through the runtime's hooks) and
+ * leaves it detached; FALSE with @error set when it could not. */
+gboolean        _interp_executor_setup              (InterpExecutor  *executor,
+                                                     GError         **error);
+/* The close job's work, detached: ends the interpreter once no
+ * interrupter is attached to it; FALSE with @error set (the interpreter
+ * stays, detached) while threads it started still run. */
+gboolean        _interp_executor_teardown           (InterpExecutor  *executor,
+                                                     GError         **error);
 
 G_END_DECLS

@@ -188,9 +188,40 @@ void            _interp_executor_interrupt     (InterpExecutor      *executor,
 void            _interp_executor_interrupt_data (InterpExecutor    *executor,
                                                  gpointer           data);
 void            _interp_executor_join          (InterpExecutor      *executor);
-/* For the runtime alone: the host's Python exits, so closing an
- * interpreter ends the threads left in it (daemon threads) instead of
- * failing. For good. */
-void            _interp_executor_set_ending_at_exit (void);
+
+/* ------------------------------------------------------------------ */
+/* Python itself: the runtime's hooks                                  */
+
+/* How the process's Python starts and stops, and what becomes of an
+ * interpreter's threads when it exits, is the runtime's business: the
+ * executor calls these on its threads. */
+typedef struct
+{
+  /* On the main executor's thread without a thread state, as it sets up:
+   * starts Python (@embedded) or joins the host's, and returns with the
+   * main interpreter attached (its GIL held); FALSE with @error set fails
+   * the main executor's setup. */
+  gboolean (*main_setup)          (gboolean         embedded,
+                                   GError         **error);
+  /* On the main executor's thread as it closes, the main interpreter
+   * attached: finalizes Python (@embedded) or lets go of the host's;
+   * returns without a thread state. */
+  void     (*main_teardown)       (gboolean         embedded);
+  /* On a sub-interpreter's executor thread as it closes, the interpreter
+   * attached and its non-daemon threads done. FALSE unless the host's
+   * Python exits: threads left then fail the close. At the exit, ends the
+   * threads left and returns TRUE, *@left set when the interpreter is to
+   * be left to CPython to end as it finalizes. */
+  gboolean (*end_threads_at_exit) (InterpExecutor  *executor,
+                                   gboolean        *left);
+} InterpExecutorRuntimeHooks;
+
+/* For the runtime alone, before the main executor starts: @hooks
+ * (static storage, all set) are the process's Python. */
+void            _interp_executor_set_runtime_hooks (const InterpExecutorRuntimeHooks *hooks);
+/* For end_threads_at_exit: waits a short grace (the GIL released
+ * meanwhile) for the interpreter's thread states other than the
+ * executor's to go, and returns how many are left. */
+guint           _interp_executor_wait_other_threads (InterpExecutor *executor);
 
 G_END_DECLS

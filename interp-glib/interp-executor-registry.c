@@ -189,6 +189,22 @@ _interp_executor_wait_no_live (void)
   g_mutex_unlock (&registry_lock);
 }
 
+/* The runtime's hooks: set once, before the main executor starts, by the
+ * thread that then waits for that start; read on executor threads. */
+static const InterpExecutorRuntimeHooks *runtime_hooks;
+
+void
+_interp_executor_set_runtime_hooks (const InterpExecutorRuntimeHooks *new_hooks)
+{
+  g_atomic_pointer_set (&runtime_hooks, new_hooks);
+}
+
+const InterpExecutorRuntimeHooks *
+_interp_executor_get_runtime_hooks (void)
+{
+  return g_atomic_pointer_get (&runtime_hooks);
+}
+
 /* ------------------------------------------------------------------ */
 /* The wait-for graph                                                  */
 
