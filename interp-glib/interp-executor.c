@@ -290,229 +290,248 @@ closed_error (InterpExecutor *executor)
                       "Interpreter %" G_GINT64_FORMAT " is closed", executor->id);
 }
 
-static gpointer
-executor_thread (gpointer data)
+/* Waits for the next job and takes it off the queue. */
+static InterpJob *
+next_job (InterpExecutor *executor)
 {
-  InterpExecutor *executor = data;
+  InterpJob *job;
+
+  g_mutex_lock (&executor->lock);
+  while (g_queue_is_empty (&executor->jobs))
+    {
+      /* The next call often comes right after the last one. */
+      g_mutex_unlock (&executor->lock);
+      _interp_spin_until_nonzero (&executor->n_queued, 50);
+      g_mutex_lock (&executor->lock);
+      if (!g_queue_is_empty (&executor->jobs))
+        break;
+      executor->idle_sleeping = TRUE;
+      g_cond_wait (&executor->job_cond, &executor->lock);
+      executor->idle_sleeping = FALSE;
+    }
+  job = g_queue_pop_head (&executor->jobs);
+  update_queued_locked (executor);
+  job->state = JOB_STATE_RUNNING;
+  g_mutex_unlock (&executor->lock);
+  return job;
+}
+
+/* @job was cancelled before it started: it completes as cancelled, and a
+ * cancelled setup fails the executor and the work queued behind it.
+ * Returns whether the thread runs on. */
+static gboolean
+skip_cancelled_job (InterpExecutor *executor,
+                    InterpJob      *job)
+{
   gboolean running = TRUE;
 
-  g_private_set (&current_executor, executor);
-
-  while (running)
+  job_complete (job, NULL, NULL, FALSE);
+  if (job->kind == JOB_SETUP)
     {
-      InterpJob *job;
-      GVariant *result = NULL;
-      GError *error = NULL;
-      GError *reason = NULL;
-      gboolean ok;
-      gint64 job_start = 0;
+      GError *cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                               "Interpreter creation was cancelled");
+      GList *rest;
 
       g_mutex_lock (&executor->lock);
-      while (g_queue_is_empty (&executor->jobs))
-        {
-          /* The next call often comes right after the last one. */
-          g_mutex_unlock (&executor->lock);
-          _interp_spin_until_nonzero (&executor->n_queued, 50);
-          g_mutex_lock (&executor->lock);
-          if (!g_queue_is_empty (&executor->jobs))
-            break;
-          executor->idle_sleeping = TRUE;
-          g_cond_wait (&executor->job_cond, &executor->lock);
-          executor->idle_sleeping = FALSE;
-        }
-      job = g_queue_pop_head (&executor->jobs);
-      update_queued_locked (executor);
-      job->state = JOB_STATE_RUNNING;
+      executor->state = EXECUTOR_FAILED;
+      rest = steal_normal_jobs_locked (executor);
       g_mutex_unlock (&executor->lock);
+      fail_jobs (rest, cancelled);
+      g_error_free (cancelled);
+      running = FALSE;
+    }
+  _interp_job_unref (job);
+  return running;
+}
 
-      if (job->cancellable != NULL && g_cancellable_is_cancelled (job->cancellable))
-        {
-          job_complete (job, NULL, NULL, FALSE);
-          if (job->kind == JOB_SETUP)
-            {
-              GError *cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                       "Interpreter creation was cancelled");
-              GList *rest;
+/* The first job: sets the interpreter up. A failed setup fails the work
+ * queued behind it. Returns whether the thread runs on. */
+static gboolean
+run_setup_job (InterpExecutor  *executor,
+               GError         **error)
+{
+  gboolean ok;
 
-              g_mutex_lock (&executor->lock);
-              executor->state = EXECUTOR_FAILED;
-              rest = steal_normal_jobs_locked (executor);
-              g_mutex_unlock (&executor->lock);
-              fail_jobs (rest, cancelled);
-              g_error_free (cancelled);
-              running = FALSE;
-            }
-          _interp_job_unref (job);
-          continue;
-        }
-
-      switch (job->kind)
-        {
-        case JOB_SETUP:
-          ok = _interp_executor_setup (executor, &error);
-          g_mutex_lock (&executor->lock);
-          executor->state = ok ? EXECUTOR_READY : EXECUTOR_FAILED;
-          g_mutex_unlock (&executor->lock);
-          if (ok)
-            INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT " created (%s%s)", executor->id,
-                          executor->is_main ? "the main interpreter, " : "",
-                          executor->config.gil == INTERP_GIL_OWN ? "own GIL" : "shared GIL");
-          else
-            {
-              INTERP_DEBUG ("Interpreter creation failed: %s", error->message);
-              state_changed (executor, INTERP_EXECUTOR_CHANGED_CLOSED);
-            }
+  ok = _interp_executor_setup (executor, error);
+  g_mutex_lock (&executor->lock);
+  executor->state = ok ? EXECUTOR_READY : EXECUTOR_FAILED;
+  g_mutex_unlock (&executor->lock);
+  if (ok)
+    INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT " created (%s%s)", executor->id,
+                  executor->is_main ? "the main interpreter, " : "",
+                  executor->config.gil == INTERP_GIL_OWN ? "own GIL" : "shared GIL");
+  else
+    {
+      INTERP_DEBUG ("Interpreter creation failed: %s", (*error)->message);
+      state_changed (executor, INTERP_EXECUTOR_CHANGED_CLOSED);
+    }
 #if !INTERP_PY_HAS_OWN_GIL
-          if (ok && !executor->is_main)
-            _interp_executor_start_ticker (executor);
+  if (ok && !executor->is_main)
+    _interp_executor_start_ticker (executor);
 #endif
-          if (!ok)
-            {
-              GList *rest;
+  if (!ok)
+    {
+      GList *rest;
 
-              g_mutex_lock (&executor->lock);
-              rest = steal_normal_jobs_locked (executor);
-              g_mutex_unlock (&executor->lock);
-              fail_jobs (rest, error);
-              running = FALSE;
-            }
-          break;
+      g_mutex_lock (&executor->lock);
+      rest = steal_normal_jobs_locked (executor);
+      g_mutex_unlock (&executor->lock);
+      fail_jobs (rest, *error);
+    }
+  return ok;
+}
 
-        case JOB_CLOSE:
-          {
-            gboolean deferred;
+/* The close job: tears the interpreter down, or defers that while its
+ * memory is shared. Returns whether the thread runs on: not once the
+ * interpreter is gone. */
+static gboolean
+run_close_job (InterpExecutor  *executor,
+               InterpJob       *job,
+               GError         **error)
+{
+  gboolean deferred;
+  gboolean ok;
 
-            /* Items this interpreter put in queues follow their unbound
-             * policy; dropping them may release buffers (jobs for us). */
-            _interp_executor_run_closing_hooks (executor);
-            g_mutex_lock (&executor->lock);
-            deferred = executor->exports > 0;
-            executor->teardown_deferred = deferred;
-            g_mutex_unlock (&executor->lock);
-            if (deferred)
-              {
-                ok = TRUE;
-                break;
-              }
-            ok = _interp_executor_teardown (executor, &error);
-            g_mutex_lock (&executor->lock);
-            executor->state = ok ? EXECUTOR_CLOSED : EXECUTOR_READY;
-            g_mutex_unlock (&executor->lock);
-            running = !ok;
-            if (ok)
-              INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT " closed", executor->id);
-            else
-              {
-                INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT " stays open: %s",
-                              executor->id, error->message);
-                state_changed (executor, INTERP_EXECUTOR_CHANGED_CLOSED);
-              }
-            /* Released by its owner while Python threads run: it stays,
-             * and nobody would know. interp_list_lingering() finds it. */
-            if (!ok && job->detached && !executor->is_main)
-              {
-                gpointer owner = _interp_executor_dup_owner (executor);
+  /* Items this interpreter put in queues follow their unbound
+   * policy; dropping them may release buffers (jobs for us). */
+  _interp_executor_run_closing_hooks (executor);
+  g_mutex_lock (&executor->lock);
+  deferred = executor->exports > 0;
+  executor->teardown_deferred = deferred;
+  g_mutex_unlock (&executor->lock);
+  if (deferred)
+    return TRUE;
+  ok = _interp_executor_teardown (executor, error);
+  g_mutex_lock (&executor->lock);
+  executor->state = ok ? EXECUTOR_CLOSED : EXECUTOR_READY;
+  g_mutex_unlock (&executor->lock);
+  if (ok)
+    INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT " closed", executor->id);
+  else
+    {
+      INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT " stays open: %s",
+                    executor->id, (*error)->message);
+      state_changed (executor, INTERP_EXECUTOR_CHANGED_CLOSED);
+    }
+  /* Released by its owner while Python threads run: it stays,
+   * and nobody would know. interp_list_lingering() finds it. */
+  if (!ok && job->detached && !executor->is_main)
+    {
+      gpointer owner = _interp_executor_dup_owner (executor);
 
-                if (owner == NULL)
-                  g_warning ("Interpreter %" G_GINT64_FORMAT " was released but stays alive "
-                             "until interp_shutdown(): %s (interp_list_lingering() lists it)",
-                             executor->id, error->message);
-                g_clear_object (&owner);
-              }
-          }
-          break;
+      if (owner == NULL)
+        g_warning ("Interpreter %" G_GINT64_FORMAT " was released but stays alive "
+                   "until interp_shutdown(): %s (interp_list_lingering() lists it)",
+                   executor->id, (*error)->message);
+      g_clear_object (&owner);
+    }
+  return !ok;
+}
 
-        case JOB_NORMAL:
-        case JOB_INTERNAL:
-        default:
-          g_mutex_lock (&executor->lock);
-          executor->running_job = job;
-          executor->job_serial++;
-          g_cond_broadcast (&executor->ticker_cond);
-          g_mutex_unlock (&executor->lock);
-          state_changed (executor, INTERP_EXECUTOR_CHANGED_RUNNING);
-          if (G_UNLIKELY (_interp_debug_enabled ()))
-            {
-              job_start = g_get_monotonic_time ();
-              g_debug ("Interpreter %" G_GINT64_FORMAT ": job %" G_GUINT64_FORMAT " (%s) started",
-                       executor->id, job->seq, job_kind_name (job->kind));
-            }
+/* A call, or the library's own work: runs @job's function with the
+ * interpreter attached. */
+static void
+run_job (InterpExecutor  *executor,
+         InterpJob       *job,
+         GVariant       **result_out,
+         GError         **error_out)
+{
+  GVariant *result = NULL;
+  GError *error = NULL;
+  GError *reason = NULL;
+  gboolean ok;
+  gint64 job_start = 0;
 
-          PyEval_RestoreThread (executor->tstate);
-          ok = job->func (executor, job->data, &result, &error);
-          if (executor->flush_output)
-            _interp_output_flush ();
-
-          /* Still holding the GIL: no interrupter can be between its check
-           * and its SetAsyncExc, so clearing here leaves nothing behind. */
-          g_mutex_lock (&executor->lock);
-          executor->running_job = NULL;
-          if (executor->idle_waiters > 0)
-            g_cond_broadcast (&executor->done_cond);
-          reason = g_steal_pointer (&job->interrupt_reason);
-          g_mutex_unlock (&executor->lock);
-          PyErr_Clear ();
-          _interp_executor_interrupt_job_ended (executor, job);
-          executor->tstate = PyEval_SaveThread ();
-
-          /* Interrupted by close or shutdown rather than by its cancellable:
-           * say so instead of "cancelled". */
-          if (reason != NULL &&
-              (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-               g_error_matches (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED)))
-            {
-              g_clear_error (&error);
-              error = g_steal_pointer (&reason);
-              g_clear_pointer (&result, g_variant_unref);
-            }
-          g_clear_error (&reason);
-          if (!ok && error == NULL)
-            error = g_error_new_literal (INTERP_ERROR, INTERP_ERROR_FAILED, "Job failed");
-          state_changed (executor, INTERP_EXECUTOR_CHANGED_RUNNING);
-          if (G_UNLIKELY (_interp_debug_enabled ()))
-            {
-              double ms = (g_get_monotonic_time () - job_start) / 1000.0;
-
-              if (error == NULL)
-                g_debug ("Interpreter %" G_GINT64_FORMAT ": job %" G_GUINT64_FORMAT
-                         " ended after %.3f ms", executor->id, job->seq, ms);
-              else
-                g_debug ("Interpreter %" G_GINT64_FORMAT ": job %" G_GUINT64_FORMAT
-                         " ended after %.3f ms with an error: %.*s",
-                         executor->id, job->seq, ms,
-                         (int) strcspn (error->message, "\n"), error->message);
-            }
-          break;
-        }
-
-      job_complete (job, result, error, FALSE);
-      _interp_job_unref (job);
-
-      /* Closed while its memory was shared: destroyed with the last view. */
-      if (running && executor->teardown_deferred)
-        {
-          gboolean now;
-
-          g_mutex_lock (&executor->lock);
-          now = executor->exports == 0;
-          g_mutex_unlock (&executor->lock);
-          if (now)
-            {
-              g_autoptr(GError) teardown_error = NULL;
-
-              if (!_interp_executor_teardown (executor, &teardown_error))
-                g_debug ("Interpreter %" G_GINT64_FORMAT " left alive: %s",
-                         executor->id, teardown_error->message);
-              g_mutex_lock (&executor->lock);
-              executor->state = EXECUTOR_CLOSED;
-              g_mutex_unlock (&executor->lock);
-              running = FALSE;
-            }
-        }
+  g_mutex_lock (&executor->lock);
+  executor->running_job = job;
+  executor->job_serial++;
+  g_cond_broadcast (&executor->ticker_cond);
+  g_mutex_unlock (&executor->lock);
+  state_changed (executor, INTERP_EXECUTOR_CHANGED_RUNNING);
+  if (G_UNLIKELY (_interp_debug_enabled ()))
+    {
+      job_start = g_get_monotonic_time ();
+      g_debug ("Interpreter %" G_GINT64_FORMAT ": job %" G_GUINT64_FORMAT " (%s) started",
+               executor->id, job->seq, job_kind_name (job->kind));
     }
 
-  /* Whatever is still queued (a second close, work that raced with a
-   * failed setup) completes now: closes succeed, the rest fail. */
+  PyEval_RestoreThread (executor->tstate);
+  ok = job->func (executor, job->data, &result, &error);
+  if (executor->flush_output)
+    _interp_output_flush ();
+
+  /* Still holding the GIL: no interrupter can be between its check
+   * and its SetAsyncExc, so clearing here leaves nothing behind. */
+  g_mutex_lock (&executor->lock);
+  executor->running_job = NULL;
+  if (executor->idle_waiters > 0)
+    g_cond_broadcast (&executor->done_cond);
+  reason = g_steal_pointer (&job->interrupt_reason);
+  g_mutex_unlock (&executor->lock);
+  PyErr_Clear ();
+  _interp_executor_interrupt_job_ended (executor, job);
+  executor->tstate = PyEval_SaveThread ();
+
+  /* Interrupted by close or shutdown rather than by its cancellable:
+   * say so instead of "cancelled". */
+  if (reason != NULL &&
+      (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+       g_error_matches (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED)))
+    {
+      g_clear_error (&error);
+      error = g_steal_pointer (&reason);
+      g_clear_pointer (&result, g_variant_unref);
+    }
+  g_clear_error (&reason);
+  if (!ok && error == NULL)
+    error = g_error_new_literal (INTERP_ERROR, INTERP_ERROR_FAILED, "Job failed");
+  state_changed (executor, INTERP_EXECUTOR_CHANGED_RUNNING);
+  if (G_UNLIKELY (_interp_debug_enabled ()))
+    {
+      double ms = (g_get_monotonic_time () - job_start) / 1000.0;
+
+      if (error == NULL)
+        g_debug ("Interpreter %" G_GINT64_FORMAT ": job %" G_GUINT64_FORMAT
+                 " ended after %.3f ms", executor->id, job->seq, ms);
+      else
+        g_debug ("Interpreter %" G_GINT64_FORMAT ": job %" G_GUINT64_FORMAT
+                 " ended after %.3f ms with an error: %.*s",
+                 executor->id, job->seq, ms,
+                 (int) strcspn (error->message, "\n"), error->message);
+    }
+
+  *result_out = result;
+  *error_out = error;
+}
+
+/* Closed while its memory was shared: destroyed with the last view.
+ * Returns whether the thread runs on. */
+static gboolean
+finish_deferred_close (InterpExecutor *executor)
+{
+  g_autoptr(GError) teardown_error = NULL;
+  gboolean now;
+
+  g_mutex_lock (&executor->lock);
+  now = executor->exports == 0;
+  g_mutex_unlock (&executor->lock);
+  if (!now)
+    return TRUE;
+
+  if (!_interp_executor_teardown (executor, &teardown_error))
+    g_debug ("Interpreter %" G_GINT64_FORMAT " left alive: %s",
+             executor->id, teardown_error->message);
+  g_mutex_lock (&executor->lock);
+  executor->state = EXECUTOR_CLOSED;
+  g_mutex_unlock (&executor->lock);
+  return FALSE;
+}
+
+/* Whatever is still queued (a second close, work that raced with a
+ * failed setup) completes now: closes succeed, the rest fail. */
+static void
+drain (InterpExecutor *executor)
+{
   for (;;)
     {
       InterpJob *job;
@@ -528,6 +547,53 @@ executor_thread (gpointer data)
       job_complete (job, NULL, job->kind == JOB_CLOSE ? NULL : closed_error (executor), FALSE);
       _interp_job_unref (job);
     }
+}
+
+static gpointer
+executor_thread (gpointer data)
+{
+  InterpExecutor *executor = data;
+  gboolean running = TRUE;
+
+  g_private_set (&current_executor, executor);
+
+  while (running)
+    {
+      InterpJob *job = next_job (executor);
+      GVariant *result = NULL;
+      GError *error = NULL;
+
+      if (job->cancellable != NULL && g_cancellable_is_cancelled (job->cancellable))
+        {
+          running = skip_cancelled_job (executor, job);
+          continue;
+        }
+
+      switch (job->kind)
+        {
+        case JOB_SETUP:
+          running = run_setup_job (executor, &error);
+          break;
+
+        case JOB_CLOSE:
+          running = run_close_job (executor, job, &error);
+          break;
+
+        case JOB_NORMAL:
+        case JOB_INTERNAL:
+        default:
+          run_job (executor, job, &result, &error);
+          break;
+        }
+
+      job_complete (job, result, error, FALSE);
+      _interp_job_unref (job);
+
+      if (running && executor->teardown_deferred)
+        running = finish_deferred_close (executor);
+    }
+
+  drain (executor);
 
   g_mutex_lock (&executor->lock);
   g_cond_broadcast (&executor->ticker_cond);
