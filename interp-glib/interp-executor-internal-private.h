@@ -2,14 +2,16 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * One executor, several files, one role each: interp-executor.c is the
- * executor proper (the job model, the thread loop, closing),
- * interp-executor-interrupt.c interrupts running code, and
- * interp-executor-registry.c keeps the live executors, the hooks of the
- * layers above and the wait-for graph, interp-executor-lifecycle.c
- * creates and ends the interpreter on the executor's thread. They share the two
- * structures below and the calls declared here; the layers above include
- * interp-executor-private.h only.
+ * One executor, four files, one role each:
+ * - interp-executor.c, the executor proper: the job model, the thread
+ *   loop, closing;
+ * - interp-executor-interrupt.c: interrupting running code;
+ * - interp-executor-registry.c: the live executors, the hooks of the
+ *   layers above (the runtime's included), the wait-for graph;
+ * - interp-executor-lifecycle.c: creating and ending the interpreter on
+ *   the executor's thread.
+ * They share the two structures below and the calls declared here; the
+ * layers above include interp-executor-private.h only.
  *
  * Functions named _locked are called with executor->lock held.
  */
@@ -34,6 +36,9 @@ G_BEGIN_DECLS
 #else
 # define INTERP_MONITOR_INTERRUPT 0
 #endif
+
+/* ------------------------------------------------------------------ */
+/* The executor and its jobs                                           */
 
 typedef enum
 {
@@ -146,7 +151,7 @@ InterpJob      *_interp_job_ref                (InterpJob           *job);
 void            _interp_job_unref              (gpointer             job);
 
 /* ------------------------------------------------------------------ */
-/* The registry, the hooks, the wait-for graph (interp-executor-registry.c) */
+/* Registry, hooks, wait-for graph (interp-executor-registry.c)        */
 
 /* A new executor gets in as it starts (see _interp_executor_start()),
  * FALSE with @error set when the registry is closed; it leaves as its

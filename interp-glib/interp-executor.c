@@ -7,8 +7,8 @@
  * never leave this thread; jobs carry C values (GVariant) in and out.
  *
  * The first job sets the interpreter up (creates it, or for the main
- * interpreter initializes Python or joins the host's), the last tears it
- * down. Sync callers wait on done_cond; async callers get their GTask
+ * interpreter has the runtime initialize Python or join the host's), the
+ * last tears it down (interp-executor-lifecycle.c). Sync callers wait on done_cond; async callers get their GTask
  * completed from here, which GTask delivers in the caller's main context.
  *
  * Cancelling a queued job drops it. Cancelling a running one interrupts
@@ -25,6 +25,9 @@
 #include <string.h>
 
 static GPrivate current_executor;
+
+/* ------------------------------------------------------------------ */
+/* The job model                                                       */
 
 gboolean
 _interp_debug_enabled (void)
