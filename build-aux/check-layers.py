@@ -34,7 +34,8 @@ import tempfile
 LAYERS = [
     ("utilities", ["interp-python", "interp-error", "interp-spin", "interp-task",
                    "interp-values", "interp-output"]),
-    ("executor", ["interp-executor", "interp-config"]),
+    ("executor", ["interp-executor", "interp-executor-interrupt", "interp-executor-lifecycle",
+                  "interp-executor-registry", "interp-config"]),
     ("runtime", ["interp-runtime"]),
     ("carrier", ["interp-carrier"]),
     ("queue-state", ["interp-queue-state"]),
@@ -61,6 +62,7 @@ HEADERS = {
     "interp-output-private.h": "interp-output",
     "interp-executor-private.h": "interp-executor",
     "interp-config-private.h": "interp-config",
+    "interp-executor-internal-private.h": "interp-executor",
     "interp-runtime-private.h": "interp-runtime",
     "interp-carrier-private.h": "interp-carrier",
     "interp-queue-private.h": "interp-queue-state",

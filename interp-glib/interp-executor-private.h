@@ -5,10 +5,11 @@
  * The private layers, bottom up: executor, runtime, carrier, queue-state,
  * interpreter (with the public queue and channel), pool, module (the
  * Python face). A layer calls only the layers below it; where a lower one
- * must reach up (the executor installing the interp_glib module in a new
- * interpreter, or telling the queues that an interpreter closes; the
- * carrier wrapping a queue in a Python object), the upper layer registers
- * hooks with it. build-aux/check-layers.py checks this.
+ * must reach up (the executor starting and stopping Python through the
+ * runtime, installing the interp_glib module in a new interpreter, or
+ * telling the queues that an interpreter closes; the carrier wrapping a
+ * queue in a Python object), the upper layer registers hooks with it.
+ * build-aux/check-layers.py checks this.
  */
 
 #pragma once
@@ -30,6 +31,9 @@ typedef struct
   gboolean allow_daemon_threads;
   gboolean check_multi_interp_extensions;
 } InterpConfig;
+
+/* ------------------------------------------------------------------ */
+/* The live executors and the hooks (interp-executor-registry.c)       */
 
 /* What the layers above the executor do when an interpreter starts or
  * closes. Either member may be NULL. */
@@ -61,6 +65,9 @@ InterpExecutor *_interp_executor_dup_for_id    (gint64               id);
 GPtrArray      *_interp_executor_list_live     (void);
 /* Waits until no sub-interpreter executor is live. */
 void            _interp_executor_wait_no_live  (void);
+
+/* ------------------------------------------------------------------ */
+/* The executor and its jobs (interp-executor.c)                       */
 
 /* Runs on the executor thread with the interpreter attached (its GIL held).
  * Sets *result (may stay NULL) or returns FALSE with @error set. */
@@ -98,12 +105,6 @@ gboolean        _interp_executor_is_abandoned  (InterpExecutor      *executor);
 /* Waits until no job runs, at most @timeout_us; TRUE if none runs. */
 gboolean        _interp_executor_wait_idle     (InterpExecutor      *executor,
                                                 gint64               timeout_us);
-PyObject       *_interp_executor_get_cancel_exception (InterpExecutor *executor);
-
-GCancellable   *_interp_executor_get_wait_cancellable (void);
-/* A blocking wait in the running job's code raises the cancellation itself
- * (GIL held): no interrupter adds a second one. */
-void            _interp_executor_cancel_delivered (void);
 void            _interp_executor_add_export    (InterpExecutor      *executor);
 void            _interp_executor_release_buffer (InterpExecutor     *executor,
                                                  Py_buffer          *view);
@@ -181,16 +182,63 @@ gboolean        _interp_executor_close         (InterpExecutor      *executor,
                                                 GError             **error);
 void            _interp_executor_close_async   (InterpExecutor      *executor,
                                                 GTask               *task);
+void            _interp_executor_join          (InterpExecutor      *executor);
+
+/* ------------------------------------------------------------------ */
+/* Interrupting running code (interp-executor-interrupt.c)             */
+
+/* Interrupts the running call, if any (not the library's own work): its
+ * code gets interp_glib.CancelledError at its next bytecode boundary and
+ * its blocking waits end; the call then fails with @reason (nullable)
+ * rather than as cancelled. Any thread. */
 void            _interp_executor_interrupt     (InterpExecutor      *executor,
                                                 const GError        *reason);
 /* Interrupts the running job if its data is @data (else does nothing):
  * for callers that know their job only by its data. */
 void            _interp_executor_interrupt_data (InterpExecutor    *executor,
                                                  gpointer           data);
-void            _interp_executor_join          (InterpExecutor      *executor);
-/* For the runtime alone: the host's Python exits, so closing an
- * interpreter ends the threads left in it (daemon threads) instead of
- * failing. For good. */
-void            _interp_executor_set_ending_at_exit (void);
+/* The exception a cancellation raises in the executor's interpreter. */
+PyObject       *_interp_executor_get_cancel_exception (InterpExecutor *executor);
+/* For the running job's blocking waits: cancelled when it is
+ * interrupted. Executor thread only; NULL elsewhere. */
+GCancellable   *_interp_executor_get_wait_cancellable (void);
+/* A blocking wait in the running job's code raises the cancellation itself
+ * (GIL held): no interrupter adds a second one. */
+void            _interp_executor_cancel_delivered (void);
+
+/* ------------------------------------------------------------------ */
+/* Python itself: the runtime's hooks                                  */
+
+/* How the process's Python starts and stops, and what becomes of an
+ * interpreter's threads when it exits, is the runtime's business: the
+ * executor calls these on its threads. */
+typedef struct
+{
+  /* On the main executor's thread without a thread state, as it sets up:
+   * starts Python (@embedded) or joins the host's, and returns with the
+   * main interpreter attached (its GIL held); FALSE with @error set fails
+   * the main executor's setup. */
+  gboolean (*main_setup)          (gboolean         embedded,
+                                   GError         **error);
+  /* On the main executor's thread as it closes, the main interpreter
+   * attached: finalizes Python (@embedded) or lets go of the host's;
+   * returns without a thread state. */
+  void     (*main_teardown)       (gboolean         embedded);
+  /* On a sub-interpreter's executor thread as it closes, the interpreter
+   * attached and its non-daemon threads done. FALSE unless the host's
+   * Python exits: threads left then fail the close. At the exit, ends the
+   * threads left and returns TRUE, *@left set when the interpreter is to
+   * be left to CPython to end as it finalizes. */
+  gboolean (*end_threads_at_exit) (InterpExecutor  *executor,
+                                   gboolean        *left);
+} InterpExecutorRuntimeHooks;
+
+/* For the runtime alone, before the main executor starts: @hooks
+ * (static storage, all set) are the process's Python. */
+void            _interp_executor_set_runtime_hooks (const InterpExecutorRuntimeHooks *hooks);
+/* For end_threads_at_exit: waits a short grace (the GIL released
+ * meanwhile) for the interpreter's thread states other than the
+ * executor's to go, and returns how many are left. */
+guint           _interp_executor_wait_other_threads (InterpExecutor *executor);
 
 G_END_DECLS

@@ -7,18 +7,15 @@
  * never leave this thread; jobs carry C values (GVariant) in and out.
  *
  * The first job sets the interpreter up (creates it, or for the main
- * interpreter initializes Python or joins the host's), the last tears it
- * down. Sync callers wait on done_cond; async callers get their GTask
+ * interpreter has the runtime initialize Python or join the host's), the
+ * last tears it down (interp-executor-lifecycle.c). Sync callers wait on done_cond; async callers get their GTask
  * completed from here, which GTask delivers in the caller's main context.
  *
- * Cancelling a queued job drops it. Cancelling a running one starts a
- * short-lived interrupter thread that attaches to the same interpreter
- * (taking its GIL, which the running code drops at the next eval-breaker
- * check) and raises interp_glib.CancelledError in the executor's thread
- * state with PyThreadState_SetAsyncExc().
+ * Cancelling a queued job drops it. Cancelling a running one interrupts
+ * its code (interp-executor-interrupt.c).
  */
 
-#include "interp-executor-private.h"
+#include "interp-executor-internal-private.h"
 #include "interp-config-private.h"
 #include "interp-error.h"
 #include "interp-output-private.h"
@@ -26,306 +23,12 @@
 #include "interp-task-private.h"
 
 #include <gio/gio.h>
-#include <signal.h>
 #include <string.h>
-
-/* Python 3.12 and 3.13 raise an exception set with
- * PyThreadState_SetAsyncExc() at a loop's backward jump with the wrong
- * location, so the loop's own `except` and `finally` are skipped: on 3.12
- * for a one-line `while True: pass` (gh-108214), on 3.13 for every
- * `while <condition>:` loop (gh-130279, gh-139622). There the executor
- * raises the cancellation from a sys.monitoring INSTRUCTION callback
- * instead: it fires before the next instruction the executor thread runs,
- * at that instruction's true location. 3.11 has no sys.monitoring;
- * 3.14 and later are not affected. */
-#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030E0000
-# define INTERP_MONITOR_INTERRUPT 1
-#else
-# define INTERP_MONITOR_INTERRUPT 0
-#endif
-
-typedef enum
-{
-  EXECUTOR_NEW,
-  EXECUTOR_READY,
-  EXECUTOR_CLOSING,
-  EXECUTOR_CLOSED,
-  EXECUTOR_FAILED,
-} ExecutorState;
-
-typedef enum
-{
-  JOB_SETUP,
-  JOB_NORMAL,
-  JOB_INTERNAL,   /* the library's own work; runs even while closing */
-  JOB_CLOSE,
-} JobKind;
-
-typedef enum
-{
-  JOB_STATE_NEW,
-  JOB_STATE_QUEUED,
-  JOB_STATE_RUNNING,
-  JOB_STATE_DONE,
-} JobState;
-
-typedef struct
-{
-  gatomicrefcount ref_count;
-  JobKind kind;
-  JobState state;
-  InterpJobFunc func;
-  gpointer data;
-  GDestroyNotify data_free;
-  InterpExecutor *executor;
-  GCancellable *cancellable;
-  gulong cancel_id;
-  gboolean cancel_requested;
-  gboolean interrupted;       /* an interrupter was started for it */
-  gboolean cancel_delivered;  /* a blocking wait raised the cancellation itself */
-  gboolean detached;          /* a close nobody waits for (the owner let go) */
-  GError *interrupt_reason;   /* why the job was interrupted, if not by its cancellable */
-  GCancellable *wait_cancellable; /* for blocking waits in the job's code */
-  GTask *task;                /* async jobs */
-  InterpJobDoneFunc done_func; /* jobs completed through a callback */
-  gpointer done_data;
-  gboolean done;              /* sync jobs: guarded by executor->lock */
-  gint done_flag;             /* the same, atomic, for a spinning waiter */
-  GVariant *result;
-  GError *error;
-  guint64 seq;                /* numbers the executor's jobs, for the debug log */
-} InterpJob;
-
-struct _InterpExecutor
-{
-  gatomicrefcount ref_count;
-  gboolean is_main;
-  gboolean embedded;
-  InterpConfig config;
-
-  GMutex lock;
-  GCond job_cond;             /* work queued or state changed */
-  GCond done_cond;            /* a sync job finished, or interrupters dropped */
-  GCond ticker_cond;          /* Python 3.11: a job started, or the executor ended */
-  GQueue jobs;
-  gint n_queued;              /* jobs.length, atomic, for the idle spin */
-  gboolean idle_sleeping;     /* the executor thread waits on job_cond */
-  guint done_sleepers;        /* sync callers waiting on done_cond */
-  guint idle_waiters;         /* _interp_executor_wait_idle() callers */
-  gboolean abandoned;         /* left by a pool while blocked in C */
-  InterpJob *running_job;
-  ExecutorState state;
-  guint interrupters;
-  guint exports;              /* buffers of this interpreter used elsewhere */
-  gboolean teardown_deferred; /* closed, destroyed when exports reach 0 */
-  gboolean thread_started;
-  GThread *thread;
-  GWeakRef owner;
-  guint64 n_submitted;        /* jobs numbered so far */
-
-  /* Set before the first job, read-only afterwards. */
-  InterpExecutorStateHook state_hook;
-  gpointer state_hook_data;
-  GDestroyNotify state_hook_data_free;
-
-  InterpExecutor *waiting_for; /* wait_graph_lock: this thread waits for it */
-
-  /* Written during setup on the executor thread, read-only afterwards. */
-  gint64 id;
-
-  /* Executor thread only. */
-  PyInterpreterState *interp;
-  PyThreadState *tstate;
-  unsigned long thread_ident;
-  PyObject *cancel_exc;
-#if INTERP_MONITOR_INTERRUPT
-  /* Delivering a cancellation through sys.monitoring; the GIL held. */
-  PyObject *monitor_callback;
-  int monitor_tool;           /* the tool ID claimed, or -1 */
-  guint64 armed_serial;       /* executor->lock: the job to interrupt */
-#endif
-  guint64 job_serial;         /* executor->lock: the running job's number */
-  PyGILState_STATE gilstate;
-  gboolean flush_output;      /* output capture is on: flush after each job */
-};
 
 static GPrivate current_executor;
 
 /* ------------------------------------------------------------------ */
-/* The live executors, and the layers above's hooks                    */
-
-/* The executor is the bottom of the library's layers (see
- * interp-executor-private.h): what the layers above do when an
- * interpreter starts or closes comes in through hooks, and the runtime
- * finds the live executors here. */
-static GMutex registry_lock;
-static GCond registry_cond;         /* an executor left */
-static GHashTable *live_executors;  /* InterpExecutor* (not owned): started, thread not ended */
-static gboolean registry_open;      /* sub-interpreters may start */
-static GPtrArray *hooks;            /* const InterpExecutorHooks* */
-
-void
-_interp_executor_add_hooks (const InterpExecutorHooks *new_hooks)
-{
-  g_mutex_lock (&registry_lock);
-  if (hooks == NULL)
-    hooks = g_ptr_array_new ();
-  if (!g_ptr_array_find (hooks, new_hooks, NULL))
-    g_ptr_array_add (hooks, (gpointer) new_hooks);
-  g_mutex_unlock (&registry_lock);
-}
-
-/* A copy: a hook may register hooks. */
-static GPtrArray *
-dup_hooks (void)
-{
-  GPtrArray *copy;
-
-  g_mutex_lock (&registry_lock);
-  copy = hooks != NULL ? g_ptr_array_copy (hooks, NULL, NULL) : g_ptr_array_new ();
-  g_mutex_unlock (&registry_lock);
-  return copy;
-}
-
-static gboolean
-run_started_hooks (InterpExecutor  *executor,
-                   GError         **error)
-{
-  g_autoptr(GPtrArray) all = dup_hooks ();
-
-  for (guint i = 0; i < all->len; i++)
-    {
-      const InterpExecutorHooks *h = g_ptr_array_index (all, i);
-
-      if (h->started != NULL && !h->started (executor, error))
-        return FALSE;
-    }
-  return TRUE;
-}
-
-static void
-run_closing_hooks (InterpExecutor *executor)
-{
-  g_autoptr(GPtrArray) all = dup_hooks ();
-
-  for (guint i = 0; i < all->len; i++)
-    {
-      const InterpExecutorHooks *h = g_ptr_array_index (all, i);
-
-      if (h->closing != NULL)
-        h->closing (executor);
-    }
-}
-
-void
-_interp_executor_set_registry_open (gboolean open)
-{
-  g_mutex_lock (&registry_lock);
-  registry_open = open;
-  g_mutex_unlock (&registry_lock);
-}
-
-/* The main executor always gets in: it is what starts Python. */
-static gboolean
-registry_add (InterpExecutor  *executor,
-              GError         **error)
-{
-  gboolean ok = TRUE;
-
-  g_mutex_lock (&registry_lock);
-  if (!executor->is_main && !registry_open)
-    {
-      g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_RUNTIME,
-                           "interp-glib is not running (shut down or not initialized)");
-      ok = FALSE;
-    }
-  else
-    {
-      if (live_executors == NULL)
-        live_executors = g_hash_table_new (NULL, NULL);
-      g_hash_table_add (live_executors, executor);
-    }
-  g_mutex_unlock (&registry_lock);
-  return ok;
-}
-
-static void
-registry_remove (InterpExecutor *executor)
-{
-  g_mutex_lock (&registry_lock);
-  if (live_executors != NULL)
-    g_hash_table_remove (live_executors, executor);
-  g_cond_broadcast (&registry_cond);
-  g_mutex_unlock (&registry_lock);
-}
-
-InterpExecutor *
-_interp_executor_dup_for_id (gint64 id)
-{
-  InterpExecutor *current = g_private_get (&current_executor);
-  InterpExecutor *found = NULL;
-  GHashTableIter iter;
-  gpointer key;
-
-  /* Most lookups (a buffer shared from here) ask for the executor of the
-   * calling thread: live, since the thread runs. */
-  if (current != NULL && current->id == id)
-    return _interp_executor_ref (current);
-
-  g_mutex_lock (&registry_lock);
-  if (live_executors != NULL)
-    {
-      g_hash_table_iter_init (&iter, live_executors);
-      while (found == NULL && g_hash_table_iter_next (&iter, &key, NULL))
-        if (((InterpExecutor *) key)->id == id)
-          found = _interp_executor_ref (key);
-    }
-  g_mutex_unlock (&registry_lock);
-  return found;
-}
-
-GPtrArray *
-_interp_executor_list_live (void)
-{
-  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) _interp_executor_unref);
-  GHashTableIter iter;
-  gpointer key;
-
-  g_mutex_lock (&registry_lock);
-  if (live_executors != NULL)
-    {
-      g_hash_table_iter_init (&iter, live_executors);
-      while (g_hash_table_iter_next (&iter, &key, NULL))
-        if (!((InterpExecutor *) key)->is_main)
-          g_ptr_array_add (list, _interp_executor_ref (key));
-    }
-  g_mutex_unlock (&registry_lock);
-  return list;
-}
-
-static gboolean
-has_live_sub_locked (void)
-{
-  GHashTableIter iter;
-  gpointer key;
-
-  if (live_executors == NULL)
-    return FALSE;
-  g_hash_table_iter_init (&iter, live_executors);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    if (!((InterpExecutor *) key)->is_main)
-      return TRUE;
-  return FALSE;
-}
-
-void
-_interp_executor_wait_no_live (void)
-{
-  g_mutex_lock (&registry_lock);
-  while (has_live_sub_locked ())
-    g_cond_wait (&registry_cond, &registry_lock);
-  g_mutex_unlock (&registry_lock);
-}
+/* The job model                                                       */
 
 gboolean
 _interp_debug_enabled (void)
@@ -365,12 +68,6 @@ job_kind_name (JobKind kind)
     }
 }
 
-/* The wait-for graph: an executor thread blocked in a synchronous call or
- * close on another executor points at it. Each thread waits for at most
- * one, and no wait that would close a cycle is let in, so the graph is a
- * set of chains. */
-static GMutex wait_graph_lock;
-
 /* After every change of executor->jobs, the lock held. */
 static void
 update_queued_locked (InterpExecutor *executor)
@@ -392,15 +89,15 @@ job_free (InterpJob *job)
   g_free (job);
 }
 
-static InterpJob *
-job_ref (InterpJob *job)
+InterpJob *
+_interp_job_ref (InterpJob *job)
 {
   g_atomic_ref_count_inc (&job->ref_count);
   return job;
 }
 
-static void
-job_unref (gpointer data)
+void
+_interp_job_unref (gpointer data)
 {
   InterpJob *job = data;
 
@@ -496,258 +193,8 @@ job_complete (InterpJob *job,
     }
 }
 
-/* ------------------------------------------------------------------ */
-/* Interrupting running code                                           */
-
-typedef struct
-{
-  InterpExecutor *executor;
-  InterpJob *job;
-} Interrupt;
-
-#if INTERP_MONITOR_INTERRUPT
-/* Calls sys.monitoring.@name (@args); FALSE (error cleared) on failure. */
-static gboolean
-monitor_call (const char *name,
-              const char *format,
-              ...)
-{
-  PyObject *monitoring = PySys_GetObject ("monitoring");  /* borrowed */
-  PyObject *method = monitoring ? PyObject_GetAttrString (monitoring, name) : NULL;
-  PyObject *args = NULL;
-  PyObject *res = NULL;
-  va_list ap;
-
-  if (method != NULL)
-    {
-      va_start (ap, format);
-      args = Py_VaBuildValue (format, ap);
-      va_end (ap);
-    }
-  if (args != NULL && !PyTuple_Check (args))
-    {
-      PyObject *tuple = PyTuple_Pack (1, args);
-      Py_DECREF (args);
-      args = tuple;
-    }
-  if (args != NULL)
-    res = PyObject_Call (method, args, NULL);
-  if (res == NULL)
-    PyErr_Clear ();
-  Py_XDECREF (res);
-  Py_XDECREF (args);
-  Py_XDECREF (method);
-  return res != NULL;
-}
-
-static long
-monitor_instruction_event (void)
-{
-  PyObject *monitoring = PySys_GetObject ("monitoring");
-  PyObject *events = monitoring ? PyObject_GetAttrString (monitoring, "events") : NULL;
-  PyObject *value = events ? PyObject_GetAttrString (events, "INSTRUCTION") : NULL;
-  long event = value ? PyLong_AsLong (value) : -1;
-
-  if (event == -1)
-    PyErr_Clear ();
-  Py_XDECREF (value);
-  Py_XDECREF (events);
-  return event;
-}
-
-/* The INSTRUCTION callback: raises the cancellation in the executor's
- * thread, at the instruction about to run, once. */
-static PyObject *
-monitor_on_instruction (PyObject *capsule,
-                        PyObject *args)
-{
-  InterpExecutor *executor = PyCapsule_GetPointer (capsule, NULL);
-  gboolean raise = FALSE;
-
-  if (executor == NULL || PyThread_get_thread_ident () != executor->thread_ident)
-    {
-      PyErr_Clear ();
-      Py_RETURN_NONE;
-    }
-  g_mutex_lock (&executor->lock);
-  if (executor->armed_serial != 0 && executor->armed_serial == executor->job_serial &&
-      executor->running_job != NULL && !executor->running_job->cancel_delivered)
-    raise = TRUE;
-  executor->armed_serial = 0;
-  g_mutex_unlock (&executor->lock);
-
-  /* Every instruction of the interpreter pays for the event: off at once. */
-  monitor_call ("set_events", "(ii)", executor->monitor_tool, 0);
-  if (!raise)
-    Py_RETURN_NONE;
-  PyErr_SetNone (executor->cancel_exc);
-  return NULL;
-}
-
-static PyMethodDef monitor_def = {
-  "_interp_glib_cancel", monitor_on_instruction, METH_VARARGS, NULL
-};
-
-/* From an interrupter, the GIL held: claims a free tool ID (if not yet),
- * and turns the event on for job @serial. FALSE when no tool ID is free:
- * the caller falls back to PyThreadState_SetAsyncExc(). */
-static gboolean
-monitor_arm (InterpExecutor *executor,
-             guint64         serial)
-{
-  static const int tools[] = { 4, 3, 5, 2, 1, 0 };
-  long event = monitor_instruction_event ();
-
-  if (event <= 0 || executor->monitor_callback == NULL)
-    return FALSE;
-  if (executor->monitor_tool < 0)
-    {
-      PyObject *monitoring = PySys_GetObject ("monitoring");
-
-      for (guint i = 0; i < G_N_ELEMENTS (tools) && executor->monitor_tool < 0; i++)
-        {
-          PyObject *owner = monitoring ? PyObject_CallMethod (monitoring, "get_tool", "i", tools[i]) : NULL;
-
-          if (owner == Py_None &&
-              monitor_call ("use_tool_id", "(is)", tools[i], "interp-glib cancellation"))
-            executor->monitor_tool = tools[i];
-          if (owner == NULL)
-            PyErr_Clear ();
-          Py_XDECREF (owner);
-        }
-      if (executor->monitor_tool < 0)
-        return FALSE;
-      if (!monitor_call ("register_callback", "(ilO)", executor->monitor_tool, event,
-                         executor->monitor_callback))
-        {
-          monitor_call ("free_tool_id", "(i)", executor->monitor_tool);
-          executor->monitor_tool = -1;
-          return FALSE;
-        }
-    }
-
-  g_mutex_lock (&executor->lock);
-  executor->armed_serial = serial;
-  g_mutex_unlock (&executor->lock);
-  return monitor_call ("set_events", "(il)", executor->monitor_tool, event);
-}
-
-/* On the executor thread after a job, the GIL held: gives the tool ID
- * back, so that the job's code and the application find all of them. */
-static void
-monitor_release (InterpExecutor *executor)
-{
-  if (executor->monitor_tool < 0)
-    return;
-  g_mutex_lock (&executor->lock);
-  executor->armed_serial = 0;
-  g_mutex_unlock (&executor->lock);
-  monitor_call ("set_events", "(ii)", executor->monitor_tool, 0);
-  monitor_call ("register_callback", "(ilO)", executor->monitor_tool,
-                monitor_instruction_event (), Py_None);
-  monitor_call ("free_tool_id", "(i)", executor->monitor_tool);
-  executor->monitor_tool = -1;
-}
-#endif
-
-static gpointer
-interrupter_thread (gpointer data)
-{
-  Interrupt *interrupt = data;
-  InterpExecutor *executor = interrupt->executor;
-  PyThreadState *tstate;
-
-  /* A thread state of our own in the target interpreter: taking its GIL
-   * makes the running code drop it at the next eval-breaker check. The
-   * interpreter cannot go away meanwhile: teardown waits for interrupters. */
-  tstate = PyThreadState_New (executor->interp);
-  PyEval_RestoreThread (tstate);
-
-#if INTERP_MONITOR_INTERRUPT
-  {
-    guint64 serial = 0;
-
-    g_mutex_lock (&executor->lock);
-    if (executor->running_job == interrupt->job && !interrupt->job->cancel_delivered)
-      serial = executor->job_serial;
-    g_mutex_unlock (&executor->lock);
-    if (serial != 0 && monitor_arm (executor, serial))
-      goto delivered;
-  }
-#endif
-  g_mutex_lock (&executor->lock);
-  /* Checked with the GIL held: the executor clears running_job with the
-   * GIL held too, so the exception cannot land in a later job. */
-  if (executor->running_job == interrupt->job && !interrupt->job->cancel_delivered)
-    PyThreadState_SetAsyncExc (executor->thread_ident, executor->cancel_exc);
-  g_mutex_unlock (&executor->lock);
-#if INTERP_MONITOR_INTERRUPT
-delivered:
-#endif
-
-  PyThreadState_Clear (tstate);
-  PyThreadState_DeleteCurrent ();
-
-  g_mutex_lock (&executor->lock);
-  executor->interrupters--;
-  g_cond_broadcast (&executor->done_cond);
-  g_mutex_unlock (&executor->lock);
-
-  job_unref (interrupt->job);
-  _interp_executor_unref (executor);
-  g_free (interrupt);
-  return NULL;
-}
-
-/* Called with executor->lock held. Returns the job's wait cancellable, if
- * any, for the caller to cancel once the lock is released (its handlers
- * take queue locks). */
-static GCancellable *
-interrupt_running_job_locked (InterpExecutor *executor,
-                              InterpJob      *job)
-{
-  Interrupt *interrupt;
-  GThread *thread;
-
-  if (executor->running_job != job || executor->cancel_exc == NULL ||
-      executor->state == EXECUTOR_CLOSED)
-    return NULL;
-
-  interrupt = g_new0 (Interrupt, 1);
-  interrupt->executor = _interp_executor_ref (executor);
-  interrupt->job = job_ref (job);
-  thread = g_thread_try_new ("interp-interrupt", interrupter_thread, interrupt, NULL);
-  if (thread == NULL)
-    {
-      /* Out of threads: the code is not interrupted. Its wait still ends
-       * below, and a pool's timeout still abandons it after the grace. */
-      INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT ": no thread to interrupt its code",
-                    executor->id);
-      /* Neither is the last reference: the executor runs the job. */
-      job_unref (interrupt->job);
-      _interp_executor_unref (interrupt->executor);
-      g_free (interrupt);
-    }
-  else
-    {
-      job->interrupted = TRUE;
-      executor->interrupters++;
-      g_thread_unref (thread);
-    }
-
-  return job->wait_cancellable ? g_object_ref (job->wait_cancellable) : NULL;
-}
-
-static void
-cancel_and_unref (GCancellable *wait)
-{
-  if (wait != NULL)
-    {
-      g_cancellable_cancel (wait);
-      g_object_unref (wait);
-    }
-}
-
+/* A queued job is dropped; a running one is interrupted
+ * (interp-executor-interrupt.c). */
 static void
 job_cancelled_cb (GCancellable *cancellable,
                   gpointer      data)
@@ -775,7 +222,7 @@ job_cancelled_cb (GCancellable *cancellable,
       drop = TRUE;
       break;
     case JOB_STATE_RUNNING:
-      wait = interrupt_running_job_locked (executor, job);
+      wait = _interp_executor_interrupt_job_locked (executor, job);
       interrupting = job->interrupted;
       break;
     case JOB_STATE_DONE:
@@ -783,7 +230,7 @@ job_cancelled_cb (GCancellable *cancellable,
       break;
     }
   g_mutex_unlock (&executor->lock);
-  cancel_and_unref (wait);
+  _interp_executor_cancel_wait (wait);
 
   if (drop)
     INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT ": job %" G_GUINT64_FORMAT
@@ -795,617 +242,8 @@ job_cancelled_cb (GCancellable *cancellable,
   if (drop)
     {
       job_complete (job, NULL, NULL, TRUE);
-      job_unref (job);  /* the queue's reference */
+      _interp_job_unref (job);  /* the queue's reference */
     }
-}
-
-/* Throws away an interruption still pending for the executor's thread,
- * the GIL held and no exception set. PyThreadState_SetAsyncExc (id, NULL)
- * is not the way: on 3.11 and 3.12 it raises the interpreter's "async
- * exception pending" flag too, and only raising an exception lowers it
- * again, so the eval loop would check for pending work at every chance for
- * good (with tracing on, 3.11 spins at the next function entry). Instead,
- * let the eval loop itself take the exception: a code object checks for
- * pending work as it starts, and raising lowers the flag on every version. */
-static void
-discard_pending_interrupt (void)
-{
-  PyObject *code = Py_CompileString ("None", "<interp-glib>", Py_eval_input);
-  PyObject *globals = code ? PyDict_New () : NULL;
-
-  if (globals != NULL)
-    Py_XDECREF (PyEval_EvalCode (code, globals, globals));
-  PyErr_Clear ();
-  Py_XDECREF (globals);
-  Py_XDECREF (code);
-}
-
-void
-_interp_executor_interrupt (InterpExecutor *executor,
-                            const GError   *reason)
-{
-  GCancellable *wait = NULL;
-  guint64 seq = 0;
-
-  g_mutex_lock (&executor->lock);
-  if (executor->running_job != NULL && executor->running_job->kind == JOB_NORMAL)
-    {
-      InterpJob *job = executor->running_job;
-
-      if (job->interrupt_reason == NULL && reason != NULL)
-        job->interrupt_reason = g_error_copy (reason);
-      wait = interrupt_running_job_locked (executor, job);
-      seq = job->seq;
-    }
-  g_mutex_unlock (&executor->lock);
-  cancel_and_unref (wait);
-
-  if (seq != 0)
-    INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT ": interrupting job %" G_GUINT64_FORMAT ": %s",
-                  executor->id, seq, reason != NULL ? reason->message : "no reason given");
-}
-
-void
-_interp_executor_interrupt_data (InterpExecutor *executor,
-                                 gpointer        data)
-{
-  GCancellable *wait = NULL;
-
-  g_mutex_lock (&executor->lock);
-  if (executor->running_job != NULL && executor->running_job->kind == JOB_NORMAL &&
-      executor->running_job->data == data)
-    wait = interrupt_running_job_locked (executor, executor->running_job);
-  g_mutex_unlock (&executor->lock);
-  cancel_and_unref (wait);
-}
-
-void
-_interp_executor_cancel_delivered (void)
-{
-  InterpExecutor *executor = g_private_get (&current_executor);
-
-  if (executor == NULL)
-    return;
-  g_mutex_lock (&executor->lock);
-  if (executor->running_job != NULL)
-    executor->running_job->cancel_delivered = TRUE;
-  g_mutex_unlock (&executor->lock);
-  /* The GIL is held: an interrupter that came first is undone, and one
-   * that comes later sees the flag. */
-#if INTERP_MONITOR_INTERRUPT
-  if (executor->monitor_tool >= 0)
-    monitor_call ("set_events", "(ii)", executor->monitor_tool, 0);
-#endif
-  discard_pending_interrupt ();
-}
-
-GCancellable *
-_interp_executor_get_wait_cancellable (void)
-{
-  InterpExecutor *executor = g_private_get (&current_executor);
-  InterpJob *job;
-  GCancellable *wait = NULL;
-  gboolean cancel = FALSE;
-
-  if (executor == NULL)
-    return NULL;
-
-  g_mutex_lock (&executor->lock);
-  job = executor->running_job;
-  if (job != NULL)
-    {
-      if (job->wait_cancellable == NULL)
-        {
-          job->wait_cancellable = g_cancellable_new ();
-          cancel = job->interrupted ||
-                   (job->cancellable != NULL && g_cancellable_is_cancelled (job->cancellable));
-        }
-      wait = job->wait_cancellable;
-    }
-  g_mutex_unlock (&executor->lock);
-
-  if (cancel)
-    g_cancellable_cancel (wait);
-  /* Owned by the running job, which outlives every wait in its code. */
-  return wait;
-}
-
-/* ------------------------------------------------------------------ */
-/* Taking turns under Python 3.11's shared GIL                         */
-
-#if !INTERP_PY_HAS_OWN_GIL
-/* CPython 3.11 asks the GIL holder to let go only through the waiting
- * thread's own interpreter: code running in one interpreter never yields
- * to threads of another (the host's included) until it blocks. Each
- * sub-interpreter gets a ticker thread that, while the interpreter runs a
- * job, waits for the GIL with a thread state of that interpreter: after a
- * switch interval, that asks the interpreter itself to drop the GIL, so
- * every waiter gets its turn, whichever interpreter holds the GIL. */
-static gpointer
-ticker_thread (gpointer data)
-{
-  InterpExecutor *executor = data;
-
-  g_mutex_lock (&executor->lock);
-  while (executor->state != EXECUTOR_CLOSED && executor->state != EXECUTOR_FAILED)
-    {
-      PyThreadState *tstate;
-
-      if (executor->running_job == NULL)
-        {
-          g_cond_wait (&executor->ticker_cond, &executor->lock);
-          continue;
-        }
-      /* Counted as an interrupter: teardown waits for us. */
-      executor->interrupters++;
-      g_mutex_unlock (&executor->lock);
-
-      tstate = PyThreadState_New (executor->interp);
-      PyEval_RestoreThread (tstate);
-      PyThreadState_Clear (tstate);
-      PyThreadState_DeleteCurrent ();
-
-      g_mutex_lock (&executor->lock);
-      executor->interrupters--;
-      g_cond_broadcast (&executor->done_cond);
-      g_mutex_unlock (&executor->lock);
-      g_usleep (5000);
-      g_mutex_lock (&executor->lock);
-    }
-  g_mutex_unlock (&executor->lock);
-  _interp_executor_unref (executor);
-  return NULL;
-}
-
-/* Without a thread to spare, the interpreter still works: its code just
- * does not hand the shared GIL over between bytecodes on time. */
-static void
-start_ticker (InterpExecutor *executor)
-{
-  GThread *thread = g_thread_try_new ("interp-ticker", ticker_thread,
-                                      _interp_executor_ref (executor), NULL);
-
-  if (thread != NULL)
-    g_thread_unref (thread);
-  else
-    {
-      INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT ": no thread for its GIL ticker", executor->id);
-      _interp_executor_unref (executor);
-    }
-}
-#endif
-
-/* ------------------------------------------------------------------ */
-/* Setting up and tearing down the interpreter                         */
-
-static gboolean
-setup_common (InterpExecutor  *executor,
-              GError         **error)
-{
-  executor->thread_ident = PyThread_get_thread_ident ();
-  executor->interp = PyThreadState_GetInterpreter (PyThreadState_Get ());
-  executor->id = PyInterpreterState_GetID (executor->interp);
-
-  /* BaseException, so that `except Exception:` does not swallow a cancel. */
-  executor->cancel_exc = PyErr_NewExceptionWithDoc ("interp_glib.CancelledError",
-                                                    "The job was cancelled from outside the interpreter.",
-                                                    PyExc_BaseException, NULL);
-  if (executor->cancel_exc == NULL)
-    {
-      PyErr_Clear ();
-      g_set_error (error, INTERP_ERROR, INTERP_ERROR_FAILED,
-                   "Could not set up interpreter %" G_GINT64_FORMAT, executor->id);
-      return FALSE;
-    }
-#if INTERP_MONITOR_INTERRUPT
-  {
-    PyObject *capsule = PyCapsule_New (executor, NULL, NULL);
-
-    executor->monitor_callback = capsule ? PyCFunction_New (&monitor_def, capsule) : NULL;
-    Py_XDECREF (capsule);
-    if (executor->monitor_callback == NULL)
-      PyErr_Clear ();  /* cancelling falls back to PyThreadState_SetAsyncExc() */
-  }
-#endif
-
-  /* Built when first imported: creating an interpreter stays cheap, and
-   * in hosted mode its imports (threading) happen on the host's thread. */
-  return run_started_hooks (executor, error);
-}
-
-/* Importing `signal` in the main interpreter installs Python's SIGINT
- * handler whatever install_signal_handlers says. Import it now, once, and
- * put the host's handler back, so that a later import (asyncio and
- * subprocess import it) leaves the host's Ctrl-C alone. */
-static void
-keep_host_sigint (void)
-{
-  struct sigaction saved;
-  PyObject *module;
-
-  sigaction (SIGINT, NULL, &saved);
-  module = PyImport_ImportModule ("signal");
-  if (module == NULL)
-    PyErr_Clear ();
-  Py_XDECREF (module);
-  sigaction (SIGINT, &saved, NULL);
-}
-
-static gboolean
-setup_main (InterpExecutor  *executor,
-            GError         **error)
-{
-  gboolean ok;
-
-  if (executor->embedded)
-    {
-      PyConfig config;
-      PyStatus status;
-
-      /* The host keeps its signals: Python installs no handlers. */
-      PyConfig_InitPythonConfig (&config);
-      config.install_signal_handlers = 0;
-      config.parse_argv = 0;
-      status = Py_InitializeFromConfig (&config);
-      PyConfig_Clear (&config);
-      if (!PyStatus_Exception (status))
-        keep_host_sigint ();
-      if (PyStatus_Exception (status))
-        {
-          g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNTIME,
-                       "Could not initialize Python %s: %s%s%s", PY_VERSION,
-                       status.func ? status.func : "",
-                       status.func ? ": " : "",
-                       status.err_msg ? status.err_msg : "unknown error");
-          return FALSE;
-        }
-    }
-  else
-    {
-      /* Hosted: the application's Python; PyGObject released the GIL. */
-      executor->gilstate = PyGILState_Ensure ();
-    }
-
-  ok = setup_common (executor, error);
-  executor->tstate = PyEval_SaveThread ();
-  return ok;
-}
-
-static gboolean
-setup_sub (InterpExecutor  *executor,
-           GError         **error)
-{
-  PyThreadState *main_tstate;
-  PyThreadState *tstate = NULL;
-  gboolean ok;
-
-  /* Creating an interpreter needs a current thread state: a temporary one
-   * in the main interpreter, dropped once the new interpreter stands. */
-  main_tstate = PyThreadState_New (PyInterpreterState_Main ());
-  PyEval_RestoreThread (main_tstate);
-
-#if INTERP_PY_HAS_OWN_GIL
-  {
-    PyInterpreterConfig config = {
-      .use_main_obmalloc = executor->config.use_main_obmalloc,
-      .allow_fork = executor->config.allow_fork,
-      .allow_exec = executor->config.allow_exec,
-      .allow_threads = executor->config.allow_threads,
-      .allow_daemon_threads = executor->config.allow_daemon_threads,
-      .check_multi_interp_extensions = executor->config.check_multi_interp_extensions,
-      .gil = executor->config.gil == INTERP_GIL_SHARED ? PyInterpreterConfig_SHARED_GIL
-                                                       : PyInterpreterConfig_OWN_GIL,
-    };
-    PyStatus status = Py_NewInterpreterFromConfig (&tstate, &config);
-
-    if (PyStatus_Exception (status) || tstate == NULL)
-      {
-        g_set_error (error, INTERP_ERROR, INTERP_ERROR_FAILED,
-                     "Could not create an interpreter: %s",
-                     status.err_msg ? status.err_msg : "unknown error");
-        PyThreadState_Swap (main_tstate);
-        PyThreadState_Clear (main_tstate);
-        PyThreadState_DeleteCurrent ();
-        return FALSE;
-      }
-  }
-#else
-  tstate = Py_NewInterpreter ();
-  if (tstate == NULL)
-    {
-      g_set_error (error, INTERP_ERROR, INTERP_ERROR_FAILED,
-                   "Could not create an interpreter");
-      PyThreadState_Swap (main_tstate);
-      PyThreadState_Clear (main_tstate);
-      PyThreadState_DeleteCurrent ();
-      return FALSE;
-    }
-#endif
-
-  ok = setup_common (executor, error);
-  executor->tstate = PyEval_SaveThread ();
-
-  PyEval_RestoreThread (main_tstate);
-  PyThreadState_Clear (main_tstate);
-  PyThreadState_DeleteCurrent ();
-
-  if (!ok)
-    {
-      PyEval_RestoreThread (executor->tstate);
-      Py_EndInterpreter (executor->tstate);
-#if !INTERP_PY_HAS_OWN_GIL
-      {
-        PyThreadState *tmp = PyThreadState_New (PyInterpreterState_Main ());
-        PyThreadState_Swap (tmp);
-        PyThreadState_Clear (tmp);
-        PyThreadState_DeleteCurrent ();
-      }
-#endif
-      executor->tstate = NULL;
-    }
-  return ok;
-}
-
-#define THREADS_GRACE_US (250 * 1000)
-
-/* What becomes of the threads left in an interpreter (daemon threads)
- * when the host's Python exits. Before 3.14, Py_EndInterpreter() aborts
- * the process when the interpreter has another thread ("not the last
- * thread"), and a thread that takes the GIL once its thread state or its
- * interpreter is gone uses freed memory, unless the runtime is finalizing
- * already (it exits then). So, before 3.14, the threads still running
- * Python code first get SystemExit, which ends a thread silently; for the
- * threads left, blocked in C:
- * - 3.11 and 3.12 abort when they finalize with a sub-interpreter left
- *   ("remaining subinterpreters"): the library deletes their thread
- *   states and ends the interpreter;
- * - 3.13 ends the sub-interpreters left once it is finalizing, but only
- *   those with a single thread state: the library leaves the interpreter
- *   to it, with an atexit hook in it that deletes the other thread states
- *   then (the hook runs in Py_EndInterpreter(), before the check).
- * From 3.14, CPython ends the sub-interpreters left once it finalizes,
- * whatever their threads: the library leaves the interpreter to it. (Its
- * Py_EndInterpreter() deletes the other thread states itself; called from
- * here, before the runtime finalizes, a thread that woke up every
- * millisecond crashed the process about one exit in two.) */
-#define EXIT_THREADS_DROP 0
-#define EXIT_THREADS_LEAVE 1
-#define EXIT_THREADS_PYTHON 2
-#if PY_VERSION_HEX >= 0x030E0000
-# define EXIT_THREADS EXIT_THREADS_PYTHON
-#elif PY_VERSION_HEX >= 0x030D0000
-# define EXIT_THREADS EXIT_THREADS_LEAVE
-#else
-# define EXIT_THREADS EXIT_THREADS_DROP
-#endif
-
-/* Set by the runtime when the host's Python exits: closing destroys an
- * interpreter with threads left then (see EXIT_THREADS) rather than fail. */
-static gint ending_at_exit;
-
-void
-_interp_executor_set_ending_at_exit (void)
-{
-  g_atomic_int_set (&ending_at_exit, 1);
-}
-
-/* With the interpreter attached: waits up to THREADS_GRACE_US (the GIL
- * released meanwhile) for the thread states other than the executor's
- * to go, and returns how many are left. A daemon thread whose function
- * just returned still has its thread state for a moment. */
-static guint
-wait_other_threads (InterpExecutor *executor)
-{
-  for (gint64 until = g_get_monotonic_time () + THREADS_GRACE_US;;)
-    {
-      guint others = 0;
-
-      for (PyThreadState *t = PyInterpreterState_ThreadHead (executor->interp);
-           t != NULL; t = PyThreadState_Next (t))
-        if (t != executor->tstate)
-          others++;
-      if (others == 0 || g_get_monotonic_time () >= until)
-        return others;
-      Py_BEGIN_ALLOW_THREADS
-      g_usleep (2000);
-      Py_END_ALLOW_THREADS
-    }
-}
-
-#if EXIT_THREADS != EXIT_THREADS_PYTHON
-/* With the interpreter attached: raises SystemExit in its other
- * `threading` threads. */
-static void
-stop_threads (void)
-{
-  PyObject *modules = PyImport_GetModuleDict ();
-  PyObject *threading = modules ? PyDict_GetItemString (modules, "threading") : NULL;
-  PyObject *all = threading ? PyObject_CallMethod (threading, "enumerate", NULL) : NULL;
-  unsigned long self = PyThread_get_thread_ident ();
-
-  for (Py_ssize_t i = 0; all != NULL && PyList_Check (all) && i < PyList_GET_SIZE (all); i++)
-    {
-      PyObject *ident = PyObject_GetAttrString (PyList_GET_ITEM (all, i), "ident");
-      unsigned long id = ident != NULL && PyLong_Check (ident) ? PyLong_AsUnsignedLong (ident) : 0;
-
-      if (id != 0 && id != self && !PyErr_Occurred ())
-        PyThreadState_SetAsyncExc (id, PyExc_SystemExit);
-      PyErr_Clear ();
-      Py_XDECREF (ident);
-    }
-  PyErr_Clear ();
-  Py_XDECREF (all);
-}
-
-/* Deletes the thread states of @interp but the current one, as CPython's
- * own finalization does with daemon threads. From the head each time:
- * clearing one runs destructors, which may let another thread go. */
-static void
-drop_other_thread_states (PyInterpreterState *interp)
-{
-  PyThreadState *current = PyThreadState_Get ();
-
-  for (;;)
-    {
-      PyThreadState *t = PyInterpreterState_ThreadHead (interp);
-
-      while (t != NULL && t == current)
-        t = PyThreadState_Next (t);
-      if (t == NULL)
-        break;
-      PyThreadState_Clear (t);
-      PyThreadState_Delete (t);
-    }
-}
-#endif
-
-#if EXIT_THREADS == EXIT_THREADS_LEAVE
-/* The atexit hook of an interpreter left to CPython: it runs in
- * Py_EndInterpreter() right before the check for other threads. */
-static PyObject *
-drop_threads_hook (PyObject *module,
-                   PyObject *unused)
-{
-  /* Not if CPython ends it before it finalizes (as 3.14 does), when a
-   * thread could still use its thread state: it deletes them itself. */
-  if (Py_IsFinalizing ())
-    drop_other_thread_states (PyThreadState_GetInterpreter (PyThreadState_Get ()));
-  Py_RETURN_NONE;
-}
-
-static PyMethodDef drop_threads_def = {
-  "_interp_glib_drop_threads", drop_threads_hook, METH_NOARGS, NULL,
-};
-
-/* With the interpreter attached: registers drop_threads_hook. */
-static gboolean
-leave_to_python (void)
-{
-  PyObject *func = PyCFunction_New (&drop_threads_def, NULL);
-  PyObject *atexit = func ? PyImport_ImportModule ("atexit") : NULL;
-  PyObject *res = atexit ? PyObject_CallMethod (atexit, "register", "O", func) : NULL;
-  gboolean ok = res != NULL;
-
-  PyErr_Clear ();
-  Py_XDECREF (res);
-  Py_XDECREF (atexit);
-  Py_XDECREF (func);
-  return ok;
-}
-#endif
-
-/* With the interpreter attached: lets its non-daemon threads finish, as
- * Py_EndInterpreter() would, then counts the thread states left, which
- * fails the close; except at the host's exit (see EXIT_THREADS), where
- * *@left says whether the interpreter is to be left to CPython. */
-static gboolean
-wait_for_threads (InterpExecutor  *executor,
-                  gboolean        *left,
-                  GError         **error)
-{
-  PyObject *modules = PyImport_GetModuleDict ();
-  PyObject *threading = modules ? PyDict_GetItemString (modules, "threading") : NULL;
-  gboolean at_exit = g_atomic_int_get (&ending_at_exit);
-  guint others;
-
-  *left = FALSE;
-  if (threading != NULL)
-    {
-      PyObject *res = PyObject_CallMethod (threading, "_shutdown", NULL);
-      if (res == NULL)
-        PyErr_Clear ();
-      Py_XDECREF (res);
-    }
-
-#if EXIT_THREADS != EXIT_THREADS_PYTHON
-  if (at_exit)
-    stop_threads ();
-#endif
-  others = wait_other_threads (executor);
-  if (others == 0)
-    return TRUE;
-  if (!at_exit)
-    {
-      g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNNING,
-                   "Interpreter %" G_GINT64_FORMAT " still has %u running thread%s",
-                   executor->id, others, others == 1 ? "" : "s");
-      return FALSE;
-    }
-
-  INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT " ends at exit with %u thread%s left",
-                executor->id, others, others == 1 ? "" : "s");
-#if EXIT_THREADS == EXIT_THREADS_LEAVE
-  *left = leave_to_python ();
-#elif EXIT_THREADS == EXIT_THREADS_PYTHON
-  *left = TRUE;
-#endif
-#if EXIT_THREADS != EXIT_THREADS_PYTHON
-  if (!*left)
-    drop_other_thread_states (executor->interp);
-#endif
-  return TRUE;
-}
-
-static gboolean
-teardown (InterpExecutor  *executor,
-          GError         **error)
-{
-  gboolean left = FALSE;
-
-  /* No interrupter may be attached when the interpreter goes away. */
-  g_mutex_lock (&executor->lock);
-  while (executor->interrupters > 0)
-    g_cond_wait (&executor->done_cond, &executor->lock);
-  g_mutex_unlock (&executor->lock);
-
-  PyEval_RestoreThread (executor->tstate);
-
-  if (!executor->is_main && !wait_for_threads (executor, &left, error))
-    {
-      executor->tstate = PyEval_SaveThread ();
-      return FALSE;
-    }
-
-  Py_CLEAR (executor->cancel_exc);
-#if INTERP_MONITOR_INTERRUPT
-  monitor_release (executor);
-  Py_CLEAR (executor->monitor_callback);
-#endif
-
-  if (executor->is_main)
-    {
-      if (executor->embedded)
-        {
-          if (Py_FinalizeEx () < 0)
-            g_debug ("Python reported errors while finalizing");
-        }
-      else
-        PyGILState_Release (executor->gilstate);
-    }
-  else if (left)
-    {
-      /* CPython ends it as it finalizes; the executor's thread state goes,
-       * releasing the GIL. */
-      PyThreadState_Clear (executor->tstate);
-      PyThreadState_DeleteCurrent ();
-    }
-  else
-    {
-#if INTERP_PY_HAS_OWN_GIL
-      /* Returns with no thread state and no GIL. */
-      Py_EndInterpreter (executor->tstate);
-#else
-      /* Returns with the GIL held and no thread state: release it through
-       * a throw-away main-interpreter thread state. */
-      PyThreadState *tmp = PyThreadState_New (PyInterpreterState_Main ());
-      Py_EndInterpreter (executor->tstate);
-      PyThreadState_Swap (tmp);
-      PyThreadState_Clear (tmp);
-      PyThreadState_DeleteCurrent ();
-#endif
-    }
-  executor->tstate = NULL;
-  return TRUE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1420,7 +258,7 @@ fail_jobs (GList        *jobs,
       InterpJob *job = l->data;
 
       job_complete (job, NULL, g_error_copy (reason), FALSE);
-      job_unref (job);
+      _interp_job_unref (job);
     }
   g_list_free (jobs);
 }
@@ -1456,234 +294,248 @@ closed_error (InterpExecutor *executor)
                       "Interpreter %" G_GINT64_FORMAT " is closed", executor->id);
 }
 
-static gpointer
-executor_thread (gpointer data)
+/* Waits for the next job and takes it off the queue. */
+static InterpJob *
+next_job (InterpExecutor *executor)
 {
-  InterpExecutor *executor = data;
+  InterpJob *job;
+
+  g_mutex_lock (&executor->lock);
+  while (g_queue_is_empty (&executor->jobs))
+    {
+      /* The next call often comes right after the last one. */
+      g_mutex_unlock (&executor->lock);
+      _interp_spin_until_nonzero (&executor->n_queued, 50);
+      g_mutex_lock (&executor->lock);
+      if (!g_queue_is_empty (&executor->jobs))
+        break;
+      executor->idle_sleeping = TRUE;
+      g_cond_wait (&executor->job_cond, &executor->lock);
+      executor->idle_sleeping = FALSE;
+    }
+  job = g_queue_pop_head (&executor->jobs);
+  update_queued_locked (executor);
+  job->state = JOB_STATE_RUNNING;
+  g_mutex_unlock (&executor->lock);
+  return job;
+}
+
+/* @job was cancelled before it started: it completes as cancelled, and a
+ * cancelled setup fails the executor and the work queued behind it.
+ * Returns whether the thread runs on. */
+static gboolean
+skip_cancelled_job (InterpExecutor *executor,
+                    InterpJob      *job)
+{
   gboolean running = TRUE;
 
-  g_private_set (&current_executor, executor);
-
-  while (running)
+  job_complete (job, NULL, NULL, FALSE);
+  if (job->kind == JOB_SETUP)
     {
-      InterpJob *job;
-      GVariant *result = NULL;
-      GError *error = NULL;
-      GError *reason = NULL;
-      gboolean ok;
-      gint64 job_start = 0;
+      GError *cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                               "Interpreter creation was cancelled");
+      GList *rest;
 
       g_mutex_lock (&executor->lock);
-      while (g_queue_is_empty (&executor->jobs))
-        {
-          /* The next call often comes right after the last one. */
-          g_mutex_unlock (&executor->lock);
-          _interp_spin_until_nonzero (&executor->n_queued, 50);
-          g_mutex_lock (&executor->lock);
-          if (!g_queue_is_empty (&executor->jobs))
-            break;
-          executor->idle_sleeping = TRUE;
-          g_cond_wait (&executor->job_cond, &executor->lock);
-          executor->idle_sleeping = FALSE;
-        }
-      job = g_queue_pop_head (&executor->jobs);
-      update_queued_locked (executor);
-      job->state = JOB_STATE_RUNNING;
+      executor->state = EXECUTOR_FAILED;
+      rest = steal_normal_jobs_locked (executor);
       g_mutex_unlock (&executor->lock);
+      fail_jobs (rest, cancelled);
+      g_error_free (cancelled);
+      running = FALSE;
+    }
+  _interp_job_unref (job);
+  return running;
+}
 
-      if (job->cancellable != NULL && g_cancellable_is_cancelled (job->cancellable))
-        {
-          job_complete (job, NULL, NULL, FALSE);
-          if (job->kind == JOB_SETUP)
-            {
-              GError *cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                       "Interpreter creation was cancelled");
-              GList *rest;
+/* The first job: sets the interpreter up. A failed setup fails the work
+ * queued behind it. Returns whether the thread runs on. */
+static gboolean
+run_setup_job (InterpExecutor  *executor,
+               GError         **error)
+{
+  gboolean ok;
 
-              g_mutex_lock (&executor->lock);
-              executor->state = EXECUTOR_FAILED;
-              rest = steal_normal_jobs_locked (executor);
-              g_mutex_unlock (&executor->lock);
-              fail_jobs (rest, cancelled);
-              g_error_free (cancelled);
-              running = FALSE;
-            }
-          job_unref (job);
-          continue;
-        }
-
-      switch (job->kind)
-        {
-        case JOB_SETUP:
-          ok = executor->is_main ? setup_main (executor, &error)
-                                 : setup_sub (executor, &error);
-          g_mutex_lock (&executor->lock);
-          executor->state = ok ? EXECUTOR_READY : EXECUTOR_FAILED;
-          g_mutex_unlock (&executor->lock);
-          if (ok)
-            INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT " created (%s%s)", executor->id,
-                          executor->is_main ? "the main interpreter, " : "",
-                          executor->config.gil == INTERP_GIL_OWN ? "own GIL" : "shared GIL");
-          else
-            {
-              INTERP_DEBUG ("Interpreter creation failed: %s", error->message);
-              state_changed (executor, INTERP_EXECUTOR_CHANGED_CLOSED);
-            }
+  ok = _interp_executor_setup (executor, error);
+  g_mutex_lock (&executor->lock);
+  executor->state = ok ? EXECUTOR_READY : EXECUTOR_FAILED;
+  g_mutex_unlock (&executor->lock);
+  if (ok)
+    INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT " created (%s%s)", executor->id,
+                  executor->is_main ? "the main interpreter, " : "",
+                  executor->config.gil == INTERP_GIL_OWN ? "own GIL" : "shared GIL");
+  else
+    {
+      INTERP_DEBUG ("Interpreter creation failed: %s", (*error)->message);
+      state_changed (executor, INTERP_EXECUTOR_CHANGED_CLOSED);
+    }
 #if !INTERP_PY_HAS_OWN_GIL
-          if (ok && !executor->is_main)
-            start_ticker (executor);
+  if (ok && !executor->is_main)
+    _interp_executor_start_ticker (executor);
 #endif
-          if (!ok)
-            {
-              GList *rest;
+  if (!ok)
+    {
+      GList *rest;
 
-              g_mutex_lock (&executor->lock);
-              rest = steal_normal_jobs_locked (executor);
-              g_mutex_unlock (&executor->lock);
-              fail_jobs (rest, error);
-              running = FALSE;
-            }
-          break;
+      g_mutex_lock (&executor->lock);
+      rest = steal_normal_jobs_locked (executor);
+      g_mutex_unlock (&executor->lock);
+      fail_jobs (rest, *error);
+    }
+  return ok;
+}
 
-        case JOB_CLOSE:
-          {
-            gboolean deferred;
+/* The close job: tears the interpreter down, or defers that while its
+ * memory is shared. Returns whether the thread runs on: not once the
+ * interpreter is gone. */
+static gboolean
+run_close_job (InterpExecutor  *executor,
+               InterpJob       *job,
+               GError         **error)
+{
+  gboolean deferred;
+  gboolean ok;
 
-            /* Items this interpreter put in queues follow their unbound
-             * policy; dropping them may release buffers (jobs for us). */
-            run_closing_hooks (executor);
-            g_mutex_lock (&executor->lock);
-            deferred = executor->exports > 0;
-            executor->teardown_deferred = deferred;
-            g_mutex_unlock (&executor->lock);
-            if (deferred)
-              {
-                ok = TRUE;
-                break;
-              }
-            ok = teardown (executor, &error);
-            g_mutex_lock (&executor->lock);
-            executor->state = ok ? EXECUTOR_CLOSED : EXECUTOR_READY;
-            g_mutex_unlock (&executor->lock);
-            running = !ok;
-            if (ok)
-              INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT " closed", executor->id);
-            else
-              {
-                INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT " stays open: %s",
-                              executor->id, error->message);
-                state_changed (executor, INTERP_EXECUTOR_CHANGED_CLOSED);
-              }
-            /* Released by its owner while Python threads run: it stays,
-             * and nobody would know. interp_list_lingering() finds it. */
-            if (!ok && job->detached && !executor->is_main)
-              {
-                gpointer owner = _interp_executor_dup_owner (executor);
+  /* Items this interpreter put in queues follow their unbound
+   * policy; dropping them may release buffers (jobs for us). */
+  _interp_executor_run_closing_hooks (executor);
+  g_mutex_lock (&executor->lock);
+  deferred = executor->exports > 0;
+  executor->teardown_deferred = deferred;
+  g_mutex_unlock (&executor->lock);
+  if (deferred)
+    return TRUE;
+  ok = _interp_executor_teardown (executor, error);
+  g_mutex_lock (&executor->lock);
+  executor->state = ok ? EXECUTOR_CLOSED : EXECUTOR_READY;
+  g_mutex_unlock (&executor->lock);
+  if (ok)
+    INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT " closed", executor->id);
+  else
+    {
+      INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT " stays open: %s",
+                    executor->id, (*error)->message);
+      state_changed (executor, INTERP_EXECUTOR_CHANGED_CLOSED);
+    }
+  /* Released by its owner while Python threads run: it stays,
+   * and nobody would know. interp_list_lingering() finds it. */
+  if (!ok && job->detached && !executor->is_main)
+    {
+      gpointer owner = _interp_executor_dup_owner (executor);
 
-                if (owner == NULL)
-                  g_warning ("Interpreter %" G_GINT64_FORMAT " was released but stays alive "
-                             "until interp_shutdown(): %s (interp_list_lingering() lists it)",
-                             executor->id, error->message);
-                g_clear_object (&owner);
-              }
-          }
-          break;
+      if (owner == NULL)
+        g_warning ("Interpreter %" G_GINT64_FORMAT " was released but stays alive "
+                   "until interp_shutdown(): %s (interp_list_lingering() lists it)",
+                   executor->id, (*error)->message);
+      g_clear_object (&owner);
+    }
+  return !ok;
+}
 
-        case JOB_NORMAL:
-        case JOB_INTERNAL:
-        default:
-          g_mutex_lock (&executor->lock);
-          executor->running_job = job;
-          executor->job_serial++;
-          g_cond_broadcast (&executor->ticker_cond);
-          g_mutex_unlock (&executor->lock);
-          state_changed (executor, INTERP_EXECUTOR_CHANGED_RUNNING);
-          if (G_UNLIKELY (_interp_debug_enabled ()))
-            {
-              job_start = g_get_monotonic_time ();
-              g_debug ("Interpreter %" G_GINT64_FORMAT ": job %" G_GUINT64_FORMAT " (%s) started",
-                       executor->id, job->seq, job_kind_name (job->kind));
-            }
+/* A call, or the library's own work: runs @job's function with the
+ * interpreter attached. */
+static void
+run_job (InterpExecutor  *executor,
+         InterpJob       *job,
+         GVariant       **result_out,
+         GError         **error_out)
+{
+  GVariant *result = NULL;
+  GError *error = NULL;
+  GError *reason = NULL;
+  gboolean ok;
+  gint64 job_start = 0;
 
-          PyEval_RestoreThread (executor->tstate);
-          ok = job->func (executor, job->data, &result, &error);
-          if (executor->flush_output)
-            _interp_output_flush ();
-
-          /* Still holding the GIL: no interrupter can be between its check
-           * and its SetAsyncExc, so clearing here leaves nothing behind. */
-          g_mutex_lock (&executor->lock);
-          executor->running_job = NULL;
-          if (executor->idle_waiters > 0)
-            g_cond_broadcast (&executor->done_cond);
-          reason = g_steal_pointer (&job->interrupt_reason);
-          g_mutex_unlock (&executor->lock);
-          PyErr_Clear ();
-#if INTERP_MONITOR_INTERRUPT
-          monitor_release (executor);
-#endif
-          if (job->interrupted)
-            discard_pending_interrupt ();
-          executor->tstate = PyEval_SaveThread ();
-
-          /* Interrupted by close or shutdown rather than by its cancellable:
-           * say so instead of "cancelled". */
-          if (reason != NULL &&
-              (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-               g_error_matches (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED)))
-            {
-              g_clear_error (&error);
-              error = g_steal_pointer (&reason);
-              g_clear_pointer (&result, g_variant_unref);
-            }
-          g_clear_error (&reason);
-          if (!ok && error == NULL)
-            error = g_error_new_literal (INTERP_ERROR, INTERP_ERROR_FAILED, "Job failed");
-          state_changed (executor, INTERP_EXECUTOR_CHANGED_RUNNING);
-          if (G_UNLIKELY (_interp_debug_enabled ()))
-            {
-              double ms = (g_get_monotonic_time () - job_start) / 1000.0;
-
-              if (error == NULL)
-                g_debug ("Interpreter %" G_GINT64_FORMAT ": job %" G_GUINT64_FORMAT
-                         " ended after %.3f ms", executor->id, job->seq, ms);
-              else
-                g_debug ("Interpreter %" G_GINT64_FORMAT ": job %" G_GUINT64_FORMAT
-                         " ended after %.3f ms with an error: %.*s",
-                         executor->id, job->seq, ms,
-                         (int) strcspn (error->message, "\n"), error->message);
-            }
-          break;
-        }
-
-      job_complete (job, result, error, FALSE);
-      job_unref (job);
-
-      /* Closed while its memory was shared: destroyed with the last view. */
-      if (running && executor->teardown_deferred)
-        {
-          gboolean now;
-
-          g_mutex_lock (&executor->lock);
-          now = executor->exports == 0;
-          g_mutex_unlock (&executor->lock);
-          if (now)
-            {
-              g_autoptr(GError) teardown_error = NULL;
-
-              if (!teardown (executor, &teardown_error))
-                g_debug ("Interpreter %" G_GINT64_FORMAT " left alive: %s",
-                         executor->id, teardown_error->message);
-              g_mutex_lock (&executor->lock);
-              executor->state = EXECUTOR_CLOSED;
-              g_mutex_unlock (&executor->lock);
-              running = FALSE;
-            }
-        }
+  g_mutex_lock (&executor->lock);
+  executor->running_job = job;
+  executor->job_serial++;
+  g_cond_broadcast (&executor->ticker_cond);
+  g_mutex_unlock (&executor->lock);
+  state_changed (executor, INTERP_EXECUTOR_CHANGED_RUNNING);
+  if (G_UNLIKELY (_interp_debug_enabled ()))
+    {
+      job_start = g_get_monotonic_time ();
+      g_debug ("Interpreter %" G_GINT64_FORMAT ": job %" G_GUINT64_FORMAT " (%s) started",
+               executor->id, job->seq, job_kind_name (job->kind));
     }
 
-  /* Whatever is still queued (a second close, work that raced with a
-   * failed setup) completes now: closes succeed, the rest fail. */
+  PyEval_RestoreThread (executor->tstate);
+  ok = job->func (executor, job->data, &result, &error);
+  if (executor->flush_output)
+    _interp_output_flush ();
+
+  /* Still holding the GIL: no interrupter can be between its check
+   * and its SetAsyncExc, so clearing here leaves nothing behind. */
+  g_mutex_lock (&executor->lock);
+  executor->running_job = NULL;
+  if (executor->idle_waiters > 0)
+    g_cond_broadcast (&executor->done_cond);
+  reason = g_steal_pointer (&job->interrupt_reason);
+  g_mutex_unlock (&executor->lock);
+  PyErr_Clear ();
+  _interp_executor_interrupt_job_ended (executor, job);
+  executor->tstate = PyEval_SaveThread ();
+
+  /* Interrupted by close or shutdown rather than by its cancellable:
+   * say so instead of "cancelled". */
+  if (reason != NULL &&
+      (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+       g_error_matches (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED)))
+    {
+      g_clear_error (&error);
+      error = g_steal_pointer (&reason);
+      g_clear_pointer (&result, g_variant_unref);
+    }
+  g_clear_error (&reason);
+  if (!ok && error == NULL)
+    error = g_error_new_literal (INTERP_ERROR, INTERP_ERROR_FAILED, "Job failed");
+  state_changed (executor, INTERP_EXECUTOR_CHANGED_RUNNING);
+  if (G_UNLIKELY (_interp_debug_enabled ()))
+    {
+      double ms = (g_get_monotonic_time () - job_start) / 1000.0;
+
+      if (error == NULL)
+        g_debug ("Interpreter %" G_GINT64_FORMAT ": job %" G_GUINT64_FORMAT
+                 " ended after %.3f ms", executor->id, job->seq, ms);
+      else
+        g_debug ("Interpreter %" G_GINT64_FORMAT ": job %" G_GUINT64_FORMAT
+                 " ended after %.3f ms with an error: %.*s",
+                 executor->id, job->seq, ms,
+                 (int) strcspn (error->message, "\n"), error->message);
+    }
+
+  *result_out = result;
+  *error_out = error;
+}
+
+/* Closed while its memory was shared: destroyed with the last view.
+ * Returns whether the thread runs on. */
+static gboolean
+finish_deferred_close (InterpExecutor *executor)
+{
+  g_autoptr(GError) teardown_error = NULL;
+  gboolean now;
+
+  g_mutex_lock (&executor->lock);
+  now = executor->exports == 0;
+  g_mutex_unlock (&executor->lock);
+  if (!now)
+    return TRUE;
+
+  if (!_interp_executor_teardown (executor, &teardown_error))
+    g_debug ("Interpreter %" G_GINT64_FORMAT " left alive: %s",
+             executor->id, teardown_error->message);
+  g_mutex_lock (&executor->lock);
+  executor->state = EXECUTOR_CLOSED;
+  g_mutex_unlock (&executor->lock);
+  return FALSE;
+}
+
+/* Whatever is still queued (a second close, work that raced with a
+ * failed setup) completes now: closes succeed, the rest fail. */
+static void
+drain (InterpExecutor *executor)
+{
   for (;;)
     {
       InterpJob *job;
@@ -1697,14 +549,61 @@ executor_thread (gpointer data)
       if (job == NULL)
         break;
       job_complete (job, NULL, job->kind == JOB_CLOSE ? NULL : closed_error (executor), FALSE);
-      job_unref (job);
+      _interp_job_unref (job);
     }
+}
+
+static gpointer
+executor_thread (gpointer data)
+{
+  InterpExecutor *executor = data;
+  gboolean running = TRUE;
+
+  g_private_set (&current_executor, executor);
+
+  while (running)
+    {
+      InterpJob *job = next_job (executor);
+      GVariant *result = NULL;
+      GError *error = NULL;
+
+      if (job->cancellable != NULL && g_cancellable_is_cancelled (job->cancellable))
+        {
+          running = skip_cancelled_job (executor, job);
+          continue;
+        }
+
+      switch (job->kind)
+        {
+        case JOB_SETUP:
+          running = run_setup_job (executor, &error);
+          break;
+
+        case JOB_CLOSE:
+          running = run_close_job (executor, job, &error);
+          break;
+
+        case JOB_NORMAL:
+        case JOB_INTERNAL:
+        default:
+          run_job (executor, job, &result, &error);
+          break;
+        }
+
+      job_complete (job, result, error, FALSE);
+      _interp_job_unref (job);
+
+      if (running && executor->teardown_deferred)
+        running = finish_deferred_close (executor);
+    }
+
+  drain (executor);
 
   g_mutex_lock (&executor->lock);
   g_cond_broadcast (&executor->ticker_cond);
   g_mutex_unlock (&executor->lock);
 
-  registry_remove (executor);
+  _interp_executor_registry_remove (executor);
   g_private_set (&current_executor, NULL);
   _interp_executor_unref (executor);
   return NULL;
@@ -1816,7 +715,7 @@ submit (InterpExecutor *executor,
 
   if (job->cancellable != NULL)
     job->cancel_id = g_cancellable_connect (job->cancellable, G_CALLBACK (job_cancelled_cb),
-                                            job_ref (job), job_unref);
+                                            _interp_job_ref (job), _interp_job_unref);
 
   g_mutex_lock (&executor->lock);
   job->seq = ++executor->n_submitted;
@@ -1841,9 +740,9 @@ submit (InterpExecutor *executor,
     {
       job->state = JOB_STATE_QUEUED;
       if (job->kind == JOB_CLOSE)
-        g_queue_push_head (&executor->jobs, job_ref (job));
+        g_queue_push_head (&executor->jobs, _interp_job_ref (job));
       else
-        g_queue_push_tail (&executor->jobs, job_ref (job));
+        g_queue_push_tail (&executor->jobs, _interp_job_ref (job));
       update_queued_locked (executor);
       if (executor->idle_sleeping)
         g_cond_signal (&executor->job_cond);
@@ -1859,50 +758,9 @@ submit (InterpExecutor *executor,
       /* A setup that never started a thread: nothing else will take the
        * executor out of the runtime's list. */
       if (job->kind == JOB_SETUP)
-        registry_remove (executor);
+        _interp_executor_registry_remove (executor);
       job_complete (job, NULL, refusal, FALSE);
     }
-}
-
-/* Code running in @caller is about to wait for @target: records it, or
- * fails when @target's chain of waits leads back to @caller, since neither
- * wait could ever end. */
-static gboolean
-wait_graph_enter (InterpExecutor  *caller,
-                  InterpExecutor  *target,
-                  GError         **error)
-{
-  InterpExecutor *e;
-
-  g_mutex_lock (&wait_graph_lock);
-  for (e = target; e != NULL && e != caller; e = e->waiting_for)
-    ;
-  if (e == caller)
-    {
-      GString *chain = g_string_new (NULL);
-
-      for (e = target; e != caller; e = e->waiting_for)
-        g_string_append_printf (chain, "%s%" G_GINT64_FORMAT " waits for %" G_GINT64_FORMAT,
-                                chain->len > 0 ? ", " : "", e->id, e->waiting_for->id);
-      g_mutex_unlock (&wait_graph_lock);
-      g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNNING,
-                   "Interpreter %" G_GINT64_FORMAT " cannot wait for interpreter %" G_GINT64_FORMAT
-                   ": the synchronous calls would wait for each other forever (%s)",
-                   caller->id, target->id, chain->str);
-      g_string_free (chain, TRUE);
-      return FALSE;
-    }
-  caller->waiting_for = target;
-  g_mutex_unlock (&wait_graph_lock);
-  return TRUE;
-}
-
-static void
-wait_graph_leave (InterpExecutor *caller)
-{
-  g_mutex_lock (&wait_graph_lock);
-  caller->waiting_for = NULL;
-  g_mutex_unlock (&wait_graph_lock);
 }
 
 static void
@@ -1938,7 +796,7 @@ wait_sync (InterpExecutor  *executor,
     g_propagate_error (error, g_steal_pointer (&job->error));
   if (result != NULL)
     *result = g_steal_pointer (&job->result);
-  job_unref (job);
+  _interp_job_unref (job);
   return ok;
 }
 
@@ -1949,9 +807,9 @@ _interp_executor_start (InterpExecutor  *executor,
 {
   InterpJob *job = job_new (executor, JOB_SETUP, NULL, NULL, NULL, cancellable, NULL);
 
-  if (!registry_add (executor, error))
+  if (!_interp_executor_registry_add (executor, error))
     {
-      job_unref (job);
+      _interp_job_unref (job);
       return FALSE;
     }
   submit (executor, job);
@@ -1965,14 +823,14 @@ _interp_executor_start_async (InterpExecutor *executor,
   GError *error = NULL;
   InterpJob *job;
 
-  if (!registry_add (executor, &error))
+  if (!_interp_executor_registry_add (executor, &error))
     {
       g_task_return_error (task, error);
       return;
     }
   job = job_new (executor, JOB_SETUP, NULL, NULL, NULL, g_task_get_cancellable (task), task);
   submit (executor, job);
-  job_unref (job);
+  _interp_job_unref (job);
 }
 
 gboolean
@@ -2001,7 +859,7 @@ _interp_executor_run (InterpExecutor  *executor,
       return wait_sync (executor, job, result, error);
     }
 
-  if (!wait_graph_enter (caller, executor, error))
+  if (!_interp_executor_wait_graph_enter (caller, executor, error))
     {
       if (data_free != NULL)
         data_free (data);
@@ -2031,7 +889,7 @@ _interp_executor_run (InterpExecutor  *executor,
       g_cancellable_disconnect (user_cancellable, forward_ids[1]);
       g_object_unref (combined);
     }
-  wait_graph_leave (caller);
+  _interp_executor_wait_graph_leave (caller);
   return ok;
 }
 
@@ -2046,7 +904,7 @@ _interp_executor_run_async (InterpExecutor *executor,
                             g_task_get_cancellable (task), task);
 
   submit (executor, job);
-  job_unref (job);
+  _interp_job_unref (job);
 }
 
 void
@@ -2063,7 +921,7 @@ _interp_executor_run_full (InterpExecutor    *executor,
   job->done_func = done_func;
   job->done_data = done_data;
   submit (executor, job);
-  job_unref (job);
+  _interp_job_unref (job);
 }
 
 /* Starts closing: refuses new work and fails the queued jobs. Returns the
@@ -2138,7 +996,7 @@ _interp_executor_close (InterpExecutor  *executor,
   InterpJob *job;
 
   /* Closing waits for the running job, which may be waiting for us. */
-  if (caller != NULL && caller != executor && !wait_graph_enter (caller, executor, error))
+  if (caller != NULL && caller != executor && !_interp_executor_wait_graph_enter (caller, executor, error))
     return FALSE;
   job = begin_close (executor, NULL, TRUE, &already_closed, error);
   if (job == NULL)
@@ -2146,7 +1004,7 @@ _interp_executor_close (InterpExecutor  *executor,
   else
     ok = wait_sync (executor, job, NULL, error);
   if (caller != NULL && caller != executor)
-    wait_graph_leave (caller);
+    _interp_executor_wait_graph_leave (caller);
   return ok;
 }
 
@@ -2159,7 +1017,7 @@ _interp_executor_close_async (InterpExecutor *executor,
   InterpJob *job = begin_close (executor, task, FALSE, &already_closed, &error);
 
   if (job != NULL)
-    job_unref (job);
+    _interp_job_unref (job);
   else if (task != NULL && already_closed)
     g_task_return_boolean (task, TRUE);
   else if (task != NULL)
@@ -2285,7 +1143,7 @@ _interp_executor_release_buffer (InterpExecutor *executor,
   submit (executor, job);
   if (job->error != NULL)
     g_debug ("Could not release a shared buffer: %s", job->error->message);
-  job_unref (job);
+  _interp_job_unref (job);
 }
 
 void
@@ -2293,12 +1151,6 @@ _interp_executor_set_output_flush (InterpExecutor *executor,
                                    gboolean        flush)
 {
   executor->flush_output = flush;
-}
-
-PyObject *
-_interp_executor_get_cancel_exception (InterpExecutor *executor)
-{
-  return executor->cancel_exc;
 }
 
 void
@@ -2376,7 +1228,7 @@ _interp_executor_run_checked (InterpExecutor  *executor,
   if (abandoned && !g_atomic_int_get (&job->done_flag))
     {
       /* The job keeps its own references and completes on its own. */
-      job_unref (job);
+      _interp_job_unref (job);
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
       return FALSE;
     }

@@ -6,6 +6,7 @@
 #include "interp-runtime-private.h"
 #include "interp-error.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -164,6 +165,236 @@ register_atexit_job (InterpExecutor  *executor,
   return ok;
 }
 
+/* ------------------------------------------------------------------ */
+/* Python itself, on the executor's threads                            */
+
+/* The main executor's thread holds the GIL state of a hosted Python. */
+static PyGILState_STATE host_gilstate;
+
+/* Importing `signal` in the main interpreter installs Python's SIGINT
+ * handler whatever install_signal_handlers says. Import it now, once, and
+ * put the host's handler back, so that a later import (asyncio and
+ * subprocess import it) leaves the host's Ctrl-C alone. */
+static void
+keep_host_sigint (void)
+{
+  struct sigaction saved;
+  PyObject *module;
+
+  sigaction (SIGINT, NULL, &saved);
+  module = PyImport_ImportModule ("signal");
+  if (module == NULL)
+    PyErr_Clear ();
+  Py_XDECREF (module);
+  sigaction (SIGINT, &saved, NULL);
+}
+
+/* The main executor sets up: Python starts here in embedded mode. */
+static gboolean
+main_setup (gboolean   embedded,
+            GError   **error)
+{
+  if (embedded)
+    {
+      PyConfig config;
+      PyStatus status;
+
+      /* The host keeps its signals: Python installs no handlers. */
+      PyConfig_InitPythonConfig (&config);
+      config.install_signal_handlers = 0;
+      config.parse_argv = 0;
+      status = Py_InitializeFromConfig (&config);
+      PyConfig_Clear (&config);
+      if (!PyStatus_Exception (status))
+        keep_host_sigint ();
+      if (PyStatus_Exception (status))
+        {
+          g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNTIME,
+                       "Could not initialize Python %s: %s%s%s", PY_VERSION,
+                       status.func ? status.func : "",
+                       status.func ? ": " : "",
+                       status.err_msg ? status.err_msg : "unknown error");
+          return FALSE;
+        }
+    }
+  else
+    {
+      /* Hosted: the application's Python; PyGObject released the GIL. */
+      host_gilstate = PyGILState_Ensure ();
+    }
+  return TRUE;
+}
+
+/* The main executor closes: Python ends here in embedded mode. */
+static void
+main_teardown (gboolean embedded)
+{
+  if (embedded)
+    {
+      if (Py_FinalizeEx () < 0)
+        g_debug ("Python reported errors while finalizing");
+    }
+  else
+    PyGILState_Release (host_gilstate);
+}
+
+/* What becomes of the threads left in an interpreter (daemon threads)
+ * when the host's Python exits. Before 3.14, Py_EndInterpreter() aborts
+ * the process when the interpreter has another thread ("not the last
+ * thread"), and a thread that takes the GIL once its thread state or its
+ * interpreter is gone uses freed memory, unless the runtime is finalizing
+ * already (it exits then). So, before 3.14, the threads still running
+ * Python code first get SystemExit, which ends a thread silently; for the
+ * threads left, blocked in C:
+ * - 3.11 and 3.12 abort when they finalize with a sub-interpreter left
+ *   ("remaining subinterpreters"): the library deletes their thread
+ *   states and ends the interpreter;
+ * - 3.13 ends the sub-interpreters left once it is finalizing, but only
+ *   those with a single thread state: the library leaves the interpreter
+ *   to it, with an atexit hook in it that deletes the other thread states
+ *   then (the hook runs in Py_EndInterpreter(), before the check).
+ * From 3.14, CPython ends the sub-interpreters left once it finalizes,
+ * whatever their threads: the library leaves the interpreter to it. (Its
+ * Py_EndInterpreter() deletes the other thread states itself; called from
+ * here, before the runtime finalizes, a thread that woke up every
+ * millisecond crashed the process about one exit in two.) */
+#define EXIT_THREADS_DROP 0
+#define EXIT_THREADS_LEAVE 1
+#define EXIT_THREADS_PYTHON 2
+#if PY_VERSION_HEX >= 0x030E0000
+# define EXIT_THREADS EXIT_THREADS_PYTHON
+#elif PY_VERSION_HEX >= 0x030D0000
+# define EXIT_THREADS EXIT_THREADS_LEAVE
+#else
+# define EXIT_THREADS EXIT_THREADS_DROP
+#endif
+
+/* Set when the host's Python exits: closing destroys an interpreter with
+ * threads left then (see EXIT_THREADS) rather than fail. */
+static gint ending_at_exit;
+
+#if EXIT_THREADS != EXIT_THREADS_PYTHON
+/* With the interpreter attached: raises SystemExit in its other
+ * `threading` threads. */
+static void
+stop_threads (void)
+{
+  PyObject *modules = PyImport_GetModuleDict ();
+  PyObject *threading = modules ? PyDict_GetItemString (modules, "threading") : NULL;
+  PyObject *all = threading ? PyObject_CallMethod (threading, "enumerate", NULL) : NULL;
+  unsigned long self = PyThread_get_thread_ident ();
+
+  for (Py_ssize_t i = 0; all != NULL && PyList_Check (all) && i < PyList_GET_SIZE (all); i++)
+    {
+      PyObject *ident = PyObject_GetAttrString (PyList_GET_ITEM (all, i), "ident");
+      unsigned long id = ident != NULL && PyLong_Check (ident) ? PyLong_AsUnsignedLong (ident) : 0;
+
+      if (id != 0 && id != self && !PyErr_Occurred ())
+        PyThreadState_SetAsyncExc (id, PyExc_SystemExit);
+      PyErr_Clear ();
+      Py_XDECREF (ident);
+    }
+  PyErr_Clear ();
+  Py_XDECREF (all);
+}
+
+/* Deletes the thread states of @interp but the current one, as CPython's
+ * own finalization does with daemon threads. From the head each time:
+ * clearing one runs destructors, which may let another thread go. */
+static void
+drop_other_thread_states (PyInterpreterState *interp)
+{
+  PyThreadState *current = PyThreadState_Get ();
+
+  for (;;)
+    {
+      PyThreadState *t = PyInterpreterState_ThreadHead (interp);
+
+      while (t != NULL && t == current)
+        t = PyThreadState_Next (t);
+      if (t == NULL)
+        break;
+      PyThreadState_Clear (t);
+      PyThreadState_Delete (t);
+    }
+}
+#endif
+
+#if EXIT_THREADS == EXIT_THREADS_LEAVE
+/* The atexit hook of an interpreter left to CPython: it runs in
+ * Py_EndInterpreter() right before the check for other threads. */
+static PyObject *
+drop_threads_hook (PyObject *module,
+                   PyObject *unused)
+{
+  /* Not if CPython ends it before it finalizes (as 3.14 does), when a
+   * thread could still use its thread state: it deletes them itself. */
+  if (Py_IsFinalizing ())
+    drop_other_thread_states (PyThreadState_GetInterpreter (PyThreadState_Get ()));
+  Py_RETURN_NONE;
+}
+
+static PyMethodDef drop_threads_def = {
+  "_interp_glib_drop_threads", drop_threads_hook, METH_NOARGS, NULL,
+};
+
+/* With the interpreter attached: registers drop_threads_hook. */
+static gboolean
+leave_to_python (void)
+{
+  PyObject *func = PyCFunction_New (&drop_threads_def, NULL);
+  PyObject *atexit = func ? PyImport_ImportModule ("atexit") : NULL;
+  PyObject *res = atexit ? PyObject_CallMethod (atexit, "register", "O", func) : NULL;
+  gboolean ok = res != NULL;
+
+  PyErr_Clear ();
+  Py_XDECREF (res);
+  Py_XDECREF (atexit);
+  Py_XDECREF (func);
+  return ok;
+}
+#endif
+
+/* A sub-interpreter closes, attached, its non-daemon threads done: at the
+ * host's exit, its other threads go with it (see EXIT_THREADS). */
+static gboolean
+end_threads_at_exit (InterpExecutor *executor,
+                     gboolean       *left)
+{
+  guint others;
+
+  if (!g_atomic_int_get (&ending_at_exit))
+    return FALSE;
+#if EXIT_THREADS != EXIT_THREADS_PYTHON
+  stop_threads ();
+#endif
+  others = _interp_executor_wait_other_threads (executor);
+  if (others == 0)
+    return TRUE;
+
+  INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT " ends at exit with %u thread%s left",
+                _interp_executor_get_id (executor), others, others == 1 ? "" : "s");
+#if EXIT_THREADS == EXIT_THREADS_LEAVE
+  *left = leave_to_python ();
+#elif EXIT_THREADS == EXIT_THREADS_PYTHON
+  *left = TRUE;
+#endif
+#if EXIT_THREADS != EXIT_THREADS_PYTHON
+  if (!*left)
+    drop_other_thread_states (PyThreadState_GetInterpreter (PyThreadState_Get ()));
+#endif
+  return TRUE;
+}
+
+static const InterpExecutorRuntimeHooks executor_hooks = {
+  .main_setup = main_setup,
+  .main_teardown = main_teardown,
+  .end_threads_at_exit = end_threads_at_exit,
+};
+
+/* ------------------------------------------------------------------ */
+/* Starting and shutting down                                          */
+
 gboolean
 _interp_runtime_ensure (GError **error)
 {
@@ -203,6 +434,7 @@ _interp_runtime_ensure (GError **error)
         if (local_error == NULL)
           {
             runtime_embedded = !Py_IsInitialized ();
+            _interp_executor_set_runtime_hooks (&executor_hooks);
             main_executor = _interp_executor_new_main (runtime_embedded);
             if (_interp_executor_start (main_executor, NULL, &local_error) &&
                 (runtime_embedded ||
@@ -326,7 +558,7 @@ shutdown_failed (void)
  * CPython aborts as it finalizes: 3.11 and 3.12 with any sub-interpreter
  * left, 3.13 with one that has threads left. So abandoned code is waited
  * for, and an interpreter whose threads (daemon threads) still run is
- * destroyed all the same (see EXIT_THREADS in interp-executor.c). */
+ * destroyed all the same (see EXIT_THREADS). */
 static gboolean
 shutdown_runtime (gboolean   at_exit,
                   GError   **error)
@@ -353,7 +585,7 @@ shutdown_runtime (gboolean   at_exit,
   runtime_state = RUNTIME_SHUTTING_DOWN;
   g_mutex_unlock (&runtime_lock);
   if (at_exit)
-    _interp_executor_set_ending_at_exit ();
+    g_atomic_int_set (&ending_at_exit, 1);
   /* No interpreter starts from now on; those that did are all listed. */
   _interp_executor_set_registry_open (FALSE);
   pending = _interp_executor_list_live ();

@@ -1,0 +1,508 @@
+/* interp-executor-interrupt.c: interrupting the code a job runs
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Cancelling a running job starts a short-lived interrupter thread that
+ * attaches to the same interpreter (taking its GIL, which the running code
+ * drops at the next eval-breaker check) and raises
+ * interp_glib.CancelledError in the executor's thread state with
+ * PyThreadState_SetAsyncExc(), or on 3.12 and 3.13 from a sys.monitoring
+ * callback (see INTERP_MONITOR_INTERRUPT). The interrupter checks, with
+ * the GIL held, that the job it came for still runs: the executor clears
+ * running_job with the GIL held too, so an interruption never lands in a
+ * later job. Teardown waits for the interrupters: none is attached when
+ * the interpreter goes away. A blocking wait in the job's code ends
+ * through the job's wait cancellable instead, and raises the cancellation
+ * itself.
+ */
+
+#include "interp-executor-internal-private.h"
+#include "interp-error.h"
+
+#include <gio/gio.h>
+
+/* ------------------------------------------------------------------ */
+/* Interrupting running code                                           */
+
+typedef struct
+{
+  InterpExecutor *executor;
+  InterpJob *job;
+} Interrupt;
+
+#if INTERP_MONITOR_INTERRUPT
+/* Calls sys.monitoring.@name (@args); FALSE (error cleared) on failure. */
+static gboolean
+monitor_call (const char *name,
+              const char *format,
+              ...)
+{
+  PyObject *monitoring = PySys_GetObject ("monitoring");  /* borrowed */
+  PyObject *method = monitoring ? PyObject_GetAttrString (monitoring, name) : NULL;
+  PyObject *args = NULL;
+  PyObject *res = NULL;
+  va_list ap;
+
+  if (method != NULL)
+    {
+      va_start (ap, format);
+      args = Py_VaBuildValue (format, ap);
+      va_end (ap);
+    }
+  if (args != NULL && !PyTuple_Check (args))
+    {
+      PyObject *tuple = PyTuple_Pack (1, args);
+      Py_DECREF (args);
+      args = tuple;
+    }
+  if (args != NULL)
+    res = PyObject_Call (method, args, NULL);
+  if (res == NULL)
+    PyErr_Clear ();
+  Py_XDECREF (res);
+  Py_XDECREF (args);
+  Py_XDECREF (method);
+  return res != NULL;
+}
+
+static long
+monitor_instruction_event (void)
+{
+  PyObject *monitoring = PySys_GetObject ("monitoring");
+  PyObject *events = monitoring ? PyObject_GetAttrString (monitoring, "events") : NULL;
+  PyObject *value = events ? PyObject_GetAttrString (events, "INSTRUCTION") : NULL;
+  long event = value ? PyLong_AsLong (value) : -1;
+
+  if (event == -1)
+    PyErr_Clear ();
+  Py_XDECREF (value);
+  Py_XDECREF (events);
+  return event;
+}
+
+/* The INSTRUCTION callback: raises the cancellation in the executor's
+ * thread, at the instruction about to run, once. */
+static PyObject *
+monitor_on_instruction (PyObject *capsule,
+                        PyObject *args)
+{
+  InterpExecutor *executor = PyCapsule_GetPointer (capsule, NULL);
+  gboolean raise = FALSE;
+
+  if (executor == NULL || PyThread_get_thread_ident () != executor->thread_ident)
+    {
+      PyErr_Clear ();
+      Py_RETURN_NONE;
+    }
+  g_mutex_lock (&executor->lock);
+  if (executor->armed_serial != 0 && executor->armed_serial == executor->job_serial &&
+      executor->running_job != NULL && !executor->running_job->cancel_delivered)
+    raise = TRUE;
+  executor->armed_serial = 0;
+  g_mutex_unlock (&executor->lock);
+
+  /* Every instruction of the interpreter pays for the event: off at once. */
+  monitor_call ("set_events", "(ii)", executor->monitor_tool, 0);
+  if (!raise)
+    Py_RETURN_NONE;
+  PyErr_SetNone (executor->cancel_exc);
+  return NULL;
+}
+
+static PyMethodDef monitor_def = {
+  "_interp_glib_cancel", monitor_on_instruction, METH_VARARGS, NULL
+};
+
+/* From an interrupter, the GIL held: claims a free tool ID (if not yet),
+ * and turns the event on for job @serial. FALSE when no tool ID is free:
+ * the caller falls back to PyThreadState_SetAsyncExc(). */
+static gboolean
+monitor_arm (InterpExecutor *executor,
+             guint64         serial)
+{
+  static const int tools[] = { 4, 3, 5, 2, 1, 0 };
+  long event = monitor_instruction_event ();
+
+  if (event <= 0 || executor->monitor_callback == NULL)
+    return FALSE;
+  if (executor->monitor_tool < 0)
+    {
+      PyObject *monitoring = PySys_GetObject ("monitoring");
+
+      for (guint i = 0; i < G_N_ELEMENTS (tools) && executor->monitor_tool < 0; i++)
+        {
+          PyObject *owner = monitoring ? PyObject_CallMethod (monitoring, "get_tool", "i", tools[i]) : NULL;
+
+          if (owner == Py_None &&
+              monitor_call ("use_tool_id", "(is)", tools[i], "interp-glib cancellation"))
+            executor->monitor_tool = tools[i];
+          if (owner == NULL)
+            PyErr_Clear ();
+          Py_XDECREF (owner);
+        }
+      if (executor->monitor_tool < 0)
+        return FALSE;
+      if (!monitor_call ("register_callback", "(ilO)", executor->monitor_tool, event,
+                         executor->monitor_callback))
+        {
+          monitor_call ("free_tool_id", "(i)", executor->monitor_tool);
+          executor->monitor_tool = -1;
+          return FALSE;
+        }
+    }
+
+  g_mutex_lock (&executor->lock);
+  executor->armed_serial = serial;
+  g_mutex_unlock (&executor->lock);
+  return monitor_call ("set_events", "(il)", executor->monitor_tool, event);
+}
+
+/* On the executor thread after a job, the GIL held: gives the tool ID
+ * back, so that the job's code and the application find all of them. */
+static void
+monitor_release (InterpExecutor *executor)
+{
+  if (executor->monitor_tool < 0)
+    return;
+  g_mutex_lock (&executor->lock);
+  executor->armed_serial = 0;
+  g_mutex_unlock (&executor->lock);
+  monitor_call ("set_events", "(ii)", executor->monitor_tool, 0);
+  monitor_call ("register_callback", "(ilO)", executor->monitor_tool,
+                monitor_instruction_event (), Py_None);
+  monitor_call ("free_tool_id", "(i)", executor->monitor_tool);
+  executor->monitor_tool = -1;
+}
+#endif
+
+static gpointer
+interrupter_thread (gpointer data)
+{
+  Interrupt *interrupt = data;
+  InterpExecutor *executor = interrupt->executor;
+  PyThreadState *tstate;
+
+  /* A thread state of our own in the target interpreter: taking its GIL
+   * makes the running code drop it at the next eval-breaker check. The
+   * interpreter cannot go away meanwhile: teardown waits for interrupters. */
+  tstate = PyThreadState_New (executor->interp);
+  PyEval_RestoreThread (tstate);
+
+#if INTERP_MONITOR_INTERRUPT
+  {
+    guint64 serial = 0;
+
+    g_mutex_lock (&executor->lock);
+    if (executor->running_job == interrupt->job && !interrupt->job->cancel_delivered)
+      serial = executor->job_serial;
+    g_mutex_unlock (&executor->lock);
+    if (serial != 0 && monitor_arm (executor, serial))
+      goto delivered;
+  }
+#endif
+  g_mutex_lock (&executor->lock);
+  /* Checked with the GIL held: the executor clears running_job with the
+   * GIL held too, so the exception cannot land in a later job. */
+  if (executor->running_job == interrupt->job && !interrupt->job->cancel_delivered)
+    PyThreadState_SetAsyncExc (executor->thread_ident, executor->cancel_exc);
+  g_mutex_unlock (&executor->lock);
+#if INTERP_MONITOR_INTERRUPT
+delivered:
+#endif
+
+  PyThreadState_Clear (tstate);
+  PyThreadState_DeleteCurrent ();
+
+  g_mutex_lock (&executor->lock);
+  executor->interrupters--;
+  g_cond_broadcast (&executor->done_cond);
+  g_mutex_unlock (&executor->lock);
+
+  _interp_job_unref (interrupt->job);
+  _interp_executor_unref (executor);
+  g_free (interrupt);
+  return NULL;
+}
+
+/* Called with executor->lock held. Returns the job's wait cancellable, if
+ * any, for the caller to cancel once the lock is released (its handlers
+ * take queue locks). */
+GCancellable *
+_interp_executor_interrupt_job_locked (InterpExecutor *executor,
+                                       InterpJob      *job)
+{
+  Interrupt *interrupt;
+  GThread *thread;
+
+  if (executor->running_job != job || executor->cancel_exc == NULL ||
+      executor->state == EXECUTOR_CLOSED)
+    return NULL;
+
+  interrupt = g_new0 (Interrupt, 1);
+  interrupt->executor = _interp_executor_ref (executor);
+  interrupt->job = _interp_job_ref (job);
+  thread = g_thread_try_new ("interp-interrupt", interrupter_thread, interrupt, NULL);
+  if (thread == NULL)
+    {
+      /* Out of threads: the code is not interrupted. Its wait still ends
+       * below, and a pool's timeout still abandons it after the grace. */
+      INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT ": no thread to interrupt its code",
+                    executor->id);
+      /* Neither is the last reference: the executor runs the job. */
+      _interp_job_unref (interrupt->job);
+      _interp_executor_unref (interrupt->executor);
+      g_free (interrupt);
+    }
+  else
+    {
+      job->interrupted = TRUE;
+      executor->interrupters++;
+      g_thread_unref (thread);
+    }
+
+  return job->wait_cancellable ? g_object_ref (job->wait_cancellable) : NULL;
+}
+
+void
+_interp_executor_cancel_wait (GCancellable *wait)
+{
+  if (wait != NULL)
+    {
+      g_cancellable_cancel (wait);
+      g_object_unref (wait);
+    }
+}
+
+/* Throws away an interruption still pending for the executor's thread,
+ * the GIL held and no exception set. PyThreadState_SetAsyncExc (id, NULL)
+ * is not the way: on 3.11 and 3.12 it raises the interpreter's "async
+ * exception pending" flag too, and only raising an exception lowers it
+ * again, so the eval loop would check for pending work at every chance for
+ * good (with tracing on, 3.11 spins at the next function entry). Instead,
+ * let the eval loop itself take the exception: a code object checks for
+ * pending work as it starts, and raising lowers the flag on every version. */
+static void
+discard_pending_interrupt (void)
+{
+  PyObject *code = Py_CompileString ("None", "<interp-glib>", Py_eval_input);
+  PyObject *globals = code ? PyDict_New () : NULL;
+
+  if (globals != NULL)
+    Py_XDECREF (PyEval_EvalCode (code, globals, globals));
+  PyErr_Clear ();
+  Py_XDECREF (globals);
+  Py_XDECREF (code);
+}
+
+void
+_interp_executor_interrupt (InterpExecutor *executor,
+                            const GError   *reason)
+{
+  GCancellable *wait = NULL;
+  guint64 seq = 0;
+
+  g_mutex_lock (&executor->lock);
+  if (executor->running_job != NULL && executor->running_job->kind == JOB_NORMAL)
+    {
+      InterpJob *job = executor->running_job;
+
+      if (job->interrupt_reason == NULL && reason != NULL)
+        job->interrupt_reason = g_error_copy (reason);
+      wait = _interp_executor_interrupt_job_locked (executor, job);
+      seq = job->seq;
+    }
+  g_mutex_unlock (&executor->lock);
+  _interp_executor_cancel_wait (wait);
+
+  if (seq != 0)
+    INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT ": interrupting job %" G_GUINT64_FORMAT ": %s",
+                  executor->id, seq, reason != NULL ? reason->message : "no reason given");
+}
+
+void
+_interp_executor_interrupt_data (InterpExecutor *executor,
+                                 gpointer        data)
+{
+  GCancellable *wait = NULL;
+
+  g_mutex_lock (&executor->lock);
+  if (executor->running_job != NULL && executor->running_job->kind == JOB_NORMAL &&
+      executor->running_job->data == data)
+    wait = _interp_executor_interrupt_job_locked (executor, executor->running_job);
+  g_mutex_unlock (&executor->lock);
+  _interp_executor_cancel_wait (wait);
+}
+
+void
+_interp_executor_cancel_delivered (void)
+{
+  InterpExecutor *executor = _interp_executor_get_current ();
+
+  if (executor == NULL)
+    return;
+  g_mutex_lock (&executor->lock);
+  if (executor->running_job != NULL)
+    executor->running_job->cancel_delivered = TRUE;
+  g_mutex_unlock (&executor->lock);
+  /* The GIL is held: an interrupter that came first is undone, and one
+   * that comes later sees the flag. */
+#if INTERP_MONITOR_INTERRUPT
+  if (executor->monitor_tool >= 0)
+    monitor_call ("set_events", "(ii)", executor->monitor_tool, 0);
+#endif
+  discard_pending_interrupt ();
+}
+
+GCancellable *
+_interp_executor_get_wait_cancellable (void)
+{
+  InterpExecutor *executor = _interp_executor_get_current ();
+  InterpJob *job;
+  GCancellable *wait = NULL;
+  gboolean cancel = FALSE;
+
+  if (executor == NULL)
+    return NULL;
+
+  g_mutex_lock (&executor->lock);
+  job = executor->running_job;
+  if (job != NULL)
+    {
+      if (job->wait_cancellable == NULL)
+        {
+          job->wait_cancellable = g_cancellable_new ();
+          cancel = job->interrupted ||
+                   (job->cancellable != NULL && g_cancellable_is_cancelled (job->cancellable));
+        }
+      wait = job->wait_cancellable;
+    }
+  g_mutex_unlock (&executor->lock);
+
+  if (cancel)
+    g_cancellable_cancel (wait);
+  /* Owned by the running job, which outlives every wait in its code. */
+  return wait;
+}
+
+/* ------------------------------------------------------------------ */
+/* Taking turns under Python 3.11's shared GIL                         */
+
+#if !INTERP_PY_HAS_OWN_GIL
+/* CPython 3.11 asks the GIL holder to let go only through the waiting
+ * thread's own interpreter: code running in one interpreter never yields
+ * to threads of another (the host's included) until it blocks. Each
+ * sub-interpreter gets a ticker thread that, while the interpreter runs a
+ * job, waits for the GIL with a thread state of that interpreter: after a
+ * switch interval, that asks the interpreter itself to drop the GIL, so
+ * every waiter gets its turn, whichever interpreter holds the GIL. */
+static gpointer
+ticker_thread (gpointer data)
+{
+  InterpExecutor *executor = data;
+
+  g_mutex_lock (&executor->lock);
+  while (executor->state != EXECUTOR_CLOSED && executor->state != EXECUTOR_FAILED)
+    {
+      PyThreadState *tstate;
+
+      if (executor->running_job == NULL)
+        {
+          g_cond_wait (&executor->ticker_cond, &executor->lock);
+          continue;
+        }
+      /* Counted as an interrupter: teardown waits for us. */
+      executor->interrupters++;
+      g_mutex_unlock (&executor->lock);
+
+      tstate = PyThreadState_New (executor->interp);
+      PyEval_RestoreThread (tstate);
+      PyThreadState_Clear (tstate);
+      PyThreadState_DeleteCurrent ();
+
+      g_mutex_lock (&executor->lock);
+      executor->interrupters--;
+      g_cond_broadcast (&executor->done_cond);
+      g_mutex_unlock (&executor->lock);
+      g_usleep (5000);
+      g_mutex_lock (&executor->lock);
+    }
+  g_mutex_unlock (&executor->lock);
+  _interp_executor_unref (executor);
+  return NULL;
+}
+
+/* Without a thread to spare, the interpreter still works: its code just
+ * does not hand the shared GIL over between bytecodes on time. */
+void
+_interp_executor_start_ticker (InterpExecutor *executor)
+{
+  GThread *thread = g_thread_try_new ("interp-ticker", ticker_thread,
+                                      _interp_executor_ref (executor), NULL);
+
+  if (thread != NULL)
+    g_thread_unref (thread);
+  else
+    {
+      INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT ": no thread for its GIL ticker", executor->id);
+      _interp_executor_unref (executor);
+    }
+}
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Setting up and tearing down                                         */
+
+gboolean
+_interp_executor_interrupt_setup (InterpExecutor  *executor,
+                                  GError         **error)
+{
+  /* BaseException, so that `except Exception:` does not swallow a cancel. */
+  executor->cancel_exc = PyErr_NewExceptionWithDoc ("interp_glib.CancelledError",
+                                                    "The job was cancelled from outside the interpreter.",
+                                                    PyExc_BaseException, NULL);
+  if (executor->cancel_exc == NULL)
+    {
+      PyErr_Clear ();
+      g_set_error (error, INTERP_ERROR, INTERP_ERROR_FAILED,
+                   "Could not set up interpreter %" G_GINT64_FORMAT, executor->id);
+      return FALSE;
+    }
+#if INTERP_MONITOR_INTERRUPT
+  {
+    PyObject *capsule = PyCapsule_New (executor, NULL, NULL);
+
+    executor->monitor_callback = capsule ? PyCFunction_New (&monitor_def, capsule) : NULL;
+    Py_XDECREF (capsule);
+    if (executor->monitor_callback == NULL)
+      PyErr_Clear ();  /* cancelling falls back to PyThreadState_SetAsyncExc() */
+  }
+#endif
+  return TRUE;
+}
+
+void
+_interp_executor_interrupt_teardown (InterpExecutor *executor)
+{
+  Py_CLEAR (executor->cancel_exc);
+#if INTERP_MONITOR_INTERRUPT
+  monitor_release (executor);
+  Py_CLEAR (executor->monitor_callback);
+#endif
+}
+
+void
+_interp_executor_interrupt_job_ended (InterpExecutor *executor,
+                                      InterpJob      *job)
+{
+#if INTERP_MONITOR_INTERRUPT
+  monitor_release (executor);
+#endif
+  if (job->interrupted)
+    discard_pending_interrupt ();
+}
+
+PyObject *
+_interp_executor_get_cancel_exception (InterpExecutor *executor)
+{
+  return executor->cancel_exc;
+}
