@@ -1103,8 +1103,9 @@ test_python_pickled (void)
 
   /* Unpicklable: put fails in Python, nothing is queued. */
   exec_ok (interp,
+           "import threading\n"
            "try:\n"
-           "    q.put(lambda: None)\n"
+           "    q.put(threading.Lock())\n"
            "    err = None\n"
            "except interp_glib.NotShareableError as e:\n"
            "    err = e\n");
