@@ -358,7 +358,9 @@ run_setup_job (InterpExecutor  *executor,
 
   ok = _interp_executor_setup (executor, error);
   g_mutex_lock (&executor->lock);
-  executor->state = ok ? EXECUTOR_READY : EXECUTOR_FAILED;
+  /* A close that came meanwhile is queued next: still closing. */
+  if (!ok || executor->state != EXECUTOR_CLOSING)
+    executor->state = ok ? EXECUTOR_READY : EXECUTOR_FAILED;
   g_mutex_unlock (&executor->lock);
   if (ok)
     INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT " created (%s%s)", executor->id,
@@ -447,6 +449,15 @@ run_job (InterpExecutor  *executor,
   gint64 job_start = 0;
 
   g_mutex_lock (&executor->lock);
+  /* Cancelled since next_job() looked, before it counted as running: the
+   * cancel handler found nothing to interrupt, so it must not start (it
+   * completes cancelled). Checked under the lock the handler takes, so a
+   * later cancel finds it running. */
+  if (job->cancellable != NULL && g_cancellable_is_cancelled (job->cancellable))
+    {
+      g_mutex_unlock (&executor->lock);
+      return;
+    }
   executor->running_job = job;
   executor->job_serial++;
   g_cond_broadcast (&executor->ticker_cond);
@@ -740,7 +751,15 @@ submit (InterpExecutor *executor,
     {
       job->state = JOB_STATE_QUEUED;
       if (job->kind == JOB_CLOSE)
-        g_queue_push_head (&executor->jobs, _interp_job_ref (job));
+        {
+          /* Ahead of the work, but never ahead of a setup still queued
+           * (a close right after the thread started): the first job sets
+           * the interpreter up, and teardown needs it set up. */
+          InterpJob *first = g_queue_peek_head (&executor->jobs);
+
+          g_queue_push_nth (&executor->jobs, _interp_job_ref (job),
+                            first != NULL && first->kind == JOB_SETUP ? 1 : 0);
+        }
       else
         g_queue_push_tail (&executor->jobs, _interp_job_ref (job));
       update_queued_locked (executor);
