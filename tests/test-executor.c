@@ -678,7 +678,15 @@ test_cross_cycle_three (void)
 }
 
 /* Cancelling code that waits for another interpreter cancels what it waits
- * for: the wait ends, and both interpreters stay usable. */
+ * for: the wait ends, and both interpreters stay usable.
+ *
+ * The wait can end before A's own interruption lands: the cancellation
+ * starts an interrupter thread for A and cancels B's call at once, and
+ * under load (or, on 3.11, when the shared GIL goes to B's interrupter and
+ * then to A's returning call first) A's next statements run before it.
+ * So what follows the wait can only end by that interruption: A's call
+ * completing at all proves A's code was interrupted, and `r` stays unset
+ * whenever it lands. */
 static void
 test_cross_wait_cancel (void)
 {
@@ -697,7 +705,9 @@ test_cross_wait_cancel (void)
   exec_ok (a, "code = b'deadline = time.monotonic() + 60\\n"
               "while time.monotonic() < deadline: pass\\n"
               "spun_out = True\\n'\n");
-  call = g_strdup_printf ("r = call(%" G_GINT64_FORMAT ", code)\n", id_of (b));
+  call = g_strdup_printf ("waited = call(%" G_GINT64_FORMAT ", code)\n"
+                          "while True: pass\n"
+                          "r = waited\n", id_of (b));
   interp_interpreter_exec_async (a, call, cancellable, count_exec_cb, &counts);
   wait_running (b);
   g_cancellable_cancel (cancellable);
@@ -706,6 +716,8 @@ test_cross_wait_cancel (void)
 
   g_assert_false (eval_bool (b, "'spun_out' in globals()"));
   g_assert_false (eval_bool (a, "'r' in globals()"));
+  /* If the wait returned before the interruption, it was cancelled (2). */
+  g_assert_true (eval_bool (a, "globals().get('waited', 2) == 2"));
   g_assert_cmpuint (cross_errors->len, ==, 1);
   g_ptr_array_set_size (cross_errors, 0);
   g_assert_cmpint (eval_int (a, "1 + 1"), ==, 2);
