@@ -9,9 +9,9 @@
 
 #include "test-common.h"
 
-#include <unistd.h>
-
+#include <glib-unix.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 /* What every worker of these tests knows. */
 static const char *initializer =
@@ -426,20 +426,49 @@ test_idle_prune (void)
   async_wait_clear (&wb);
 }
 
-/* Two calls that meet through queues: they finish only if they run at once. */
+/* What test_timeout_blocked's workers know. Its task timeout, short to
+ * keep the test short, covers every initializer and call: so no
+ * `import interp_glib` (a third of a second of CPU on 3.13, and much more
+ * on a busy machine), and the calls meet through pipes. The initializer
+ * says that it ran by writing to the file descriptor given. */
+#define TIMEOUT_INITIALIZER \
+  "import os, select, time\n" \
+  "def spin():\n" \
+  "    while True:\n" \
+  "        pass\n" \
+  "def meet(mine, other):\n" \
+  "    os.write(mine, b'\\x01')\n" \
+  "    if not select.select([other], [], [], 60)[0]:\n" \
+  "        raise TimeoutError('the other call never came')\n" \
+  "    return os.read(other, 1)[0]\n" \
+  "os.write(%d, b'.')\n"
+
+/* Waits (a minute at most) until one more worker ran the initializer. */
+static void
+wait_worker_ready (int ready_fd)
+{
+  GPollFD poll_fd = { ready_fd, G_IO_IN, 0 };
+  char byte;
+
+  g_assert_cmpint (g_poll (&poll_fd, 1, 60 * 1000), ==, 1);
+  g_assert_cmpint (read (ready_fd, &byte, 1), ==, 1);
+}
+
+/* Two calls that meet through pipes: they finish only if they run at once. */
 static void
 run_two_in_parallel (InterpPool *pool)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(InterpQueue) a = interp_queue_new (0, NULL);
-  g_autoptr(InterpQueue) b = interp_queue_new (0, NULL);
+  int a[2], b[2];
   AsyncWait wa = { 0 }, wb = { 0 };
   g_autoptr(GVariant) ra = NULL;
   g_autoptr(GVariant) rb = NULL;
 
-  interp_pool_call_async (pool, "meet", g_variant_new ("(xx)", interp_queue_get_id (a), interp_queue_get_id (b)),
+  g_assert_true (g_unix_open_pipe (a, FD_CLOEXEC, &error));
+  g_assert_true (g_unix_open_pipe (b, FD_CLOEXEC, &error));
+  interp_pool_call_async (pool, "meet", g_variant_new ("(xx)", (gint64) a[1], (gint64) b[0]),
                           NULL, NULL, async_wait_cb, &wa);
-  interp_pool_call_async (pool, "meet", g_variant_new ("(xx)", interp_queue_get_id (b), interp_queue_get_id (a)),
+  interp_pool_call_async (pool, "meet", g_variant_new ("(xx)", (gint64) b[1], (gint64) a[0]),
                           NULL, NULL, async_wait_cb, &wb);
   ra = interp_pool_call_finish (pool, async_wait_run (&wa), &error);
   g_assert_no_error (error);
@@ -449,6 +478,11 @@ run_two_in_parallel (InterpPool *pool)
   g_assert_cmpint (g_variant_get_int64 (rb), ==, 1);
   async_wait_clear (&wa);
   async_wait_clear (&wb);
+  for (guint i = 0; i < 2; i++)
+    {
+      close (a[i]);
+      close (b[i]);
+    }
 }
 
 static void
@@ -457,11 +491,17 @@ test_timeout_blocked (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(InterpPool) pool = NULL;
   g_autoptr(GVariant) value = NULL;
+  g_autofree char *init = NULL;
   gint64 start, elapsed;
+  int ready[2];
 
+  g_assert_true (g_unix_open_pipe (ready, FD_CLOEXEC, &error));
+  init = g_strdup_printf (TIMEOUT_INITIALIZER, ready[1]);
   pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error, "max-workers", 2, "min-workers", 2,
-                         "task-timeout", test_ms (1500), "initializer", initializer, NULL);
+                         "task-timeout", test_ms (1500), "initializer", init, NULL);
   g_assert_no_error (error);
+  wait_worker_ready (ready[0]);
+  wait_worker_ready (ready[0]);
 
   start = g_get_monotonic_time ();
   value = interp_pool_call (pool, "time:sleep", g_variant_new ("(x)", G_GINT64_CONSTANT (600)), NULL, NULL, &error);
@@ -472,7 +512,10 @@ test_timeout_blocked (void)
                   test_ms (1500), elapsed / 1000);
   g_clear_error (&error);
 
-  /* The stuck worker was replaced: two calls still run at once. */
+  /* The stuck worker was replaced: two calls still run at once. The
+   * replacement is made at once; waiting for it keeps its making out of
+   * the first call's timeout. */
+  wait_worker_ready (ready[0]);
   run_two_in_parallel (pool);
   g_assert_cmpuint (interp_pool_get_n_workers (pool), ==, 2);
 
@@ -481,6 +524,8 @@ test_timeout_blocked (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
   g_clear_error (&error);
   run_two_in_parallel (pool);
+  /* The ready pipe stays open: a worker still being made (if the loop's
+   * was abandoned after all) writes to it. */
 }
 
 static gpointer
