@@ -6,13 +6,33 @@
 # outside the clone by build-aux/fetch-unstable-pythons.sh (C, GJS and
 # example suites: there is no PyGObject for them). When they cannot be
 # fetched (no network, fresh machine) those builds are reported skipped.
-# INTERP_SKIP_UNSTABLE=1 leaves them out.
+# INTERP_SKIP_UNSTABLE=1 leaves them out. The first build's C suites then
+# run again, repeated beside two busy loops (INTERP_LOAD_REPEAT=0 skips it).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 bash build-aux/install-deps.sh
 
-passed=0; failed=0; skipped=0; built=" "
+passed=0; failed=0; skipped=0; built=" "; first_dir=
+
+# add_testlog_counts DIR RC: adds the results in DIR's last meson test log
+# to the counts; RC is meson test's status (a failure it did not log still
+# counts as one).
+add_testlog_counts() {
+  local dir=$1 rc=$2 counts p f k
+  counts=$(python3 - "$dir/meson-logs/testlog.json" <<'PY'
+import json, sys
+c = {"OK": 0, "FAIL": 0, "SKIP": 0}
+for line in open(sys.argv[1]):
+    r = json.loads(line)["result"]
+    c["OK" if r in ("OK", "EXPECTEDFAIL") else "SKIP" if r == "SKIP" else "FAIL"] += 1
+print(c["OK"], c["FAIL"], c["SKIP"])
+PY
+)
+  read -r p f k <<<"$counts"
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + k))
+  [ "$rc" -eq 0 ] || failed=$((failed > 0 ? failed : 1))
+}
 
 echo "=== Python.h include order (build-aux/check-python-include.sh) ==="
 if bash build-aux/check-python-include.sh; then
@@ -34,10 +54,11 @@ done
 # build_and_test PYTHON [SUITE...]: no suites means all of them.
 build_and_test() {
   local py=$1; shift
-  local ver dir rc=0 suites=() s counts p f k
+  local ver dir rc=0 suites=() s
   ver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
   dir="_build/py$ver"
   built+="$ver "
+  first_dir=${first_dir:-$dir}
   echo "=== interp-glib against $py (Python $ver) in $dir ==="
   if [ -f "$dir/build.ninja" ]; then
     meson setup --reconfigure "$dir" -Dpython="$py" --werror >/dev/null
@@ -56,18 +77,7 @@ build_and_test() {
   done
   [ $# -eq 0 ] || [ ${#suites[@]} -gt 0 ] || { echo "no test in suites $*" >&2; return 1; }
   meson test -C "$dir" --print-errorlogs --num-processes 2 "${suites[@]}" || rc=$?
-  counts=$("$py" - "$dir/meson-logs/testlog.json" <<'PY'
-import json, sys
-c = {"OK": 0, "FAIL": 0, "SKIP": 0}
-for line in open(sys.argv[1]):
-    r = json.loads(line)["result"]
-    c["OK" if r in ("OK", "EXPECTEDFAIL") else "SKIP" if r == "SKIP" else "FAIL"] += 1
-print(c["OK"], c["FAIL"], c["SKIP"])
-PY
-)
-  read -r p f k <<<"$counts"
-  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + k))
-  [ "$rc" -eq 0 ] || failed=$((failed > 0 ? failed : 1))
+  add_testlog_counts "$dir" "$rc"
 
   # What the README tells a Python user to run, as it stands.
   echo "--- meson devenv -C $dir $py -c 'import interp_glib' ---"
@@ -108,6 +118,40 @@ else
       build_and_test "$py" $unstable_suites
     fi
   done
+fi
+
+# The first build's C suites again (Debian's 3.11 unless INTERP_PYTHONS
+# says otherwise), repeated beside two busy loops: a race that only shows
+# on a busy machine (an interrupt or a thread that starts late) fails here
+# rather than now and then on someone's CI run. 3.11 because its
+# interpreters share one GIL, so their threads hand it over the most, and
+# most flakes showed there. Not the stress suite: it is long, and loads
+# the machine itself. A few minutes at most. INTERP_LOAD_REPEAT sets the
+# repetitions (3; 0 skips the step).
+load_repeat=${INTERP_LOAD_REPEAT:-3}
+if [ "$load_repeat" = 0 ]; then
+  echo "=== C suites under load: SKIPPED (INTERP_LOAD_REPEAT=0) ==="
+  skipped=$((skipped + 1))
+else
+  echo "=== C suites of $first_dir, $load_repeat times beside two busy loops ==="
+  busy=()
+  stop_busy() {
+    [ ${#busy[@]} -eq 0 ] || kill "${busy[@]}" 2>/dev/null || true
+    busy=()
+  }
+  trap stop_busy EXIT
+  trap 'stop_busy; exit 130' INT
+  trap 'stop_busy; exit 143' TERM
+  # timeout: the loops end even if this script is killed outright.
+  for _ in 1 2; do
+    timeout 1800 sh -c 'while :; do :; done' &
+    busy+=($!)
+  done
+  load_rc=0
+  meson test -C "$first_dir" --suite c --no-suite stress --repeat "$load_repeat" \
+    --num-processes 1 --print-errorlogs || load_rc=$?
+  stop_busy
+  add_testlog_counts "$first_dir" "$load_rc"
 fi
 
 # Sanitizers, fuzzing and stress (build-aux/run-hardening.sh): its counts
