@@ -123,7 +123,7 @@ test_pool_timeout_without_interrupter (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(InterpPool) pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error,
                                                "max-workers", 1, "min-workers", 1,
-                                               "task-timeout", 100, "grace-period", 100,
+                                               "task-timeout", 1000, "grace-period", 100,
                                                "initializer",
                                                "import time\n"
                                                "def spin(seconds):\n"
@@ -135,7 +135,9 @@ test_pool_timeout_without_interrupter (void)
 
   g_assert_no_error (error);
   allow (0);
-  result = interp_pool_call (pool, "spin", g_variant_new ("(d)", 2.0), NULL, NULL, &error);
+  /* The timeout covers the initializer too: 1 s leaves it room on a
+   * loaded machine, and the spin outlasts the timeout and the grace. */
+  result = interp_pool_call (pool, "spin", g_variant_new ("(d)", 3.0), NULL, NULL, &error);
   allow (-1);
   g_assert_null (result);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
