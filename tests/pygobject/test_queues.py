@@ -555,7 +555,7 @@ class QueueOpsTests(QueueTestCase):
 
     def test_unpicklable_object_refused(self):
         queue = ig.create_queue()
-        for obj in (lambda: 1, threading.Lock(), (1, lambda: 2)):
+        for obj in (lambda: queue, threading.Lock(), (1, lambda: queue)):
             with self.subTest(obj=obj):
                 self.assertFalse(ig.is_shareable(obj))
                 with self.assertRaises(ig.NotShareableError):
