@@ -182,16 +182,7 @@ interp_channel_initable_init (GInitable     *initable,
 {
   InterpChannel *self = INTERP_CHANNEL (initable);
 
-  if (self->state != NULL)
-    return TRUE;
-  if (self->init_error == NULL)
-    self->state = _interp_queue_state_lookup (self->id, TRUE, &self->init_error);
-  if (self->state == NULL)
-    {
-      g_propagate_error (error, g_error_copy (self->init_error));
-      return FALSE;
-    }
-  return TRUE;
+  return _interp_queue_state_init_for_id (self->id, TRUE, &self->state, &self->init_error, error);
 }
 
 static void

@@ -44,6 +44,13 @@ InterpQueueState *_interp_queue_state_new     (gint                maxsize,
 InterpQueueState *_interp_queue_state_lookup  (gint64              id,
                                                gboolean            is_channel,
                                                GError            **error);
+/* GInitable.init of InterpQueue and InterpChannel: looks @id up into
+ * *@state once, keeps a failure in *@init_error and gives it again. */
+gboolean          _interp_queue_state_init_for_id (gint64             id,
+                                                   gboolean           is_channel,
+                                                   InterpQueueState **state,
+                                                   GError           **init_error,
+                                                   GError           **error);
 InterpQueueState *_interp_queue_state_ref     (InterpQueueState   *state);
 void              _interp_queue_state_unref   (InterpQueueState   *state);
 

@@ -189,6 +189,25 @@ _interp_queue_state_lookup (gint64     id,
   return state;
 }
 
+gboolean
+_interp_queue_state_init_for_id (gint64             id,
+                                 gboolean           is_channel,
+                                 InterpQueueState **state,
+                                 GError           **init_error,
+                                 GError           **error)
+{
+  if (*state != NULL)
+    return TRUE;
+  if (*init_error == NULL)
+    *state = _interp_queue_state_lookup (id, is_channel, init_error);
+  if (*state == NULL)
+    {
+      g_propagate_error (error, g_error_copy (*init_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 InterpQueueState *
 _interp_queue_state_ref (InterpQueueState *state)
 {

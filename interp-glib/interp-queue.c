@@ -227,16 +227,7 @@ interp_queue_initable_init (GInitable     *initable,
 {
   InterpQueue *self = INTERP_QUEUE (initable);
 
-  if (self->state != NULL)
-    return TRUE;
-  if (self->init_error == NULL)
-    self->state = _interp_queue_state_lookup (self->id, FALSE, &self->init_error);
-  if (self->state == NULL)
-    {
-      g_propagate_error (error, g_error_copy (self->init_error));
-      return FALSE;
-    }
-  return TRUE;
+  return _interp_queue_state_init_for_id (self->id, FALSE, &self->state, &self->init_error, error);
 }
 
 static void
