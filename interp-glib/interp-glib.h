@@ -12,6 +12,7 @@
 #include <interp-error.h>
 #include <interp-runtime.h>
 #include <interp-interpreter.h>
+#include <interp-map-results.h>
 #include <interp-pool.h>
 #include <interp-queue.h>
 #include <interp-channel.h>

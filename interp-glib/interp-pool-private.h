@@ -16,6 +16,7 @@
 #pragma once
 
 #include "interp-interpreter-private.h"
+#include "interp-map-results-private.h"
 #include "interp-pool.h"
 
 G_BEGIN_DECLS
@@ -112,6 +113,7 @@ struct _PoolTask
   GPtrArray *jobs;            /* PoolJob, in input order */
   guint n_items;
   GVariant **results;         /* n_items, map only */
+  InterpMapResults *stream;   /* map_stream: where items settle */
   guint fail_index;           /* first failed item; G_MAXUINT: none */
   GError *error;              /* the outcome, once failed */
   GVariant *result;
@@ -129,7 +131,10 @@ struct _PoolJob
   guint n;
   GVariant **args;            /* map: n argument tuples */
   GVariant **results;         /* n, filled on the worker's thread */
-  guint n_done;               /* how many items ran without failing */
+  GError **errors;            /* map_stream: n, the failures of items that ran */
+  /* Atomic: how many items have their outcome in results (and, for a
+   * stream, errors); a map stops at its first failure. */
+  guint n_done;
   Worker *worker;
   gint cancel;                /* atomic: an interrupt was asked for */
   gint stop;                  /* atomic: run no more of its items */

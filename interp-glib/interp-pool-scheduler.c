@@ -65,6 +65,7 @@ _interp_pool_task_unref (gpointer data)
   g_clear_pointer (&task->jobs, g_ptr_array_unref);
   g_clear_pointer (&task->call, _interp_call_free);
   g_clear_pointer (&task->result, g_variant_unref);
+  g_clear_object (&task->stream);
   g_clear_error (&task->error);
   g_clear_object (&task->cancellable);
   g_clear_object (&task->task);
@@ -91,9 +92,12 @@ _interp_pool_job_unref (gpointer data)
       if (job->args != NULL)
         g_clear_pointer (&job->args[i], g_variant_unref);
       g_clear_pointer (&job->results[i], g_variant_unref);
+      if (job->errors != NULL)
+        g_clear_error (&job->errors[i]);
     }
   g_free (job->args);
   g_free (job->results);
+  g_free (job->errors);
   g_free (job->worker);  /* only an abandoned job still has one */
   g_assert (job->pool == NULL);
   g_mutex_clear (&job->pool_lock);
@@ -165,7 +169,9 @@ _interp_pool_job_release_pool (PoolJob *job)
   g_clear_object (&pool);
 }
 
-/* Runs on the worker's executor thread, the GIL held. */
+/* Runs on the worker's executor thread, the GIL held. A map's chunk ends
+ * at its first failure; a stream's goes on, each item keeping its own
+ * error, unless the job is interrupted. */
 static gboolean
 run_job (InterpExecutor  *executor,
          gpointer         data,
@@ -176,6 +182,7 @@ run_job (InterpExecutor  *executor,
 
   for (guint i = 0; i < job->n; i++)
     {
+      GError *item_error = NULL;
       gboolean ok;
 
       /* An interrupt asked for before the job ran finds it here. */
@@ -190,13 +197,25 @@ run_job (InterpExecutor  *executor,
           return FALSE;
         }
       if (job->args == NULL)
-        ok = _interp_call_run (executor, job->task->call, &job->results[i], error);
+        ok = _interp_call_run (executor, job->task->call, &job->results[i], &item_error);
       else
         ok = _interp_call_run_with_args (executor, job->task->call, job->args[i],
-                                         &job->results[i], error);
+                                         &job->results[i], &item_error);
       if (!ok)
-        return FALSE;
-      job->n_done++;
+        {
+          /* The interrupt itself stops a stream too: the job's error
+           * (a timeout, a cancel) is the rest's. */
+          if (job->errors == NULL ||
+              (g_atomic_int_get (&job->cancel) &&
+               g_error_matches (item_error, G_IO_ERROR, G_IO_ERROR_CANCELLED)))
+            {
+              g_propagate_error (error, item_error);
+              return FALSE;
+            }
+          job->errors[i] = item_error;
+        }
+      /* A full barrier: the timers read what is done without the worker. */
+      g_atomic_int_inc (&job->n_done);
     }
   return TRUE;
 }
@@ -810,7 +829,9 @@ check_task_locked (InterpPool *self,
     }
 
   task->done = TRUE;
-  if (task->error == NULL)
+  if (task->stream != NULL)
+    ; /* its items are its outcome */
+  else if (task->error == NULL)
     {
       if (task->is_map)
         {
@@ -849,6 +870,26 @@ check_task_locked (InterpPool *self,
   deliver_locked (self, task);
 }
 
+/* A stream's job settles its items in the model: those that ran with
+ * their outcome, the others with the job's @error (borrowed). */
+static void
+settle_stream_items_locked (PoolJob      *job,
+                            gboolean      ran,
+                            const GError *error)
+{
+  PoolTask *task = job->task;
+  guint n_done = ran ? (guint) g_atomic_int_get (&job->n_done) : 0;
+
+  _interp_map_results_settle (task->stream, job->first, n_done, job->results, job->errors);
+  if (n_done < job->n)
+    {
+      g_autoptr(GError) fallback = error ? NULL : _interp_error_new_cancelled ();
+
+      _interp_map_results_fail (task->stream, job->first + n_done, job->n - n_done,
+                                error ? error : fallback);
+    }
+}
+
 /* Records a job's outcome (its results, or @error) in its task. Consumes
  * @error. */
 void
@@ -858,23 +899,41 @@ _interp_pool_settle_job_locked (InterpPool *self,
                                 Deferred   *deferred)
 {
   PoolTask *task = job->task;
+  gboolean ran = job->state == JOB_RUNNING;
+  guint n_done = ran ? (guint) g_atomic_int_get (&job->n_done) : 0;
 
   job->state = JOB_SETTLED;
   _interp_pool_take_source_locked (&job->timeout_source, deferred);
   _interp_pool_take_source_locked (&job->grace_source, deferred);
 
-  for (guint i = 0; i < job->n_done && task->is_map; i++)
+  if (task->stream != NULL)
+    {
+      settle_stream_items_locked (job, ran, error);
+      g_clear_error (&error);
+      check_task_locked (self, task, deferred);
+      return;
+    }
+
+  for (guint i = 0; i < n_done && task->is_map; i++)
     task->results[job->first + i] = g_steal_pointer (&job->results[i]);
   if (!task->is_map && error == NULL)
     task->results[0] = g_steal_pointer (&job->results[0]);
 
   if (error != NULL && !task->done && !task->cancelled)
     {
-      guint index = job->first + job->n_done;
+      guint index = job->first + n_done;
 
       if (index < task->fail_index)
         {
           task->fail_index = index;
+          /* One line still: the failing item named after it. */
+          if (task->is_map && ran)
+            {
+              char *message = g_strdup_printf ("%s (item %u)", error->message, index);
+
+              g_free (error->message);
+              error->message = message;
+            }
           g_clear_error (&task->error);
           task->error = g_steal_pointer (&error);
         }
@@ -972,6 +1031,8 @@ task_cancelled_cb (GCancellable *cancellable,
           if (job->state == JOB_PENDING)
             {
               g_queue_unlink (&self->pending, &job->link);
+              if (task->stream != NULL)
+                settle_stream_items_locked (job, FALSE, task->error);
               job->state = JOB_SETTLED;
               _interp_pool_job_unref (job);
               deferred.notify = TRUE;
@@ -1001,6 +1062,8 @@ _interp_pool_submit_task (InterpPool *self,
     {
       task->done = TRUE;
       task->error = refusal;
+      if (task->stream != NULL)
+        _interp_map_results_refuse (task->stream, g_error_copy (refusal));
       g_clear_pointer (&task->jobs, g_ptr_array_unref);
       deliver_locked (self, task);
     }

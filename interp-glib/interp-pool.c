@@ -277,14 +277,17 @@ call_task_new (InterpPool    *self,
   return task;
 }
 
+/* A map's task; with @stream, a streaming map's, whose items settle
+ * there. */
 static PoolTask *
-map_task_new (InterpPool    *self,
-              const char    *callable,
-              GVariant      *args_list,
-              guint          chunk_size,
-              GCancellable  *cancellable,
-              GTask         *gtask,
-              GError       **error)
+map_task_new (InterpPool        *self,
+              const char        *callable,
+              GVariant          *args_list,
+              guint              chunk_size,
+              GCancellable      *cancellable,
+              GTask             *gtask,
+              InterpMapResults  *stream,
+              GError           **error)
 {
   g_autoptr(GVariant) list = args_list ? g_variant_ref_sink (args_list) : NULL;
   gpointer call;
@@ -316,6 +319,7 @@ map_task_new (InterpPool    *self,
   if (call == NULL)
     return NULL;
   task = _interp_pool_task_new (self, TRUE, call, n, cancellable, gtask);
+  task->stream = stream ? g_object_ref (stream) : NULL;
 
   if (chunk_size == 0)
     chunk_size = MAX (1, (n + 4 * self->max_workers - 1) / (4 * self->max_workers));
@@ -325,6 +329,8 @@ map_task_new (InterpPool    *self,
       PoolJob *job = _interp_pool_job_new (task, first, len);
 
       job->args = g_new0 (GVariant *, len);
+      if (stream != NULL)
+        job->errors = g_new0 (GError *, len);
       for (guint i = 0; i < len; i++)
         {
           GVariant *item = g_variant_get_child_value (list, first + i);
@@ -1178,8 +1184,10 @@ interp_pool_call_finish (InterpPool    *self,
  * Calls @callable once for each tuple of @args_list, spread over the
  * workers, and waits for all results. Larger chunks cost less per call
  * for short calls. The first call that fails, in input order, fails the
- * map with its error, and the calls after it that have not run are
- * dropped (a running chunk stops after its current call).
+ * map with its error, whose message then names the item by its index in
+ * @args_list (`ValueError: bad input -1 (item 500)`), and the calls after
+ * it that have not run are dropped (a running chunk stops after its
+ * current call). interp_pool_map_stream() keeps every result instead.
  *
  * Returns: (transfer full): the results in input order, an `av`, or
  *   %NULL with @error set
@@ -1199,7 +1207,7 @@ interp_pool_map (InterpPool    *self,
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  task = map_task_new (self, callable, args_list, chunk_size, cancellable, NULL, error);
+  task = map_task_new (self, callable, args_list, chunk_size, cancellable, NULL, NULL, error);
   if (task == NULL)
     return NULL;
   _interp_pool_submit_task (self, task);
@@ -1238,8 +1246,91 @@ interp_pool_map_async (InterpPool          *self,
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   gtask = async_gtask_new (self, cancellable, callback, user_data, interp_pool_map_async);
-  task = map_task_new (self, callable, args_list, chunk_size, cancellable, gtask, &error);
+  task = map_task_new (self, callable, args_list, chunk_size, cancellable, gtask, NULL, &error);
   submit_async (self, gtask, task, error);
+}
+
+/* Nothing to do: the task's GTask keeps the pool until the map ended
+ * and takes the cancellable's handler back in the creator's context. */
+static void
+map_stream_done_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+}
+
+/* How many items @args_list has, if it is a list at all. */
+static guint
+args_list_length (GVariant *args_list)
+{
+  if (args_list == NULL || !g_variant_is_container (args_list) ||
+      g_variant_is_of_type (args_list, G_VARIANT_TYPE_TUPLE) ||
+      g_variant_is_of_type (args_list, G_VARIANT_TYPE_DICTIONARY) ||
+      g_variant_is_of_type (args_list, G_VARIANT_TYPE_MAYBE) ||
+      g_variant_is_of_type (args_list, G_VARIANT_TYPE_VARIANT))
+    return 0;
+  return (guint) MIN (g_variant_n_children (args_list), G_MAXUINT - 1);
+}
+
+/**
+ * interp_pool_map_stream:
+ * @self: a pool
+ * @callable: what to call, as for interp_pool_call()
+ * @args_list: an array of argument tuples, as for interp_pool_map()
+ * @chunk_size: how many calls a worker takes at once; 0 chooses, as for
+ *   interp_pool_map()
+ * @cancellable: (nullable): a #GCancellable to stop the map
+ *
+ * Calls @callable once for each tuple of @args_list, as
+ * interp_pool_map_async() does, and gives the results as they come: an
+ * #InterpMapResults, a #GListModel with one #InterpMapItem per tuple, in
+ * input order, from the start. Each item's #InterpMapItem:done is
+ * notified once, with its value or its error, in the thread-default main
+ * context of the caller; interp_map_results_wait_async() waits for them
+ * all.
+ *
+ * Items are done a chunk at a time: @chunk_size 1 shows each item as soon
+ * as it is done, larger chunks cost less per call for short calls. One
+ * failing item does not stop the others, in its chunk or elsewhere.
+ * Cancelling @cancellable keeps the items that are done; the others fail
+ * with %G_IO_ERROR_CANCELLED (a running call is interrupted, as for
+ * interp_pool_call()). With #InterpPool:task-timeout, a chunk that runs
+ * too long fails its items not yet done with %G_IO_ERROR_TIMED_OUT.
+ *
+ * Whatever keeps the map from starting (@args_list is not a list of
+ * tuples, @callable is not a name, the pool is shut down or broken) fails
+ * every item with that error, and interp_map_results_wait_finish() gives
+ * it (also when there are no items). The map runs to its end even if
+ * the results are dropped, and keeps @self alive until then, as an
+ * `_async` call does; cancel it to stop it. May be called from any thread.
+ *
+ * Returns: (transfer full): the results, filling while the map runs
+ */
+InterpMapResults *
+interp_pool_map_stream (InterpPool   *self,
+                        const char   *callable,
+                        GVariant     *args_list,
+                        guint         chunk_size,
+                        GCancellable *cancellable)
+{
+  g_autoptr(GVariant) list = args_list ? g_variant_ref_sink (args_list) : NULL;
+  g_autoptr(GTask) gtask = NULL;
+  InterpMapResults *results;
+  GError *error = NULL;
+  PoolTask *task;
+
+  g_return_val_if_fail (INTERP_IS_POOL (self), NULL);
+  g_return_val_if_fail (callable != NULL, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+
+  results = _interp_map_results_new (args_list_length (list));
+  gtask = g_task_new (self, NULL, map_stream_done_cb, NULL);
+  g_task_set_source_tag (gtask, interp_pool_map_stream);
+  task = map_task_new (self, callable, list, chunk_size, cancellable, gtask, results, &error);
+  if (task == NULL)
+    _interp_map_results_refuse (results, g_error_copy (error));
+  submit_async (self, gtask, task, error);
+  return results;
 }
 
 /**

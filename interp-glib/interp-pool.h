@@ -11,6 +11,7 @@
 
 #include <gio/gio.h>
 #include <interp-version.h>
+#include <interp-map-results.h>
 
 G_BEGIN_DECLS
 
@@ -91,6 +92,13 @@ INTERP_AVAILABLE_IN_1_0
 GVariant   *interp_pool_map_finish           (InterpPool           *self,
                                               GAsyncResult         *result,
                                               GError              **error);
+
+INTERP_AVAILABLE_IN_1_0
+InterpMapResults *interp_pool_map_stream     (InterpPool           *self,
+                                              const char           *callable,
+                                              GVariant             *args_list,
+                                              guint                 chunk_size,
+                                              GCancellable         *cancellable);
 
 INTERP_AVAILABLE_IN_1_0
 gboolean    interp_pool_shutdown             (InterpPool           *self,

@@ -270,7 +270,7 @@ test_map_failure (void)
   results = interp_pool_map (pool, "fail_at", g_variant_builder_end (&builder), 1, NULL, &error);
   g_assert_null (results);
   g_assert_error (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED);
-  g_assert_true (g_str_has_prefix (error->message, "ValueError: bad item 3"));
+  g_assert_cmpstr (error->message, ==, "ValueError: bad item 3 (item 3)");
   g_clear_error (&error);
   /* Items 0 to 3 ran; the other 96 were dropped. */
   g_assert_cmpint (pool_call_int (pool, "count", NULL), ==, 4);

@@ -78,6 +78,8 @@ class PoolTests(InterpTestCase):
         args = GLib.Variant("a(xax)", [(i, [40, 41, 170]) for i in range(200)])
         error = self.raises(pool.map, "fail_at", args, 2, None)
         self.assertInterpError(error, Interp.Error.EXECUTION_FAILED, "ValueError: bad item 40")
+        # One line, naming the failing item.
+        self.assertEqual(error.message, "ValueError: bad item 40 (item 40)")
         pool.shutdown(False, None)
 
     def test_map_async(self):
