@@ -343,6 +343,94 @@ export function map(pool, callable, argsList, cancellable = null) {
 }
 
 /**
+ * Calls a Python function once per entry of `argsList` on the workers of a
+ * pool, as map() does, and yields each item as it finishes, in the order
+ * they finish (Interp.Pool.map_stream()):
+ *
+ *     for await (const {index, value, error} of InterpJS.mapStream(pool, 'f', [[1], [2]]))
+ *         print(index, error ? error.message : value);
+ *
+ * `value` is the item's result as a plain value (null if it failed),
+ * `error` the GLib.Error of an item that failed (null if it succeeded): a
+ * failing item does not stop the others. Leaving the loop early (break,
+ * return, throw) cancels the items not done. The returned iterable's
+ * `results` is the Interp.MapResults itself, a Gio.ListModel with one
+ * item per entry in input order, whose "fraction" and "loading" a widget
+ * can bind to.
+ *
+ * @param {Interp.Pool} pool the pool
+ * @param {string} callable what to call, as for call()
+ * @param {Array<Array>} argsList the positional arguments of each call
+ * @param {object} [options] `chunkSize`: how many calls a worker takes at
+ *   once (0, the default, chooses; 1 yields each item as soon as it is
+ *   done); `cancellable`: a Gio.Cancellable to cancel the items not done
+ * @returns {AsyncIterable<{index: number, value: *, error: GLib.Error|null}>}
+ *   the items, as they finish
+ */
+export function mapStream(pool, callable, argsList, {chunkSize = 0, cancellable = null} = {}) {
+    if (!Array.isArray(argsList))
+        throw new TypeError(`argsList must be an array of argument arrays, not a ${describe(argsList)}`);
+    const list = GLib.Variant.new_array(new GLib.VariantType('v'),
+        argsList.map(args => GLib.Variant.new_variant(argsVariant(Array.isArray(args) ? args : [args]))));
+    // A cancellable of its own, so that leaving the loop cancels this map
+    // and nothing else that shares the caller's.
+    const own = new Gio.Cancellable();
+    let forwardId = cancellable ? cancellable.connect(() => own.cancel()) : 0;
+    const results = pool.map_stream(callable, list, chunkSize, own);
+    const total = results.get_n_items();
+    const ready = [];           // indices done, in the order they finished
+    let head = 0;               // the next of them to yield
+    let wake = null;
+    let handlerId = results.connect('items-done', (_, position, count) => {
+        for (let i = position; i < position + count; i++)
+            ready.push(i);
+        if (wake) {
+            const resolve = wake;
+            wake = null;
+            resolve();
+        }
+    });
+
+    const finish = () => {
+        if (handlerId) {
+            results.disconnect(handlerId);
+            handlerId = 0;
+        }
+        if (forwardId) {
+            cancellable.disconnect(forwardId);
+            forwardId = 0;
+        }
+    };
+    const itemAt = index => {
+        const item = results.get_item(index);
+        const error = item.get_error();
+        return {index, value: error ? null : fromVariant(item.get_value()), error: error ?? null};
+    };
+
+    return {
+        results,
+        [Symbol.asyncIterator]() {
+            return this;
+        },
+        async next() {
+            while (head === ready.length && head < total && handlerId)
+                await new Promise(resolve => (wake = resolve));
+            if (head === ready.length) {
+                finish();
+                return {value: undefined, done: true};
+            }
+            return {value: itemAt(ready[head++]), done: false};
+        },
+        async return(value) {
+            if (head < total)
+                own.cancel();
+            finish();
+            return {value, done: true};
+        },
+    };
+}
+
+/**
  * Puts a value into a queue, waiting while it is full.
  *
  * @param {Interp.Queue} queue the queue
