@@ -293,6 +293,29 @@ interp_map_item_get_error (InterpMapItem *self)
   return g_atomic_int_get (&self->done) ? self->error : NULL;
 }
 
+/**
+ * interp_map_item_dup_exception_info:
+ * @self: an item
+ *
+ * The snapshot of the Python exception an item's call raised, as
+ * interp_exception_info_from_error() gives it for its
+ * #InterpMapItem:error: for bindings whose copies of a #GError lose it
+ * (PyGObject's override gives it as the error's attributes).
+ *
+ * Returns: (transfer full) (nullable): the snapshot, or %NULL if the item
+ *   is not done or did not fail with %INTERP_ERROR_EXECUTION_FAILED
+ */
+InterpExceptionInfo *
+interp_map_item_dup_exception_info (InterpMapItem *self)
+{
+  const GError *error;
+
+  g_return_val_if_fail (INTERP_IS_MAP_ITEM (self), NULL);
+
+  error = interp_map_item_get_error (self);
+  return error != NULL ? interp_exception_info_from_error (error) : NULL;
+}
+
 /* ------------------------------------------------------------------ */
 /* GListModel                                                          */
 

@@ -11,6 +11,7 @@
 
 #include <gio/gio.h>
 #include <interp-version.h>
+#include <interp-error.h>
 
 G_BEGIN_DECLS
 
@@ -35,6 +36,9 @@ GVariant         *interp_map_item_get_value          (InterpMapItem        *self
 
 INTERP_AVAILABLE_IN_1_0
 const GError     *interp_map_item_get_error          (InterpMapItem        *self);
+
+INTERP_AVAILABLE_IN_1_0
+InterpExceptionInfo *interp_map_item_dup_exception_info (InterpMapItem     *self);
 
 /**
  * InterpMapResults:

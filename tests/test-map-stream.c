@@ -376,10 +376,15 @@ test_failure (void)
           info = interp_exception_info_from_error (interp_map_item_get_error (item));
           g_assert_nonnull (info);
           g_assert_cmpstr (interp_exception_info_get_type_name (info), ==, "ValueError");
+          g_clear_pointer (&info, interp_exception_info_unref);
+          info = interp_map_item_dup_exception_info (item);
+          g_assert_nonnull (info);
+          g_assert_nonnull (strstr (interp_exception_info_get_traceback (info), "raise ValueError"));
         }
       else
         {
           g_assert_null (interp_map_item_get_error (item));
+          g_assert_null (interp_map_item_dup_exception_info (item));
           g_assert_cmpint (g_variant_get_int64 (interp_map_item_get_value (item)), ==, i);
         }
     }

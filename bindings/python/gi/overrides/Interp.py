@@ -309,6 +309,65 @@ for _name in ("Interpreter", "Queue", "Channel", "Pool"):
         _override_class(_name, {"__init__": _initializing_init(_base)}
                         if _base.__gtype__.is_a(Gio.Initable.__gtype__) else None)
 
+# ------------------------------------------------------------------ #
+# Streaming maps                                                      #
+
+def _map_item_error(item):
+    """The item's error as this module raises it (Interp.ExecutionFailed
+    with its snapshot for a Python exception, Interp.InterpreterError,
+    or a GLib.Error such as a cancellation), or None."""
+    error = Interp.MapItem.get_error(item)
+    if error is None:
+        return None
+    if error.domain != _DOMAIN:
+        return error
+    if error.code != int(Interp.Error.EXECUTION_FAILED):
+        return InterpreterError(error.message, error.domain, error.code)
+    translated = ExecutionFailed(error.message, error.domain, error.code)
+    info = Interp.MapItem.dup_exception_info(item)
+    if info is not None:
+        translated.exception_info = info
+        translated.type_name = info.get_type_name()
+        translated.qualname = info.get_qualname()
+        translated.module = info.get_module()
+        translated.exception_message = info.get_message()
+        translated.traceback = info.get_traceback()
+        translated.interpreter_id = info.get_interpreter_id()
+    return translated
+
+
+def _map_item_repr(item):
+    if not item.get_done():
+        state = "pending"
+    elif item.get_error() is not None:
+        state = "error=%r" % _map_item_error(item).message
+    else:
+        state = "value=%r" % item.value
+    return "<Interp.MapItem index=%d %s>" % (item.get_index(), state)
+
+
+if hasattr(Interp, "MapItem"):
+    # Plain attributes: item.value is a plain Python value (unpack()), and
+    # item.error the exception this module would raise for it.
+    _override_class("MapItem", {
+        "index": property(lambda self: self.get_index(), doc="The item's position in the map's input."),
+        "done": property(lambda self: self.get_done(), doc="Whether the item has its value or error."),
+        "value": property(lambda self: self.get_value(),
+                          doc="The call's result as a plain value; None while not done and if it failed."),
+        "error": property(_map_item_error,
+                          doc="The exception of a call that failed (Interp.ExecutionFailed for a "
+                              "Python exception), or None."),
+        "__repr__": _map_item_repr,
+    })
+
+if hasattr(Interp, "MapResults"):
+    # A Gio.ListModel: `for item in results`, len(results) and
+    # results[i] come from PyGObject's ListModel; these add the rest.
+    _override_class("MapResults", {
+        "__repr__": lambda self: "<Interp.MapResults %d of %d done, %d failed>" % (
+            self.get_n_done(), len(self), self.get_n_failed()),
+    })
+
 ExceptionInfo = override(type("ExceptionInfo", (Interp.ExceptionInfo,), {
     "__module__": __name__,
     "from_error": staticmethod(_exception_info_from_error),
