@@ -21,6 +21,9 @@
 #   otherwise); other Python is code that runs inside an interpreter: it is
 #   given to interp_interpreter_exec().
 #
+# - Vala: a program (with main()) is compiled with valac against the vapi
+#   built here, and run (skipped without valac or the vapi).
+#
 # A block whose first line is a comment containing "not run" is only
 # compiled (C) or skipped (others), for examples that need a display or
 # input.
@@ -30,6 +33,7 @@
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,6 +46,7 @@ LANGS = {
     'c': 'c',
     'javascript': 'js', 'js': 'js',
     'python': 'python', 'py': 'python',
+    'vala': 'vala',
 }
 
 
@@ -222,6 +227,29 @@ def check_js(code, workdir, env, tools):
     return run([tools['gjs'], '-m', src], workdir, env)
 
 
+# ------------------------------------------------------------------ Vala
+
+def check_vala(code, workdir, env, tools):
+    vapidir = os.path.join(BUILD_ROOT, 'interp-glib')
+    if tools.get('valac') is None or not os.path.exists(os.path.join(vapidir, 'interp-glib-1.0.vapi')):
+        return None, 'no valac or no vapi in this build'
+    src = os.path.join(workdir, 'example.vala')
+    exe = os.path.join(workdir, 'example')
+    with open(src, 'w') as f:
+        f.write(code)
+    cenv = dict(os.environ)
+    cenv['PKG_CONFIG_PATH'] = os.pathsep.join(
+        [os.path.join(BUILD_ROOT, 'meson-uninstalled')] + cenv.get('PKG_CONFIG_PATH', '').split(os.pathsep))
+    cmd = [tools['valac'], '--fatal-warnings', '--vapidir', vapidir, '--pkg', 'interp-glib-1.0',
+           '--pkg', 'gio-2.0', '-X', '-w', src, '-o', exe]
+    p = subprocess.run(cmd, cwd=workdir, env=cenv, capture_output=True, text=True)
+    if p.returncode != 0:
+        return False, 'does not compile:\n%s\n%s%s' % (code, p.stdout, p.stderr)
+    if not_run(code):
+        return True, 'compiled'
+    return run([exe], workdir, env)
+
+
 # ------------------------------------------------------------------ Python
 
 def host_python_program(code):
@@ -300,6 +328,7 @@ def main():
     tools = {
         'gjs': os.environ.get('CHECK_EXAMPLES_GJS') or None,
         'pygobject': os.environ.get('CHECK_EXAMPLES_PYGOBJECT') or None,
+        'valac': shutil.which('valac'),
     }
     print('1..%d' % len(examples))
     failed = 0
@@ -315,6 +344,8 @@ def main():
                 ok, out = check_c(code, workdir, env)
             elif lang == 'js':
                 ok, out = check_js(code, workdir, env, tools)
+            elif lang == 'vala':
+                ok, out = check_vala(code, workdir, env, tools)
             else:
                 ok, out = check_python(code, workdir, env, tools)
             if ok is None:

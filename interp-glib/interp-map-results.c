@@ -26,7 +26,8 @@
  * start. Items never come and go: an item's #InterpMapItem:done turns
  * %TRUE once, and then it has its #InterpMapItem:value or its
  * #InterpMapItem:error. A list widget bound to the model (a `GtkListView`)
- * shows its rows at once and each fills in when its item is done.
+ * shows its rows at once and each fills in when its item is done. The
+ * pool guide's "Watching results" has examples in every language.
  *
  * Everything is notified in the thread-default main context that was
  * current when interp_pool_map_stream() was called (the creator's), so a
@@ -41,13 +42,22 @@
  * done no sooner than the creator's main context does.
  *
  * |[<!-- language="C" -->
- * static void
- * item_done_cb (InterpMapItem *item, GParamSpec *pspec, gpointer user_data)
- * {
- *   if (interp_map_item_get_error (item) != NULL)
- *     g_print ("item %u failed: %s\n", interp_map_item_get_index (item),
- *              interp_map_item_get_error (item)->message);
- * }
+ * g_autoptr(InterpPool) pool = interp_pool_new (2, NULL, NULL);
+ * g_autoptr(InterpMapResults) results =
+ *   interp_pool_map_stream (pool, "math:sqrt", g_variant_new_parsed ("[(4.0,), (-1.0,), (9.0,)]"), 1, NULL);
+ *
+ * // A main loop would run here; this waits by hand.
+ * while (interp_map_results_is_loading (results))
+ *   g_main_context_iteration (NULL, TRUE);
+ * for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (results)); i++)
+ *   {
+ *     InterpMapItem *item = interp_map_results_get (results, i);
+ *
+ *     if (interp_map_item_get_error (item) != NULL)
+ *       g_print ("%u failed: %s\n", i, interp_map_item_get_error (item)->message);  // ValueError: math domain error
+ *     else
+ *       g_print ("%u: %g\n", i, g_variant_get_double (interp_map_item_get_value (item)));
+ *   }
  * ]|
  */
 
