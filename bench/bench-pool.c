@@ -112,6 +112,75 @@ call_async_rate (InterpPool *pool,
 }
 
 static void
+map_done_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  GMainLoop *loop = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) value = interp_pool_map_finish (INTERP_POOL (source), result, &error);
+
+  check (error, "map_async");
+  g_main_loop_quit (loop);
+}
+
+static void
+stream_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GMainLoop *loop = user_data;
+  g_autoptr(GError) error = NULL;
+
+  interp_map_results_wait_finish (INTERP_MAP_RESULTS (source), result, &error);
+  check (error, "map_stream");
+  g_main_loop_quit (loop);
+}
+
+/* Microseconds per item of one map of @n_tasks work(@n) on a GMainLoop:
+ * map_async() until its callback, or map_stream() until every item was
+ * published and notified (wait_async()). */
+static double
+map_item_us (InterpPool *pool,
+             gboolean    stream,
+             guint       n_tasks,
+             gint64      n,
+             guint       chunk_size)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(InterpMapResults) results = NULL;
+  double start = now ();
+
+  if (stream)
+    {
+      results = interp_pool_map_stream (pool, "work", args_list (n_tasks, n), chunk_size, NULL);
+      interp_map_results_wait_async (results, NULL, stream_done_cb, loop);
+    }
+  else
+    interp_pool_map_async (pool, "work", args_list (n_tasks, n), chunk_size, NULL, map_done_cb, loop);
+  g_main_loop_run (loop);
+  return (now () - start) * 1e6 / n_tasks;
+}
+
+/* The best of three, alternating map_async and map_stream so that both
+ * see the same machine. */
+static void
+map_vs_stream (InterpPool *pool,
+               guint       n_tasks,
+               gint64      n,
+               guint       chunk_size,
+               double     *map_us,
+               double     *stream_us)
+{
+  *map_us = *stream_us = G_MAXDOUBLE;
+  for (guint round = 0; round < 3; round++)
+    {
+      *map_us = MIN (*map_us, map_item_us (pool, FALSE, n_tasks, n, chunk_size));
+      *stream_us = MIN (*stream_us, map_item_us (pool, TRUE, n_tasks, n, chunk_size));
+    }
+}
+
+static void
 interp_done_cb (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
@@ -182,6 +251,7 @@ main (int argc, char *argv[])
   gint64 n_fine, n_medium, n_coarse;
   double t_fine, t_medium, t_coarse, start, coarse_s, first_call_ms, new_call_ms;
   double cancel_ms, fine_map, fine_async, medium_map, medium_async, noop_async, noop_by_hand;
+  double map_us, stream_us, map1_us, stream1_us;
 
   if (argc != 7)
     {
@@ -240,6 +310,9 @@ main (int argc, char *argv[])
   medium_async = call_async_rate (pool, n_tasks, "work", n_medium);
   noop_async = call_async_rate (pool, n_tasks, "noop", -1);
   noop_by_hand = by_hand_rate (n_workers, n_tasks, source);
+  /* work(0): the cost of the machinery per item, nothing else. */
+  map_vs_stream (pool, n_tasks, 0, 0, &map_us, &stream_us);
+  map_vs_stream (pool, MIN (n_tasks, 20000), 0, 1, &map1_us, &stream1_us);
 
   /* A call stuck in C, cancelled once it runs: completes after the grace. */
   {
@@ -265,11 +338,14 @@ main (int argc, char *argv[])
            "\"medium_map_per_s\": %g, \"medium_async_per_s\": %g, "
            "\"noop_async_per_s\": %g, \"noop_by_hand_per_s\": %g, "
            "\"first_call_ms\": %g, \"new_and_call_ms\": %g, "
-           "\"grace_ms\": %u, \"cancel_blocked_ms\": %g}\n",
+           "\"grace_ms\": %u, \"cancel_blocked_ms\": %g, "
+           "\"map_item_us\": %g, \"stream_item_us\": %g, "
+           "\"map_chunk1_item_us\": %g, \"stream_chunk1_item_us\": %g, \"chunk1_tasks\": %u}\n",
            interp_get_python_version (), interp_supports_own_gil () ? "true" : "false",
            n_workers, n_tasks, t_fine, t_medium, t_coarse,
            4 * n_workers, coarse_s, fine_map, fine_async, medium_map, medium_async,
-           noop_async, noop_by_hand, first_call_ms, new_call_ms, grace, cancel_ms);
+           noop_async, noop_by_hand, first_call_ms, new_call_ms, grace, cancel_ms,
+           map_us, stream_us, map1_us, stream1_us, MIN (n_tasks, 20000));
 
   /* The abandoned sleep cannot be waited for. */
   exit (0);

@@ -5,7 +5,9 @@ Usage: python3 bench/pool.py BUILD_DIR [N_TASKS]
 N (the workers, and the peers' workers) is the machine's core count. The
 tasks are pure-Python work() calls of about 10 us, 100 us and 50 ms,
 calibrated once under the Python the build embeds, so that every peer runs
-the same tasks. Efficiency is tasks/s against the ideal: the coarse-task
+the same tasks. The streaming rows compare interp_pool_map_stream() with
+interp_pool_map_async() over the same work(0) items in the same run (best
+of three each, alternating), on a GMainLoop. Efficiency is tasks/s against the ideal: the coarse-task
 speedup of the pool in the same run divided by the task's time measured
 alone, so that SMT siblings and turbo clocks neither flatter nor blame
 anyone. Not part of the test suite: numbers depend on the machine and its
@@ -91,6 +93,14 @@ def main():
                  f"{ours['noop_async_per_s'] / ours['noop_by_hand_per_s']:.2f}x by hand"))
     rows.append(("  by hand: call_async over N interpreters", f"{ours['noop_by_hand_per_s']:.0f} /s",
                  "one idle source per completion"))
+    rows.append(("-- streaming: per-item cost of map_stream vs map_async (work(0)) --", "", ""))
+    rows.append((f"map_async, chunk auto, {n_tasks} items", f"{ours['map_item_us']:.2f} us/item", ""))
+    rows.append((f"map_stream, chunk auto, {n_tasks} items", f"{ours['stream_item_us']:.2f} us/item",
+                 f"{ours['stream_item_us'] / ours['map_item_us']:.2f}x map_async"))
+    rows.append((f"map_async, chunk 1, {ours['chunk1_tasks']} items", f"{ours['map_chunk1_item_us']:.2f} us/item", ""))
+    rows.append((f"map_stream, chunk 1, {ours['chunk1_tasks']} items",
+                 f"{ours['stream_chunk1_item_us']:.2f} us/item",
+                 f"{ours['stream_chunk1_item_us'] / ours['map_chunk1_item_us']:.2f}x map_async"))
     rows.append(("cancel -> completion, call stuck in time.sleep(600)", f"{ours['cancel_blocked_ms']:.0f} ms",
                  f"grace {ours['grace_ms']} ms"))
 

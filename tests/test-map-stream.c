@@ -340,6 +340,34 @@ test_coalesced (void)
 }
 
 static void
+count_notify_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 gpointer    user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+/* Items without a handler are not notified (GLib 2.74 would emit anyway);
+ * a handler of "notify" without a detail still is, and one of another
+ * detail. */
+static void
+test_listeners (void)
+{
+  g_autoptr(InterpPool) pool = new_pool (2, 0);
+  g_autoptr(InterpMapResults) results = interp_pool_map_stream (pool, "square", int_args_list (50), 1, NULL);
+  g_autoptr(GError) error = NULL;
+  guint any = 0, value = 0;
+
+  g_signal_connect (interp_map_results_get (results, 3), "notify", G_CALLBACK (count_notify_cb), &any);
+  g_signal_connect (interp_map_results_get (results, 4), "notify::value", G_CALLBACK (count_notify_cb), &value);
+  g_assert_true (wait_results (results, NULL, &error));
+  /* "done" and "value", once each. */
+  g_assert_cmpuint (any, ==, 2);
+  g_assert_cmpuint (value, ==, 1);
+  check_square_items (results, 50);
+}
+
+static void
 test_failure (void)
 {
   /* One worker: every call's effect on the count is known. */
@@ -748,6 +776,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/map-stream/order", test_order);
   g_test_add_func ("/map-stream/coalesced", test_coalesced);
+  g_test_add_func ("/map-stream/listeners", test_listeners);
   g_test_add_func ("/map-stream/failure", test_failure);
   g_test_add_func ("/map-stream/map-async-names-item", test_map_async_names_item);
   g_test_add_func ("/map-stream/cancel", test_cancel);
