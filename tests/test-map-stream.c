@@ -55,11 +55,17 @@ new_pool (guint max_workers,
   return pool;
 }
 
+/* Polls: what it waits for may happen on another thread, with nothing
+ * for the main context to wake up for (the last reference to a model,
+ * dropped by a worker). */
 #define WAIT_FOR(cond) \
   G_STMT_START { \
     gint64 _until = g_get_monotonic_time () + 60 * G_USEC_PER_SEC; \
     while (!(cond) && g_get_monotonic_time () < _until) \
-      g_main_context_iteration (NULL, TRUE); \
+      { \
+        g_main_context_iteration (NULL, FALSE); \
+        g_usleep (1000); \
+      } \
     g_assert_true (cond); \
   } G_STMT_END
 
