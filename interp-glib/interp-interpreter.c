@@ -11,6 +11,7 @@
 #include "interp-python-private.h" /* first: Python.h precedes system headers */
 #include "interp-interpreter.h"
 #include "interp-enum-types.h"
+#include "interp-completion-private.h"
 #include "interp-config-private.h"
 #include "interp-error-private.h"
 #include "interp-executor-private.h"
@@ -102,7 +103,7 @@ struct _InterpInterpreter
   GError *init_error;
   GMainContext *creator_context;
   gboolean capture_output;   /* atomic */
-  struct _InterpNotifier *notifier;
+  InterpNotifier *notifier;
 };
 
 enum {
@@ -157,100 +158,42 @@ check_usable (InterpInterpreter  *self,
 /* Notifying running and closed                                        */
 
 /* The executor says when a job starts or ends and when the interpreter
- * closes, on its own thread. A source in the creator's main context,
+ * closes, on its own thread. A completion in the creator's main context,
  * NOTIFY_INTERVAL_MS later, notifies whatever changed meanwhile: a stream
  * of jobs costs at most one source per interval, and a job that finds one
  * pending costs one atomic OR. (An idle per change would cost every
- * async call a source of its own: the main loop runs between jobs.) The
- * source holds this small struct, not the interpreter, so that a context
- * nobody iterates keeps no interpreter alive. */
+ * async call a source of its own: the main loop runs between jobs.) */
 #define NOTIFY_INTERVAL_MS 10
 
-typedef struct _InterpNotifier
-{
-  gatomicrefcount ref_count;
-  GWeakRef interp;
-  GMainContext *context;
-  guint pending;             /* atomic: InterpExecutorChange bits */
-} InterpNotifier;
-
-static InterpNotifier *
-notifier_new (InterpInterpreter *self,
-              GMainContext      *context)
-{
-  InterpNotifier *notifier = g_new0 (InterpNotifier, 1);
-
-  g_atomic_ref_count_init (&notifier->ref_count);
-  g_weak_ref_init (&notifier->interp, self);
-  notifier->context = g_main_context_ref (context);
-  return notifier;
-}
-
-static InterpNotifier *
-notifier_ref (InterpNotifier *notifier)
-{
-  g_atomic_ref_count_inc (&notifier->ref_count);
-  return notifier;
-}
-
 static void
-notifier_unref (gpointer data)
+notify_changes (GObject *object,
+                guint    changes)
 {
-  InterpNotifier *notifier = data;
-
-  if (!g_atomic_ref_count_dec (&notifier->ref_count))
-    return;
-  g_weak_ref_clear (&notifier->interp);
-  g_main_context_unref (notifier->context);
-  g_free (notifier);
-}
-
-static gboolean
-notifier_dispatch (gpointer data)
-{
-  InterpNotifier *notifier = data;
-  /* Cleared before the values are read: a change after this point
-   * schedules another idle. */
-  guint changed = g_atomic_int_and (&notifier->pending, 0);
-  g_autoptr(GObject) object = g_weak_ref_get (&notifier->interp);
-
-  if (object == NULL)
-    return G_SOURCE_REMOVE;
-
   g_object_freeze_notify (object);
-  if (changed & INTERP_EXECUTOR_CHANGED_RUNNING)
+  if (changes & INTERP_EXECUTOR_CHANGED_RUNNING)
     g_object_notify_by_pspec (object, properties[PROP_RUNNING]);
-  if (changed & INTERP_EXECUTOR_CHANGED_CLOSED)
+  if (changes & INTERP_EXECUTOR_CHANGED_CLOSED)
     g_object_notify_by_pspec (object, properties[PROP_CLOSED]);
   g_object_thaw_notify (object);
-  return G_SOURCE_REMOVE;
 }
 
 static void
-notifier_state_changed (gpointer             data,
+executor_state_changed (gpointer             data,
                         InterpExecutorChange change)
 {
-  InterpNotifier *notifier = data;
-  GSource *source;
-
-  if (g_atomic_int_or (&notifier->pending, change) != 0)
-    return;
-
-  source = g_timeout_source_new (NOTIFY_INTERVAL_MS);
-  g_source_set_static_name (source, "[interp-glib] notify running/closed");
-  g_source_set_callback (source, notifier_dispatch, notifier_ref (notifier), notifier_unref);
-  g_source_attach (source, notifier->context);
-  g_source_unref (source);
+  _interp_notifier_post (data, change);
 }
 
 static void
 watch_executor (InterpInterpreter *self)
 {
-  self->notifier = notifier_new (self, self->whence == INTERP_WHENCE_RUNTIME
-                                       ? g_main_context_default ()
-                                       : self->creator_context);
-  _interp_executor_set_state_hook (self->executor, notifier_state_changed,
-                                   notifier_ref (self->notifier), notifier_unref);
+  self->notifier = _interp_notifier_new (G_OBJECT (self),
+                                         self->whence == INTERP_WHENCE_RUNTIME
+                                         ? g_main_context_default ()
+                                         : self->creator_context,
+                                         G_PRIORITY_DEFAULT, NOTIFY_INTERVAL_MS, notify_changes);
+  _interp_executor_set_state_hook (self->executor, executor_state_changed,
+                                   _interp_notifier_ref (self->notifier), _interp_notifier_unref);
 }
 
 /* ------------------------------------------------------------------ */
@@ -315,7 +258,7 @@ interp_interpreter_finalize (GObject *object)
   g_clear_pointer (&self->executor, _interp_executor_unref);
   g_clear_error (&self->init_error);
   g_clear_pointer (&self->creator_context, g_main_context_unref);
-  g_clear_pointer (&self->notifier, notifier_unref);
+  g_clear_pointer (&self->notifier, _interp_notifier_unref);
 
   G_OBJECT_CLASS (interp_interpreter_parent_class)->finalize (object);
 }
