@@ -332,9 +332,7 @@ static void
 interp_interpreter_class_init (InterpInterpreterClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  InterpConfig defaults = _interp_config_named (INTERP_CONFIG_ISOLATED);
   const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
-  const GParamFlags co = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS;
 
   object_class->dispose = interp_interpreter_dispose;
   object_class->finalize = interp_interpreter_finalize;
@@ -405,56 +403,32 @@ interp_interpreter_class_init (InterpInterpreterClass *klass)
    * construction; once initialized it reads back what the interpreter got:
    * %INTERP_GIL_OWN or %INTERP_GIL_SHARED (always shared on Python 3.11).
    */
-  properties[PROP_CONFIG_FIRST + INTERP_CONFIG_GIL] =
-    g_param_spec_enum (_interp_config_property_name (INTERP_CONFIG_GIL),
-                       "GIL", "Which GIL the interpreter uses", INTERP_TYPE_GIL, defaults.gil, co);
-
   /**
    * InterpInterpreter:use-main-obmalloc:
    *
    * Whether the interpreter shares the main interpreter's object allocator
    * (`PyInterpreterConfig.use_main_obmalloc`). An own GIL needs %FALSE.
    */
-  properties[PROP_CONFIG_FIRST + INTERP_CONFIG_USE_MAIN_OBMALLOC] =
-    g_param_spec_boolean (_interp_config_property_name (INTERP_CONFIG_USE_MAIN_OBMALLOC),
-                          "Use main obmalloc", "Share the main interpreter's allocator", defaults.use_main_obmalloc, co);
-
   /**
    * InterpInterpreter:allow-fork:
    *
    * Whether Python code may call `os.fork()` (`allow_fork`).
    */
-  properties[PROP_CONFIG_FIRST + INTERP_CONFIG_ALLOW_FORK] =
-    g_param_spec_boolean (_interp_config_property_name (INTERP_CONFIG_ALLOW_FORK),
-                          "Allow fork", "Allow os.fork()", defaults.allow_fork, co);
-
   /**
    * InterpInterpreter:allow-exec:
    *
    * Whether Python code may call `os.execv()` and friends (`allow_exec`).
    */
-  properties[PROP_CONFIG_FIRST + INTERP_CONFIG_ALLOW_EXEC] =
-    g_param_spec_boolean (_interp_config_property_name (INTERP_CONFIG_ALLOW_EXEC),
-                          "Allow exec", "Allow os.execv() and friends", defaults.allow_exec, co);
-
   /**
    * InterpInterpreter:allow-threads:
    *
    * Whether Python code may start threads (`allow_threads`).
    */
-  properties[PROP_CONFIG_FIRST + INTERP_CONFIG_ALLOW_THREADS] =
-    g_param_spec_boolean (_interp_config_property_name (INTERP_CONFIG_ALLOW_THREADS),
-                          "Allow threads", "Allow Python threads", defaults.allow_threads, co);
-
   /**
    * InterpInterpreter:allow-daemon-threads:
    *
    * Whether Python code may start daemon threads (`allow_daemon_threads`).
    */
-  properties[PROP_CONFIG_FIRST + INTERP_CONFIG_ALLOW_DAEMON_THREADS] =
-    g_param_spec_boolean (_interp_config_property_name (INTERP_CONFIG_ALLOW_DAEMON_THREADS),
-                          "Allow daemon threads", "Allow Python daemon threads", defaults.allow_daemon_threads, co);
-
   /**
    * InterpInterpreter:check-multi-interp-extensions:
    *
@@ -462,10 +436,8 @@ interp_interpreter_class_init (InterpInterpreterClass *klass)
    * interpreters fails (`check_multi_interp_extensions`). Needed when the
    * interpreter has its own allocator.
    */
-  properties[PROP_CONFIG_FIRST + INTERP_CONFIG_CHECK_MULTI_INTERP_EXTENSIONS] =
-    g_param_spec_boolean (_interp_config_property_name (INTERP_CONFIG_CHECK_MULTI_INTERP_EXTENSIONS),
-                          "Check extensions", "Refuse extension modules without multi-interpreter support",
-                          defaults.check_multi_interp_extensions, co);
+  for (guint i = 0; i < INTERP_CONFIG_N_SETTINGS; i++)
+    properties[PROP_CONFIG_FIRST + i] = _interp_config_param_spec (i);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 

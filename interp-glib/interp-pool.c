@@ -477,27 +477,10 @@ interp_pool_set_property (GObject      *object,
     }
 }
 
-/* The interpreter configuration properties, as #InterpInterpreter has
- * them (same names, types and defaults). */
-static GParamSpec *
-config_pspec (GObjectClass *interp_class,
-              const char   *name)
-{
-  GParamSpec *model = g_object_class_find_property (interp_class, name);
-  const GParamFlags co = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS;
-
-  if (G_IS_PARAM_SPEC_ENUM (model))
-    return g_param_spec_enum (name, g_param_spec_get_nick (model), g_param_spec_get_blurb (model),
-                              model->value_type, G_PARAM_SPEC_ENUM (model)->default_value, co);
-  return g_param_spec_boolean (name, g_param_spec_get_nick (model), g_param_spec_get_blurb (model),
-                               G_PARAM_SPEC_BOOLEAN (model)->default_value, co);
-}
-
 static void
 interp_pool_class_init (InterpPoolClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  g_autoptr(GTypeClass) interp_class = g_type_class_ref (INTERP_TYPE_INTERPRETER);
   const GParamFlags ro = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
   const GParamFlags co = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS;
 
@@ -658,8 +641,7 @@ interp_pool_class_init (InterpPoolClass *klass)
    * The #InterpInterpreter:check-multi-interp-extensions of every worker.
    */
   for (guint i = 0; i < INTERP_CONFIG_N_SETTINGS; i++)
-    properties[PROP_CONFIG_FIRST + i] = config_pspec (G_OBJECT_CLASS (interp_class),
-                                                      _interp_config_property_name (i));
+    properties[PROP_CONFIG_FIRST + i] = _interp_config_param_spec (i);  /* as #InterpInterpreter's */
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }

@@ -505,17 +505,18 @@ wait_locked (InterpQueueState  *state,
   return TRUE;
 }
 
-/* About to wait (the lock held): connects the cancellable, or the running
- * job's when @job_cancellable, so that cancelling wakes the wait. Drops
- * the lock meanwhile: the caller's wait checks its condition again. */
+/* About to wait (the lock held): connects the cancellable, or with
+ * INTERP_WAIT_JOB_CANCELLABLE the running job's, so that cancelling wakes
+ * the wait. Drops the lock meanwhile: the caller's wait checks its
+ * condition again. */
 static GCancellable *
 prepare_wait (InterpQueueState   *state,
               GCancellable       *cancellable,
-              gboolean            job_cancellable,
+              InterpWaitFlags     flags,
               InterpCancelWaiter *wake)
 {
   g_mutex_unlock (&state->lock);
-  if (job_cancellable)
+  if (flags & INTERP_WAIT_JOB_CANCELLABLE)
     cancellable = _interp_executor_get_wait_cancellable ();
   _interp_cancel_waiter_connect_wake (wake, cancellable, &state->lock, &state->cond);
   g_mutex_lock (&state->lock);
@@ -556,12 +557,12 @@ _interp_queue_state_put (InterpQueueState  *state,
                          InterpCarrier     *carrier,
                          gint64             owner,
                          InterpUnbound      unbound,
-                         gboolean           wait_received,
+                         InterpWaitFlags    flags,
                          gint64             timeout_us,
                          GCancellable      *cancellable,
-                         gboolean           job_cancellable,
                          GError           **error)
 {
+  gboolean wait_received = (flags & INTERP_WAIT_RECEIVED) != 0;
   InterpDeferred deferred;
   gint64 deadline = deadline_for (timeout_us);
   SendWait wait = { FALSE };
@@ -576,7 +577,7 @@ _interp_queue_state_put (InterpQueueState  *state,
   g_mutex_lock (&state->lock);
   /* Connected only when the put may wait: the common case stays cheap. */
   if ((!has_room_locked (state) || wait_received) && deadline != 0)
-    cancellable = prepare_wait (state, cancellable, job_cancellable, &wake);
+    cancellable = prepare_wait (state, cancellable, flags, &wake);
   ok = wait_locked (state, ready_room, NULL, deadline, cancellable, INTERP_ERROR_QUEUE_FULL, error);
   if (ok)
     {
@@ -636,7 +637,7 @@ static gboolean
 get_common (InterpQueueState  *state,
             gint64             timeout_us,
             GCancellable      *cancellable,
-            gboolean           job_cancellable,
+            InterpWaitFlags    flags,
             InterpCarrier    **carrier,
             GVariant         **variant,
             InterpItemInfo    *info,
@@ -654,7 +655,7 @@ get_common (InterpQueueState  *state,
   g_mutex_lock (&state->lock);
   state->waiting_getters++;
   if (g_queue_is_empty (&state->items) && deadline != 0)
-    cancellable = prepare_wait (state, cancellable, job_cancellable, &wake);
+    cancellable = prepare_wait (state, cancellable, flags, &wake);
   ok = wait_locked (state, ready_item, NULL, deadline, cancellable, INTERP_ERROR_QUEUE_EMPTY, error);
   state->waiting_getters--;
   if (ok)
@@ -700,13 +701,13 @@ InterpCarrier *
 _interp_queue_state_get (InterpQueueState  *state,
                          gint64             timeout_us,
                          GCancellable      *cancellable,
-                         gboolean           job_cancellable,
+                         InterpWaitFlags    flags,
                          InterpItemInfo    *info,
                          GError           **error)
 {
   InterpCarrier *carrier = NULL;
 
-  get_common (state, timeout_us, cancellable, job_cancellable, &carrier, NULL, info, error);
+  get_common (state, timeout_us, cancellable, flags, &carrier, NULL, info, error);
   return carrier;
 }
 
@@ -1004,7 +1005,8 @@ _interp_queue_state_put_variant (InterpQueueState  *state,
     return FALSE;
   carrier = _interp_carrier_from_variant (value);
   if (!_interp_queue_state_put (state, carrier, INTERP_OWNER_NONE, INTERP_UNBOUND_DEFAULT,
-                                wait_received, timeout_us, cancellable, FALSE, error))
+                                wait_received ? INTERP_WAIT_RECEIVED : INTERP_WAIT_DEFAULT,
+                                timeout_us, cancellable, error))
     {
       _interp_carrier_free (carrier);
       return FALSE;
@@ -1022,7 +1024,7 @@ _interp_queue_state_get_variant (InterpQueueState  *state,
   GVariant *value = NULL;
 
   if (!check_timeout (timeout_us, error) ||
-      !get_common (state, timeout_us, cancellable, FALSE, NULL, &value, &info, error))
+      !get_common (state, timeout_us, cancellable, INTERP_WAIT_DEFAULT, NULL, &value, &info, error))
     return NULL;
   if (info.status != INTERP_ITEM_VALUE)
     g_propagate_error (error, destroyed_error ());
