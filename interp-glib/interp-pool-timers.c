@@ -49,11 +49,11 @@ timeout_cb (gpointer data)
 {
   PoolJob *job = data;
   g_autoptr(InterpPool) self = _interp_pool_job_dup_pool (job);
-  Deferred deferred;
+  InterpDeferred deferred;
 
   if (self == NULL)
     return G_SOURCE_REMOVE;
-  _interp_pool_deferred_init (&deferred);
+  _interp_deferred_init (&deferred, self);
   g_mutex_lock (&self->lock);
   if (job->state == JOB_RUNNING && !g_atomic_int_get (&job->cancel))
     {
@@ -78,12 +78,12 @@ grace_cb (gpointer data)
 {
   PoolJob *job = data;
   g_autoptr(InterpPool) self = _interp_pool_job_dup_pool (job);
-  Deferred deferred;
+  InterpDeferred deferred;
   gboolean abandoned = FALSE;
 
   if (self == NULL)
     return G_SOURCE_REMOVE;
-  _interp_pool_deferred_init (&deferred);
+  _interp_deferred_init (&deferred, self);
   g_mutex_lock (&self->lock);
   if (job->state == JOB_RUNNING && g_atomic_int_compare_and_exchange (&job->finished, 0, 1))
     {
@@ -103,7 +103,6 @@ grace_cb (gpointer data)
         error = _interp_error_new_cancelled ();
       _interp_pool_settle_job_locked (self, job, error, &deferred);
       _interp_pool_dispatch_locked (self, &deferred);
-      deferred.notify = TRUE;
       g_cond_broadcast (&self->cond);
       abandoned = TRUE;
     }
@@ -138,13 +137,13 @@ prune_cb (gpointer data)
 {
   GWeakRef *weak = data;
   g_autoptr(InterpPool) self = g_weak_ref_get (weak);
-  Deferred deferred;
+  InterpDeferred deferred;
   gint64 now = g_get_monotonic_time ();
 
   if (self == NULL)
     return G_SOURCE_REMOVE;
 
-  _interp_pool_deferred_init (&deferred);
+  _interp_deferred_init (&deferred, self);
   g_mutex_lock (&self->lock);
   /* Oldest idle first: the tail of self->idle. */
   while (self->workers->len > self->min_workers && self->idle.length > 0)
@@ -157,7 +156,6 @@ prune_cb (gpointer data)
       g_ptr_array_remove_fast (self->workers, worker);
       _interp_pool_retire_locked (self, g_steal_pointer (&worker->interp), &deferred);
       g_free (worker);
-      deferred.notify = TRUE;
     }
   _interp_pool_unlock_and_run (self, &deferred);
   return G_SOURCE_CONTINUE;
