@@ -19,6 +19,8 @@
 #   `interp` it uses but does not declare. A main loop started after a
 #   top-level await fails at once: GJS 1.74 settles no Promise in it, so the
 #   example would hang (tests/gjs/test-module.js shows that GJS does).
+# - Vala is a whole program: compiled with valac against the vapi this
+#   build made, and run (skipped without valac or the vapi).
 # - Python with `gi.repository` (or a fragment using `Interp.`) runs in a
 #   Python with PyGObject whose major.minor is the library's (skipped
 #   otherwise); other Python is code that runs inside an interpreter: it is
@@ -33,6 +35,7 @@
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -45,6 +48,7 @@ LANGS = {
     'c': 'c',
     'javascript': 'js', 'js': 'js',
     'python': 'python', 'py': 'python',
+    'vala': 'vala',
 }
 
 
@@ -266,6 +270,31 @@ def check_js(code, workdir, env, tools):
     return run([tools['gjs'], '-m', src], workdir, env)
 
 
+# ------------------------------------------------------------------ Vala
+
+def check_vala(code, workdir, env, tools):
+    vapidir = os.path.join(BUILD_ROOT, 'interp-glib')
+    if tools.get('valac') is None:
+        return None, 'no valac'
+    if not os.path.exists(os.path.join(vapidir, 'interp-glib-1.0.vapi')):
+        return None, 'this build made no vapi'
+    src = os.path.join(workdir, 'example.vala')
+    exe = os.path.join(workdir, 'example')
+    with open(src, 'w') as f:
+        f.write(code)
+    valac_env = dict(env)
+    valac_env['PKG_CONFIG_PATH'] = os.pathsep.join(
+        [os.path.join(BUILD_ROOT, 'meson-uninstalled')] + env.get('PKG_CONFIG_PATH', '').split(os.pathsep))
+    cmd = [tools['valac'], '--fatal-warnings', '--vapidir', vapidir, '--pkg', 'interp-glib-1.0',
+           '--pkg', 'gio-2.0', '-X', '-w', '-d', workdir, '-o', exe, src]
+    p = subprocess.run(cmd, cwd=workdir, env=valac_env, capture_output=True, text=True)
+    if p.returncode != 0:
+        return False, 'does not compile:\n%s%s' % (p.stdout, p.stderr)
+    if not_run(code):
+        return True, 'compiled'
+    return run([exe], workdir, env)
+
+
 # ------------------------------------------------------------------ Python
 
 def host_python_program(code):
@@ -358,6 +387,7 @@ def main():
     tools = {
         'gjs': os.environ.get('CHECK_EXAMPLES_GJS') or None,
         'pygobject': os.environ.get('CHECK_EXAMPLES_PYGOBJECT') or None,
+        'valac': shutil.which('valac'),
     }
     print('1..%d' % len(examples))
     failed = 0
@@ -373,6 +403,8 @@ def main():
                 ok, out = check_c(code, workdir, env)
             elif lang == 'js':
                 ok, out = check_js(code, workdir, env, tools)
+            elif lang == 'vala':
+                ok, out = check_vala(code, workdir, env, tools)
             else:
                 ok, out = check_python(code, workdir, env, tools)
             if ok is None:
