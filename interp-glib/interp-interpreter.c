@@ -147,8 +147,8 @@ check_usable (InterpInterpreter  *self,
   if (self->executor == NULL)
     {
       g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_FAILED,
-                           "The interpreter is not initialized: create it with "
-                           "Interpreter.new(), or initialize it as a GInitable first");
+                           "The interpreter is not initialized: call its init or init_async "
+                           "method (GInitable, GAsyncInitable) first");
       return FALSE;
     }
   return TRUE;
@@ -934,7 +934,7 @@ check_closable (InterpInterpreter  *self,
   if (self->whence == INTERP_WHENCE_RUNTIME)
     {
       g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_FAILED,
-                           "The main interpreter cannot be closed: interp_shutdown() ends it");
+                           "The main interpreter cannot be closed: it ends when interp-glib shuts down");
       return FALSE;
     }
   return TRUE;

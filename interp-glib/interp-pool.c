@@ -226,11 +226,18 @@ static gboolean
 check_initialized (InterpPool  *self,
                    GError     **error)
 {
-  if (!self->initialized || self->init_error != NULL)
+  /* Words every language shares: the GInitable and GAsyncInitable
+   * methods are "init" and "init_async" in GJS, Python and Vala alike. */
+  if (self->init_error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->init_error));  /* why it is unusable */
+      return FALSE;
+    }
+  if (!self->initialized)
     {
       g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_FAILED,
-                           "The pool is not initialized: create it with interp_pool_new() "
-                           "or g_initable_init()");
+                           "The pool is not initialized: call its init or init_async "
+                           "method (GInitable, GAsyncInitable) first");
       return FALSE;
     }
   return TRUE;

@@ -322,6 +322,33 @@ test('ints beyond 64 bits are OUT_OF_RANGE', () => {
     }
 });
 
+// Messages a GJS (or Vala, or Python) user reads: they name the methods
+// every language shares, not a C function such as g_initable_init().
+const C_FUNCTION = /\b(g|interp)_[a-z_]+\s*\(/;
+
+test('errors about setup name no C function', () => {
+    const pool = new Interp.Pool({max_workers: 1});
+    let e = assertThrowsGError(() => pool.call('abs', new GLib.Variant('(x)', [-1]), null, null),
+        Interp.Error, Interp.Error.FAILED, 'a pool without init()');
+    assertEqual(e.message, 'The pool is not initialized: call its init or init_async method ' +
+        '(GInitable, GAsyncInitable) first');
+    const interp = new Interp.Interpreter();
+    e = assertThrowsGError(() => interp.exec('pass', null), Interp.Error, Interp.Error.FAILED,
+        'an interpreter without init()');
+    assertEqual(e.message, 'The interpreter is not initialized: call its init or init_async method ' +
+        '(GInitable, GAsyncInitable) first');
+    e = assertThrowsGError(() => Interp.get_main().close(), Interp.Error, Interp.Error.FAILED, 'close main');
+    assertEqual(e.message, 'The main interpreter cannot be closed: it ends when interp-glib shuts down');
+    const broken = new Interp.Pool({max_workers: 1, min_workers: 1, initializer: 'raise ValueError("no")'});
+    assertThrowsGError(() => broken.init(null), Interp.Error, Interp.Error.BROKEN, 'a failing initializer');
+    e = assertThrowsGError(() => broken.call('abs', new GLib.Variant('(x)', [-1]), null, null),
+        Interp.Error, Interp.Error.BROKEN, 'a pool whose init() failed gives that failure');
+    assertStartsWith(e.message, 'The pool is broken: ');
+    for (const m of [pool, interp].map(o => assertThrowsGError(() => o.call('abs', null, null, null),
+        Interp.Error, Interp.Error.FAILED).message))
+        assert(!C_FUNCTION.test(m), m);
+});
+
 test('after all those errors both interpreters still work and stay isolated', () => {
     assertEqual(a.eval('before', null).deepUnpack(), 1);
     assertDeepEqual(b.eval('[1, "x"]', null).recursiveUnpack(), [1, 'x']);
