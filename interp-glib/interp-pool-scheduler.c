@@ -700,9 +700,13 @@ run_initializer (InterpPool         *self,
   if (ok || abandon_at == G_MAXINT64)
     return ok;
   if (timed_out)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                 "a new worker's initializer ran longer than the task timeout (%u ms)%s",
-                 self->task_timeout, done ? "" : " and was abandoned");
+    {
+      g_autofree char *timeout = _interp_pool_dup_timeout_text (self);
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                   "a new worker's initializer ran longer than the task timeout (%s)%s",
+                   timeout, done ? "" : " and was abandoned");
+    }
   else
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                  "a new worker's initializer was cancelled%s", done ? "" : " and abandoned");

@@ -98,11 +98,16 @@ class InterpreterTests(Base):
         self.assertFalse(interp.is_running())
         interp.close()
         self.assertNotIn(interp.id, [i.id for i in interpreters.list_all()])
-        with self.assertRaises(InterpreterNotFoundError):
+        # In the C API's words (its INTERP_ERROR_NOT_FOUND), whichever
+        # call finds it closed.
+        closed = "Interpreter %d is closed" % interp.id
+        with self.assertRaisesRegex(InterpreterNotFoundError, "^%s$" % closed):
             interp.is_running()
-        with self.assertRaises(InterpreterNotFoundError):
+        with self.assertRaisesRegex(InterpreterNotFoundError, "^%s$" % closed):
             interp.exec("pass")
-        with self.assertRaises(InterpreterNotFoundError):
+        with self.assertRaisesRegex(InterpreterNotFoundError, "^%s$" % closed):
+            interp.call(abs, -1)
+        with self.assertRaisesRegex(InterpreterNotFoundError, "^%s$" % closed):
             interp.close()
 
     def test_legacy_interpreter(self):
@@ -129,7 +134,8 @@ class InterpreterTests(Base):
                          "refused" if sys.version_info >= (3, 12) else "allowed")
 
     def test_not_found(self):
-        with self.assertRaises(InterpreterNotFoundError):
+        with self.assertRaisesRegex(InterpreterNotFoundError,
+                                    r"^No interpreter has ID 1000000 \(closed or never created\)$"):
             interpreters.Interpreter(10 ** 6)
         with self.assertRaises(TypeError):
             interpreters.Interpreter("1")
