@@ -739,14 +739,16 @@ gboolean
 _interp_check_variant_type (GVariant            *value,
                             const GVariantType  *type,
                             const char          *what,
+                            const char          *kind,
+                            const char          *example,
                             GError             **error)
 {
   if (value != NULL && !g_variant_is_of_type (value, type))
     {
       g_set_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT,
-                   "%s must be of GVariant type '%.*s', not '%s'", what,
+                   "%s must be %s (GVariant type '%.*s', such as '%s'), got '%s'", what, kind,
                    (int) g_variant_type_get_string_length (type),
-                   g_variant_type_peek_string (type),
+                   g_variant_type_peek_string (type), example,
                    g_variant_get_type_string (value));
       return FALSE;
     }
@@ -809,8 +811,10 @@ call_job_new (const char  *callable,
     if (!is_identifier (path[i]))
       goto invalid;
 
-  if (!_interp_check_variant_type (args, G_VARIANT_TYPE_TUPLE, "args", error) ||
-      !_interp_check_variant_type (kwargs, G_VARIANT_TYPE ("a{s*}"), "kwargs", error))
+  if (!_interp_check_variant_type (args, G_VARIANT_TYPE_TUPLE, "args",
+                                   "a tuple of arguments", "(xs)", error) ||
+      !_interp_check_variant_type (kwargs, G_VARIANT_TYPE ("a{s*}"), "kwargs",
+                                   "a dictionary of names to values", "a{sv}", error))
     return NULL;
 
   job = g_new0 (CallJob, 1);

@@ -1129,7 +1129,8 @@ interp_interpreter_prepare_main (InterpInterpreter  *self,
     return check_usable (self, error);
   g_variant_ref_sink (ns);
   if (!check_usable (self, error) ||
-      !_interp_check_variant_type (ns, G_VARIANT_TYPE ("a{s*}"), "ns", error))
+      !_interp_check_variant_type (ns, G_VARIANT_TYPE ("a{s*}"), "ns",
+                                   "a dictionary of names to values", "a{sv}", error))
     {
       g_variant_unref (ns);
       return FALSE;

@@ -397,13 +397,17 @@ test_wrong_variant_types (void)
 
   g_assert_null (interp_interpreter_call (shared_interp, "echo", g_variant_new_int32 (1), NULL, NULL, &error));
   g_assert_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT);
-  g_assert_nonnull (strstr (error->message, "args"));
+  /* Says what to pass in words, not only as a type string. */
+  g_assert_cmpstr (error->message, ==,
+                   "args must be a tuple of arguments (GVariant type 'r', such as '(xs)'), got 'i'");
   g_clear_error (&error);
 
   g_assert_null (interp_interpreter_call (shared_interp, "echo", NULL,
                                           g_variant_new_parsed ("['not', 'a', 'dict']"), NULL, &error));
   g_assert_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT);
-  g_assert_nonnull (strstr (error->message, "kwargs"));
+  g_assert_cmpstr (error->message, ==,
+                   "kwargs must be a dictionary of names to values (GVariant type 'a{s*}', "
+                   "such as 'a{sv}'), got 'as'");
   g_clear_error (&error);
 
   /* Dictionaries keyed by something other than strings are not kwargs. */
@@ -414,6 +418,7 @@ test_wrong_variant_types (void)
 
   g_assert_false (interp_interpreter_prepare_main (shared_interp, g_variant_new_parsed ("[1, 2]"), &error));
   g_assert_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT);
+  g_assert_true (g_str_has_prefix (error->message, "ns must be a dictionary of names to values"));
   g_clear_error (&error);
 
   /* Keyword arguments the function does not take are a Python TypeError. */

@@ -245,12 +245,17 @@ test_map_order (void)
     results = interp_pool_map (pool, "square", g_variant_new ("(x)", G_GINT64_CONSTANT (1)), 1, NULL, &error);
     g_assert_null (results);
     g_assert_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT);
+    g_assert_cmpstr (error->message, ==,
+                     "args_list must be an array of argument tuples (GVariant type such as "
+                     "'a(x)', or 'av' holding tuples), got '(x)'");
     g_clear_error (&error);
 
     results = interp_pool_map (pool, "square", g_variant_new_parsed ("[1, 2]"), 1, NULL, &error);
     g_assert_null (results);
     g_assert_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT);
-    g_assert_nonnull (strstr (error->message, "item 0"));
+    g_assert_cmpstr (error->message, ==,
+                     "args_list item 0 must be a tuple of arguments (GVariant type 'r', "
+                     "such as '(xs)'), got 'i'");
     g_clear_error (&error);
   }
 }
