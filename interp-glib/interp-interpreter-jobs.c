@@ -396,6 +396,14 @@ sources_add (const char *name,
 
   if (unnamed)
     {
+      /* The same text again has the same name: it moves to the end. */
+      GList *known = g_queue_find_custom (&sources->unnamed, name, (GCompareFunc) strcmp);
+
+      if (known != NULL)
+        {
+          g_free (known->data);
+          g_queue_delete_link (&sources->unnamed, known);
+        }
       g_queue_push_tail (&sources->unnamed, g_strdup (name));
       if (sources->unnamed.length > MAX_UNNAMED_SOURCES)
         {
@@ -831,20 +839,58 @@ invalid:
   return NULL;
 }
 
+/* Longer first lines are cut in a default name. */
+#define MAX_NAME_CHARS 40
+
+/* The name of code run without one, as tracebacks show it: the call that
+ * ran it and its text, "<exec: x = 1 / 0>", or for longer code its first
+ * line and a digest of the whole, "<exec: def mean(xs): … 5f3a9c1e>".
+ * The same text gets the same name and two texts never share one, so the
+ * source linecache keeps under a name is always the code's own. */
+static char *
+default_name (const char *code,
+              int         start)
+{
+  const char *kind = start == Py_eval_input ? "eval" : "exec";
+  const char *line = code;
+  const char *end;
+  g_autofree char *first = NULL;
+  g_autofree char *digest = NULL;
+  gboolean whole;
+
+  while (*line == '\n' || *line == '\r' || *line == ' ' || *line == '\t')
+    line++;
+  if (*line == '\0')
+    return g_strdup_printf ("<%s>", kind);
+  end = strchr (line, '\n');
+  first = g_utf8_make_valid (line, end != NULL ? end - line : -1);
+  g_strstrip (first);
+  whole = (end == NULL || end[strspn (end, " \t\r\n")] == '\0') &&
+          g_utf8_strlen (first, -1) <= MAX_NAME_CHARS;
+  if (whole)
+    return g_strdup_printf ("<%s: %s>", kind, first);
+  if (g_utf8_strlen (first, -1) > MAX_NAME_CHARS)
+    {
+      char *cut = g_utf8_substring (first, 0, MAX_NAME_CHARS);
+
+      g_free (first);
+      first = cut;
+    }
+  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA1, code, -1);
+  return g_strdup_printf ("<%s: %s … %.8s>", kind, first, digest);
+}
+
 static CodeJob *
 code_job_new (const char *code,
               const char *filename,
               int         start)
 {
-  static guint counter;
   CodeJob *job = g_new0 (CodeJob, 1);
 
   job->code = start == Py_file_input ? dedent (code) : g_strstrip (g_strdup (code));
   job->start = start;
   job->unnamed = filename == NULL || *filename == '\0';
-  job->filename = job->unnamed
-    ? g_strdup_printf ("<interp-glib-%u>", (guint) g_atomic_int_add (&counter, 1) + 1)
-    : g_strdup (filename);
+  job->filename = job->unnamed ? default_name (job->code, start) : g_strdup (filename);
   return job;
 }
 
