@@ -436,6 +436,28 @@ class InterpreterTests(Base):
             time.sleep(0.01)
         self.assertNotIn(iid, [i.id for i in interpreters.list_all()])
 
+    def test_current_thread_inside_leaves_no_noise(self):
+        # threading.current_thread() (logging asks it for every record) on
+        # an interpreter's thread makes a _DummyThread; closing the
+        # interpreter, or exiting with it open, must not print "Exception
+        # ignored" (3.12 and later removed it after threading was gone).
+        proc = run_python("""
+            import interp_glib
+            code = "import logging, threading\\nlogging.getLogger('w').warning(threading.current_thread().name)"
+            closed = interp_glib.create()
+            closed.exec(code)
+            closed.close()
+            interp_glib.create().exec(code)
+            with interp_glib.InterpreterPoolExecutor(1) as pool:
+                pool.submit(exec, code).result(60)
+            print("done")
+        """)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout, "done\n")
+        self.assertEqual(proc.stderr.count("Dummy-"), 3, proc.stderr)
+        self.assertNotIn("Exception ignored", proc.stderr)
+        self.assertNotIn("Traceback", proc.stderr)
+
 
 class ImportTests(unittest.TestCase):
     def test_import_with_the_import_lock_held(self):
