@@ -396,6 +396,22 @@ class TrailingArgumentTests(InterpTestCase):
         run_loop(lambda: done, 60)
         self.assertEqual(done, [True])
 
+    def test_closed_channel_is_a_one_line_glib_error(self):
+        channel = Interp.Channel.new()
+        other = Interp.Interpreter()
+        try:
+            other.exec("from interp_glib import channels\n")
+            other.prepare_main({"cid": channel.get_id()})
+            other.exec("channels.SendChannel(cid).close()\n")
+            with self.assertRaises(Interp.ChannelClosedError) as cm:
+                channel.recv(0)
+            error = cm.exception
+            self.assertTrue(error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CLOSED))
+            one_line(self, error)
+            self.assertEqual(str(error), "Channel %d is closed" % channel.get_id())
+        finally:
+            other.close()
+
     def test_channel(self):
         channel = Interp.Channel.new()
         other = Interp.Interpreter()

@@ -10,7 +10,8 @@
 #   interp-glib domain are raised as Interp.InterpreterError, Python
 #   exceptions as Interp.ExecutionFailed, which carries the exception
 #   snapshot as attributes; a cancel as Interp.CancelledError and a timeout
-#   as Interp.TimeoutError (also a builtins.TimeoutError). Code that
+#   as Interp.TimeoutError (also a builtins.TimeoutError), a closed channel
+#   as Interp.ChannelClosedError. Code that
 #   catches GLib.Error and reads domain, code or matches() keeps working.
 #   PyGObject keeps only the domain, code and
 #   message of a GError and frees it; the library then leaves the snapshot
@@ -72,9 +73,13 @@ class TimeoutError(_OneLine, GLib.Error, builtins.TimeoutError):
     an Interp.Pool's task timeout); a GLib.Error and a builtins.TimeoutError."""
 
 
+class ChannelClosedError(_OneLine, GLib.Error):
+    """The channel is closed (Gio.IOErrorEnum.CLOSED; a GLib.Error), as
+    interp_glib.ChannelClosedError."""
+
+
 class _OtherError(_OneLine, GLib.Error):
-    """Any other GLib.Error of the library (such as Gio.IOErrorEnum.CLOSED
-    of a closed channel)."""
+    """Any other GLib.Error that reaches the override."""
 
 
 class ExecutionFailed(InterpreterError):
@@ -96,12 +101,14 @@ class ExecutionFailed(InterpreterError):
     interpreter_id = None
 
 
-__all__ += ["InterpreterError", "ExecutionFailed", "CancelledError", "TimeoutError"]
+__all__ += ["InterpreterError", "ExecutionFailed", "CancelledError", "TimeoutError",
+            "ChannelClosedError"]
 
 _IO_DOMAIN = GLib.quark_to_string(Gio.io_error_quark())
 _IO_ERRORS = {
     int(Gio.IOErrorEnum.CANCELLED): CancelledError,
     int(Gio.IOErrorEnum.TIMED_OUT): TimeoutError,
+    int(Gio.IOErrorEnum.CLOSED): ChannelClosedError,
 }
 
 
