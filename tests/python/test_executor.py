@@ -267,7 +267,10 @@ class ExecutorTests(unittest.TestCase):
         """
         for start in ("with interp_glib.InterpreterPoolExecutor(max_workers=2) as pool:\n"
                       "    print(list(pool.map(scale, range(5))))\n",
-                      "print(interp_glib.create().call(scale, 2))\n"):
+                      "print(interp_glib.create().call(scale, 2))\n",
+                      "with interp_glib.InterpreterPoolExecutor(1, initializer=scale,\n"
+                      "                                         initargs=(1,)) as pool:\n"
+                      "    print(pool.submit(abs, -6).result())\n"):
             with self.subTest(start=start.split("(")[0]):
                 proc = self.run_script(textwrap.dedent(prologue) + start)
                 self.assertNotEqual(proc.returncode, 0)

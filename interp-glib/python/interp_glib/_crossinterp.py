@@ -54,11 +54,17 @@ def _check_not_loading_main():
         raise _UnguardedMainError(_UNGUARDED_MAIN)
 
 
+def _raise_if_unguarded_main(excinfo):
+    '''Raises the one-line RuntimeError when the snapshot tuple excinfo
+    is an _UnguardedMainError's.'''
+    if excinfo[1] == _UnguardedMainError.__qualname__ and excinfo[2] == __name__:
+        raise RuntimeError(excinfo[3]) from None
+
+
 def _raise_failed(excinfo):
     '''Raises ExecutionFailed for the snapshot tuple excinfo, or the
     one-line RuntimeError when it is an unguarded main module's.'''
-    if excinfo[1] == _UnguardedMainError.__qualname__ and excinfo[2] == __name__:
-        raise RuntimeError(excinfo[3]) from None
+    _raise_if_unguarded_main(excinfo)
     raise ExecutionFailed(ExceptionSnapshot._from_tuple(excinfo))
 
 

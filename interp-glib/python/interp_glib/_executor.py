@@ -29,7 +29,7 @@ import _interp_glib as _c
 from . import _callable_payload, _main_file
 from ._crossinterp import (
     ExecutionFailed, ExceptionSnapshot, InterpreterError, NotShareableError,
-    _UnguardedMainError, _check_not_loading_main)
+    _UnguardedMainError, _check_not_loading_main, _raise_if_unguarded_main)
 
 __all__ = ['InterpreterPoolExecutor', 'BrokenInterpreterPool']
 
@@ -290,6 +290,8 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
             # that broke it.
             if len(e.args) == 3 and e.args[0] == 1:
                 info = e.args[2]
+                if info is not None:
+                    _raise_if_unguarded_main(info)
                 self._broke(e.args[1], ExecutionFailed(ExceptionSnapshot._from_tuple(info))
                             if info is not None else None)
             if len(e.args) == 3 and e.args[0] == 2:
