@@ -1044,7 +1044,8 @@ interp_interpreter_prepare_main (InterpInterpreter  *self,
     return check_usable (self, error);
   g_variant_ref_sink (ns);
   if (!check_usable (self, error) ||
-      !_interp_check_variant_type (ns, G_VARIANT_TYPE ("a{s*}"), "ns", error))
+      !_interp_check_variant_type (ns, G_VARIANT_TYPE ("a{s*}"), "ns",
+                                   "a dictionary of names to values", "a{sv}", error))
     {
       g_variant_unref (ns);
       return FALSE;
@@ -1152,7 +1153,10 @@ interp_interpreter_exec_finish (InterpInterpreter  *self,
  * @self: an interpreter
  * @code: Python source code, dedented as interp_interpreter_exec() does
  * @filename: (nullable): the name tracebacks give the code, such as
- *   `"startup.py"`; %NULL or empty for a name of the form `<interp-glib-N>`
+ *   `"startup.py"`; %NULL or empty for a default name made of the call
+ *   and the code's text: `<exec: x = 1 / 0>`, or for longer code its first
+ *   line and a digest of the whole, `<exec: def mean(xs): … 5f3a9c1e>`
+ *   (interp_interpreter_eval() names its expression `<eval: …>`)
  * @cancellable: (nullable): a #GCancellable to interrupt the code
  * @error: return location for a #GError
  *
@@ -1160,8 +1164,9 @@ interp_interpreter_exec_finish (InterpInterpreter  *self,
  * tracebacks show `File "startup.py", line 3` and quote the line, and so do
  * functions the code defines when they fail later. The code (its dedented
  * form) is registered in the interpreter's `linecache` under that name;
- * running other code under the same name replaces it. Code run under a
- * default name is kept for the 256 most recent runs of such code.
+ * running other code under the same name replaces it. A default name never
+ * stands for two texts; code run under one is kept for the 256 most recent
+ * runs of such code.
  *
  * Returns: %TRUE on success; %FALSE with @error set as for
  *   interp_interpreter_exec()

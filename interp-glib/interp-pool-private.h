@@ -217,6 +217,9 @@ GSource           *_interp_pool_add_timeout_locked     (InterpPool         *self
 GSource           *_interp_pool_add_grace_locked       (InterpPool         *self,
                                                         PoolJob            *job);
 GError            *_interp_pool_timed_out_error        (InterpPool         *self);
+/* (transfer full) The task timeout in seconds, as every face's users set
+ * it or read it: "0.2 s", "5 s". */
+char              *_interp_pool_dup_timeout_text       (InterpPool         *self);
 
 /* ------------------------------------------------------------------ */
 /* The GObject (interp-pool.c)                                         */

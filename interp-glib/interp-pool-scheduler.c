@@ -553,9 +553,13 @@ run_initializer (InterpPool         *self,
       return FALSE;
     }
   if (wait.timed_out)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                 "a new worker's initializer ran longer than the task timeout (%u ms)%s",
-                 self->task_timeout, wait.abandoned ? " and was abandoned" : "");
+    {
+      g_autofree char *timeout = _interp_pool_dup_timeout_text (self);
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                   "a new worker's initializer ran longer than the task timeout (%s)%s",
+                   timeout, wait.abandoned ? " and was abandoned" : "");
+    }
   else
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                  "a new worker's initializer was cancelled%s", wait.abandoned ? " and abandoned" : "");

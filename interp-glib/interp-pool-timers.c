@@ -64,12 +64,28 @@ timeout_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+char *
+_interp_pool_dup_timeout_text (InterpPool *self)
+{
+  guint ms = self->task_timeout;
+  char *text = g_strdup_printf ("%u.%03u", ms / 1000, ms % 1000);
+  gsize len = strlen (text);
+
+  /* Milliseconds without their trailing zeros: 0.2, 1.05, 5 */
+  while (text[len - 1] == '0')
+    text[--len] = '\0';
+  if (text[len - 1] == '.')
+    text[--len] = '\0';
+  return g_strconcat (text, " s", NULL);
+}
+
 GError *
 _interp_pool_timed_out_error (InterpPool *self)
 {
+  g_autofree char *timeout = _interp_pool_dup_timeout_text (self);
+
   return g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                      "The call ran longer than the pool's task timeout (%u ms)",
-                      self->task_timeout);
+                      "The call ran longer than the pool's task timeout (%s)", timeout);
 }
 
 /* The job did not return in time: its worker leaves the pool. */

@@ -295,8 +295,10 @@ map_task_new (InterpPool    *self,
       g_variant_is_of_type (list, G_VARIANT_TYPE_VARIANT))
     {
       g_set_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT,
-                   "args_list must be an array of argument tuples, not '%s'",
-                   list ? g_variant_get_type_string (list) : "NULL");
+                   "args_list must be an array of argument tuples (GVariant type "
+                   "such as 'a(x)', or 'av' holding tuples), got %s%s%s",
+                   list ? "'" : "", list ? g_variant_get_type_string (list) : "NULL",
+                   list ? "'" : "");
       return NULL;
     }
   n = g_variant_n_children (list);
@@ -333,7 +335,8 @@ map_task_new (InterpPool    *self,
           if (!g_variant_is_of_type (item, G_VARIANT_TYPE_TUPLE))
             {
               g_set_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT,
-                           "args_list item %" G_GSIZE_FORMAT " must be an argument tuple, not '%s'",
+                           "args_list item %" G_GSIZE_FORMAT " must be a tuple of arguments "
+                           "(GVariant type 'r', such as '(xs)'), got '%s'",
                            first + i, g_variant_get_type_string (item));
               g_variant_unref (item);
               _interp_pool_job_unref (job);

@@ -62,7 +62,7 @@ test('ExceptionInfo.from_error() gives the exception snapshot', () => {
     assertEqual(info.get_message(), 'division by zero', 'message');
     const tb = info.get_traceback();
     assertStartsWith(tb, 'Traceback (most recent call last):\n', 'traceback start');
-    assertMatch(tb, /File "<interp-glib-\d+>", line 2, in <module>\n {4}1\/0\n/, 'traceback names and quotes the line');
+    assertMatch(tb, /File "<exec: x = 1 … [0-9a-f]{8}>", line 2, in <module>\n {4}1\/0\n/, 'traceback names and quotes the line');
     assert(tb.trimEnd().endsWith('ZeroDivisionError: division by zero'), `traceback end:\n${tb}`);
 });
 
@@ -194,7 +194,7 @@ test('a syntax error in exec() is EXECUTION_FAILED SyntaxError', () => {
     assertStartsWith(error.message, 'SyntaxError: ');
     assertEqual(info.get_type_name(), 'SyntaxError');
     assertEqual(info.get_module(), 'builtins');
-    assert(info.get_traceback().includes('<interp-glib-'), `the traceback names the source:\n${info.get_traceback()}`);
+    assert(info.get_traceback().includes('File "<exec: def (>"'), `the traceback names the source:\n${info.get_traceback()}`);
 
     [error, info] = expectPythonError(() => a.exec('if True:\nx = 1', null), 'bad indentation');
     assertEqual(info.get_type_name(), 'IndentationError');
