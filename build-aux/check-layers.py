@@ -32,8 +32,9 @@ import tempfile
 
 # Bottom up. A file missing from here is an error: a new file gets a layer.
 LAYERS = [
-    ("utilities", ["interp-python", "interp-error", "interp-spin", "interp-task",
-                   "interp-values", "interp-output"]),
+    ("utilities", ["interp-python", "interp-error", "interp-spin", "interp-completion",
+                   "interp-cancel-waiter", "interp-deferred", "interp-values",
+                   "interp-output"]),
     ("executor", ["interp-executor", "interp-executor-interrupt", "interp-executor-lifecycle",
                   "interp-executor-registry", "interp-config"]),
     ("runtime", ["interp-runtime"]),
@@ -57,7 +58,9 @@ HEADERS = {
     "interp-python-private.h": "interp-python",
     "interp-error-private.h": "interp-error",
     "interp-spin-private.h": "interp-spin",
-    "interp-task-private.h": "interp-task",
+    "interp-completion-private.h": "interp-completion",
+    "interp-cancel-waiter-private.h": "interp-cancel-waiter",
+    "interp-deferred-private.h": "interp-deferred",
     "interp-values-private.h": "interp-values",
     "interp-output-private.h": "interp-output",
     "interp-executor-private.h": "interp-executor",

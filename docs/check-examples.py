@@ -7,22 +7,24 @@
 # Usage: check-examples.py SOURCE_ROOT BUILD_ROOT [--list]
 #
 # Examples are the README's ```c, ```js and ```python blocks, the
-# <programlisting language="..."> blocks of docs/reference/*.xml and the
-# |[<!-- language="..." --> blocks of the library's gtk-doc comments.
+# <programlisting language="..."> blocks of docs/reference/*.xml, the
+# |[<!-- language="..." --> blocks of the library's gtk-doc comments and the
+# indented program in the header comment of interp-glib/js/interp.js.
 #
 # - C: a program with main() is compiled, linked and run. Anything else is
 #   a fragment: it becomes the body of main(), after declarations of the
 #   usual names it uses but does not declare (error, interp, result, item,
 #   queue), and runs too.
 # - JavaScript runs in gjs as an ES module, after the imports and the
-#   `interp` it uses but does not declare.
+#   `interp` it uses but does not declare. A main loop started after a
+#   top-level await fails at once: GJS 1.74 settles no Promise in it, so the
+#   example would hang (tests/gjs/test-module.js shows that GJS does).
+# - Vala is a whole program: compiled with valac against the vapi this
+#   build made, and run (skipped without valac or the vapi).
 # - Python with `gi.repository` (or a fragment using `Interp.`) runs in a
 #   Python with PyGObject whose major.minor is the library's (skipped
 #   otherwise); other Python is code that runs inside an interpreter: it is
 #   given to interp_interpreter_exec().
-#
-# - Vala: a program (with main()) is compiled with valac against the vapi
-#   built here, and run (skipped without valac or the vapi).
 #
 # A block whose first line is a comment containing "not run" is only
 # compiled (C) or skipped (others), for examples that need a display or
@@ -90,6 +92,8 @@ def collect():
                 examples.append(('docs/reference/' + name, line_of(text, m.start()), lang,
                                  unescape_xml(m.group(2))))
 
+    examples.extend(js_header_example(os.path.join('interp-glib', 'js', 'interp.js')))
+
     lib = os.path.join(SOURCE_ROOT, 'interp-glib')
     for name in sorted(os.listdir(lib)):
         if not name.endswith(('.c', '.h')):
@@ -102,6 +106,30 @@ def collect():
                 body = '\n'.join(re.sub(r'^\s*\* ?', '', l) for l in m.group(2).split('\n'))
                 examples.append(('interp-glib/' + name, line_of(text, m.start()), lang, body))
     return examples
+
+
+def js_header_example(path):
+    """The program in the leading comment of a JS file: its lines indented
+    by four spaces after '// ', and the empty comment lines between them."""
+    with open(os.path.join(SOURCE_ROOT, path), encoding='utf-8') as f:
+        lines = f.read().split('\n')
+    header = []
+    for line in lines:
+        if not line.startswith('//'):
+            break
+        header.append(line)
+    code, first = [], None
+    for i, line in enumerate(header, 1):
+        if line.startswith('//     '):
+            first = first or i
+            code.append(line[len('//     '):])
+        elif line.rstrip() == '//' and code:
+            code.append('')
+        elif code:
+            break
+    if not code:
+        sys.exit('%s: no example in its header comment' % path)
+    return [(path, first, 'js', '\n'.join(code).strip('\n') + '\n')]
 
 
 def not_run(code):
@@ -214,6 +242,18 @@ def async_without_loop(code, lang):
     return starts is not None and loops is None
 
 
+TOP_LEVEL_AWAIT = re.compile(r'^(?:(?:const|let|var)\s+[^=\n]+=\s*)?await\b', re.M)
+TOP_LEVEL_RUN = re.compile(r'^[\w.]*\.run\s*\(', re.M)
+
+
+def loop_after_await(code):
+    """A main loop started at the top level after a top-level await: GJS
+    1.74 runs the rest of the module as a Promise job, and a loop started
+    from a Promise job settles no Promise (the example would hang)."""
+    waited = TOP_LEVEL_AWAIT.search(code)
+    return waited is not None and TOP_LEVEL_RUN.search(code, waited.end()) is not None
+
+
 def check_js(code, workdir, env, tools):
     if tools.get('gjs') is None:
         return None, 'no gjs'
@@ -221,6 +261,9 @@ def check_js(code, workdir, env, tools):
         return None, 'marked not run'
     if async_without_loop(code, 'js'):
         return False, 'starts async work but runs no main loop: its callbacks never run'
+    if loop_after_await(code):
+        return False, ('starts a main loop after a top-level await: GJS 1.74 settles no Promise '
+                       'in it, and the program hangs')
     src = os.path.join(workdir, 'example.js')
     with open(src, 'w') as f:
         f.write(js_program(code))
@@ -231,20 +274,22 @@ def check_js(code, workdir, env, tools):
 
 def check_vala(code, workdir, env, tools):
     vapidir = os.path.join(BUILD_ROOT, 'interp-glib')
-    if tools.get('valac') is None or not os.path.exists(os.path.join(vapidir, 'interp-glib-1.0.vapi')):
-        return None, 'no valac or no vapi in this build'
+    if tools.get('valac') is None:
+        return None, 'no valac'
+    if not os.path.exists(os.path.join(vapidir, 'interp-glib-1.0.vapi')):
+        return None, 'this build made no vapi'
     src = os.path.join(workdir, 'example.vala')
     exe = os.path.join(workdir, 'example')
     with open(src, 'w') as f:
         f.write(code)
-    cenv = dict(os.environ)
-    cenv['PKG_CONFIG_PATH'] = os.pathsep.join(
-        [os.path.join(BUILD_ROOT, 'meson-uninstalled')] + cenv.get('PKG_CONFIG_PATH', '').split(os.pathsep))
+    valac_env = dict(env)
+    valac_env['PKG_CONFIG_PATH'] = os.pathsep.join(
+        [os.path.join(BUILD_ROOT, 'meson-uninstalled')] + env.get('PKG_CONFIG_PATH', '').split(os.pathsep))
     cmd = [tools['valac'], '--fatal-warnings', '--vapidir', vapidir, '--pkg', 'interp-glib-1.0',
-           '--pkg', 'gio-2.0', '-X', '-w', src, '-o', exe]
-    p = subprocess.run(cmd, cwd=workdir, env=cenv, capture_output=True, text=True)
+           '--pkg', 'gio-2.0', '-X', '-w', '-d', workdir, '-o', exe, src]
+    p = subprocess.run(cmd, cwd=workdir, env=valac_env, capture_output=True, text=True)
     if p.returncode != 0:
-        return False, 'does not compile:\n%s\n%s%s' % (code, p.stdout, p.stderr)
+        return False, 'does not compile:\n%s%s' % (p.stdout, p.stderr)
     if not_run(code):
         return True, 'compiled'
     return run([exe], workdir, env)
@@ -320,7 +365,21 @@ def check_python(code, workdir, env, tools):
     return run([tools['interp_host'], src], workdir, env)
 
 
+def self_test():
+    """The trap detector catches the trap, and only it."""
+    traps = ["const M = await import('m');\nconst loop = new GLib.MainLoop(null, false);\nloop.run();\n",
+             "await setup();\napp.run([System.programInvocationName]);\n"]
+    fine = ["import('m').then(main).finally(() => loop.quit());\nloop.run();\n",
+            "const M = await import('m');\nprint(await M.f());\n",
+            "async function f() {\n    await x;\n}\nloop.run();\n"]
+    for code in traps:
+        assert loop_after_await(code), code
+    for code in fine:
+        assert not loop_after_await(code), code
+
+
 def main():
+    self_test()
     examples = collect()
     env = dict(os.environ)
     env['G_DEBUG'] = 'fatal-criticals'

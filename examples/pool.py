@@ -3,6 +3,10 @@
 # GLib main loop that keeps ticking, and a timeout that wins over a call
 # blocked in C (here 3 s, since the host's exit waits for it).
 # SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# With the library's gi.overrides.Interp (installed with it; the tests put
+# the source tree's on PYTHONPATH) calls take and return plain values,
+# trailing arguments have defaults, and errors are one-line exceptions.
 import sys
 
 import gi
@@ -18,8 +22,8 @@ def collatz(n):
     return steps
 '''
 
+# The override initializes it (GInitable), or raises its error.
 pool = Interp.Pool(max_workers=0, min_workers=1, initializer=INITIALIZER, task_timeout=1000)
-pool.init(None)
 loop = GLib.MainLoop()
 ticks = 0
 
@@ -30,31 +34,24 @@ def tick():
     return GLib.SOURCE_CONTINUE
 
 
-def unpacked(value):
-    # With the gi override installed, results come back unpacked already.
-    return value.unpack() if isinstance(value, GLib.Variant) else value
-
-
 def map_done(source, result):
     try:
-        steps = unpacked(source.map_finish(result))
+        steps = source.map_finish(result)
     except GLib.Error as e:
-        sys.exit(f'map failed: {e.message}')
+        sys.exit(f'map failed: {e}')
     best = max(range(len(steps)), key=steps.__getitem__)
     print(f'{len(steps)} results in order; {best + 1} takes the most steps ({steps[best]})')
     print(f'the main loop ticked {ticks} times meanwhile')
     loop.quit()
 
 
-inputs = GLib.Variant('a(x)', [(i,) for i in range(1, 20001)])
-pool.map_async('collatz', inputs, 0, None, map_done)
+pool.map_async('collatz', [(i,) for i in range(1, 20001)], callback=map_done)
 GLib.timeout_add(10, tick)
 loop.run()
 
 try:
-    pool.call('time:sleep', GLib.Variant('(x)', (3,)), None, None)
-except GLib.Error as e:
-    print(f'time.sleep(3): {e.message}')  # the timeout won
-print('the pool still works: collatz(27) =',
-      unpacked(pool.call('collatz', GLib.Variant('(x)', (27,)), None, None)))
-pool.shutdown(False, None)
+    pool.call('time:sleep', (3,))
+except TimeoutError as e:                 # Interp.TimeoutError, a GLib.Error too
+    print(f'time.sleep(3): {e}')          # the timeout won
+print('the pool still works: collatz(27) =', pool.call('collatz', (27,)))
+pool.shutdown()

@@ -40,6 +40,9 @@ typedef enum
 
 /* The property name of @setting ("gil", "allow-fork"...). */
 const char     *_interp_config_property_name   (InterpConfigSetting setting);
+/* A new construct-only property for @setting, the isolated settings its
+ * default: the same on #InterpInterpreter and #InterpPool. */
+GParamSpec     *_interp_config_param_spec      (InterpConfigSetting setting);
 /* @value holds @setting's property type, as in a get_property() vfunc. */
 void            _interp_config_get_value       (const InterpConfig *config,
                                                 InterpConfigSetting setting,

@@ -19,17 +19,27 @@
 #include "interp-config-private.h"
 #include "interp-enum-types.h"
 
-static const char *const property_names[] = {
-  [INTERP_CONFIG_GIL] = "gil",
-  [INTERP_CONFIG_USE_MAIN_OBMALLOC] = "use-main-obmalloc",
-  [INTERP_CONFIG_ALLOW_FORK] = "allow-fork",
-  [INTERP_CONFIG_ALLOW_EXEC] = "allow-exec",
-  [INTERP_CONFIG_ALLOW_THREADS] = "allow-threads",
-  [INTERP_CONFIG_ALLOW_DAEMON_THREADS] = "allow-daemon-threads",
-  [INTERP_CONFIG_CHECK_MULTI_INTERP_EXTENSIONS] = "check-multi-interp-extensions",
+/* Each setting's property: its name, nick and blurb. */
+static const struct
+{
+  const char *name;
+  const char *nick;
+  const char *blurb;
+} properties[] = {
+  [INTERP_CONFIG_GIL] = { "gil", "GIL", "Which GIL the interpreter uses" },
+  [INTERP_CONFIG_USE_MAIN_OBMALLOC] = { "use-main-obmalloc", "Use main obmalloc",
+                                        "Share the main interpreter's allocator" },
+  [INTERP_CONFIG_ALLOW_FORK] = { "allow-fork", "Allow fork", "Allow os.fork()" },
+  [INTERP_CONFIG_ALLOW_EXEC] = { "allow-exec", "Allow exec", "Allow os.execv() and friends" },
+  [INTERP_CONFIG_ALLOW_THREADS] = { "allow-threads", "Allow threads", "Allow Python threads" },
+  [INTERP_CONFIG_ALLOW_DAEMON_THREADS] = { "allow-daemon-threads", "Allow daemon threads",
+                                           "Allow Python daemon threads" },
+  [INTERP_CONFIG_CHECK_MULTI_INTERP_EXTENSIONS] = {
+    "check-multi-interp-extensions", "Check extensions",
+    "Refuse extension modules without multi-interpreter support" },
 };
 
-G_STATIC_ASSERT (G_N_ELEMENTS (property_names) == INTERP_CONFIG_N_SETTINGS);
+G_STATIC_ASSERT (G_N_ELEMENTS (properties) == INTERP_CONFIG_N_SETTINGS);
 
 static const InterpConfig named_configs[] = {
   /* CPython's says an own GIL; the default is that where the Python has
@@ -67,7 +77,7 @@ _interp_config_property_name (InterpConfigSetting setting)
 {
   g_return_val_if_fail (setting < INTERP_CONFIG_N_SETTINGS, NULL);
 
-  return property_names[setting];
+  return properties[setting].name;
 }
 
 /* The boolean behind @setting; NULL for the GIL. */
@@ -93,6 +103,21 @@ static GType
 setting_type (InterpConfigSetting setting)
 {
   return setting == INTERP_CONFIG_GIL ? INTERP_TYPE_GIL : G_TYPE_BOOLEAN;
+}
+
+GParamSpec *
+_interp_config_param_spec (InterpConfigSetting setting)
+{
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS;
+  InterpConfig defaults = named_configs[INTERP_CONFIG_ISOLATED];
+
+  g_return_val_if_fail (setting < INTERP_CONFIG_N_SETTINGS, NULL);
+
+  if (setting == INTERP_CONFIG_GIL)
+    return g_param_spec_enum (properties[setting].name, properties[setting].nick,
+                              properties[setting].blurb, INTERP_TYPE_GIL, defaults.gil, flags);
+  return g_param_spec_boolean (properties[setting].name, properties[setting].nick,
+                               properties[setting].blurb, *flag (&defaults, setting), flags);
 }
 
 void
@@ -128,7 +153,7 @@ _interp_config_to_properties (const InterpConfig  *config,
 {
   for (guint i = 0; i < INTERP_CONFIG_N_SETTINGS; i++)
     {
-      names[i] = property_names[i];
+      names[i] = properties[i].name;
       g_value_init (&values[i], setting_type (i));
       _interp_config_get_value (config, i, &values[i]);
     }

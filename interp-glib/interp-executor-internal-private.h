@@ -19,6 +19,7 @@
 #pragma once
 
 #include "interp-executor-private.h"
+#include "interp-cancel-waiter-private.h"
 
 G_BEGIN_DECLS
 
@@ -75,7 +76,7 @@ typedef struct
   GDestroyNotify data_free;
   InterpExecutor *executor;
   GCancellable *cancellable;
-  gulong cancel_id;
+  InterpCancelWaiter cancel;  /* job_cancelled_cb() on the cancellable */
   gboolean cancel_requested;
   gboolean interrupted;       /* an interrupter was started for it */
   gboolean cancel_delivered;  /* a blocking wait raised the cancellation itself */

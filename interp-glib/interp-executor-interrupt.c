@@ -175,6 +175,21 @@ monitor_release (InterpExecutor *executor)
 }
 #endif
 
+/* A thread of ours that took the interpreter's GIL with @tstate lets go
+ * of both and stops counting as an interrupter: teardown waits for none. */
+static void
+interrupter_leave (InterpExecutor *executor,
+                   PyThreadState  *tstate)
+{
+  PyThreadState_Clear (tstate);
+  PyThreadState_DeleteCurrent ();
+
+  g_mutex_lock (&executor->lock);
+  executor->interrupters--;
+  g_cond_broadcast (&executor->done_cond);
+  g_mutex_unlock (&executor->lock);
+}
+
 static gpointer
 interrupter_thread (gpointer data)
 {
@@ -210,14 +225,7 @@ interrupter_thread (gpointer data)
 delivered:
 #endif
 
-  PyThreadState_Clear (tstate);
-  PyThreadState_DeleteCurrent ();
-
-  g_mutex_lock (&executor->lock);
-  executor->interrupters--;
-  g_cond_broadcast (&executor->done_cond);
-  g_mutex_unlock (&executor->lock);
-
+  interrupter_leave (executor, tstate);
   _interp_job_unref (interrupt->job);
   _interp_executor_unref (executor);
   g_free (interrupt);
@@ -416,13 +424,7 @@ ticker_thread (gpointer data)
 
       tstate = PyThreadState_New (executor->interp);
       PyEval_RestoreThread (tstate);
-      PyThreadState_Clear (tstate);
-      PyThreadState_DeleteCurrent ();
-
-      g_mutex_lock (&executor->lock);
-      executor->interrupters--;
-      g_cond_broadcast (&executor->done_cond);
-      g_mutex_unlock (&executor->lock);
+      interrupter_leave (executor, tstate);
       g_usleep (5000);
       g_mutex_lock (&executor->lock);
     }

@@ -158,6 +158,26 @@ _interp_executor_wait_other_threads (InterpExecutor *executor)
     }
 }
 
+/* With the interpreter attached. The executor's thread is no
+ * threading.Thread: code that asks threading.current_thread() there (as
+ * logging does) makes a _DummyThread, which Python 3.12 and later remove
+ * through a thread-local object when the thread state goes. The executor's
+ * thread state goes after the interpreter's modules, so that removal would
+ * find the threading module torn down and print "Exception ignored".
+ * CPython's own interpreters run on a thread state per call, gone while
+ * the modules live; here the object is dropped now, while they do. */
+static void
+drop_dummy_thread (PyObject *threading)
+{
+  PyObject *local = PyObject_GetAttrString (threading, "_thread_local_info");
+
+  if (local != NULL && PyObject_HasAttrString (local, "_track_dummy_thread_ref") &&
+      PyObject_DelAttrString (local, "_track_dummy_thread_ref") < 0)
+    PyErr_WriteUnraisable (local);
+  PyErr_Clear ();
+  Py_XDECREF (local);
+}
+
 /* With the interpreter attached: lets its non-daemon threads finish, as
  * Py_EndInterpreter() would, then counts the thread states left, which
  * fails the close; except at the host's exit (the runtime's
@@ -180,6 +200,7 @@ wait_for_threads (InterpExecutor  *executor,
       if (res == NULL)
         PyErr_Clear ();
       Py_XDECREF (res);
+      drop_dummy_thread (threading);
     }
 
   if (runtime != NULL && runtime->end_threads_at_exit (executor, left))

@@ -17,10 +17,11 @@
 
 #include "interp-executor-internal-private.h"
 #include "interp-config-private.h"
+#include "interp-error-private.h"
 #include "interp-error.h"
 #include "interp-output-private.h"
 #include "interp-spin-private.h"
-#include "interp-task-private.h"
+#include "interp-completion-private.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -151,11 +152,7 @@ job_complete (InterpJob *job,
 {
   InterpExecutor *executor = job->executor;
 
-  if (job->cancellable != NULL && job->cancel_id != 0 && !in_cancel_handler)
-    {
-      g_cancellable_disconnect (job->cancellable, job->cancel_id);
-      job->cancel_id = 0;
-    }
+  _interp_cancel_waiter_finish (&job->cancel, in_cancel_handler);
 
   /* As GTask does: a job whose cancellable was cancelled reports
    * cancellation, whatever it managed to do. */
@@ -163,8 +160,7 @@ job_complete (InterpJob *job,
     {
       g_clear_pointer (&result, g_variant_unref);
       g_clear_error (&error);
-      g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                           "Operation was cancelled");
+      _interp_error_set_cancelled (&error);
     }
 
   if (job->done_func != NULL)
@@ -177,7 +173,7 @@ job_complete (InterpJob *job,
       GTask *task = g_steal_pointer (&job->task);
 
       mark_done (job);
-      _interp_task_return_in_context (task, result, error);
+      _interp_completion_return_task (task, result, error);
     }
   else
     {
@@ -725,8 +721,8 @@ submit (InterpExecutor *executor,
   gboolean closed_already = FALSE;
 
   if (job->cancellable != NULL)
-    job->cancel_id = g_cancellable_connect (job->cancellable, G_CALLBACK (job_cancelled_cb),
-                                            _interp_job_ref (job), _interp_job_unref);
+    _interp_cancel_waiter_connect (&job->cancel, job->cancellable, G_CALLBACK (job_cancelled_cb),
+                                   _interp_job_ref (job), _interp_job_unref);
 
   g_mutex_lock (&executor->lock);
   job->seq = ++executor->n_submitted;
@@ -1248,7 +1244,7 @@ _interp_executor_run_checked (InterpExecutor  *executor,
     {
       /* The job keeps its own references and completes on its own. */
       _interp_job_unref (job);
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+      _interp_error_set_cancelled (error);
       return FALSE;
     }
   return wait_sync (executor, job, result, error);

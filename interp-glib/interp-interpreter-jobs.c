@@ -396,6 +396,14 @@ sources_add (const char *name,
 
   if (unnamed)
     {
+      /* The same text again has the same name: it moves to the end. */
+      GList *known = g_queue_find_custom (&sources->unnamed, name, (GCompareFunc) strcmp);
+
+      if (known != NULL)
+        {
+          g_free (known->data);
+          g_queue_delete_link (&sources->unnamed, known);
+        }
       g_queue_push_tail (&sources->unnamed, g_strdup (name));
       if (sources->unnamed.length > MAX_UNNAMED_SOURCES)
         {
@@ -739,14 +747,16 @@ gboolean
 _interp_check_variant_type (GVariant            *value,
                             const GVariantType  *type,
                             const char          *what,
+                            const char          *kind,
+                            const char          *example,
                             GError             **error)
 {
   if (value != NULL && !g_variant_is_of_type (value, type))
     {
       g_set_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT,
-                   "%s must be of GVariant type '%.*s', not '%s'", what,
+                   "%s must be %s (GVariant type '%.*s', such as '%s'), got '%s'", what, kind,
                    (int) g_variant_type_get_string_length (type),
-                   g_variant_type_peek_string (type),
+                   g_variant_type_peek_string (type), example,
                    g_variant_get_type_string (value));
       return FALSE;
     }
@@ -809,8 +819,10 @@ call_job_new (const char  *callable,
     if (!is_identifier (path[i]))
       goto invalid;
 
-  if (!_interp_check_variant_type (args, G_VARIANT_TYPE_TUPLE, "args", error) ||
-      !_interp_check_variant_type (kwargs, G_VARIANT_TYPE ("a{s*}"), "kwargs", error))
+  if (!_interp_check_variant_type (args, G_VARIANT_TYPE_TUPLE, "args",
+                                   "a tuple of arguments", "(xs)", error) ||
+      !_interp_check_variant_type (kwargs, G_VARIANT_TYPE ("a{s*}"), "kwargs",
+                                   "a dictionary of names to values", "a{sv}", error))
     return NULL;
 
   job = g_new0 (CallJob, 1);
@@ -827,20 +839,58 @@ invalid:
   return NULL;
 }
 
+/* Longer first lines are cut in a default name. */
+#define MAX_NAME_CHARS 40
+
+/* The name of code run without one, as tracebacks show it: the call that
+ * ran it and its text, "<exec: x = 1 / 0>", or for longer code its first
+ * line and a digest of the whole, "<exec: def mean(xs): … 5f3a9c1e>".
+ * The same text gets the same name and two texts never share one, so the
+ * source linecache keeps under a name is always the code's own. */
+static char *
+default_name (const char *code,
+              int         start)
+{
+  const char *kind = start == Py_eval_input ? "eval" : "exec";
+  const char *line = code;
+  const char *end;
+  g_autofree char *first = NULL;
+  g_autofree char *digest = NULL;
+  gboolean whole;
+
+  while (*line == '\n' || *line == '\r' || *line == ' ' || *line == '\t')
+    line++;
+  if (*line == '\0')
+    return g_strdup_printf ("<%s>", kind);
+  end = strchr (line, '\n');
+  first = g_utf8_make_valid (line, end != NULL ? end - line : -1);
+  g_strstrip (first);
+  whole = (end == NULL || end[strspn (end, " \t\r\n")] == '\0') &&
+          g_utf8_strlen (first, -1) <= MAX_NAME_CHARS;
+  if (whole)
+    return g_strdup_printf ("<%s: %s>", kind, first);
+  if (g_utf8_strlen (first, -1) > MAX_NAME_CHARS)
+    {
+      char *cut = g_utf8_substring (first, 0, MAX_NAME_CHARS);
+
+      g_free (first);
+      first = cut;
+    }
+  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA1, code, -1);
+  return g_strdup_printf ("<%s: %s … %.8s>", kind, first, digest);
+}
+
 static CodeJob *
 code_job_new (const char *code,
               const char *filename,
               int         start)
 {
-  static guint counter;
   CodeJob *job = g_new0 (CodeJob, 1);
 
   job->code = start == Py_file_input ? dedent (code) : g_strstrip (g_strdup (code));
   job->start = start;
   job->unnamed = filename == NULL || *filename == '\0';
-  job->filename = job->unnamed
-    ? g_strdup_printf ("<interp-glib-%u>", (guint) g_atomic_int_add (&counter, 1) + 1)
-    : g_strdup (filename);
+  job->filename = job->unnamed ? default_name (job->code, start) : g_strdup (filename);
   return job;
 }
 

@@ -56,11 +56,15 @@ gpointer        _interp_expression_new            (const char         *expressio
 void            _interp_call_drop_args            (GVariant           *args,
                                                    GVariant           *kwargs);
 
-/* Fails with INTERP_ERROR_INVALID_ARGUMENT, naming @what, unless @value is
- * NULL or of @type. */
+/* Fails with INTERP_ERROR_INVALID_ARGUMENT unless @value is NULL or of
+ * @type: "@what must be @kind (GVariant type '@type', such as
+ * '@example'), got 'x'", which says what to pass in words, not only in
+ * type strings. */
 gboolean        _interp_check_variant_type        (GVariant           *value,
                                                    const GVariantType *type,
                                                    const char         *what,
+                                                   const char         *kind,
+                                                   const char         *example,
                                                    GError            **error);
 
 /* #InterpJobFunc: binds the entries of @data, an `a{s*}` #GVariant, in

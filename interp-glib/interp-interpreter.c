@@ -11,6 +11,7 @@
 #include "interp-python-private.h" /* first: Python.h precedes system headers */
 #include "interp-interpreter.h"
 #include "interp-enum-types.h"
+#include "interp-completion-private.h"
 #include "interp-config-private.h"
 #include "interp-error-private.h"
 #include "interp-executor-private.h"
@@ -102,7 +103,7 @@ struct _InterpInterpreter
   GError *init_error;
   GMainContext *creator_context;
   gboolean capture_output;   /* atomic */
-  struct _InterpNotifier *notifier;
+  InterpNotifier *notifier;
 };
 
 enum {
@@ -146,8 +147,8 @@ check_usable (InterpInterpreter  *self,
   if (self->executor == NULL)
     {
       g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_FAILED,
-                           "The interpreter is not initialized: create it with "
-                           "Interpreter.new(), or initialize it as a GInitable first");
+                           "The interpreter is not initialized: call its init or init_async "
+                           "method (GInitable, GAsyncInitable) first");
       return FALSE;
     }
   return TRUE;
@@ -157,100 +158,42 @@ check_usable (InterpInterpreter  *self,
 /* Notifying running and closed                                        */
 
 /* The executor says when a job starts or ends and when the interpreter
- * closes, on its own thread. A source in the creator's main context,
+ * closes, on its own thread. A completion in the creator's main context,
  * NOTIFY_INTERVAL_MS later, notifies whatever changed meanwhile: a stream
  * of jobs costs at most one source per interval, and a job that finds one
  * pending costs one atomic OR. (An idle per change would cost every
- * async call a source of its own: the main loop runs between jobs.) The
- * source holds this small struct, not the interpreter, so that a context
- * nobody iterates keeps no interpreter alive. */
+ * async call a source of its own: the main loop runs between jobs.) */
 #define NOTIFY_INTERVAL_MS 10
 
-typedef struct _InterpNotifier
-{
-  gatomicrefcount ref_count;
-  GWeakRef interp;
-  GMainContext *context;
-  guint pending;             /* atomic: InterpExecutorChange bits */
-} InterpNotifier;
-
-static InterpNotifier *
-notifier_new (InterpInterpreter *self,
-              GMainContext      *context)
-{
-  InterpNotifier *notifier = g_new0 (InterpNotifier, 1);
-
-  g_atomic_ref_count_init (&notifier->ref_count);
-  g_weak_ref_init (&notifier->interp, self);
-  notifier->context = g_main_context_ref (context);
-  return notifier;
-}
-
-static InterpNotifier *
-notifier_ref (InterpNotifier *notifier)
-{
-  g_atomic_ref_count_inc (&notifier->ref_count);
-  return notifier;
-}
-
 static void
-notifier_unref (gpointer data)
+notify_changes (GObject *object,
+                guint    changes)
 {
-  InterpNotifier *notifier = data;
-
-  if (!g_atomic_ref_count_dec (&notifier->ref_count))
-    return;
-  g_weak_ref_clear (&notifier->interp);
-  g_main_context_unref (notifier->context);
-  g_free (notifier);
-}
-
-static gboolean
-notifier_dispatch (gpointer data)
-{
-  InterpNotifier *notifier = data;
-  /* Cleared before the values are read: a change after this point
-   * schedules another idle. */
-  guint changed = g_atomic_int_and (&notifier->pending, 0);
-  g_autoptr(GObject) object = g_weak_ref_get (&notifier->interp);
-
-  if (object == NULL)
-    return G_SOURCE_REMOVE;
-
   g_object_freeze_notify (object);
-  if (changed & INTERP_EXECUTOR_CHANGED_RUNNING)
+  if (changes & INTERP_EXECUTOR_CHANGED_RUNNING)
     g_object_notify_by_pspec (object, properties[PROP_RUNNING]);
-  if (changed & INTERP_EXECUTOR_CHANGED_CLOSED)
+  if (changes & INTERP_EXECUTOR_CHANGED_CLOSED)
     g_object_notify_by_pspec (object, properties[PROP_CLOSED]);
   g_object_thaw_notify (object);
-  return G_SOURCE_REMOVE;
 }
 
 static void
-notifier_state_changed (gpointer             data,
+executor_state_changed (gpointer             data,
                         InterpExecutorChange change)
 {
-  InterpNotifier *notifier = data;
-  GSource *source;
-
-  if (g_atomic_int_or (&notifier->pending, change) != 0)
-    return;
-
-  source = g_timeout_source_new (NOTIFY_INTERVAL_MS);
-  g_source_set_static_name (source, "[interp-glib] notify running/closed");
-  g_source_set_callback (source, notifier_dispatch, notifier_ref (notifier), notifier_unref);
-  g_source_attach (source, notifier->context);
-  g_source_unref (source);
+  _interp_notifier_post (data, change);
 }
 
 static void
 watch_executor (InterpInterpreter *self)
 {
-  self->notifier = notifier_new (self, self->whence == INTERP_WHENCE_RUNTIME
-                                       ? g_main_context_default ()
-                                       : self->creator_context);
-  _interp_executor_set_state_hook (self->executor, notifier_state_changed,
-                                   notifier_ref (self->notifier), notifier_unref);
+  self->notifier = _interp_notifier_new (G_OBJECT (self),
+                                         self->whence == INTERP_WHENCE_RUNTIME
+                                         ? g_main_context_default ()
+                                         : self->creator_context,
+                                         G_PRIORITY_DEFAULT, NOTIFY_INTERVAL_MS, notify_changes);
+  _interp_executor_set_state_hook (self->executor, executor_state_changed,
+                                   _interp_notifier_ref (self->notifier), _interp_notifier_unref);
 }
 
 /* ------------------------------------------------------------------ */
@@ -315,7 +258,7 @@ interp_interpreter_finalize (GObject *object)
   g_clear_pointer (&self->executor, _interp_executor_unref);
   g_clear_error (&self->init_error);
   g_clear_pointer (&self->creator_context, g_main_context_unref);
-  g_clear_pointer (&self->notifier, notifier_unref);
+  g_clear_pointer (&self->notifier, _interp_notifier_unref);
 
   G_OBJECT_CLASS (interp_interpreter_parent_class)->finalize (object);
 }
@@ -389,9 +332,7 @@ static void
 interp_interpreter_class_init (InterpInterpreterClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  InterpConfig defaults = _interp_config_named (INTERP_CONFIG_ISOLATED);
   const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
-  const GParamFlags co = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS;
 
   object_class->dispose = interp_interpreter_dispose;
   object_class->finalize = interp_interpreter_finalize;
@@ -462,56 +403,32 @@ interp_interpreter_class_init (InterpInterpreterClass *klass)
    * construction; once initialized it reads back what the interpreter got:
    * %INTERP_GIL_OWN or %INTERP_GIL_SHARED (always shared on Python 3.11).
    */
-  properties[PROP_CONFIG_FIRST + INTERP_CONFIG_GIL] =
-    g_param_spec_enum (_interp_config_property_name (INTERP_CONFIG_GIL),
-                       "GIL", "Which GIL the interpreter uses", INTERP_TYPE_GIL, defaults.gil, co);
-
   /**
    * InterpInterpreter:use-main-obmalloc:
    *
    * Whether the interpreter shares the main interpreter's object allocator
    * (`PyInterpreterConfig.use_main_obmalloc`). An own GIL needs %FALSE.
    */
-  properties[PROP_CONFIG_FIRST + INTERP_CONFIG_USE_MAIN_OBMALLOC] =
-    g_param_spec_boolean (_interp_config_property_name (INTERP_CONFIG_USE_MAIN_OBMALLOC),
-                          "Use main obmalloc", "Share the main interpreter's allocator", defaults.use_main_obmalloc, co);
-
   /**
    * InterpInterpreter:allow-fork:
    *
    * Whether Python code may call `os.fork()` (`allow_fork`).
    */
-  properties[PROP_CONFIG_FIRST + INTERP_CONFIG_ALLOW_FORK] =
-    g_param_spec_boolean (_interp_config_property_name (INTERP_CONFIG_ALLOW_FORK),
-                          "Allow fork", "Allow os.fork()", defaults.allow_fork, co);
-
   /**
    * InterpInterpreter:allow-exec:
    *
    * Whether Python code may call `os.execv()` and friends (`allow_exec`).
    */
-  properties[PROP_CONFIG_FIRST + INTERP_CONFIG_ALLOW_EXEC] =
-    g_param_spec_boolean (_interp_config_property_name (INTERP_CONFIG_ALLOW_EXEC),
-                          "Allow exec", "Allow os.execv() and friends", defaults.allow_exec, co);
-
   /**
    * InterpInterpreter:allow-threads:
    *
    * Whether Python code may start threads (`allow_threads`).
    */
-  properties[PROP_CONFIG_FIRST + INTERP_CONFIG_ALLOW_THREADS] =
-    g_param_spec_boolean (_interp_config_property_name (INTERP_CONFIG_ALLOW_THREADS),
-                          "Allow threads", "Allow Python threads", defaults.allow_threads, co);
-
   /**
    * InterpInterpreter:allow-daemon-threads:
    *
    * Whether Python code may start daemon threads (`allow_daemon_threads`).
    */
-  properties[PROP_CONFIG_FIRST + INTERP_CONFIG_ALLOW_DAEMON_THREADS] =
-    g_param_spec_boolean (_interp_config_property_name (INTERP_CONFIG_ALLOW_DAEMON_THREADS),
-                          "Allow daemon threads", "Allow Python daemon threads", defaults.allow_daemon_threads, co);
-
   /**
    * InterpInterpreter:check-multi-interp-extensions:
    *
@@ -519,10 +436,8 @@ interp_interpreter_class_init (InterpInterpreterClass *klass)
    * interpreters fails (`check_multi_interp_extensions`). Needed when the
    * interpreter has its own allocator.
    */
-  properties[PROP_CONFIG_FIRST + INTERP_CONFIG_CHECK_MULTI_INTERP_EXTENSIONS] =
-    g_param_spec_boolean (_interp_config_property_name (INTERP_CONFIG_CHECK_MULTI_INTERP_EXTENSIONS),
-                          "Check extensions", "Refuse extension modules without multi-interpreter support",
-                          defaults.check_multi_interp_extensions, co);
+  for (guint i = 0; i < INTERP_CONFIG_N_SETTINGS; i++)
+    properties[PROP_CONFIG_FIRST + i] = _interp_config_param_spec (i);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -1019,7 +934,7 @@ check_closable (InterpInterpreter  *self,
   if (self->whence == INTERP_WHENCE_RUNTIME)
     {
       g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_FAILED,
-                           "The main interpreter cannot be closed: interp_shutdown() ends it");
+                           "The main interpreter cannot be closed: it ends when interp-glib shuts down");
       return FALSE;
     }
   return TRUE;
@@ -1129,7 +1044,8 @@ interp_interpreter_prepare_main (InterpInterpreter  *self,
     return check_usable (self, error);
   g_variant_ref_sink (ns);
   if (!check_usable (self, error) ||
-      !_interp_check_variant_type (ns, G_VARIANT_TYPE ("a{s*}"), "ns", error))
+      !_interp_check_variant_type (ns, G_VARIANT_TYPE ("a{s*}"), "ns",
+                                   "a dictionary of names to values", "a{sv}", error))
     {
       g_variant_unref (ns);
       return FALSE;
@@ -1237,7 +1153,10 @@ interp_interpreter_exec_finish (InterpInterpreter  *self,
  * @self: an interpreter
  * @code: Python source code, dedented as interp_interpreter_exec() does
  * @filename: (nullable): the name tracebacks give the code, such as
- *   `"startup.py"`; %NULL or empty for a name of the form `<interp-glib-N>`
+ *   `"startup.py"`; %NULL or empty for a default name made of the call
+ *   and the code's text: `<exec: x = 1 / 0>`, or for longer code its first
+ *   line and a digest of the whole, `<exec: def mean(xs): … 5f3a9c1e>`
+ *   (interp_interpreter_eval() names its expression `<eval: …>`)
  * @cancellable: (nullable): a #GCancellable to interrupt the code
  * @error: return location for a #GError
  *
@@ -1245,8 +1164,9 @@ interp_interpreter_exec_finish (InterpInterpreter  *self,
  * tracebacks show `File "startup.py", line 3` and quote the line, and so do
  * functions the code defines when they fail later. The code (its dedented
  * form) is registered in the interpreter's `linecache` under that name;
- * running other code under the same name replaces it. Code run under a
- * default name is kept for the 256 most recent runs of such code.
+ * running other code under the same name replaces it. A default name never
+ * stands for two texts; code run under one is kept for the 256 most recent
+ * runs of such code.
  *
  * Returns: %TRUE on success; %FALSE with @error set as for
  *   interp_interpreter_exec()

@@ -144,12 +144,20 @@ check_interp (InterpModuleState *mod,
   return (InterpObject *) object;
 }
 
+/* InterpreterNotFoundError, in the C API's words ("Interpreter 3 is
+ * closed", its %INTERP_ERROR_NOT_FOUND) when @closed, else for an ID that
+ * no interpreter has. */
 static PyObject *
 raise_not_found (InterpModuleState *mod,
-                 gint64             id)
+                 gint64             id,
+                 gboolean           closed)
 {
-  PyErr_Format (mod->interpreter_not_found ? mod->interpreter_not_found : PyExc_RuntimeError,
-                "interpreter %lld not found (closed or never created)", (long long) id);
+  PyObject *type = mod->interpreter_not_found ? mod->interpreter_not_found : PyExc_RuntimeError;
+
+  if (closed)
+    PyErr_Format (type, "Interpreter %lld is closed", (long long) id);
+  else
+    PyErr_Format (type, "No interpreter has ID %lld (closed or never created)", (long long) id);
   return NULL;
 }
 
@@ -163,7 +171,7 @@ usable_interp (InterpModuleState *mod,
 
   if (self != NULL && _interp_executor_is_closed (self->executor))
     {
-      raise_not_found (mod, self->id);
+      raise_not_found (mod, self->id, TRUE);
       return NULL;
     }
   return self;
@@ -219,8 +227,10 @@ mod_interp_create (PyObject *module,
   executor = _interp_interpreter_get_executor (interp);
   if (executor == NULL)
     {
+      gint64 id = interp_interpreter_get_id (interp);
+
       g_object_unref (interp);
-      return raise_not_found (mod, -1);
+      return raise_not_found (mod, id, TRUE);
     }
   return interp_object_new (mod, executor, interp, TRUE);
 }
@@ -250,9 +260,11 @@ mod_interp_lookup (PyObject *module,
   executor = found ? _interp_executor_dup_for_id (id) : NULL;
   if (executor == NULL || _interp_executor_is_closed (executor))
     {
+      gboolean closed = executor != NULL;
+
       g_clear_object (&found);
       g_clear_pointer (&executor, _interp_executor_unref);
-      return raise_not_found (mod, id);
+      return raise_not_found (mod, id, closed);
     }
   object = interp_object_new (mod, executor, found,
                               interp_interpreter_get_whence (found) == INTERP_WHENCE_LIBRARY &&
@@ -328,7 +340,7 @@ mod_interp_close (PyObject *module,
     }
   interp = dup_interp (self);
   if (interp == NULL)
-    return raise_not_found (mod, self->id);
+    return raise_not_found (mod, self->id, TRUE);
 
   Py_BEGIN_ALLOW_THREADS
   ok = interp_interpreter_close (interp, &error);
@@ -535,13 +547,18 @@ get_qualname (PyObject   *object,
 }
 
 /* The host's __main__ script, loaded here as __mp_main__ (as
- * multiprocessing does), for functions defined in it. */
+ * multiprocessing does), for functions defined in it. While its top-level
+ * code runs, mod->loading_main_copy is set: interp_glib refuses to start
+ * interpreters then (_loading_main()), as multiprocessing refuses to start
+ * processes while its child imports the main module. */
 static PyObject *
-load_main_copy (const char *filename)
+load_main_copy (InterpModuleState *mod,
+                const char        *filename)
 {
   PyObject *modules = PyImport_GetModuleDict ();
   PyObject *module = PyDict_GetItemString (modules, "__mp_main__");  /* borrowed */
   PyObject *util, *spec = NULL, *loader = NULL, *res = NULL;
+  gboolean was_loading = mod->loading_main_copy;
 
   if (module != NULL)
     return Py_NewRef (module);
@@ -552,7 +569,11 @@ load_main_copy (const char *filename)
     module = PyObject_CallMethod (util, "module_from_spec", "O", spec);
   if (module != NULL && PyDict_SetItemString (modules, "__mp_main__", module) == 0 &&
       (loader = PyObject_GetAttrString (spec, "loader")) != NULL)
-    res = PyObject_CallMethod (loader, "exec_module", "O", module);
+    {
+      mod->loading_main_copy = TRUE;
+      res = PyObject_CallMethod (loader, "exec_module", "O", module);
+      mod->loading_main_copy = was_loading;
+    }
   if (res == NULL && module != NULL)
     {
       PyObject *exc = _interp_python_take_exception ();
@@ -569,6 +590,26 @@ load_main_copy (const char *filename)
   Py_XDECREF (spec);
   Py_XDECREF (util);
   return module;
+}
+
+/* _main_copy(filename) -> module: the host's __main__ script as
+ * __mp_main__ here (InterpreterPoolExecutor's workers use it too). */
+static PyObject *
+mod_main_copy (PyObject *module,
+               PyObject *arg)
+{
+  const char *filename = PyUnicode_AsUTF8 (arg);
+
+  return filename != NULL ? load_main_copy (get_state (module), filename) : NULL;
+}
+
+/* _loading_main() -> bool: whether the host's __main__ script is being
+ * loaded here (its top-level code runs). */
+static PyObject *
+mod_loading_main (PyObject *module,
+                  PyObject *unused)
+{
+  return PyBool_FromLong (get_state (module)->loading_main_copy);
 }
 
 /* A callable from its payload: ('code', marshalled (code, defaults,
@@ -633,7 +674,7 @@ resolve_callable (InterpModuleState *mod,
           PyObject *copy;
 
           PyErr_Clear ();
-          copy = filename ? load_main_copy (filename) : NULL;
+          copy = filename ? load_main_copy (mod, filename) : NULL;
           func = copy ? get_qualname (copy, qualname) : NULL;
           Py_XDECREF (copy);
         }
@@ -1006,6 +1047,8 @@ mod_interp_keep_alive (PyObject *module,
 static PyMethodDef interp_methods[] = {
   { "_interp_keep_alive", mod_interp_keep_alive, METH_O, NULL },
   { "_interp_create", mod_interp_create, METH_O, NULL },
+  { "_main_copy", mod_main_copy, METH_O, NULL },
+  { "_loading_main", mod_loading_main, METH_NOARGS, NULL },
   { "_interp_lookup", mod_interp_lookup, METH_O, NULL },
   { "_interp_list", mod_interp_list, METH_NOARGS, NULL },
   { "_interp_current", mod_interp_current, METH_NOARGS, NULL },

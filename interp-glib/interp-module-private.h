@@ -50,6 +50,10 @@ struct _InterpModuleState
   PyObject *unbound;
   PyObject *unbound_error;
   PyObject *unbound_remove;
+  /* The host's __main__ script is being loaded here as __mp_main__ (for
+   * a function defined in it): starting interpreters now means that the
+   * script lacks its `if __name__ == '__main__':` guard. */
+  gboolean  loading_main_copy;
 };
 
 /* What a part of the module gives the top: its functions and what it adds

@@ -111,15 +111,17 @@ mod_put (PyObject *module,
   /* Try without waiting first, the GIL held (no queue lock is ever held
    * while waiting for a GIL); release the GIL only to wait, and only when
    * the queue was full (not when the channel is closed). */
-  ok = !wait_received && _interp_queue_state_put (state, carrier, owner, unbound, FALSE,
-                                                  0, NULL, FALSE, &error);
+  ok = !wait_received && _interp_queue_state_put (state, carrier, owner, unbound,
+                                                  INTERP_WAIT_DEFAULT, 0, NULL, &error);
   if (!ok && (timeout_us != 0 || wait_received) &&
       (error == NULL || g_error_matches (error, INTERP_ERROR, INTERP_ERROR_QUEUE_FULL)))
     {
       g_clear_error (&error);
       Py_BEGIN_ALLOW_THREADS
-      ok = _interp_queue_state_put (state, carrier, owner, unbound, wait_received,
-                                    timeout_us, NULL, TRUE, &error);
+      ok = _interp_queue_state_put (state, carrier, owner, unbound,
+                                    INTERP_WAIT_JOB_CANCELLABLE |
+                                    (wait_received ? INTERP_WAIT_RECEIVED : INTERP_WAIT_DEFAULT),
+                                    timeout_us, NULL, &error);
       Py_END_ALLOW_THREADS
     }
   if (!ok)
@@ -151,12 +153,13 @@ mod_get (PyObject *module,
     return NULL;
 
   /* As for put: without waiting and the GIL held first. */
-  carrier = _interp_queue_state_get (state, 0, NULL, FALSE, &info, &error);
+  carrier = _interp_queue_state_get (state, 0, NULL, INTERP_WAIT_DEFAULT, &info, &error);
   if (timeout_us != 0 && g_error_matches (error, INTERP_ERROR, INTERP_ERROR_QUEUE_EMPTY))
     {
       g_clear_error (&error);
       Py_BEGIN_ALLOW_THREADS
-      carrier = _interp_queue_state_get (state, timeout_us, NULL, TRUE, &info, &error);
+      carrier = _interp_queue_state_get (state, timeout_us, NULL, INTERP_WAIT_JOB_CANCELLABLE,
+                                         &info, &error);
       Py_END_ALLOW_THREADS
     }
   if (error != NULL)

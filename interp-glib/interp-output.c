@@ -6,11 +6,12 @@
  * A small text stream class, made in each interpreter that captures,
  * replaces sys.stdout and sys.stderr. It splits what Python writes into
  * lines and hands each to the sink through a C function; the sink queues
- * them and emits InterpInterpreter::output from an idle source in the
- * creator's main context, in order.
+ * them as completions (interp-completion.c) that emit
+ * InterpInterpreter::output in the creator's main context, in order.
  */
 
 #include "interp-output-private.h"
+#include "interp-completion-private.h"
 #include "interp-enum-types.h"
 #include "interp-error.h"
 
@@ -19,13 +20,13 @@ struct _InterpOutputSink
   gatomicrefcount ref_count;
   GWeakRef interp;
   GMainContext *context;
-  GMutex lock;
-  GQueue lines;          /* Line* */
-  gboolean idle_pending;
 };
 
+/* A line on its way to the signal: one completion each, so that lines
+ * keep their order and a burst of them costs one source. */
 typedef struct
 {
+  InterpOutputSink *sink;
   InterpStream stream;
   char *text;
 } Line;
@@ -37,15 +38,6 @@ sink_ref (InterpOutputSink *sink)
   return sink;
 }
 
-static void
-line_free (gpointer data)
-{
-  Line *line = data;
-
-  g_free (line->text);
-  g_free (line);
-}
-
 InterpOutputSink *
 _interp_output_sink_new (InterpInterpreter *interp,
                          GMainContext      *context)
@@ -55,8 +47,6 @@ _interp_output_sink_new (InterpInterpreter *interp,
   g_atomic_ref_count_init (&sink->ref_count);
   g_weak_ref_init (&sink->interp, interp);
   sink->context = g_main_context_ref (context);
-  g_mutex_init (&sink->lock);
-  g_queue_init (&sink->lines);
   return sink;
 }
 
@@ -68,31 +58,27 @@ _interp_output_sink_unref (InterpOutputSink *sink)
 
   g_weak_ref_clear (&sink->interp);
   g_main_context_unref (sink->context);
-  g_queue_clear_full (&sink->lines, line_free);
-  g_mutex_clear (&sink->lock);
   g_free (sink);
 }
 
-static gboolean
-emit_lines (gpointer data)
+static void
+line_free (gpointer data)
 {
-  InterpOutputSink *sink = data;
-  g_autoptr(InterpInterpreter) interp = g_weak_ref_get (&sink->interp);
-  GQueue lines;
+  Line *line = data;
 
-  g_mutex_lock (&sink->lock);
-  lines = sink->lines;
-  g_queue_init (&sink->lines);
-  sink->idle_pending = FALSE;
-  g_mutex_unlock (&sink->lock);
+  _interp_output_sink_unref (line->sink);
+  g_free (line->text);
+  g_free (line);
+}
 
-  for (GList *l = lines.head; l != NULL && interp != NULL; l = l->next)
-    {
-      Line *line = l->data;
-      g_signal_emit_by_name (interp, "output", line->stream, line->text);
-    }
-  g_queue_clear_full (&lines, line_free);
-  return G_SOURCE_REMOVE;
+static void
+emit_line (gpointer data)
+{
+  Line *line = data;
+  g_autoptr(InterpInterpreter) interp = g_weak_ref_get (&line->sink->interp);
+
+  if (interp != NULL)
+    g_signal_emit_by_name (interp, "output", line->stream, line->text);
 }
 
 static void
@@ -101,27 +87,11 @@ sink_push (InterpOutputSink *sink,
            const char       *text)
 {
   Line *line = g_new0 (Line, 1);
-  gboolean schedule;
 
+  line->sink = sink_ref (sink);
   line->stream = stream;
   line->text = g_strdup (text);
-
-  g_mutex_lock (&sink->lock);
-  g_queue_push_tail (&sink->lines, line);
-  schedule = !sink->idle_pending;
-  sink->idle_pending = TRUE;
-  g_mutex_unlock (&sink->lock);
-
-  if (schedule)
-    {
-      GSource *source = g_idle_source_new ();
-
-      g_source_set_callback (source, emit_lines, sink_ref (sink),
-                             (GDestroyNotify) _interp_output_sink_unref);
-      g_source_set_static_name (source, "[interp-glib] output");
-      g_source_attach (source, sink->context);
-      g_source_unref (source);
-    }
+  _interp_completion_push (sink->context, G_PRIORITY_DEFAULT_IDLE, 0, emit_line, line, line_free);
 }
 
 /* ------------------------------------------------------------------ */

@@ -9,12 +9,15 @@
  *
  * All three work on struct _InterpPool under pool->lock. Functions named
  * _locked are called with it held. A locked section collects what it
- * decides to do in a Deferred and ends with _interp_pool_unlock_and_run(),
- * which does it without the lock (see interp-pool-scheduler.c).
+ * decides to do in an InterpDeferred (interp-deferred-private.h) and ends
+ * with _interp_pool_unlock_and_run(), which does it without the lock.
  */
 
 #pragma once
 
+#include "interp-cancel-waiter-private.h"
+#include "interp-completion-private.h"
+#include "interp-deferred-private.h"
 #include "interp-interpreter-private.h"
 #include "interp-map-results-private.h"
 #include "interp-pool.h"
@@ -70,16 +73,15 @@ struct _InterpPool
   GPtrArray *starting;        /* GCancellable: initializers running */
   gboolean stop_starting;     /* interrupt initializers: cancelled init or shutdown */
   guint n_busy;
-  GHashTable *batches;        /* GMainContext -> Batch */
   GPtrArray *closing;         /* InterpExecutor: retired since shutdown began */
-  guint n_retiring;           /* workers in a Deferred's retire list */
+  guint n_retiring;           /* workers whose retirement is deferred */
 
-  /* What was last notified, and the pending notification. */
+  /* What was last notified, and the notifier that notifies the rest. */
   guint notified_workers;
   guint notified_busy;
   guint notified_pending;
   gboolean notified_broken;
-  GSource *notify_source;
+  InterpNotifier *notifier;
 
   /* The timer thread. */
   GMainContext *timer_context;
@@ -108,8 +110,7 @@ struct _PoolTask
   gpointer call;              /* the prepared callable (and args for a call) */
   GTask *task;                /* _async; NULL for a sync caller */
   GCancellable *cancellable;
-  gulong cancel_id;           /* set under the lock, unless delivered */
-  gboolean delivered;         /* batch_cb() took it: it disconnects no more */
+  InterpCancelWaiter cancel;  /* task_cancelled_cb(), until delivered */
   GPtrArray *jobs;            /* PoolJob, in input order */
   guint n_items;
   GVariant **results;         /* n_items, map only */
@@ -172,49 +173,39 @@ void               _interp_pool_submit_task            (InterpPool         *self
 GVariant          *_interp_pool_wait_task              (InterpPool         *self,
                                                         PoolTask           *task,
                                                         GError            **error);
-/* The free function of pool->batches' values. */
-void               _interp_pool_batch_free             (gpointer            data);
 
 /* ------------------------------------------------------------------ */
 /* Deferred side effects (interp-pool-scheduler.c)                     */
 
-/* Side effects of a locked section, done once the lock is dropped. */
-typedef struct
-{
-  GQueue submit;              /* PoolJob links (references) to hand to their worker */
-  GPtrArray *interrupt;       /* PoolJob (references) to interrupt */
-  GPtrArray *retire;          /* InterpInterpreter (references) to close */
-  GPtrArray *destroy;         /* GSource (references) to destroy */
-  guint spawn;                /* workers to start */
-  gboolean notify;
-} Deferred;
-
-void               _interp_pool_deferred_init          (Deferred           *deferred);
+/* Ends a locked section whose InterpDeferred has the pool as its owner:
+ * schedules the notification of what changed, drops the lock and runs
+ * the effects. */
 void               _interp_pool_unlock_and_run         (InterpPool         *self,
-                                                        Deferred           *deferred);
+                                                        InterpDeferred     *deferred);
+/* Destroys *@source (taking it) once the lock is dropped. */
 void               _interp_pool_take_source_locked     (GSource           **source,
-                                                        Deferred           *deferred);
+                                                        InterpDeferred     *deferred);
 
 /* ------------------------------------------------------------------ */
 /* Dispatching and settling (interp-pool-scheduler.c)                  */
 
 void               _interp_pool_dispatch_locked        (InterpPool         *self,
-                                                        Deferred           *deferred);
+                                                        InterpDeferred     *deferred);
 void               _interp_pool_settle_job_locked      (InterpPool         *self,
                                                         PoolJob            *job,
                                                         GError             *error,
-                                                        Deferred           *deferred);
+                                                        InterpDeferred     *deferred);
 void               _interp_pool_interrupt_job_locked   (InterpPool         *self,
                                                         PoolJob            *job,
-                                                        Deferred           *deferred);
+                                                        InterpDeferred     *deferred);
 void               _interp_pool_drop_pending_locked    (InterpPool         *self,
                                                         const GError       *reason,
-                                                        Deferred           *deferred);
+                                                        InterpDeferred     *deferred);
 void               _interp_pool_retire_locked          (InterpPool         *self,
                                                         InterpInterpreter  *interp,
-                                                        Deferred           *deferred);
+                                                        InterpDeferred     *deferred);
 void               _interp_pool_retire_idle_locked     (InterpPool         *self,
-                                                        Deferred           *deferred);
+                                                        InterpDeferred     *deferred);
 void               _interp_pool_stop_starting          (InterpPool         *self);
 
 /* ------------------------------------------------------------------ */
@@ -231,6 +222,9 @@ GSource           *_interp_pool_add_timeout_locked     (InterpPool         *self
 GSource           *_interp_pool_add_grace_locked       (InterpPool         *self,
                                                         PoolJob            *job);
 GError            *_interp_pool_timed_out_error        (InterpPool         *self);
+/* (transfer full) The task timeout in seconds, as every face's users set
+ * it or read it: "0.2 s", "5 s". */
+char              *_interp_pool_dup_timeout_text       (InterpPool         *self);
 
 /* ------------------------------------------------------------------ */
 /* The GObject (interp-pool.c)                                         */

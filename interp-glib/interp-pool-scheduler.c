@@ -9,11 +9,12 @@
  *
  * Everything the pool decides is decided under pool->lock; what it does
  * about it (submitting jobs, cancelling, closing workers, destroying
- * sources, completing calls) is collected in a Deferred and done after the
- * lock is dropped, since each of those takes other locks or runs code.
+ * sources, completing calls) is collected in an InterpDeferred and done
+ * after the lock is dropped, since each of those takes other locks or
+ * runs code.
  *
- * Completions of _async calls are batched per main context: one idle
- * source completes every call that finished since it last ran.
+ * _async calls complete through interp-completion.c: one idle source per
+ * main context completes every call that finished since it last ran.
  *
  * New workers are made on threads of their own, their initializer run
  * there; a worker that cannot be made breaks the pool.
@@ -27,17 +28,7 @@
 
 #include <string.h>
 
-typedef struct
-{
-  InterpPool *pool;
-  GMainContext *context;
-  GQueue tasks;
-  gboolean scheduled;
-} Batch;
-
 static void job_done (GVariant *result, GError *error, gpointer data);
-
-static void deferred_run (InterpPool *self, Deferred *deferred);
 
 /* ------------------------------------------------------------------ */
 /* Tasks and jobs                                                      */
@@ -57,7 +48,7 @@ _interp_pool_task_unref (gpointer data)
   if (!g_atomic_ref_count_dec (&task->ref_count))
     return;
 
-  g_assert (task->cancel_id == 0);
+  g_assert (!_interp_cancel_waiter_is_connected (&task->cancel));
   if (task->results != NULL)
     for (guint i = 0; i < task->n_items; i++)
       g_clear_pointer (&task->results[i], g_variant_unref);
@@ -231,60 +222,49 @@ typedef struct
   InterpExecutor *executor;
 } Interrupt;
 
-static Interrupt *
-interrupt_new (PoolJob *job)
-{
-  Interrupt *interrupt = g_new (Interrupt, 1);
-
-  interrupt->job = _interp_pool_job_ref (job);
-  interrupt->executor = _interp_executor_ref (_interp_interpreter_get_executor (job->worker->interp));
-  return interrupt;
-}
-
 static void
-interrupt_free (gpointer data)
+interrupt_effect (gpointer owner,
+                  gpointer data)
 {
   Interrupt *interrupt = data;
 
+  _interp_executor_interrupt_data (interrupt->executor, interrupt->job);
   _interp_pool_job_unref (interrupt->job);
   _interp_executor_unref (interrupt->executor);
   g_free (interrupt);
 }
 
-void
-_interp_pool_deferred_init (Deferred *deferred)
-{
-  *deferred = (Deferred) { 0 };
-}
-
 static void
-deferred_add (GPtrArray      **array,
-              gpointer         item,
-              GDestroyNotify   free_func)
+destroy_source_effect (gpointer owner,
+                       gpointer data)
 {
-  if (*array == NULL)
-    *array = g_ptr_array_new_with_free_func (free_func);
-  g_ptr_array_add (*array, item);
+  g_source_destroy (data);
+  g_source_unref (data);
 }
 
 void
-_interp_pool_take_source_locked (GSource  **source,
-                                 Deferred  *deferred)
+_interp_pool_take_source_locked (GSource        **source,
+                                 InterpDeferred  *deferred)
 {
   if (*source != NULL)
-    deferred_add (&deferred->destroy, g_steal_pointer (source), (GDestroyNotify) g_source_unref);
+    _interp_deferred_add (deferred, destroy_source_effect, g_steal_pointer (source));
 }
 
 /* The job is running: interrupt it, and give it the grace period. */
 void
-_interp_pool_interrupt_job_locked (InterpPool *self,
-                                   PoolJob    *job,
-                                   Deferred   *deferred)
+_interp_pool_interrupt_job_locked (InterpPool     *self,
+                                   PoolJob        *job,
+                                   InterpDeferred *deferred)
 {
+  Interrupt *interrupt;
+
   if (g_atomic_int_get (&job->cancel))
     return;
   g_atomic_int_set (&job->cancel, 1);
-  deferred_add (&deferred->interrupt, interrupt_new (job), interrupt_free);
+  interrupt = g_new (Interrupt, 1);
+  interrupt->job = _interp_pool_job_ref (job);
+  interrupt->executor = _interp_executor_ref (_interp_interpreter_get_executor (job->worker->interp));
+  _interp_deferred_add (deferred, interrupt_effect, interrupt);
   job->grace_source = _interp_pool_add_grace_locked (self, job);
 }
 
@@ -296,165 +276,98 @@ retire_worker (InterpInterpreter *interp)
   g_object_unref (interp);
 }
 
-static void spawn (InterpPool *self);
+static void
+retire_effect (gpointer owner,
+               gpointer data)
+{
+  InterpPool *self = owner;
+
+  retire_worker (data);
+  g_mutex_lock (&self->lock);
+  self->n_retiring--;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
 
 /* Closes @interp (taking the reference) once the lock is dropped. */
 void
 _interp_pool_retire_locked (InterpPool        *self,
                             InterpInterpreter *interp,
-                            Deferred          *deferred)
+                            InterpDeferred    *deferred)
 {
   InterpExecutor *executor = _interp_interpreter_get_executor (interp);
 
-  deferred_add (&deferred->retire, interp, NULL);
+  _interp_deferred_add (deferred, retire_effect, interp);
   self->n_retiring++;
   /* A shutdown waits for these to end. */
   if (self->state != POOL_RUNNING && executor != NULL)
     g_ptr_array_add (self->closing, _interp_executor_ref (executor));
 }
 
+/* Hands the job (the pending queue's reference) to its worker. */
 static void
-deferred_run (InterpPool *self,
-              Deferred   *deferred)
+submit_effect (gpointer owner,
+               gpointer data)
 {
-  if (deferred->destroy != NULL)
-    {
-      for (guint i = 0; i < deferred->destroy->len; i++)
-        g_source_destroy (deferred->destroy->pdata[i]);
-      g_ptr_array_unref (deferred->destroy);
-    }
-  if (deferred->interrupt != NULL)
-    {
-      for (guint i = 0; i < deferred->interrupt->len; i++)
-        {
-          Interrupt *interrupt = deferred->interrupt->pdata[i];
+  PoolJob *job = data;
 
-          _interp_executor_interrupt_data (interrupt->executor, interrupt->job);
-        }
-      g_ptr_array_unref (deferred->interrupt);
-    }
-  for (guint i = 0; i < deferred->spawn; i++)
-    spawn (self);
-  for (GList *l; (l = g_queue_pop_head_link (&deferred->submit)) != NULL;)
-    {
-      PoolJob *job = l->data;
-
-      _interp_executor_run_full (_interp_interpreter_get_executor (job->worker->interp),
-                                 run_job, job, _interp_pool_job_unref, NULL, job_done, job);
-    }
-  if (deferred->retire != NULL)
-    {
-      for (guint i = 0; i < deferred->retire->len; i++)
-        retire_worker (deferred->retire->pdata[i]);
-      g_mutex_lock (&self->lock);
-      self->n_retiring -= deferred->retire->len;
-      g_cond_broadcast (&self->cond);
-      g_mutex_unlock (&self->lock);
-      g_ptr_array_unref (deferred->retire);
-    }
+  _interp_executor_run_full (_interp_interpreter_get_executor (job->worker->interp),
+                             run_job, job, _interp_pool_job_unref, NULL, job_done, job);
 }
 
-/* Ends a locked section: schedules the notification it asked for while
- * the lock is still held, then runs its side effects without it. */
-void
-_interp_pool_unlock_and_run (InterpPool *self,
-                             Deferred   *deferred)
+static void spawn (InterpPool *self);
+
+static void
+spawn_effect (gpointer owner,
+              gpointer data)
 {
-  if (deferred->notify)
-    _interp_pool_schedule_notify_locked (self);
+  spawn (owner);
+}
+
+void
+_interp_pool_unlock_and_run (InterpPool     *self,
+                             InterpDeferred *deferred)
+{
+  _interp_pool_schedule_notify_locked (self);
   g_mutex_unlock (&self->lock);
-  deferred_run (self, deferred);
+  _interp_deferred_run (deferred);
 }
 
 /* ------------------------------------------------------------------ */
 /* Completions                                                         */
 
-static gboolean
-batch_cb (gpointer data)
+/* In the GTask's main context: the call completes. */
+static void
+complete_task (gpointer data)
 {
-  Batch *batch = data;
-  InterpPool *self = batch->pool;
-  GQueue tasks;
-  PoolTask *task;
+  PoolTask *task = data;
+  GTask *gtask = g_steal_pointer (&task->task);
 
-  g_mutex_lock (&self->lock);
-  tasks = batch->tasks;
-  g_queue_init (&batch->tasks);
-  batch->scheduled = FALSE;
-  /* A _interp_pool_submit_task() that connects after this disconnects itself. */
-  for (GList *l = tasks.head; l != NULL; l = l->next)
-    ((PoolTask *) l->data)->delivered = TRUE;
-  g_mutex_unlock (&self->lock);
-
-  while ((task = g_queue_pop_head (&tasks)) != NULL)
-    {
-      GTask *gtask = g_steal_pointer (&task->task);
-
-      if (task->cancel_id != 0)
-        g_cancellable_disconnect (task->cancellable, task->cancel_id);
-      task->cancel_id = 0;
-      if (task->error != NULL)
-        g_task_return_error (gtask, g_steal_pointer (&task->error));
-      else
-        g_task_return_pointer (gtask, g_steal_pointer (&task->result),
-                               (GDestroyNotify) g_variant_unref);
-      _interp_pool_task_unref (task);
-      g_object_unref (gtask);
-    }
-  return G_SOURCE_REMOVE;
-}
-
-void
-_interp_pool_batch_free (gpointer data)
-{
-  Batch *batch = data;
-
-  g_assert (g_queue_is_empty (&batch->tasks));
-  g_main_context_unref (batch->context);
-  g_free (batch);
+  _interp_cancel_waiter_finish (&task->cancel, FALSE);
+  if (task->error != NULL)
+    g_task_return_error (gtask, g_steal_pointer (&task->error));
+  else
+    g_task_return_pointer (gtask, g_steal_pointer (&task->result),
+                           (GDestroyNotify) g_variant_unref);
+  g_object_unref (gtask);
 }
 
 /* A task whose outcome is set: hands it to its caller, a sync waiter on
- * self->cond or the batch of its GTask's main context. The lock is held:
- * attaching a source takes the context's lock, which is never held while
- * the pool's is taken. */
+ * self->cond or the GTask's main context. The lock is held: queueing a
+ * completion may take the context's lock, which is never held while the
+ * pool's is taken. */
 static void
 deliver_locked (InterpPool *self,
                 PoolTask   *task)
 {
-  GMainContext *context;
-  Batch *batch;
-
   if (task->task == NULL)
     {
       g_cond_broadcast (&self->cond);
       return;
     }
-
-  context = g_task_get_context (task->task);
-  batch = g_hash_table_lookup (self->batches, context);
-  if (batch == NULL)
-    {
-      batch = g_new0 (Batch, 1);
-      batch->pool = self;
-      batch->context = g_main_context_ref (context);
-      g_queue_init (&batch->tasks);
-      g_hash_table_insert (self->batches, context, batch);
-    }
-  g_queue_push_tail (&batch->tasks, task_ref (task));
-  if (!batch->scheduled)
-    {
-      /* The pool lives while the batch is pending: each of its tasks
-       * holds it through its GTask. */
-      GSource *source = g_idle_source_new ();
-
-      batch->scheduled = TRUE;
-      g_source_set_priority (source, g_task_get_priority (task->task));
-      g_source_set_callback (source, batch_cb, batch, NULL);
-      g_source_set_static_name (source, "[interp-glib] pool completions");
-      g_source_attach (source, context);
-      g_source_unref (source);
-    }
+  /* The pool lives meanwhile: the GTask holds it. */
+  _interp_completion_push (g_task_get_context (task->task), g_task_get_priority (task->task), 0,
+                           complete_task, task_ref (task), _interp_pool_task_unref);
 }
 
 /* ------------------------------------------------------------------ */
@@ -474,8 +387,8 @@ refusal_locked (InterpPool *self)
 /* Hands pending jobs to idle workers, and asks for new workers where the
  * queue needs them. */
 void
-_interp_pool_dispatch_locked (InterpPool *self,
-                              Deferred   *deferred)
+_interp_pool_dispatch_locked (InterpPool     *self,
+                              InterpDeferred *deferred)
 {
   guint wanted;
 
@@ -491,10 +404,8 @@ _interp_pool_dispatch_locked (InterpPool *self,
       job->pool = g_object_ref (self);
       if (self->task_timeout > 0)
         job->timeout_source = _interp_pool_add_timeout_locked (self, job);
-      /* The queue's reference, handed over to the executor (the link is
-       * free: it held the job in pending). */
-      g_queue_push_tail_link (&deferred->submit, &job->link);
-      deferred->notify = TRUE;
+      /* The queue's reference, handed over to the executor. */
+      _interp_deferred_add (deferred, submit_effect, job);
     }
 
   if (self->broken != NULL || self->state == POOL_SHUT_DOWN)
@@ -509,17 +420,16 @@ _interp_pool_dispatch_locked (InterpPool *self,
 
       g_ptr_array_add (self->workers, worker);
       self->n_starting++;
-      deferred->spawn++;
-      deferred->notify = TRUE;
+      _interp_deferred_add (deferred, spawn_effect, NULL);
       wanted--;
     }
 }
 
 /* Fails every pending job: shutdown with cancel_pending, or broken. */
 void
-_interp_pool_drop_pending_locked (InterpPool   *self,
-                                  const GError *reason,
-                                  Deferred     *deferred)
+_interp_pool_drop_pending_locked (InterpPool     *self,
+                                  const GError   *reason,
+                                  InterpDeferred *deferred)
 {
   PoolJob *job;
 
@@ -529,12 +439,11 @@ _interp_pool_drop_pending_locked (InterpPool   *self,
       _interp_pool_settle_job_locked (self, job, g_error_copy (reason), deferred);
       _interp_pool_job_unref (job);  /* the queue's reference */
     }
-  deferred->notify = TRUE;
 }
 
 void
-_interp_pool_retire_idle_locked (InterpPool *self,
-                                 Deferred   *deferred)
+_interp_pool_retire_idle_locked (InterpPool     *self,
+                                 InterpDeferred *deferred)
 {
   Worker *worker;
 
@@ -544,13 +453,12 @@ _interp_pool_retire_idle_locked (InterpPool *self,
       _interp_pool_retire_locked (self, g_steal_pointer (&worker->interp), deferred);
       g_free (worker);
     }
-  deferred->notify = TRUE;
 }
 
 static void
-break_pool_locked (InterpPool *self,
-                   GError     *error,
-                   Deferred   *deferred)
+break_pool_locked (InterpPool     *self,
+                   GError         *error,
+                   InterpDeferred *deferred)
 {
   if (self->broken == NULL)
     {
@@ -571,59 +479,6 @@ break_pool_locked (InterpPool *self,
 
 /* ------------------------------------------------------------------ */
 /* Starting workers                                                    */
-
-/* A worker's initializer as it runs: its job may outlive the wait for it
- * (abandoned after the grace), so both hold a reference. */
-typedef struct
-{
-  GMutex lock;
-  GCond cond;
-  gboolean done;
-  GError *error;
-} InitRun;
-
-static void
-init_run_clear (gpointer data)
-{
-  InitRun *run = data;
-
-  g_mutex_clear (&run->lock);
-  g_cond_clear (&run->cond);
-  g_clear_error (&run->error);
-}
-
-static void
-init_run_unref (gpointer data)
-{
-  g_atomic_rc_box_release_full (data, init_run_clear);
-}
-
-static void
-init_run_wake (GCancellable *cancellable,
-               gpointer      data)
-{
-  InitRun *run = data;
-
-  g_mutex_lock (&run->lock);
-  g_cond_broadcast (&run->cond);
-  g_mutex_unlock (&run->lock);
-}
-
-static void
-init_run_done (GVariant *result,
-               GError   *error,
-               gpointer  data)
-{
-  InitRun *run = data;
-
-  g_clear_pointer (&result, g_variant_unref);
-  g_mutex_lock (&run->lock);
-  run->done = TRUE;
-  run->error = error;
-  g_cond_broadcast (&run->cond);
-  g_mutex_unlock (&run->lock);
-  init_run_unref (run);
-}
 
 /* Cancels the initializers running now, and any started later. */
 void
@@ -646,85 +501,87 @@ _interp_pool_stop_starting (InterpPool *self)
  * cancels what is pending; if it has not returned a grace period after
  * that, the wait ends and the worker is abandoned (closed whenever its
  * code returns). */
+typedef struct
+{
+  InterpPool *pool;
+  InterpInterpreter *interp;
+  GCancellable *cancellable;  /* cancelled: the code is interrupted */
+  gint64 interrupt_at;        /* G_MAXINT64: no timeout */
+  gint64 abandon_at;          /* G_MAXINT64: not interrupted yet */
+  gboolean timed_out;
+  gboolean abandoned;
+} InitWait;
+
+/* _interp_executor_run_checked()'s check, while the initializer runs. */
+static gboolean
+init_wait_check (gpointer data)
+{
+  InitWait *wait = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (wait->abandon_at == G_MAXINT64 &&
+      (now >= wait->interrupt_at || g_cancellable_is_cancelled (wait->cancellable)))
+    {
+      wait->timed_out = !g_cancellable_is_cancelled (wait->cancellable);
+      wait->abandon_at = now + (gint64) wait->pool->grace_period * G_TIME_SPAN_MILLISECOND;
+      g_cancellable_cancel (wait->cancellable);
+    }
+  else if (now >= wait->abandon_at)
+    {
+      /* As an abandoned call's: Python's shutdown must not wait for it. */
+      _interp_executor_set_abandoned (_interp_interpreter_get_executor (wait->interp));
+      wait->abandoned = TRUE;
+    }
+  return !wait->abandoned;
+}
+
 static gboolean
 run_initializer (InterpPool         *self,
                  InterpInterpreter  *interp,
                  GError            **error)
 {
-  InitRun *run = g_atomic_rc_box_new0 (InitRun);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  gint64 interrupt_at = G_MAXINT64, abandon_at = G_MAXINT64;
-  gboolean stopped, timed_out = FALSE, done, ok;
-  gulong wake_id;
+  InitWait wait = { self, interp, cancellable, G_MAXINT64, G_MAXINT64, FALSE, FALSE };
+  g_autoptr(GError) run_error = NULL;
+  gboolean stopped, ok;
 
-  g_mutex_init (&run->lock);
-  g_cond_init (&run->cond);
   if (self->task_timeout > 0)
-    interrupt_at = g_get_monotonic_time () + (gint64) self->task_timeout * G_TIME_SPAN_MILLISECOND;
+    wait.interrupt_at = g_get_monotonic_time () + (gint64) self->task_timeout * G_TIME_SPAN_MILLISECOND;
   g_mutex_lock (&self->lock);
   g_ptr_array_add (self->starting, g_object_ref (cancellable));
   stopped = self->stop_starting;
   g_mutex_unlock (&self->lock);
   if (stopped)
     g_cancellable_cancel (cancellable);
-  wake_id = g_cancellable_connect (cancellable, G_CALLBACK (init_run_wake), run, NULL);
 
-  _interp_executor_run_full (_interp_interpreter_get_executor (interp), _interp_code_run,
-                             _interp_code_new (self->initializer, "<pool initializer>"),
-                             _interp_code_free, cancellable, init_run_done,
-                             g_atomic_rc_box_acquire (run));
-
-  g_mutex_lock (&run->lock);
-  while (!run->done)
-    {
-      gint64 now = g_get_monotonic_time ();
-
-      if (abandon_at == G_MAXINT64 && (now >= interrupt_at || g_cancellable_is_cancelled (cancellable)))
-        {
-          timed_out = !g_cancellable_is_cancelled (cancellable);
-          abandon_at = now + (gint64) self->grace_period * G_TIME_SPAN_MILLISECOND;
-          g_mutex_unlock (&run->lock);
-          g_cancellable_cancel (cancellable);   /* interrupts the code */
-          g_mutex_lock (&run->lock);
-        }
-      else if (now >= abandon_at)
-        {
-          /* As an abandoned call's: Python's shutdown must not wait for it. */
-          _interp_executor_set_abandoned (_interp_interpreter_get_executor (interp));
-          break;
-        }
-      else
-        {
-          gint64 until = abandon_at != G_MAXINT64 ? abandon_at : interrupt_at;
-
-          if (until == G_MAXINT64)
-            g_cond_wait (&run->cond, &run->lock);
-          else
-            g_cond_wait_until (&run->cond, &run->lock, until);
-        }
-    }
-  done = run->done;
-  ok = done && run->error == NULL;
-  /* Interrupted, its own error says less than why it was. */
-  if (done && !ok && abandon_at == G_MAXINT64)
-    g_propagate_error (error, g_steal_pointer (&run->error));
-  g_mutex_unlock (&run->lock);
-  g_cancellable_disconnect (cancellable, wake_id);
-  init_run_unref (run);
+  ok = _interp_executor_run_checked (_interp_interpreter_get_executor (interp), _interp_code_run,
+                                     _interp_code_new (self->initializer, "<pool initializer>"),
+                                     _interp_code_free, cancellable, init_wait_check, &wait,
+                                     NULL, &run_error);
 
   g_mutex_lock (&self->lock);
   g_ptr_array_remove_fast (self->starting, cancellable);
   g_mutex_unlock (&self->lock);
 
-  if (ok || abandon_at == G_MAXINT64)
-    return ok;
-  if (timed_out)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                 "a new worker's initializer ran longer than the task timeout (%u ms)%s",
-                 self->task_timeout, done ? "" : " and was abandoned");
+  if (ok)
+    return TRUE;
+  /* Interrupted, its own error says less than why it was. */
+  if (wait.abandon_at == G_MAXINT64 && !g_cancellable_is_cancelled (cancellable))
+    {
+      g_propagate_error (error, g_steal_pointer (&run_error));
+      return FALSE;
+    }
+  if (wait.timed_out)
+    {
+      g_autofree char *timeout = _interp_pool_dup_timeout_text (self);
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                   "a new worker's initializer ran longer than the task timeout (%s)%s",
+                   timeout, wait.abandoned ? " and was abandoned" : "");
+    }
   else
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                 "a new worker's initializer was cancelled%s", done ? "" : " and abandoned");
+                 "a new worker's initializer was cancelled%s", wait.abandoned ? " and abandoned" : "");
   return FALSE;
 }
 
@@ -734,10 +591,10 @@ spawn_settle (InterpPool        *self,
               InterpInterpreter *interp,
               GError            *error)
 {
-  Deferred deferred;
+  InterpDeferred deferred;
   Worker *worker = NULL;
 
-  _interp_pool_deferred_init (&deferred);
+  _interp_deferred_init (&deferred, self);
   g_mutex_lock (&self->lock);
   self->n_starting--;
   /* The first worker still starting takes this interpreter. */
@@ -764,7 +621,6 @@ spawn_settle (InterpPool        *self,
       if (self->state == POOL_SHUTTING_DOWN && self->pending.length == 0)
         _interp_pool_retire_idle_locked (self, &deferred);
     }
-  deferred.notify = TRUE;
   g_cond_broadcast (&self->cond);
   _interp_pool_unlock_and_run (self, &deferred);
 }
@@ -812,9 +668,9 @@ spawn (InterpPool *self)
 /* Decides the task's outcome once every job that matters has settled:
  * all of them, or, after a failure, those before the failed item. */
 static void
-check_task_locked (InterpPool *self,
-                   PoolTask   *task,
-                   Deferred   *deferred)
+check_task_locked (InterpPool     *self,
+                   PoolTask       *task,
+                   InterpDeferred *deferred)
 {
   if (task->done)
     return;
@@ -860,7 +716,6 @@ check_task_locked (InterpPool *self,
           g_queue_unlink (&self->pending, &job->link);
           job->state = JOB_SETTLED;
           _interp_pool_job_unref (job);  /* the queue's reference */
-          deferred->notify = TRUE;
         }
       else if (job->state == JOB_RUNNING)
         g_atomic_int_set (&job->stop, 1);
@@ -893,10 +748,10 @@ settle_stream_items_locked (PoolJob      *job,
 /* Records a job's outcome (its results, or @error) in its task. Consumes
  * @error. */
 void
-_interp_pool_settle_job_locked (InterpPool *self,
-                                PoolJob    *job,
-                                GError     *error,
-                                Deferred   *deferred)
+_interp_pool_settle_job_locked (InterpPool     *self,
+                                PoolJob        *job,
+                                GError         *error,
+                                InterpDeferred *deferred)
 {
   PoolTask *task = job->task;
   gboolean ran = job->state == JOB_RUNNING;
@@ -952,7 +807,7 @@ job_done (GVariant *result,
   PoolJob *job = data;
   Worker *worker = job->worker;
   InterpPool *self;
-  Deferred deferred;
+  InterpDeferred deferred;
 
   if (!g_atomic_int_compare_and_exchange (&job->finished, 0, 1))
     {
@@ -966,7 +821,7 @@ job_done (GVariant *result,
     }
 
   self = job->pool;
-  _interp_pool_deferred_init (&deferred);
+  _interp_deferred_init (&deferred, self);
   g_mutex_lock (&self->lock);
   if (error != NULL && job->timed_out)
     {
@@ -997,7 +852,6 @@ job_done (GVariant *result,
   _interp_pool_dispatch_locked (self, &deferred);
   if (self->state == POOL_SHUTTING_DOWN && self->pending.length == 0)
     _interp_pool_retire_idle_locked (self, &deferred);
-  deferred.notify = TRUE;
   g_cond_broadcast (&self->cond);
   _interp_pool_unlock_and_run (self, &deferred);
   /* Maybe the last reference, if a caller let go of the pool. */
@@ -1013,9 +867,9 @@ task_cancelled_cb (GCancellable *cancellable,
 {
   PoolTask *task = data;
   InterpPool *self = task->pool;
-  Deferred deferred;
+  InterpDeferred deferred;
 
-  _interp_pool_deferred_init (&deferred);
+  _interp_deferred_init (&deferred, self);
   g_mutex_lock (&self->lock);
   if (!task->done)
     {
@@ -1035,7 +889,6 @@ task_cancelled_cb (GCancellable *cancellable,
                 settle_stream_items_locked (job, FALSE, task->error);
               job->state = JOB_SETTLED;
               _interp_pool_job_unref (job);
-              deferred.notify = TRUE;
             }
           else if (job->state == JOB_RUNNING)
             _interp_pool_interrupt_job_locked (self, job, &deferred);
@@ -1050,10 +903,10 @@ void
 _interp_pool_submit_task (InterpPool *self,
                           PoolTask   *task)
 {
-  Deferred deferred;
+  InterpDeferred deferred;
   GError *refusal;
 
-  _interp_pool_deferred_init (&deferred);
+  _interp_deferred_init (&deferred, self);
   g_mutex_lock (&self->lock);
   refusal = refusal_locked (self);
   if (refusal == NULL && g_cancellable_is_cancelled (task->cancellable))
@@ -1079,31 +932,19 @@ _interp_pool_submit_task (InterpPool *self,
       if (task->jobs->len == 0)
         check_task_locked (self, task, &deferred);
       _interp_pool_dispatch_locked (self, &deferred);
-      deferred.notify = TRUE;
     }
-  if (deferred.notify)
-    _interp_pool_schedule_notify_locked (self);
+  _interp_pool_schedule_notify_locked (self);
   g_mutex_unlock (&self->lock);
 
-  /* Connected without the lock (a cancellable cancelled already calls
-   * back at once, and the handler takes it). The task may be delivered
-   * meanwhile, by a job another thread dispatched and a batch_cb() in a
-   * context another thread runs: then nobody else would disconnect. */
-  if (refusal == NULL && task->cancellable != NULL)
-    {
-      gulong id = g_cancellable_connect (task->cancellable, G_CALLBACK (task_cancelled_cb),
-                                         task_ref (task), _interp_pool_task_unref);
-      gboolean delivered;
-
-      g_mutex_lock (&self->lock);
-      delivered = task->delivered;
-      if (!delivered)
-        task->cancel_id = id;
-      g_mutex_unlock (&self->lock);
-      if (delivered)
-        g_cancellable_disconnect (task->cancellable, id);
-    }
-  deferred_run (self, &deferred);
+  /* Connected without the lock: a cancellable cancelled already calls
+   * back at once, and the handler takes it. The task may be delivered
+   * meanwhile (by a job another thread dispatched): the waiter sees to
+   * that. */
+  if (refusal == NULL)
+    _interp_cancel_waiter_connect (&task->cancel, task->cancellable,
+                                   G_CALLBACK (task_cancelled_cb), task_ref (task),
+                                   _interp_pool_task_unref);
+  _interp_deferred_run (&deferred);
 }
 
 /* Waits for a sync caller's task and takes its outcome. */
@@ -1119,10 +960,7 @@ _interp_pool_wait_task (InterpPool  *self,
     g_cond_wait (&self->cond, &self->lock);
   g_mutex_unlock (&self->lock);
 
-  /* Deliveries happen after task->done is set: wait for ours. */
-  if (task->cancel_id != 0)
-    g_cancellable_disconnect (task->cancellable, task->cancel_id);
-  task->cancel_id = 0;
+  _interp_cancel_waiter_finish (&task->cancel, FALSE);
 
   result = g_steal_pointer (&task->result);
   if (task->error != NULL)

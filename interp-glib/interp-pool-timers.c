@@ -49,11 +49,11 @@ timeout_cb (gpointer data)
 {
   PoolJob *job = data;
   g_autoptr(InterpPool) self = _interp_pool_job_dup_pool (job);
-  Deferred deferred;
+  InterpDeferred deferred;
 
   if (self == NULL)
     return G_SOURCE_REMOVE;
-  _interp_pool_deferred_init (&deferred);
+  _interp_deferred_init (&deferred, self);
   g_mutex_lock (&self->lock);
   if (job->state == JOB_RUNNING && !g_atomic_int_get (&job->cancel))
     {
@@ -64,12 +64,28 @@ timeout_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+char *
+_interp_pool_dup_timeout_text (InterpPool *self)
+{
+  guint ms = self->task_timeout;
+  char *text = g_strdup_printf ("%u.%03u", ms / 1000, ms % 1000);
+  gsize len = strlen (text);
+
+  /* Milliseconds without their trailing zeros: 0.2, 1.05, 5 */
+  while (text[len - 1] == '0')
+    text[--len] = '\0';
+  if (text[len - 1] == '.')
+    text[--len] = '\0';
+  return g_strconcat (text, " s", NULL);
+}
+
 GError *
 _interp_pool_timed_out_error (InterpPool *self)
 {
+  g_autofree char *timeout = _interp_pool_dup_timeout_text (self);
+
   return g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                      "The call ran longer than the pool's task timeout (%u ms)",
-                      self->task_timeout);
+                      "The call ran longer than the pool's task timeout (%s)", timeout);
 }
 
 /* The job did not return in time: its worker leaves the pool. */
@@ -78,12 +94,12 @@ grace_cb (gpointer data)
 {
   PoolJob *job = data;
   g_autoptr(InterpPool) self = _interp_pool_job_dup_pool (job);
-  Deferred deferred;
+  InterpDeferred deferred;
   gboolean abandoned = FALSE;
 
   if (self == NULL)
     return G_SOURCE_REMOVE;
-  _interp_pool_deferred_init (&deferred);
+  _interp_deferred_init (&deferred, self);
   g_mutex_lock (&self->lock);
   if (job->state == JOB_RUNNING && g_atomic_int_compare_and_exchange (&job->finished, 0, 1))
     {
@@ -103,7 +119,6 @@ grace_cb (gpointer data)
         error = _interp_error_new_cancelled ();
       _interp_pool_settle_job_locked (self, job, error, &deferred);
       _interp_pool_dispatch_locked (self, &deferred);
-      deferred.notify = TRUE;
       g_cond_broadcast (&self->cond);
       abandoned = TRUE;
     }
@@ -138,13 +153,13 @@ prune_cb (gpointer data)
 {
   GWeakRef *weak = data;
   g_autoptr(InterpPool) self = g_weak_ref_get (weak);
-  Deferred deferred;
+  InterpDeferred deferred;
   gint64 now = g_get_monotonic_time ();
 
   if (self == NULL)
     return G_SOURCE_REMOVE;
 
-  _interp_pool_deferred_init (&deferred);
+  _interp_deferred_init (&deferred, self);
   g_mutex_lock (&self->lock);
   /* Oldest idle first: the tail of self->idle. */
   while (self->workers->len > self->min_workers && self->idle.length > 0)
@@ -157,7 +172,6 @@ prune_cb (gpointer data)
       g_ptr_array_remove_fast (self->workers, worker);
       _interp_pool_retire_locked (self, g_steal_pointer (&worker->interp), &deferred);
       g_free (worker);
-      deferred.notify = TRUE;
     }
   _interp_pool_unlock_and_run (self, &deferred);
   return G_SOURCE_CONTINUE;

@@ -159,19 +159,16 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (InterpPool, interp_pool, G_TYPE_OBJECT,
 /* ------------------------------------------------------------------ */
 /* Notifications                                                       */
 
-static gboolean
-notify_cb (gpointer data)
+/* In the creator's context, through the pool's notifier: what changed
+ * since the last notification. */
+static void
+notify_changes (GObject *object,
+                guint    changes)
 {
-  GWeakRef *weak = data;
-  g_autoptr(InterpPool) self = g_weak_ref_get (weak);
+  InterpPool *self = INTERP_POOL (object);
   gboolean workers, busy, pending, broken;
 
-  if (self == NULL)
-    return G_SOURCE_REMOVE;
-
   g_mutex_lock (&self->lock);
-  g_source_unref (self->notify_source);
-  g_atomic_pointer_set (&self->notify_source, NULL);
   workers = self->notified_workers != self->workers->len;
   busy = self->notified_busy != self->n_busy;
   pending = self->notified_pending != self->pending.length;
@@ -183,14 +180,13 @@ notify_cb (gpointer data)
   g_mutex_unlock (&self->lock);
 
   if (workers)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_WORKERS]);
+    g_object_notify_by_pspec (object, properties[PROP_N_WORKERS]);
   if (busy)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_BUSY]);
+    g_object_notify_by_pspec (object, properties[PROP_N_BUSY]);
   if (pending)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_PENDING]);
+    g_object_notify_by_pspec (object, properties[PROP_N_PENDING]);
   if (broken)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BROKEN]);
-  return G_SOURCE_REMOVE;
+    g_object_notify_by_pspec (object, properties[PROP_BROKEN]);
 }
 
 void
@@ -209,26 +205,18 @@ _interp_pool_weak_ref_new (gpointer object)
   return weak;
 }
 
-/* Called with the lock held: one notification pending at a time. */
+/* Called with the lock held: a notification once something changed. */
 void
 _interp_pool_schedule_notify_locked (InterpPool *self)
 {
-  GSource *source;
-
-  if (self->notify_source != NULL || !self->initialized)
+  if (!self->initialized)
     return;
   if (self->notified_workers == self->workers->len &&
       self->notified_busy == self->n_busy &&
       self->notified_pending == self->pending.length &&
       self->notified_broken == (self->broken != NULL))
     return;
-
-  source = g_idle_source_new ();
-  g_source_set_callback (source, notify_cb, _interp_pool_weak_ref_new (self),
-                         _interp_pool_weak_ref_free);
-  g_source_set_static_name (source, "[interp-glib] pool notify");
-  g_source_attach (source, self->creator_context);
-  g_atomic_pointer_set (&self->notify_source, source);
+  _interp_notifier_post (self->notifier, 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -238,11 +226,18 @@ static gboolean
 check_initialized (InterpPool  *self,
                    GError     **error)
 {
-  if (!self->initialized || self->init_error != NULL)
+  /* Words every language shares: the GInitable and GAsyncInitable
+   * methods are "init" and "init_async" in GJS, Python and Vala alike. */
+  if (self->init_error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->init_error));  /* why it is unusable */
+      return FALSE;
+    }
+  if (!self->initialized)
     {
       g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_FAILED,
-                           "The pool is not initialized: create it with interp_pool_new() "
-                           "or g_initable_init()");
+                           "The pool is not initialized: call its init or init_async "
+                           "method (GInitable, GAsyncInitable) first");
       return FALSE;
     }
   return TRUE;
@@ -303,8 +298,10 @@ map_task_new (InterpPool        *self,
       g_variant_is_of_type (list, G_VARIANT_TYPE_VARIANT))
     {
       g_set_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT,
-                   "args_list must be an array of argument tuples, not '%s'",
-                   list ? g_variant_get_type_string (list) : "NULL");
+                   "args_list must be an array of argument tuples (GVariant type "
+                   "such as 'a(x)', or 'av' holding tuples), got %s%s%s",
+                   list ? "'" : "", list ? g_variant_get_type_string (list) : "NULL",
+                   list ? "'" : "");
       return NULL;
     }
   n = g_variant_n_children (list);
@@ -344,7 +341,8 @@ map_task_new (InterpPool        *self,
           if (!g_variant_is_of_type (item, G_VARIANT_TYPE_TUPLE))
             {
               g_set_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT,
-                           "args_list item %" G_GSIZE_FORMAT " must be an argument tuple, not '%s'",
+                           "args_list item %" G_GSIZE_FORMAT " must be a tuple of arguments "
+                           "(GVariant type 'r', such as '(xs)'), got '%s'",
                            first + i, g_variant_get_type_string (item));
               g_variant_unref (item);
               _interp_pool_job_unref (job);
@@ -366,17 +364,17 @@ static void
 interp_pool_dispose (GObject *object)
 {
   InterpPool *self = INTERP_POOL (object);
-  Deferred deferred;
+  InterpDeferred deferred;
 
   /* No call is in flight: each holds a reference. */
-  _interp_pool_deferred_init (&deferred);
+  _interp_deferred_init (&deferred, self);
   g_mutex_lock (&self->lock);
   self->state = POOL_SHUT_DOWN;
   _interp_pool_retire_idle_locked (self, &deferred);
-  deferred.notify = FALSE;
-  _interp_pool_take_source_locked (&self->notify_source, &deferred);
   _interp_pool_take_source_locked (&self->prune_source, &deferred);
-  _interp_pool_unlock_and_run (self, &deferred);
+  /* Nobody to notify. */
+  g_mutex_unlock (&self->lock);
+  _interp_deferred_run (&deferred);
 
   G_OBJECT_CLASS (interp_pool_parent_class)->dispose (object);
 }
@@ -389,7 +387,7 @@ interp_pool_finalize (GObject *object)
   _interp_pool_stop_timers (self);
   g_assert (self->workers->len == 0);
   g_ptr_array_unref (self->workers);
-  g_hash_table_unref (self->batches);
+  g_clear_pointer (&self->notifier, _interp_notifier_unref);
   g_ptr_array_unref (self->closing);
   g_ptr_array_unref (self->starting);
   g_free (self->initializer);
@@ -495,27 +493,10 @@ interp_pool_set_property (GObject      *object,
     }
 }
 
-/* The interpreter configuration properties, as #InterpInterpreter has
- * them (same names, types and defaults). */
-static GParamSpec *
-config_pspec (GObjectClass *interp_class,
-              const char   *name)
-{
-  GParamSpec *model = g_object_class_find_property (interp_class, name);
-  const GParamFlags co = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS;
-
-  if (G_IS_PARAM_SPEC_ENUM (model))
-    return g_param_spec_enum (name, g_param_spec_get_nick (model), g_param_spec_get_blurb (model),
-                              model->value_type, G_PARAM_SPEC_ENUM (model)->default_value, co);
-  return g_param_spec_boolean (name, g_param_spec_get_nick (model), g_param_spec_get_blurb (model),
-                               G_PARAM_SPEC_BOOLEAN (model)->default_value, co);
-}
-
 static void
 interp_pool_class_init (InterpPoolClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  g_autoptr(GTypeClass) interp_class = g_type_class_ref (INTERP_TYPE_INTERPRETER);
   const GParamFlags ro = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
   const GParamFlags co = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS;
 
@@ -676,8 +657,7 @@ interp_pool_class_init (InterpPoolClass *klass)
    * The #InterpInterpreter:check-multi-interp-extensions of every worker.
    */
   for (guint i = 0; i < INTERP_CONFIG_N_SETTINGS; i++)
-    properties[PROP_CONFIG_FIRST + i] = config_pspec (G_OBJECT_CLASS (interp_class),
-                                                      _interp_config_property_name (i));
+    properties[PROP_CONFIG_FIRST + i] = _interp_config_param_spec (i);  /* as #InterpInterpreter's */
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -690,7 +670,6 @@ interp_pool_init (InterpPool *self)
   g_queue_init (&self->pending);
   g_queue_init (&self->idle);
   self->workers = g_ptr_array_new ();
-  self->batches = g_hash_table_new_full (NULL, NULL, NULL, _interp_pool_batch_free);
   self->closing = g_ptr_array_new_with_free_func ((GDestroyNotify) _interp_executor_unref);
   self->starting = g_ptr_array_new_with_free_func (g_object_unref);
   self->max_workers = MAX (1, g_get_num_processors ());
@@ -724,7 +703,7 @@ start (InterpPool  *self,
        GError     **error)
 {
   g_autoptr(InterpInterpreter) probe = NULL;
-  Deferred deferred;
+  InterpDeferred deferred;
 
   if (self->min_workers > self->max_workers)
     {
@@ -739,7 +718,9 @@ start (InterpPool  *self,
   if (!_interp_pool_start_timers (self, error))
     return FALSE;
 
-  _interp_pool_deferred_init (&deferred);
+  self->notifier = _interp_notifier_new (G_OBJECT (self), self->creator_context,
+                                         G_PRIORITY_DEFAULT_IDLE, 0, notify_changes);
+  _interp_deferred_init (&deferred, self);
   g_mutex_lock (&self->lock);
   self->initialized = TRUE;
   _interp_pool_start_pruning_locked (self);
@@ -748,29 +729,16 @@ start (InterpPool  *self,
   return TRUE;
 }
 
-/* A waiter on self->cond looks at its cancellable again. */
-static void
-wake_cb (GCancellable *cancellable,
-         gpointer      data)
-{
-  InterpPool *self = data;
-
-  g_mutex_lock (&self->lock);
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-}
-
 /* Waits until the first workers are ready; fails if one could not start. */
 static gboolean
 wait_started (InterpPool    *self,
               GCancellable  *cancellable,
               GError       **error)
 {
-  gulong cancel_id = 0;
+  InterpCancelWaiter wake = INTERP_CANCEL_WAITER_INIT;
   gboolean ok;
 
-  if (cancellable != NULL)
-    cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (wake_cb), self, NULL);
+  _interp_cancel_waiter_connect_wake (&wake, cancellable, &self->lock, &self->cond);
   g_mutex_lock (&self->lock);
   while (self->n_starting > 0 && self->broken == NULL && !g_cancellable_is_cancelled (cancellable))
     g_cond_wait (&self->cond, &self->lock);
@@ -784,8 +752,7 @@ wait_started (InterpPool    *self,
       self->state = POOL_SHUT_DOWN;
     }
   g_mutex_unlock (&self->lock);
-  if (cancel_id != 0)
-    g_cancellable_disconnect (cancellable, cancel_id);
+  _interp_cancel_waiter_finish (&wake, FALSE);
   if (!ok)
     _interp_pool_stop_starting (self);
   return ok;
@@ -1391,8 +1358,8 @@ interp_pool_shutdown (InterpPool    *self,
                       GCancellable  *cancellable,
                       GError       **error)
 {
-  Deferred deferred;
-  gulong cancel_id = 0;
+  InterpDeferred deferred;
+  InterpCancelWaiter wake = INTERP_CANCEL_WAITER_INIT;
   gboolean ok = TRUE;
   g_autoptr(GPtrArray) closing = NULL;
 
@@ -1403,7 +1370,7 @@ interp_pool_shutdown (InterpPool    *self,
   if (!check_initialized (self, error))
     return FALSE;
 
-  _interp_pool_deferred_init (&deferred);
+  _interp_deferred_init (&deferred, self);
   g_mutex_lock (&self->lock);
   if (is_own_worker_locked (self))
     {
@@ -1428,8 +1395,7 @@ interp_pool_shutdown (InterpPool    *self,
   if (cancel_pending)
     _interp_pool_stop_starting (self);
 
-  if (cancellable != NULL)
-    cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (wake_cb), self, NULL);
+  _interp_cancel_waiter_connect_wake (&wake, cancellable, &self->lock, &self->cond);
 
   g_mutex_lock (&self->lock);
   while ((self->pending.length > 0 || self->n_busy > 0 || self->n_starting > 0 ||
@@ -1438,7 +1404,7 @@ interp_pool_shutdown (InterpPool    *self,
     {
       if (self->pending.length == 0 && self->n_busy == 0 && self->idle.length > 0)
         {
-          _interp_pool_deferred_init (&deferred);
+          _interp_deferred_init (&deferred, self);
           _interp_pool_retire_idle_locked (self, &deferred);
           _interp_pool_unlock_and_run (self, &deferred);
           g_mutex_lock (&self->lock);
@@ -1455,8 +1421,7 @@ interp_pool_shutdown (InterpPool    *self,
     }
   g_mutex_unlock (&self->lock);
 
-  if (cancel_id != 0)
-    g_cancellable_disconnect (cancellable, cancel_id);
+  _interp_cancel_waiter_finish (&wake, FALSE);
   /* Closed: their threads end once the interpreters are destroyed. */
   for (guint i = 0; closing != NULL && i < closing->len; i++)
     _interp_executor_join (closing->pdata[i]);

@@ -59,20 +59,28 @@ gint              _interp_queue_state_get_maxsize (InterpQueueState *state);
 gint              _interp_queue_state_get_size    (InterpQueueState *state);
 gboolean          _interp_queue_state_is_channel  (InterpQueueState *state);
 
+/* How a blocking put or get waits. */
+typedef enum
+{
+  INTERP_WAIT_DEFAULT = 0,
+  /* Channels: a put waits until the item was received. */
+  INTERP_WAIT_RECEIVED = 1 << 0,
+  /* Cancelling the running job wakes the wait: for callers in an
+   * interpreter, in place of a cancellable of their own. */
+  INTERP_WAIT_JOB_CANCELLABLE = 1 << 1,
+} InterpWaitFlags;
+
 /* Blocking put/get: @timeout_us -1 waits forever, 0 not at all. They wait
- * without the GIL: callers in an interpreter release it around them, and
- * pass @job_cancellable so that cancelling their job wakes the wait.
+ * without the GIL: callers in an interpreter release it around them.
  * Closing a channel wakes them too (G_IO_ERROR_CLOSED).
- * put takes @carrier on success. For channels, put waits until the item
- * was received when @wait_received. */
+ * put takes @carrier on success. */
 gboolean          _interp_queue_state_put     (InterpQueueState   *state,
                                                InterpCarrier      *carrier,
                                                gint64              owner,
                                                InterpUnbound       unbound,
-                                               gboolean            wait_received,
+                                               InterpWaitFlags     flags,
                                                gint64              timeout_us,
                                                GCancellable       *cancellable,
-                                               gboolean            job_cancellable,
                                                GError            **error);
 
 /* Who put an item and what happens when that interpreter goes away. */
@@ -90,7 +98,7 @@ typedef struct
 InterpCarrier    *_interp_queue_state_get     (InterpQueueState   *state,
                                                gint64              timeout_us,
                                                GCancellable       *cancellable,
-                                               gboolean            job_cancellable,
+                                               InterpWaitFlags     flags,
                                                InterpItemInfo     *info,
                                                GError            **error);
 void              _interp_queue_state_done    (InterpQueueState   *state,

@@ -9,10 +9,12 @@
  */
 
 #include "interp-queue-private.h"
+#include "interp-cancel-waiter-private.h"
+#include "interp-completion-private.h"
+#include "interp-deferred-private.h"
 #include "interp-error-private.h"
 #include "interp-executor-private.h"
 #include "interp-spin-private.h"
-#include "interp-task-private.h"
 
 /* A channel sender waiting for its item to be received. A getter that
  * takes the item marks it taken, then received once it could convert it,
@@ -31,16 +33,19 @@ typedef struct
   SendWait *wait;           /* channels: the sender waiting for receipt */
 } Item;
 
-/* References: the caller while starting, the queue's list while queued,
- * the cancellable's connection while connected. */
+/* References: the caller while starting, the queue's list while queued
+ * (then the served effect's), the cancellable's connection while
+ * connected. */
 typedef struct
 {
   gatomicrefcount ref_count;
   InterpQueueState *state;
   GTask *task;
   InterpCarrier *carrier;   /* put waiters */
-  gulong cancel_id;
+  InterpCancelWaiter cancel;
   gboolean done;            /* guarded by state->lock */
+  GVariant *result;         /* once served, for the served effect */
+  GError *error;
 } AsyncWaiter;
 
 struct _InterpQueueState
@@ -66,59 +71,29 @@ static GMutex registry_lock;
 static GHashTable *registry;  /* gint64* id -> InterpQueueState* (no reference) */
 static gint64 next_id = 1;
 
-/* Work to finish once the queue lock is released. */
-typedef struct
-{
-  GQueue tasks;               /* TaskDone* */
-  GQueue carriers;            /* InterpCarrier* to free */
-  GQueue waiters;             /* AsyncWaiter* served: disconnect, unref */
-} Deferred;
-
-#define DEFERRED_INIT { G_QUEUE_INIT, G_QUEUE_INIT, G_QUEUE_INIT }
-
 static void waiter_unref (gpointer data);
 
-typedef struct
-{
-  GTask *task;
-  GVariant *result;
-  GError *error;
-} TaskDone;
-
+/* Effects of a locked section (an InterpDeferred), once the queue lock is
+ * released. */
 static void
-deferred_task (Deferred *deferred,
-               GTask    *task,
-               GVariant *result,
-               GError   *error)
+free_carrier_effect (gpointer owner,
+                     gpointer data)
 {
-  TaskDone *done = g_new0 (TaskDone, 1);
-
-  done->task = task;
-  done->result = result;
-  done->error = error;
-  g_queue_push_tail (&deferred->tasks, done);
+  _interp_carrier_free (data);
 }
 
+/* A waiter the queue served: its task completes, its handler goes, and
+ * the list's reference with it. */
 static void
-deferred_run (Deferred *deferred)
+served_effect (gpointer owner,
+               gpointer data)
 {
-  TaskDone *done;
-  InterpCarrier *carrier;
-  AsyncWaiter *waiter;
+  AsyncWaiter *waiter = data;
 
-  while ((done = g_queue_pop_head (&deferred->tasks)) != NULL)
-    {
-      _interp_task_return_in_context (done->task, done->result, done->error);
-      g_free (done);
-    }
-  while ((carrier = g_queue_pop_head (&deferred->carriers)) != NULL)
-    _interp_carrier_free (carrier);
-  while ((waiter = g_queue_pop_head (&deferred->waiters)) != NULL)
-    {
-      if (waiter->cancel_id != 0)
-        g_cancellable_disconnect (g_task_get_cancellable (waiter->task), waiter->cancel_id);
-      waiter_unref (waiter);  /* the list's reference */
-    }
+  _interp_completion_return_task (g_object_ref (waiter->task), g_steal_pointer (&waiter->result),
+                                  g_steal_pointer (&waiter->error));
+  _interp_cancel_waiter_finish (&waiter->cancel, FALSE);
+  waiter_unref (waiter);
 }
 
 static void
@@ -323,17 +298,17 @@ closed_error (InterpQueueState *state)
 }
 
 /* Served: the task is returned and the list's reference dropped once the
- * lock is released. The task object stays with the waiter until then, for
- * its cancellable. */
+ * lock is released. */
 static void
-waiter_finish_locked (AsyncWaiter *waiter,
-                      Deferred    *deferred,
-                      GVariant    *result,
-                      GError      *error)
+waiter_finish_locked (AsyncWaiter    *waiter,
+                      InterpDeferred *deferred,
+                      GVariant       *result,
+                      GError         *error)
 {
   waiter->done = TRUE;
-  deferred_task (deferred, g_object_ref (waiter->task), result, error);
-  g_queue_push_tail (&deferred->waiters, waiter);
+  waiter->result = result;
+  waiter->error = error;
+  _interp_deferred_add (deferred, served_effect, waiter);
 }
 
 static GError *
@@ -346,7 +321,7 @@ destroyed_error (void)
 /* Matches async getters with items and async putters with room. */
 static void
 pump_locked (InterpQueueState *state,
-             Deferred         *deferred)
+             InterpDeferred   *deferred)
 {
   gboolean progress = TRUE;
 
@@ -383,7 +358,7 @@ pump_locked (InterpQueueState *state,
               if (item->wait != NULL)
                 item->wait->received = TRUE;
               if (item->carrier != NULL)
-                g_queue_push_tail (&deferred->carriers, item->carrier);
+                _interp_deferred_add (deferred, free_carrier_effect, item->carrier);
               item_free (item);
             }
           waiter_finish_locked (waiter, deferred, value, error);
@@ -417,17 +392,6 @@ pump_locked (InterpQueueState *state,
     g_cond_broadcast (&state->cond);
 }
 
-
-static void
-wake_cb (GCancellable *cancellable,
-         gpointer      data)
-{
-  InterpQueueState *state = data;
-
-  g_mutex_lock (&state->lock);
-  g_cond_broadcast (&state->cond);
-  g_mutex_unlock (&state->lock);
-}
 
 /* Before sleeping, watch the length for a few microseconds without the
  * lock: between interpreters on other cores the next item (or room)
@@ -481,9 +445,9 @@ spin_for (InterpQueueState *state,
  * a channel, a close (G_IO_ERROR_CLOSED): @ready says which. Called with
  * the lock held; returns FALSE with @error set when it gives up.
  *
- * A cancellation wakes the wait through wake_cb, which broadcasts under
- * the lock; so the cancellation is looked at, under the lock, every time
- * right before sleeping. The spin drops the lock: after it, the loop
+ * A cancellation wakes the wait: _interp_cancel_waiter_connect_wake()
+ * broadcasts under the lock; so the cancellation is looked at, under the
+ * lock, every time right before sleeping. The spin drops the lock: after it, the loop
  * starts over (anything may have come meanwhile, cancellation included,
  * and its broadcast found nobody asleep). */
 static gboolean
@@ -541,20 +505,20 @@ wait_locked (InterpQueueState  *state,
   return TRUE;
 }
 
-/* About to wait (the lock held): connects the cancellable, or the running
- * job's when @job_cancellable, so that cancelling wakes the wait. Drops
- * the lock meanwhile: the caller's wait checks its condition again. */
+/* About to wait (the lock held): connects the cancellable, or with
+ * INTERP_WAIT_JOB_CANCELLABLE the running job's, so that cancelling wakes
+ * the wait. Drops the lock meanwhile: the caller's wait checks its
+ * condition again. */
 static GCancellable *
-prepare_wait (InterpQueueState  *state,
-              GCancellable      *cancellable,
-              gboolean           job_cancellable,
-              gulong            *cancel_id)
+prepare_wait (InterpQueueState   *state,
+              GCancellable       *cancellable,
+              InterpWaitFlags     flags,
+              InterpCancelWaiter *wake)
 {
   g_mutex_unlock (&state->lock);
-  if (job_cancellable)
+  if (flags & INTERP_WAIT_JOB_CANCELLABLE)
     cancellable = _interp_executor_get_wait_cancellable ();
-  if (cancellable != NULL)
-    *cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (wake_cb), state, NULL);
+  _interp_cancel_waiter_connect_wake (wake, cancellable, &state->lock, &state->cond);
   g_mutex_lock (&state->lock);
   return cancellable;
 }
@@ -593,26 +557,27 @@ _interp_queue_state_put (InterpQueueState  *state,
                          InterpCarrier     *carrier,
                          gint64             owner,
                          InterpUnbound      unbound,
-                         gboolean           wait_received,
+                         InterpWaitFlags    flags,
                          gint64             timeout_us,
                          GCancellable      *cancellable,
-                         gboolean           job_cancellable,
                          GError           **error)
 {
-  Deferred deferred = DEFERRED_INIT;
+  gboolean wait_received = (flags & INTERP_WAIT_RECEIVED) != 0;
+  InterpDeferred deferred;
   gint64 deadline = deadline_for (timeout_us);
   SendWait wait = { FALSE };
-  gulong cancel_id = 0;
+  InterpCancelWaiter wake = INTERP_CANCEL_WAITER_INIT;
   Item *item = NULL;
   gboolean ok;
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
 
+  _interp_deferred_init (&deferred, NULL);
   g_mutex_lock (&state->lock);
   /* Connected only when the put may wait: the common case stays cheap. */
   if ((!has_room_locked (state) || wait_received) && deadline != 0)
-    cancellable = prepare_wait (state, cancellable, job_cancellable, &cancel_id);
+    cancellable = prepare_wait (state, cancellable, flags, &wake);
   ok = wait_locked (state, ready_room, NULL, deadline, cancellable, INTERP_ERROR_QUEUE_FULL, error);
   if (ok)
     {
@@ -660,9 +625,8 @@ _interp_queue_state_put (InterpQueueState  *state,
     }
   g_mutex_unlock (&state->lock);
 
-  if (cancel_id != 0)
-    g_cancellable_disconnect (cancellable, cancel_id);
-  deferred_run (&deferred);
+  _interp_cancel_waiter_finish (&wake, FALSE);
+  _interp_deferred_run (&deferred);
   return ok;
 }
 
@@ -673,24 +637,25 @@ static gboolean
 get_common (InterpQueueState  *state,
             gint64             timeout_us,
             GCancellable      *cancellable,
-            gboolean           job_cancellable,
+            InterpWaitFlags    flags,
             InterpCarrier    **carrier,
             GVariant         **variant,
             InterpItemInfo    *info,
             GError           **error)
 {
-  Deferred deferred = DEFERRED_INIT;
+  InterpDeferred deferred;
   gint64 deadline = deadline_for (timeout_us);
-  gulong cancel_id = 0;
+  InterpCancelWaiter wake = INTERP_CANCEL_WAITER_INIT;
   gboolean ok;
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
 
+  _interp_deferred_init (&deferred, NULL);
   g_mutex_lock (&state->lock);
   state->waiting_getters++;
   if (g_queue_is_empty (&state->items) && deadline != 0)
-    cancellable = prepare_wait (state, cancellable, job_cancellable, &cancel_id);
+    cancellable = prepare_wait (state, cancellable, flags, &wake);
   ok = wait_locked (state, ready_item, NULL, deadline, cancellable, INTERP_ERROR_QUEUE_EMPTY, error);
   state->waiting_getters--;
   if (ok)
@@ -704,12 +669,12 @@ get_common (InterpQueueState  *state,
           *variant = _interp_carrier_to_variant (item->carrier, error);
           ok = *variant != NULL;
           if (ok)
-            g_queue_push_tail (&deferred.carriers, item->carrier);
+            _interp_deferred_add (&deferred, free_carrier_effect, item->carrier);
         }
       else if (carrier != NULL)
         *carrier = item->carrier;
       else if (item->carrier != NULL)
-        g_queue_push_tail (&deferred.carriers, item->carrier);
+        _interp_deferred_add (&deferred, free_carrier_effect, item->carrier);
 
       if (ok)
         {
@@ -727,9 +692,8 @@ get_common (InterpQueueState  *state,
     }
   g_mutex_unlock (&state->lock);
 
-  if (cancel_id != 0)
-    g_cancellable_disconnect (cancellable, cancel_id);
-  deferred_run (&deferred);
+  _interp_cancel_waiter_finish (&wake, FALSE);
+  _interp_deferred_run (&deferred);
   return ok;
 }
 
@@ -737,13 +701,13 @@ InterpCarrier *
 _interp_queue_state_get (InterpQueueState  *state,
                          gint64             timeout_us,
                          GCancellable      *cancellable,
-                         gboolean           job_cancellable,
+                         InterpWaitFlags    flags,
                          InterpItemInfo    *info,
                          GError           **error)
 {
   InterpCarrier *carrier = NULL;
 
-  get_common (state, timeout_us, cancellable, job_cancellable, &carrier, NULL, info, error);
+  get_common (state, timeout_us, cancellable, flags, &carrier, NULL, info, error);
   return carrier;
 }
 
@@ -793,7 +757,10 @@ waiter_unref (gpointer data)
 
   if (!g_atomic_ref_count_dec (&waiter->ref_count))
     return;
+  g_assert (!_interp_cancel_waiter_is_connected (&waiter->cancel));
   _interp_carrier_free (waiter->carrier);
+  g_clear_pointer (&waiter->result, g_variant_unref);
+  g_clear_error (&waiter->error);
   g_clear_object (&waiter->task);
   _interp_queue_state_unref (waiter->state);
   g_free (waiter);
@@ -821,8 +788,11 @@ waiter_cancelled_cb (GCancellable *cancellable,
   g_mutex_unlock (&state->lock);
 
   if (cancel)
-    _interp_task_return_in_context (g_object_ref (waiter->task), NULL,
-                                    _interp_error_new_cancelled ());
+    {
+      _interp_completion_return_task (g_object_ref (waiter->task), NULL,
+                                      _interp_error_new_cancelled ());
+      _interp_cancel_waiter_finish (&waiter->cancel, TRUE);
+    }
   _interp_carrier_free (carrier);
   if (queued)
     waiter_unref (waiter);
@@ -834,7 +804,7 @@ start_async_wait (InterpQueueState *state,
                   InterpCarrier    *carrier,
                   gboolean          is_get)
 {
-  Deferred deferred = DEFERRED_INIT;
+  InterpDeferred deferred;
   AsyncWaiter *waiter = g_new0 (AsyncWaiter, 1);
   GCancellable *cancellable = g_task_get_cancellable (task);
 
@@ -848,10 +818,11 @@ start_async_wait (InterpQueueState *state,
   if (cancellable != NULL)
     {
       g_atomic_ref_count_inc (&waiter->ref_count);
-      waiter->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (waiter_cancelled_cb),
-                                                 waiter, waiter_unref);
+      _interp_cancel_waiter_connect (&waiter->cancel, cancellable,
+                                     G_CALLBACK (waiter_cancelled_cb), waiter, waiter_unref);
     }
 
+  _interp_deferred_init (&deferred, NULL);
   g_mutex_lock (&state->lock);
   if (!waiter->done)
     {
@@ -860,7 +831,7 @@ start_async_wait (InterpQueueState *state,
       pump_locked (state, &deferred);
     }
   g_mutex_unlock (&state->lock);
-  deferred_run (&deferred);
+  _interp_deferred_run (&deferred);
   waiter_unref (waiter);
 }
 
@@ -917,9 +888,10 @@ interpreter_closing (InterpExecutor *executor)
   for (guint i = 0; i < states->len; i++)
     {
       InterpQueueState *state = g_ptr_array_index (states, i);
-      Deferred deferred = DEFERRED_INIT;
+      InterpDeferred deferred;
       GList *l;
 
+      _interp_deferred_init (&deferred, NULL);
       g_mutex_lock (&state->lock);
       l = state->items.head;
       while (l != NULL)
@@ -929,7 +901,7 @@ interpreter_closing (InterpExecutor *executor)
 
           if (item->info.owner == interp_id && item->info.status == INTERP_ITEM_VALUE)
             {
-              g_queue_push_tail (&deferred.carriers, g_steal_pointer (&item->carrier));
+              _interp_deferred_add (&deferred, free_carrier_effect, g_steal_pointer (&item->carrier));
               if (item->info.unbound == INTERP_UNBOUND_REMOVE)
                 {
                   g_queue_delete_link (&state->items, l);
@@ -943,7 +915,7 @@ interpreter_closing (InterpExecutor *executor)
         }
       pump_locked (state, &deferred);
       g_mutex_unlock (&state->lock);
-      deferred_run (&deferred);
+      _interp_deferred_run (&deferred);
       _interp_queue_state_unref (state);
     }
   g_ptr_array_unref (states);
@@ -982,17 +954,18 @@ void
 _interp_queue_state_close_ends (InterpQueueState *state,
                                 gint              ends)
 {
-  Deferred deferred = DEFERRED_INIT;
+  InterpDeferred deferred;
 
   /* Under the lock, which every wait holds when it looks at the flags
    * before sleeping: the broadcast of pump_locked() cannot slip in between.
    * It wakes the blocked puts and gets, which then see the close, and
    * fails the async waits the close stops. */
+  _interp_deferred_init (&deferred, NULL);
   g_mutex_lock (&state->lock);
   g_atomic_int_or (&state->closed_ends, ends & (CLOSED_SEND | CLOSED_RECV));
   pump_locked (state, &deferred);
   g_mutex_unlock (&state->lock);
-  deferred_run (&deferred);
+  _interp_deferred_run (&deferred);
 }
 
 gint
@@ -1032,7 +1005,8 @@ _interp_queue_state_put_variant (InterpQueueState  *state,
     return FALSE;
   carrier = _interp_carrier_from_variant (value);
   if (!_interp_queue_state_put (state, carrier, INTERP_OWNER_NONE, INTERP_UNBOUND_DEFAULT,
-                                wait_received, timeout_us, cancellable, FALSE, error))
+                                wait_received ? INTERP_WAIT_RECEIVED : INTERP_WAIT_DEFAULT,
+                                timeout_us, cancellable, error))
     {
       _interp_carrier_free (carrier);
       return FALSE;
@@ -1050,7 +1024,7 @@ _interp_queue_state_get_variant (InterpQueueState  *state,
   GVariant *value = NULL;
 
   if (!check_timeout (timeout_us, error) ||
-      !get_common (state, timeout_us, cancellable, FALSE, NULL, &value, &info, error))
+      !get_common (state, timeout_us, cancellable, INTERP_WAIT_DEFAULT, NULL, &value, &info, error))
     return NULL;
   if (info.status != INTERP_ITEM_VALUE)
     g_propagate_error (error, destroyed_error ());
@@ -1063,9 +1037,10 @@ _interp_queue_state_offer (InterpQueueState *state,
                            gint64            owner,
                            InterpUnbound     unbound)
 {
-  Deferred deferred = DEFERRED_INIT;
+  InterpDeferred deferred;
   gboolean waiting;
 
+  _interp_deferred_init (&deferred, NULL);
   g_mutex_lock (&state->lock);
   /* A getter a close woke may still count as waiting: not a taker. */
   waiting = !closed_for_locked (state, FALSE) &&
@@ -1082,7 +1057,7 @@ _interp_queue_state_offer (InterpQueueState *state,
       pump_locked (state, &deferred);
     }
   g_mutex_unlock (&state->lock);
-  deferred_run (&deferred);
+  _interp_deferred_run (&deferred);
   return waiting;
 }
 

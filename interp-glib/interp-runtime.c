@@ -574,7 +574,7 @@ shutdown_runtime (gboolean   at_exit,
   if (_interp_executor_get_current () != NULL)
     {
       g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_RUNNING,
-                           "interp_shutdown() cannot be called from code running in an interpreter");
+                           "interp-glib cannot be shut down from code running in an interpreter");
       return FALSE;
     }
 

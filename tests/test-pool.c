@@ -245,12 +245,17 @@ test_map_order (void)
     results = interp_pool_map (pool, "square", g_variant_new ("(x)", G_GINT64_CONSTANT (1)), 1, NULL, &error);
     g_assert_null (results);
     g_assert_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT);
+    g_assert_cmpstr (error->message, ==,
+                     "args_list must be an array of argument tuples (GVariant type such as "
+                     "'a(x)', or 'av' holding tuples), got '(x)'");
     g_clear_error (&error);
 
     results = interp_pool_map (pool, "square", g_variant_new_parsed ("[1, 2]"), 1, NULL, &error);
     g_assert_null (results);
     g_assert_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT);
-    g_assert_nonnull (strstr (error->message, "item 0"));
+    g_assert_cmpstr (error->message, ==,
+                     "args_list item 0 must be a tuple of arguments (GVariant type 'r', "
+                     "such as '(xs)'), got 'i'");
     g_clear_error (&error);
   }
 }
@@ -508,6 +513,9 @@ test_timeout_blocked (void)
   elapsed = g_get_monotonic_time () - start;
   g_assert_null (value);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  /* In seconds, as every face's users read it (unless scaled). */
+  if (test_ms (1500) == 1500)
+    g_assert_cmpstr (error->message, ==, "The call ran longer than the pool's task timeout (1.5 s)");
   g_test_message ("time.sleep(600) under a %u ms timeout completed after %" G_GINT64_FORMAT " ms",
                   test_ms (1500), elapsed / 1000);
   g_clear_error (&error);
@@ -910,6 +918,8 @@ test_initializer_timeout (void)
   g_assert_null (value);
   g_assert_error (error, INTERP_ERROR, INTERP_ERROR_BROKEN);
   g_assert_nonnull (strstr (error->message, "initializer ran longer than the task timeout"));
+  if (test_ms (200) == 200)
+    g_assert_nonnull (strstr (error->message, "the task timeout (0.2 s)"));
   g_test_message ("%s", error->message);
   /* Interrupted in time: not abandoned. */
   g_assert_null (strstr (error->message, "abandoned"));

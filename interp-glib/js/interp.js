@@ -3,12 +3,35 @@
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
-//     import Interp from 'gi://Interp';
-//     import * as InterpJS from 'resource:///org/interp-glib/js/interp.js';
+//     import GLib from 'gi://GLib';
+//     import Interp from 'gi://Interp?version=1.0';
 //
-//     const interp = await InterpJS.create();
-//     await InterpJS.exec(interp, 'def add(a, b):\n    return a + b');
-//     const sum = await InterpJS.call(interp, 'add', [1, 2]);   // 3
+//     async function main(InterpJS) {
+//         const interp = await InterpJS.create();
+//         await InterpJS.exec(interp, 'def add(a, b):\n    return a + b');
+//         print(await InterpJS.call(interp, 'add', [1, 2]));   // 3
+//     }
+//
+//     Interp.init();   // loads the library, which registers this module
+//     const loop = new GLib.MainLoop(null, false);
+//     import('resource:///org/interp-glib/js/interp.js')
+//         .then(main)
+//         .catch(logError)
+//         .finally(() => loop.quit());
+//     loop.run();   // from the top level, before any await
+//
+// Two traps of GJS 1.74 (the API reference's "GJS: the interp.js module"
+// says more):
+// - A static `import * as InterpJS from 'resource:///org/interp-glib/js/interp.js'`
+//   in the program's first module fails with "The resource at ... does not
+//   exist": GJS fetches every static import before it runs any code, and it
+//   opens the library, which registers this resource, only on the first use
+//   of the Interp namespace. Import it dynamically after that first use, as
+//   above, or statically from a module of yours imported that way.
+// - A main loop started after a top-level await or inside a Promise callback
+//   (loop.run(), a Gio.Application's or Gtk.Application's run()) never
+//   settles a Promise: the program hangs silently. Start it from the top
+//   level, before any await, as above.
 //
 // Every function returns a Promise, takes plain JS values and gives plain
 // JS values back; an optional Gio.Cancellable comes last. A failure of the
@@ -260,6 +283,33 @@ export function create(properties = null, cancellable = null) {
 }
 
 /**
+ * Creates a pool of worker interpreters from its construct properties, in
+ * either spelling (`{maxWorkers: 4, initializer: 'import math'}` or
+ * `{max_workers: 4}`), and initializes it asynchronously (as a
+ * Gio.AsyncInitable): the main loop keeps running while the first
+ * `minWorkers` start and run the initializer. A failing initializer rejects
+ * with the GLib.Error (Interp.Error.BROKEN).
+ *
+ * @param {object} [properties] construct properties of Interp.Pool
+ * @param {Gio.Cancellable} [cancellable] to give up
+ * @returns {Promise<Interp.Pool>} the pool, ready for poolCall() and map()
+ */
+export function createPool(properties = {}, cancellable = null) {
+    if (isCancellable(properties))
+        [properties, cancellable] = [{}, properties];
+    return settle(cb => {
+        if (properties === null || properties === undefined)
+            properties = {};
+        if (typeof properties !== 'object' || !isPlainObject(properties))
+            throw new TypeError(`properties must be a plain object, not a ${describe(properties)}`);
+        new Interp.Pool(properties).init_async(GLib.PRIORITY_DEFAULT, cancellable, cb);
+    }, (source, res) => {
+        source.init_finish(res);
+        return source;
+    });
+}
+
+/**
  * Runs Python code in the interpreter's __main__.
  *
  * @param {Interp.Interpreter} interp the interpreter
@@ -322,23 +372,45 @@ export function poolCall(pool, callable, args = [], kwargs = {}, cancellable = n
     return call(pool, callable, args, kwargs, cancellable);
 }
 
+function chunkSizeOf(options) {
+    if (options === null || options === undefined)
+        return 0;
+    if (typeof options !== 'object' || !isPlainObject(options))
+        throw new TypeError(`options must be a plain object such as {chunkSize: 16}, not a ${describe(options)}`);
+    for (const key of Object.keys(options)) {
+        if (key !== 'chunkSize')
+            throw new TypeError(`unknown option '${key}': map() takes {chunkSize}`);
+    }
+    const {chunkSize = 0} = options;
+    if (!Number.isInteger(chunkSize) || chunkSize < 0 || chunkSize > 0xffffffff)
+        throw new TypeError(`chunkSize must be an integer from 0 (the pool chooses) to 2^32 - 1, not ${chunkSize}`);
+    return chunkSize;
+}
+
 /**
  * Calls a Python function once per entry of `argsList` on the workers of a
- * pool, in parallel.
+ * pool, in parallel. Items travel to the workers in chunks: `chunkSize`
+ * items per job (0, the default: the pool chooses, from the number of items
+ * and workers). Larger chunks cost less per item; smaller ones spread
+ * uneven work better.
  *
  * @param {Interp.Pool} pool the pool
  * @param {string} callable what to call, as for call()
  * @param {Array<Array>} argsList the positional arguments of each call
+ * @param {object} [options] `{chunkSize}`
  * @param {Gio.Cancellable} [cancellable] to cancel the calls
  * @returns {Promise<Array>} the results, in the order of argsList
  */
-export function map(pool, callable, argsList, cancellable = null) {
+export function map(pool, callable, argsList, options = {}, cancellable = null) {
+    if (isCancellable(options))
+        [options, cancellable] = [{}, options];
     return settle(cb => {
+        const chunkSize = chunkSizeOf(options);
         if (!Array.isArray(argsList))
             throw new TypeError(`argsList must be an array of argument arrays, not a ${describe(argsList)}`);
         const list = GLib.Variant.new_array(new GLib.VariantType('v'),
             argsList.map(args => GLib.Variant.new_variant(argsVariant(Array.isArray(args) ? args : [args]))));
-        pool.map_async(callable, list, 0, cancellable, cb);
+        pool.map_async(callable, list, chunkSize, cancellable, cb);
     }, (source, res) => fromVariant(source.map_finish(res)));
 }
 

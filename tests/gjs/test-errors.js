@@ -62,7 +62,7 @@ test('ExceptionInfo.from_error() gives the exception snapshot', () => {
     assertEqual(info.get_message(), 'division by zero', 'message');
     const tb = info.get_traceback();
     assertStartsWith(tb, 'Traceback (most recent call last):\n', 'traceback start');
-    assertMatch(tb, /File "<interp-glib-\d+>", line 2, in <module>\n {4}1\/0\n/, 'traceback names and quotes the line');
+    assertMatch(tb, /File "<exec: x = 1 … [0-9a-f]{8}>", line 2, in <module>\n {4}1\/0\n/, 'traceback names and quotes the line');
     assert(tb.trimEnd().endsWith('ZeroDivisionError: division by zero'), `traceback end:\n${tb}`);
 });
 
@@ -194,7 +194,7 @@ test('a syntax error in exec() is EXECUTION_FAILED SyntaxError', () => {
     assertStartsWith(error.message, 'SyntaxError: ');
     assertEqual(info.get_type_name(), 'SyntaxError');
     assertEqual(info.get_module(), 'builtins');
-    assert(info.get_traceback().includes('<interp-glib-'), `the traceback names the source:\n${info.get_traceback()}`);
+    assert(info.get_traceback().includes('File "<exec: def (>"'), `the traceback names the source:\n${info.get_traceback()}`);
 
     [error, info] = expectPythonError(() => a.exec('if True:\nx = 1', null), 'bad indentation');
     assertEqual(info.get_type_name(), 'IndentationError');
@@ -320,6 +320,33 @@ test('ints beyond 64 bits are OUT_OF_RANGE', () => {
         assertThrowsGError(() => a.eval(expression, null), Interp.Error, Interp.Error.OUT_OF_RANGE,
             `eval(${expression})`);
     }
+});
+
+// Messages a GJS (or Vala, or Python) user reads: they name the methods
+// every language shares, not a C function such as g_initable_init().
+const C_FUNCTION = /\b(g|interp)_[a-z_]+\s*\(/;
+
+test('errors about setup name no C function', () => {
+    const pool = new Interp.Pool({max_workers: 1});
+    let e = assertThrowsGError(() => pool.call('abs', new GLib.Variant('(x)', [-1]), null, null),
+        Interp.Error, Interp.Error.FAILED, 'a pool without init()');
+    assertEqual(e.message, 'The pool is not initialized: call its init or init_async method ' +
+        '(GInitable, GAsyncInitable) first');
+    const interp = new Interp.Interpreter();
+    e = assertThrowsGError(() => interp.exec('pass', null), Interp.Error, Interp.Error.FAILED,
+        'an interpreter without init()');
+    assertEqual(e.message, 'The interpreter is not initialized: call its init or init_async method ' +
+        '(GInitable, GAsyncInitable) first');
+    e = assertThrowsGError(() => Interp.get_main().close(), Interp.Error, Interp.Error.FAILED, 'close main');
+    assertEqual(e.message, 'The main interpreter cannot be closed: it ends when interp-glib shuts down');
+    const broken = new Interp.Pool({max_workers: 1, min_workers: 1, initializer: 'raise ValueError("no")'});
+    assertThrowsGError(() => broken.init(null), Interp.Error, Interp.Error.BROKEN, 'a failing initializer');
+    e = assertThrowsGError(() => broken.call('abs', new GLib.Variant('(x)', [-1]), null, null),
+        Interp.Error, Interp.Error.BROKEN, 'a pool whose init() failed gives that failure');
+    assertStartsWith(e.message, 'The pool is broken: ');
+    for (const m of [pool, interp].map(o => assertThrowsGError(() => o.call('abs', null, null, null),
+        Interp.Error, Interp.Error.FAILED).message))
+        assert(!C_FUNCTION.test(m), m);
 });
 
 test('after all those errors both interpreters still work and stay isolated', () => {

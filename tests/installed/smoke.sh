@@ -50,7 +50,13 @@ fi
 
 vapi=$(find "$dest" -name interp-glib-1.0.vapi | head -n1)
 if [ -n "$vapi" ] && command -v valac >/dev/null; then
-  valac --quiet --vapidir "$(dirname "$vapi")" --pkg interp-glib-1.0 --pkg gio-2.0 -X -w \
+  # What a Vala user in a prefix of their own writes: the .pc says where the vapi is.
+  vapidir=$(pkg-config --variable=vapidir interp-glib-1.0)
+  if [ ! -f "$vapidir/interp-glib-1.0.vapi" ]; then
+    echo "pkg-config --variable=vapidir gives '$vapidir', which has no interp-glib-1.0.vapi (it is at $vapi)"
+    status=1
+  fi
+  valac --quiet --vapidir "$vapidir" --pkg interp-glib-1.0 --pkg gio-2.0 -X -w \
     -o "$dest/smoke-vala" -d "$dest" "$src/examples/hello.vala" || status=1
   [ -x "$dest/smoke-vala" ] && { "$dest/smoke-vala" | sed -n 's/^caught: /Vala: /p'; [ "${PIPESTATUS[0]}" -eq 0 ] || status=1; }
 else

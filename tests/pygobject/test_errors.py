@@ -83,7 +83,8 @@ class ExecutionFailedTests(InterpTestCase):
         traceback = error.traceback
         self.assertEqual(traceback, info.get_traceback())
         self.assertTrue(traceback.startswith("Traceback (most recent call last):\n"), traceback)
-        self.assertRegex(traceback, r'File "<interp-glib-\d+>", line 1, in <module>\n    1/0\n')
+        # Code run without a name is named for the call and its text.
+        self.assertIn('File "<exec: 1/0>", line 1, in <module>\n    1/0\n', traceback)
         self.assertTrue(traceback.endswith("ZeroDivisionError: division by zero\n"), traceback)
 
     def test_each_error_gets_its_own_snapshot(self):

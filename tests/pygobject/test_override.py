@@ -214,14 +214,222 @@ class PoolTests(InterpTestCase):
         self.assertTrue(cm.exception.matches(Interp.error_quark(), Interp.Error.SHUT_DOWN), cm.exception)
 
 
+def one_line(test, error):
+    """@error, still a GLib.Error, says its message and nothing else."""
+    test.assertIsInstance(error, GLib.Error)
+    test.assertEqual(str(error), error.message)
+    test.assertNotIn("\n", str(error))
+    test.assertFalse(str(error).endswith(")") and "quark" in str(error), str(error))
+
+
+SLOW_POOL = "import time\ndef spin():\n    while True:\n        pass\n"
+
+
 class CancelTests(InterpTestCase):
-    def test_cancelled_stays_a_plain_glib_error(self):
+    def assertCancelledError(self, error):
+        self.assertIsInstance(error, Interp.CancelledError)
+        self.assertNotIsInstance(error, Interp.InterpreterError)
+        self.assertCancelled(error)   # a GLib.Error: domain, code, matches()
+        one_line(self, error)
+        self.assertEqual(str(error), "Operation was cancelled")
+
+    def test_cancelled_is_a_one_line_glib_error(self):
         cancellable = Gio.Cancellable()
         cancellable.cancel()
-        with self.assertRaises(GLib.Error) as cm:
+        with self.assertRaises(Interp.CancelledError) as cm:
             interp.exec("pass", cancellable)
-        self.assertNotIsInstance(cm.exception, Interp.InterpreterError)
-        self.assertCancelled(cm.exception)
+        self.assertCancelledError(cm.exception)
+        # Old code that catches GLib.Error catches it too.
+        try:
+            interp.eval("1", cancellable)
+        except GLib.Error as e:
+            self.assertCancelledError(e)
+        else:
+            self.fail("no error")
+
+    def test_cancel_running_code_async(self):
+        cancellable = Gio.Cancellable()
+        done = {}
+
+        def finished(source, result):
+            try:
+                source.exec_finish(result)
+            except GLib.Error as e:
+                done["error"] = e
+
+        interp.exec_async("while True:\n    pass\n", cancellable, finished)
+        GLib.timeout_add(50, lambda: cancellable.cancel() and False)
+        run_loop(lambda: done, 60)
+        self.assertCancelledError(done["error"])
+        self.assertEqual(interp.eval("1 + 1"), 2)
+
+    def test_pool_cancel_sync_and_async(self):
+        pool = Interp.Pool(max_workers=1, initializer=SLOW_POOL)
+        try:
+            cancellable = Gio.Cancellable()
+            GLib.timeout_add(50, lambda: cancellable.cancel() and False)
+            done = {}
+            pool.call_async("spin", cancellable=cancellable,
+                            callback=lambda p, r: done.update(result=r))
+            run_loop(lambda: done, 60)
+            with self.assertRaises(Interp.CancelledError) as cm:
+                pool.call_finish(done["result"])
+            self.assertCancelledError(cm.exception)
+
+            cancellable = Gio.Cancellable()
+            cancellable.cancel()
+            with self.assertRaises(Interp.CancelledError) as cm:
+                pool.map("abs", [(-1,)], cancellable=cancellable)
+            self.assertCancelledError(cm.exception)
+        finally:
+            pool.shutdown()
+
+
+class TimeoutTests(InterpTestCase):
+    def assertTimeoutError(self, error):
+        self.assertIsInstance(error, Interp.TimeoutError)
+        self.assertIsInstance(error, TimeoutError)     # the builtin one
+        self.assertEqual(error.domain, "g-io-error-quark")
+        self.assertTrue(error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.TIMED_OUT))
+        one_line(self, error)
+        self.assertEqual(str(error), "The call ran longer than the pool's task timeout (0.3 s)")
+
+    def test_task_timeout_sync_and_async(self):
+        pool = Interp.Pool(max_workers=1, initializer=SLOW_POOL, task_timeout=300)
+        try:
+            with self.assertRaises(TimeoutError) as cm:
+                pool.call("spin")
+            self.assertTimeoutError(cm.exception)
+
+            done = {}
+            pool.map_async("spin", [()], callback=lambda p, r: done.update(result=r))
+            run_loop(lambda: done, 60)
+            try:
+                pool.map_finish(done["result"])
+            except GLib.Error as e:    # as code written before the override did
+                self.assertTimeoutError(e)
+            else:
+                self.fail("no error")
+            self.assertEqual(pool.call("abs", (-3,)), 3)
+        finally:
+            pool.shutdown()
+
+
+class TrailingArgumentTests(InterpTestCase):
+    """Trailing nullable arguments may be left out (None), and chunk_size
+    (0), timeout_us (-1) and cancel_pending (False) too."""
+
+    def test_every_trailing_nullable_argument_has_a_default(self):
+        import inspect
+        from gi._gi import Direction
+        checked = 0
+        for name in ("Interpreter", "Pool", "Queue", "Channel"):
+            cls = getattr(Interp, name)
+            for info in cls.__info__.get_methods():
+                args = [a for a in info.get_arguments() if a.get_direction() == Direction.IN
+                        and a.get_name() != "user_data"]
+                wrapper = getattr(cls, info.get_name())
+                params = inspect.signature(wrapper).parameters if args else {}
+                for arg in reversed(args):
+                    if not (arg.may_be_null() or arg.get_name() in
+                            ("chunk_size", "timeout_us", "cancel_pending")):
+                        break
+                    self.assertIn(arg.get_name(), params, "%s.%s" % (name, info.get_name()))
+                    self.assertIsNot(params[arg.get_name()].default, inspect.Parameter.empty,
+                                     "%s.%s: %s" % (name, info.get_name(), arg.get_name()))
+                    checked += 1
+        self.assertGreater(checked, 40)
+
+    def test_sync_calls(self):
+        self.assertEqual(interp.call("echo"), [(), {}])
+        self.assertEqual(interp.call("echo", (1,)), [(1,), {}])
+        self.assertEqual(interp.call("echo", kwargs={"k": 2}), [(), {"k": 2}])
+        self.assertTrue(interp.exec("x = 1"))
+        self.assertEqual(interp.eval("x + 1"), 2)
+        self.assertTrue(interp.exec_full("y = 2"))
+        self.assertTrue(interp.prepare_main())
+        pool = Interp.Pool.new(1)
+        try:
+            self.assertEqual(pool.call("abs", (-2,)), 2)
+            self.assertEqual(pool.call("dict", kwargs={"a": 1}), {"a": 1})
+            self.assertEqual(pool.map("abs", [(-1,), (-2,)]), [1, 2])
+        finally:
+            self.assertTrue(pool.shutdown())
+        queue = Interp.Queue.new(0)
+        queue.put(5)
+        self.assertEqual(queue.get(), 5)
+        with self.assertRaises(TypeError) as cm:
+            interp.call()
+        self.assertIn("'callable'", str(cm.exception))
+        with self.assertRaises(TypeError):
+            interp.call("echo", None, None, None, None)
+        with self.assertRaises(TypeError):
+            interp.call("echo", args=(), callable="echo")
+
+    def test_async_calls(self):
+        results = []
+
+        def collect(finish):
+            return lambda source, result, *data: results.append((finish(source, result), data))
+
+        pool = Interp.Pool(max_workers=1)
+        queue = Interp.Queue.new(0)
+        other = Interp.Interpreter()
+        Interp.Interpreter.new_async(callback=collect(lambda s, r: Interp.Interpreter.new_finish(r).close()))
+        interp.call_async("echo", callback=collect(Interp.Interpreter.call_finish))
+        interp.exec_async("z = 3", callback=collect(Interp.Interpreter.exec_finish))
+        interp.exec_full_async("z = 4", callback=collect(Interp.Interpreter.exec_full_finish))
+        interp.eval_async("6 * 7", callback=collect(Interp.Interpreter.eval_finish))
+        interp.eval_async("1", None, collect(Interp.Interpreter.eval_finish), "data")
+        other.close_async(callback=collect(Interp.Interpreter.close_finish))
+        pool.call_async("abs", (-4,), callback=collect(Interp.Pool.call_finish))
+        pool.map_async("abs", [(-5,)], callback=collect(Interp.Pool.map_finish))
+        queue.put_async(7, callback=collect(Interp.Queue.put_finish))
+        queue.get_async(callback=collect(Interp.Queue.get_finish))
+        run_loop(lambda: len(results) == 11, 60)
+        values = [value for value, _ in results]
+        for expected in ([(), {}], 42, 4, [5], 7):
+            self.assertIn(expected, values)
+        self.assertIn((1, ("data",)), results)
+        done = []
+        pool.shutdown_async(callback=lambda p, r: done.append(p.shutdown_finish(r)))
+        run_loop(lambda: done, 60)
+        self.assertEqual(done, [True])
+
+    def test_closed_channel_is_a_one_line_glib_error(self):
+        channel = Interp.Channel.new()
+        other = Interp.Interpreter()
+        try:
+            other.exec("from interp_glib import channels\n")
+            other.prepare_main({"cid": channel.get_id()})
+            other.exec("channels.SendChannel(cid).close()\n")
+            with self.assertRaises(Interp.ChannelClosedError) as cm:
+                channel.recv(0)
+            error = cm.exception
+            self.assertTrue(error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CLOSED))
+            one_line(self, error)
+            self.assertEqual(str(error), "Channel %d is closed" % channel.get_id())
+        finally:
+            other.close()
+
+    def test_channel(self):
+        channel = Interp.Channel.new()
+        other = Interp.Interpreter()
+        try:
+            other.exec("from interp_glib import channels\n")
+            other.prepare_main({"cid": channel.get_id()})
+            # A receiver in the other interpreter (no callback given):
+            # send() waits for it, for ever (timeout_us -1).
+            other.exec_async("got = channels.RecvChannel(cid).recv()\n")
+            channel.send(8)
+            done = []
+            channel.recv_async(callback=lambda c, r: done.append(c.recv_finish(r)))
+            other.exec_async("channels.SendChannel(cid).send_nowait(9)\n")
+            run_loop(lambda: done, 60)
+            self.assertEqual(done, [9])
+            self.assertEqual(other.eval("got"), 8)
+        finally:
+            other.close()
 
 
 if __name__ == "__main__":

@@ -191,6 +191,16 @@ class ExecutorTests(unittest.TestCase):
                 ex.submit(spin).result(60)
             self.assertEqual(ex.submit(square, 4).result(60), 16)
 
+    def test_task_timeout_message_in_seconds(self):
+        # In the unit task_timeout is given in, not InterpPool's ms.
+        # (Only the message is checked: 0.2 s may end the call before it
+        # ever starts on a loaded machine, and either way it times out.)
+        with InterpreterPoolExecutor(max_workers=1, task_timeout=0.2) as ex:
+            with self.assertRaises(TimeoutError) as caught:
+                ex.submit(spin).result(60)
+        self.assertEqual(str(caught.exception),
+                         "The call ran longer than the pool's task timeout (0.2 s)")
+
     def test_shutdown(self):
         ex = InterpreterPoolExecutor(max_workers=1)
         first = ex.submit(time.sleep, 0.2)
@@ -228,6 +238,54 @@ class ExecutorTests(unittest.TestCase):
         self.assertEqual(proc.stdout.strip(), "7")
         self.assertNotIn("WARNING", proc.stderr)
         self.assertNotIn("CRITICAL", proc.stderr)
+
+    def run_script(self, source):
+        """Runs @source as a script file (its __main__ has a __file__, as
+        a user's script has); returns the finished process."""
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "script.py")
+            with open(path, "w") as f:
+                f.write(textwrap.dedent(source))
+            return subprocess.run([sys.executable, path], capture_output=True, text=True,
+                                  timeout=120)
+
+    def test_unguarded_main_script(self):
+        # A function of __main__ that uses its globals travels by
+        # reference: a worker imports the script as __mp_main__, and the
+        # script, lacking its guard, starts interpreters again. As with
+        # multiprocessing, that fails with one line saying what to write,
+        # not a chain of tracebacks ending in "No module named
+        # '__mp_main__'" and "Exception ignored" noise at exit.
+        prologue = """
+            import interp_glib
+            FACTOR = 3
+
+            def scale(x):
+                return x * FACTOR
+
+        """
+        for start in ("with interp_glib.InterpreterPoolExecutor(max_workers=2) as pool:\n"
+                      "    print(list(pool.map(scale, range(5))))\n",
+                      "print(interp_glib.create().call(scale, 2))\n",
+                      "with interp_glib.InterpreterPoolExecutor(1, initializer=scale,\n"
+                      "                                         initargs=(1,)) as pool:\n"
+                      "    print(pool.submit(abs, -6).result())\n"):
+            with self.subTest(start=start.split("(")[0]):
+                proc = self.run_script(textwrap.dedent(prologue) + start)
+                self.assertNotEqual(proc.returncode, 0)
+                lines = proc.stderr.strip().splitlines()
+                self.assertTrue(lines[-1].startswith("RuntimeError: "), proc.stderr)
+                self.assertIn("if __name__ == '__main__':", lines[-1])
+                self.assertEqual(proc.stderr.count("Traceback"), 1, proc.stderr)
+                self.assertNotIn("__mp_main__", proc.stderr)
+                self.assertNotIn("Exception ignored", proc.stderr)
+                # With the guard, the same script works.
+                guarded = textwrap.dedent(prologue) + "if __name__ == '__main__':\n" + \
+                    textwrap.indent(start, "    ")
+                proc = self.run_script(guarded)
+                self.assertEqual(proc.returncode, 0, proc.stderr)
+                self.assertIn(proc.stdout.strip(), ("[0, 3, 6, 9, 12]", "6"))
 
     def test_unsendable_calls_fail_their_future(self):
         # As CPython 3.14's: submit() takes the call, its future fails.

@@ -98,11 +98,16 @@ class InterpreterTests(Base):
         self.assertFalse(interp.is_running())
         interp.close()
         self.assertNotIn(interp.id, [i.id for i in interpreters.list_all()])
-        with self.assertRaises(InterpreterNotFoundError):
+        # In the C API's words (its INTERP_ERROR_NOT_FOUND), whichever
+        # call finds it closed.
+        closed = "Interpreter %d is closed" % interp.id
+        with self.assertRaisesRegex(InterpreterNotFoundError, "^%s$" % closed):
             interp.is_running()
-        with self.assertRaises(InterpreterNotFoundError):
+        with self.assertRaisesRegex(InterpreterNotFoundError, "^%s$" % closed):
             interp.exec("pass")
-        with self.assertRaises(InterpreterNotFoundError):
+        with self.assertRaisesRegex(InterpreterNotFoundError, "^%s$" % closed):
+            interp.call(abs, -1)
+        with self.assertRaisesRegex(InterpreterNotFoundError, "^%s$" % closed):
             interp.close()
 
     def test_legacy_interpreter(self):
@@ -129,7 +134,8 @@ class InterpreterTests(Base):
                          "refused" if sys.version_info >= (3, 12) else "allowed")
 
     def test_not_found(self):
-        with self.assertRaises(InterpreterNotFoundError):
+        with self.assertRaisesRegex(InterpreterNotFoundError,
+                                    r"^No interpreter has ID 1000000 \(closed or never created\)$"):
             interpreters.Interpreter(10 ** 6)
         with self.assertRaises(TypeError):
             interpreters.Interpreter("1")
@@ -429,6 +435,29 @@ class InterpreterTests(Base):
         while iid in [i.id for i in interpreters.list_all()] and time.monotonic() < deadline:
             time.sleep(0.01)
         self.assertNotIn(iid, [i.id for i in interpreters.list_all()])
+
+    def test_current_thread_inside_leaves_no_noise(self):
+        # threading.current_thread() (logging asks it for every record) on
+        # an interpreter's thread makes a _DummyThread; closing the
+        # interpreter, or exiting with it open, must not print "Exception
+        # ignored" (3.12 and later removed it after threading was gone).
+        proc = run_python("""
+            import interp_glib
+            code = "import logging, threading\\nlogging.getLogger('w').warning(threading.current_thread().name)"
+            closed = interp_glib.create()
+            closed.exec(code)
+            closed.close()
+            interp_glib.create().exec(code)
+            with interp_glib.InterpreterPoolExecutor(1) as pool:
+                pool.submit(exec, code).result(60)
+            print("done")
+        """)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout, "done\n")
+        # Three records (their thread is a Dummy-N; MainThread on 3.11), no more.
+        self.assertEqual(len(proc.stderr.splitlines()), 3, proc.stderr)
+        self.assertNotIn("Exception ignored", proc.stderr)
+        self.assertNotIn("Traceback", proc.stderr)
 
 
 class ImportTests(unittest.TestCase):

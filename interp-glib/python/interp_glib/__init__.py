@@ -22,7 +22,7 @@ import _interp_glib as _c
 from ._crossinterp import (
     InterpreterError, InterpreterNotFoundError, ExecutionFailed, RunFailedError,
     NotShareableError, ExceptionSnapshot, UNBOUND, UNBOUND_ERROR, UNBOUND_REMOVE,
-    is_shareable,
+    is_shareable, _check_not_loading_main, _raise_failed,
 )
 from ._queues import (
     create as create_queue, list_all as _list_all_queues, Queue,
@@ -71,6 +71,7 @@ def create(*, isolated=True):
 
     isolated=False gives it the legacy settings (the main interpreter's
     GIL and allocator, fork, exec and daemon threads allowed).'''
+    _check_not_loading_main()
     return Interpreter._from_handle(_c._interp_create(bool(isolated)))
 
 
@@ -278,7 +279,7 @@ class Interpreter:
         result, excinfo = _c._interp_call(self._handle, _callable_payload(callable),
                                            args, tuple(kwargs.items()))
         if excinfo is not None:
-            raise ExecutionFailed(ExceptionSnapshot._from_tuple(excinfo))
+            _raise_failed(excinfo)
         return result
 
     def call_in_thread(self, callable, /, *args, **kwargs):

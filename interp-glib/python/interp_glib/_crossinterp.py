@@ -35,6 +35,39 @@ class NotShareableError(_not_shareable_base()):
     '''The object cannot be sent to another interpreter.'''
 
 
+class _UnguardedMainError(RuntimeError):
+    '''The host's __main__ script, loaded in another interpreter for a
+    function defined in it, started interpreters from its top-level code.
+    The host raises a plain RuntimeError with its message (as
+    multiprocessing does when its child re-imports an unguarded script).'''
+
+
+_UNGUARDED_MAIN = ("the main module started an interpreter while another interpreter "
+                   "imported it to find a function defined in it: put the code that starts "
+                   "interpreters under `if __name__ == '__main__':`, as multiprocessing requires")
+
+
+def _check_not_loading_main():
+    '''Raises _UnguardedMainError while the host's __main__ script is being
+    imported here (see _interp_glib._main_copy()).'''
+    if _c._loading_main():
+        raise _UnguardedMainError(_UNGUARDED_MAIN)
+
+
+def _raise_if_unguarded_main(excinfo):
+    '''Raises the one-line RuntimeError when the snapshot tuple excinfo
+    is an _UnguardedMainError's.'''
+    if excinfo[1] == _UnguardedMainError.__qualname__ and excinfo[2] == __name__:
+        raise RuntimeError(excinfo[3]) from None
+
+
+def _raise_failed(excinfo):
+    '''Raises ExecutionFailed for the snapshot tuple excinfo, or the
+    one-line RuntimeError when it is an unguarded main module's.'''
+    _raise_if_unguarded_main(excinfo)
+    raise ExecutionFailed(ExceptionSnapshot._from_tuple(excinfo))
+
+
 class _TypeSnapshot:
     '''The type of an exception raised elsewhere: __name__, __qualname__, __module__.'''
 

@@ -27,7 +27,9 @@ from concurrent.futures import thread as _thread
 
 import _interp_glib as _c
 from . import _callable_payload, _main_file
-from ._crossinterp import ExecutionFailed, ExceptionSnapshot, InterpreterError, NotShareableError
+from ._crossinterp import (
+    ExecutionFailed, ExceptionSnapshot, InterpreterError, NotShareableError,
+    _UnguardedMainError, _check_not_loading_main, _raise_if_unguarded_main)
 
 __all__ = ['InterpreterPoolExecutor', 'BrokenInterpreterPool']
 
@@ -75,18 +77,7 @@ def _getattr_path(obj, qualname):
 def _main_copy(filename):
     # The host's __main__ script, loaded here as __mp_main__ (as
     # multiprocessing does), for the functions defined in it.
-    module = _sys.modules.get('__mp_main__')
-    if module is None:
-        import importlib.util
-        spec = importlib.util.spec_from_file_location('__mp_main__', filename)
-        module = importlib.util.module_from_spec(spec)
-        _sys.modules['__mp_main__'] = module
-        try:
-            spec.loader.exec_module(module)
-        except BaseException:
-            del _sys.modules['__mp_main__']
-            raise
-    return module
+    return _c._main_copy(filename)
 
 
 def _snapshot(exc):
@@ -197,6 +188,8 @@ def _outcome(data):
         exc = _loads(inner, _HostUnpickler) if inner is not None else None
     except Exception:
         exc = None  # its class is not importable here: the snapshot stands for it
+    if isinstance(exc, _UnguardedMainError):
+        raise RuntimeError(str(exc)) from None   # one line, as multiprocessing's
     if isinstance(exc, BaseException):
         raise exc from cause
     raise cause
@@ -227,6 +220,7 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
 
     def __init__(self, max_workers=None, thread_name_prefix='', initializer=None,
                  initargs=(), *, task_timeout=None, isolated=True):
+        _check_not_loading_main()
         if max_workers is None:
             max_workers = _default_workers()
         else:
@@ -296,6 +290,8 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
             # that broke it.
             if len(e.args) == 3 and e.args[0] == 1:
                 info = e.args[2]
+                if info is not None:
+                    _raise_if_unguarded_main(info)
                 self._broke(e.args[1], ExecutionFailed(ExceptionSnapshot._from_tuple(info))
                             if info is not None else None)
             if len(e.args) == 3 and e.args[0] == 2:

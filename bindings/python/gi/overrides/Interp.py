@@ -5,10 +5,15 @@
 # Thin on purpose: the full Python API is the interp_glib module. What it
 # adds to the introspected classes:
 #
-# - errors of the interp-glib domain are raised as Interp.InterpreterError
-#   (a GLib.Error whose str() is its one-line message), and Python
+# - every error is a GLib.Error whose str() is its one-line message (a
+#   plain GLib.Error's ends in the domain and "(24)"): errors of the
+#   interp-glib domain are raised as Interp.InterpreterError, Python
 #   exceptions as Interp.ExecutionFailed, which carries the exception
-#   snapshot as attributes. PyGObject keeps only the domain, code and
+#   snapshot as attributes; a cancel as Interp.CancelledError and a timeout
+#   as Interp.TimeoutError (also a builtins.TimeoutError), a closed channel
+#   as Interp.ChannelClosedError. Code that
+#   catches GLib.Error and reads domain, code or matches() keeps working.
+#   PyGObject keeps only the domain, code and
 #   message of a GError and frees it; the library then leaves the snapshot
 #   the error carried to the thread that freed it, and this module takes it
 #   (Interp.ExceptionInfo.steal_last()) right after the failed call, on the
@@ -16,13 +21,17 @@
 #   the error's message) before using it;
 # - Interp.Interpreter(**properties) initializes the object (GInitable),
 #   raising the error when that fails;
+# - trailing arguments may be left out: the nullable ones are None, and
+#   chunk_size 0, timeout_us -1 (wait for ever), cancel_pending False;
 # - every GLib.Variant argument also takes plain Python values, converted
 #   natively (None, bool, int, float, str, bytes, tuple, list, dict), and
 #   every GLib.Variant result comes back as a plain Python value. A str
 #   that 's' cannot carry intact (an embedded NUL, a lone surrogate) raises
 #   ValueError (UnicodeEncodeError for the surrogate) instead of changing.
 
+import builtins
 import functools
+import inspect
 
 import gi
 from gi._gi import FunctionInfo
@@ -39,12 +48,38 @@ _INT64 = (-(1 << 63), (1 << 63) - 1)
 _UINT64_MAX = (1 << 64) - 1
 
 
-class InterpreterError(GLib.Error):
-    """An error of the interp-glib domain (a GLib.Error); str() gives its
-    one-line message."""
+class _OneLine:
+    """str() is the error's one-line message, without the domain and code
+    a plain GLib.Error shows."""
 
     def __str__(self):
         return self.message
+
+    def __repr__(self):
+        return "Interp.%s(%r, %r, %d)" % (type(self).__name__, self.message, self.domain, self.code)
+
+
+class InterpreterError(_OneLine, GLib.Error):
+    """An error of the interp-glib domain (a GLib.Error); str() gives its
+    one-line message."""
+
+
+class CancelledError(_OneLine, GLib.Error):
+    """The call was cancelled (Gio.IOErrorEnum.CANCELLED; a GLib.Error)."""
+
+
+class TimeoutError(_OneLine, GLib.Error, builtins.TimeoutError):
+    """The call ran longer than it may (Gio.IOErrorEnum.TIMED_OUT, such as
+    an Interp.Pool's task timeout); a GLib.Error and a builtins.TimeoutError."""
+
+
+class ChannelClosedError(_OneLine, GLib.Error):
+    """The channel is closed (Gio.IOErrorEnum.CLOSED; a GLib.Error), as
+    interp_glib.ChannelClosedError."""
+
+
+class _OtherError(_OneLine, GLib.Error):
+    """Any other GLib.Error that reaches the override."""
 
 
 class ExecutionFailed(InterpreterError):
@@ -66,13 +101,22 @@ class ExecutionFailed(InterpreterError):
     interpreter_id = None
 
 
-__all__ += ["InterpreterError", "ExecutionFailed"]
+__all__ += ["InterpreterError", "ExecutionFailed", "CancelledError", "TimeoutError",
+            "ChannelClosedError"]
+
+_IO_DOMAIN = GLib.quark_to_string(Gio.io_error_quark())
+_IO_ERRORS = {
+    int(Gio.IOErrorEnum.CANCELLED): CancelledError,
+    int(Gio.IOErrorEnum.TIMED_OUT): TimeoutError,
+    int(Gio.IOErrorEnum.CLOSED): ChannelClosedError,
+}
 
 
 def _translate(error):
     """The exception to raise for the GLib.Error @error."""
     if error.domain != _DOMAIN:
-        return error
+        cls = _IO_ERRORS.get(error.code, _OtherError) if error.domain == _IO_DOMAIN else _OtherError
+        return cls(error.message, error.domain, error.code)
     if error.code != int(Interp.Error.EXECUTION_FAILED):
         return InterpreterError(error.message, error.domain, error.code)
     translated = ExecutionFailed(error.message, error.domain, error.code)
@@ -94,7 +138,7 @@ def _raising(func):
         try:
             return func(*args, **kwargs)
         except GLib.Error as e:
-            if isinstance(e, InterpreterError):
+            if isinstance(e, _OneLine):
                 raise
             raise _translate(e) from None
     return wrapper
@@ -229,9 +273,91 @@ def _is_variant(type_info):
     return iface.get_namespace() == "GLib" and iface.get_name() == "Variant"
 
 
+# Trailing arguments that are not nullable but have an obvious value, as
+# C callers pass it (and as the vapi's defaults say).
+_DEFAULTS = {"chunk_size": 0, "timeout_us": -1, "cancel_pending": False}
+_NO_DEFAULT = inspect.Parameter.empty
+
+
+def _parameters(info):
+    """The Python parameters of @info, in order, as (name, default), and
+    whether it ends in a callback's user data (which PyGObject passes on
+    to the callback, if given). A trailing run of nullable arguments (and
+    of those in _DEFAULTS) has defaults."""
+    in_args = [a for a in info.get_arguments() if a.get_direction() == gi._gi.Direction.IN]
+    user_data = bool(in_args) and in_args[-1].get_name() == "user_data" and \
+        in_args[-1].get_type().get_tag_as_string() == "void"
+    if user_data:
+        in_args = in_args[:-1]
+    params = []
+    trailing = True
+    for arg in reversed(in_args):
+        name = arg.get_name()
+        if trailing and arg.may_be_null():
+            default = None
+        elif trailing and name in _DEFAULTS:
+            default = _DEFAULTS[name]
+        else:
+            trailing = False
+            default = _NO_DEFAULT
+        params.insert(0, (name, default))
+    return params, user_data
+
+
+def _binder(info):
+    """A function (args, kwargs) -> positional args for the introspected
+    callable of @info, with the trailing defaults filled in; None when
+    PyGObject's own handling does (no defaults to add)."""
+    params, user_data = _parameters(info)
+    if not any(default is not _NO_DEFAULT for _, default in params):
+        return None
+    offset = 1 if info.is_method() else 0
+    names = [name for name, _ in params]
+    title = "%s()" % info.get_name()
+
+    def bind(args, kwargs):
+        head, values, extra = list(args[:offset]), list(args[offset:offset + len(names)]), \
+            list(args[offset + len(names):])
+        if extra and not user_data:
+            raise TypeError("%s takes at most %d arguments (%d given)"
+                            % (title, len(names), len(args) - offset))
+        for name, value in kwargs.items():
+            if name == "user_data" and user_data and not extra:
+                extra = [value]
+                continue
+            if name not in names:
+                raise TypeError("%s got an unexpected keyword argument '%s'" % (title, name))
+            index = names.index(name)
+            if index < len(values):
+                raise TypeError("%s got multiple values for argument '%s'" % (title, name))
+            values.extend([_NO_DEFAULT] * (index + 1 - len(values)))
+            values[index] = value
+        values.extend([_NO_DEFAULT] * (len(names) - len(values)))
+        for index, (name, default) in enumerate(params):
+            if values[index] is _NO_DEFAULT:
+                if default is _NO_DEFAULT:
+                    raise TypeError("%s missing required argument '%s'" % (title, name))
+                values[index] = default
+        return head + values + extra
+
+    return bind
+
+
+def _signature(info):
+    """The inspect.Signature of @info as this module calls it."""
+    params, user_data = _parameters(info)
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    parameters = [inspect.Parameter("self", kind)] if info.is_method() else []
+    parameters += [inspect.Parameter(name, kind, default=default) for name, default in params]
+    if user_data:
+        parameters.append(inspect.Parameter("user_data", inspect.Parameter.VAR_POSITIONAL))
+    return inspect.Signature(parameters)
+
+
 def _wrap(info, func):
     """@func (the introspected callable of @info) with Python values in,
-    plain values out and translated errors; None if nothing to add."""
+    plain values out, trailing defaults and translated errors; None if
+    nothing to add."""
     offset = 1 if info.is_method() else 0
     conversions = []   # (positional index, name, converter)
     for index, arg in enumerate(info.get_arguments()):
@@ -242,11 +368,14 @@ def _wrap(info, func):
             conversions.append((index + offset, arg.get_name(), convert))
     unpack_result = _is_variant(info.get_return_type())
     throws = info.can_throw_gerror()
-    if not (conversions or unpack_result or throws):
+    bind = _binder(info)
+    if not (conversions or unpack_result or throws or bind):
         return None
     call = _raising(func)
 
     def wrapper(*args, **kwargs):
+        if bind is not None:
+            args, kwargs = bind(args, kwargs), {}
         if conversions:
             args = list(args)
             for index, name, convert in conversions:
@@ -260,6 +389,7 @@ def _wrap(info, func):
     wrapper.__name__ = info.get_name()
     wrapper.__qualname__ = info.get_name()
     wrapper.__doc__ = getattr(func, "__doc__", None)
+    wrapper.__signature__ = _signature(info)
     return wrapper
 
 

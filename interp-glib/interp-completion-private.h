@@ -1,0 +1,67 @@
+/* interp-completion-private.h: completing work in a GMainContext, from any
+ * thread
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The library's one path back to a main context, as GIO's g_task_return_*
+ * is GIO's: whatever a thread finishes for a main context (a GTask's
+ * outcome, a line of output, a property change) is queued here and run
+ * from a source in that context. A callback never runs inside the call
+ * that completed its work, and the last references to what it holds are
+ * dropped on the context's thread.
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef void (*InterpCompletionFunc) (gpointer data);
+
+/* Runs @func (@data) in @context (NULL: the global default context) and
+ * then @destroy (@data) (may be NULL). Completions are queued per context,
+ * priority and delay: each queue has at most one source attached (an
+ * idle, or with @delay_ms a timeout), which runs everything queued so far
+ * in the order it was queued. Any thread, with any lock held but one a
+ * callback takes; attaching the source takes the context's lock. */
+void _interp_completion_push        (GMainContext         *context,
+                                     gint                  priority,
+                                     guint                 delay_ms,
+                                     InterpCompletionFunc  func,
+                                     gpointer              data,
+                                     GDestroyNotify        destroy);
+
+/* Returns @task (consuming the caller's reference) in its own context at
+ * its priority: @result (a GVariant, may be NULL: returns TRUE), or
+ * @error. */
+void _interp_completion_return_task (GTask                *task,
+                                     GVariant             *result,
+                                     GError               *error);
+
+/* ------------------------------------------------------------------ */
+/* Coalesced notification                                              */
+
+/* Receives, in the notifier's context, the change bits posted since it
+ * last ran; @object is alive (a strong reference for the call). */
+typedef void (*InterpNotifyFunc) (GObject *object,
+                                  guint    changes);
+
+typedef struct _InterpNotifier InterpNotifier;
+
+/* A notifier for @object (held weakly: a context nobody iterates keeps
+ * no object alive) in @context at @priority, @delay_ms after the first
+ * change. */
+InterpNotifier *_interp_notifier_new   (GObject          *object,
+                                        GMainContext     *context,
+                                        gint              priority,
+                                        guint             delay_ms,
+                                        InterpNotifyFunc  func);
+InterpNotifier *_interp_notifier_ref   (InterpNotifier   *notifier);
+void            _interp_notifier_unref (gpointer          notifier);
+/* Any thread, cheap: ORs @changes (not 0) into the pending bits; the
+ * first change since the notifier last ran queues one completion. */
+void            _interp_notifier_post  (InterpNotifier   *notifier,
+                                        guint             changes);
+
+G_END_DECLS

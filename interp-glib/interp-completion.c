@@ -1,0 +1,258 @@
+/* interp-completion.c: completing work in a GMainContext, from any thread
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * One list of pending batches, each a context, a priority and a delay
+ * with the completions queued for them, in order. The first completion of
+ * a batch attaches its source; the source takes the batch out of the list
+ * before it runs it, so that a completion queued meanwhile (by a callback
+ * of the batch, say) starts a new batch and runs after this one.
+ */
+
+#include "interp-completion-private.h"
+
+typedef struct
+{
+  InterpCompletionFunc func;
+  gpointer data;
+  GDestroyNotify destroy;
+} Completion;
+
+typedef struct
+{
+  GMainContext *context;
+  gint priority;
+  guint delay_ms;
+  GArray *completions;        /* Completion */
+} Batch;
+
+static GMutex batches_lock;
+static GPtrArray *batches;    /* Batch, waiting for their source */
+
+/* Takes @batch out of the list, if it is still there: a completion
+ * queued from now on starts a new batch. */
+static void
+batch_unlist (Batch *batch)
+{
+  g_mutex_lock (&batches_lock);
+  g_ptr_array_remove_fast (batches, batch);
+  g_mutex_unlock (&batches_lock);
+}
+
+static gboolean
+batch_dispatch (gpointer data)
+{
+  Batch *batch = data;
+  GArray *completions;
+
+  batch_unlist (batch);
+  completions = g_steal_pointer (&batch->completions);
+  for (guint i = 0; i < completions->len; i++)
+    {
+      Completion *completion = &g_array_index (completions, Completion, i);
+
+      completion->func (completion->data);
+      if (completion->destroy != NULL)
+        completion->destroy (completion->data);
+    }
+  g_array_unref (completions);
+  return G_SOURCE_REMOVE;
+}
+
+/* The source's destroy notify: after the dispatch, or instead of it. */
+static void
+batch_free (gpointer data)
+{
+  Batch *batch = data;
+
+  if (batch->completions != NULL)
+    {
+      batch_unlist (batch);
+      for (guint i = 0; i < batch->completions->len; i++)
+        {
+          Completion *completion = &g_array_index (batch->completions, Completion, i);
+
+          if (completion->destroy != NULL)
+            completion->destroy (completion->data);
+        }
+      g_array_unref (batch->completions);
+    }
+  g_main_context_unref (batch->context);
+  g_free (batch);
+}
+
+void
+_interp_completion_push (GMainContext         *context,
+                         gint                  priority,
+                         guint                 delay_ms,
+                         InterpCompletionFunc  func,
+                         gpointer              data,
+                         GDestroyNotify        destroy)
+{
+  Completion completion = { func, data, destroy };
+  Batch *batch = NULL;
+  GSource *source;
+
+  if (context == NULL)
+    context = g_main_context_default ();
+
+  g_mutex_lock (&batches_lock);
+  if (batches == NULL)
+    batches = g_ptr_array_new ();
+  for (guint i = 0; i < batches->len && batch == NULL; i++)
+    {
+      Batch *candidate = batches->pdata[i];
+
+      if (candidate->context == context && candidate->priority == priority &&
+          candidate->delay_ms == delay_ms)
+        batch = candidate;
+    }
+  if (batch != NULL)
+    {
+      g_array_append_val (batch->completions, completion);
+      g_mutex_unlock (&batches_lock);
+      return;
+    }
+  batch = g_new0 (Batch, 1);
+  batch->context = g_main_context_ref (context);
+  batch->priority = priority;
+  batch->delay_ms = delay_ms;
+  batch->completions = g_array_new (FALSE, FALSE, sizeof (Completion));
+  g_array_append_val (batch->completions, completion);
+  g_ptr_array_add (batches, batch);
+  g_mutex_unlock (&batches_lock);
+
+  /* Attached without the lock: until then the batch only grows. */
+  source = delay_ms > 0 ? g_timeout_source_new (delay_ms) : g_idle_source_new ();
+  g_source_set_priority (source, priority);
+  g_source_set_callback (source, batch_dispatch, batch, batch_free);
+  g_source_set_static_name (source, "[interp-glib] completions");
+  g_source_attach (source, context);
+  g_source_unref (source);
+}
+
+/* ------------------------------------------------------------------ */
+/* GTasks                                                              */
+
+typedef struct
+{
+  GTask *task;
+  GVariant *result;
+  GError *error;
+} TaskReturn;
+
+static void
+task_return (gpointer data)
+{
+  TaskReturn *ret = data;
+
+  if (ret->error != NULL)
+    g_task_return_error (ret->task, g_steal_pointer (&ret->error));
+  else if (ret->result != NULL)
+    g_task_return_pointer (ret->task, g_steal_pointer (&ret->result),
+                           (GDestroyNotify) g_variant_unref);
+  else
+    g_task_return_boolean (ret->task, TRUE);
+}
+
+static void
+task_return_free (gpointer data)
+{
+  TaskReturn *ret = data;
+
+  g_clear_object (&ret->task);
+  g_clear_pointer (&ret->result, g_variant_unref);
+  g_clear_error (&ret->error);
+  g_free (ret);
+}
+
+void
+_interp_completion_return_task (GTask    *task,
+                                GVariant *result,
+                                GError   *error)
+{
+  TaskReturn *ret = g_new0 (TaskReturn, 1);
+
+  ret->task = task;
+  ret->result = result;
+  ret->error = error;
+  _interp_completion_push (g_task_get_context (task), g_task_get_priority (task), 0,
+                           task_return, ret, task_return_free);
+}
+
+/* ------------------------------------------------------------------ */
+/* Coalesced notification                                              */
+
+struct _InterpNotifier
+{
+  gatomicrefcount ref_count;
+  GWeakRef object;
+  GMainContext *context;
+  gint priority;
+  guint delay_ms;
+  InterpNotifyFunc func;
+  guint pending;              /* atomic: the changes not notified yet */
+};
+
+InterpNotifier *
+_interp_notifier_new (GObject          *object,
+                      GMainContext     *context,
+                      gint              priority,
+                      guint             delay_ms,
+                      InterpNotifyFunc  func)
+{
+  InterpNotifier *notifier = g_new0 (InterpNotifier, 1);
+
+  g_atomic_ref_count_init (&notifier->ref_count);
+  g_weak_ref_init (&notifier->object, object);
+  notifier->context = g_main_context_ref (context);
+  notifier->priority = priority;
+  notifier->delay_ms = delay_ms;
+  notifier->func = func;
+  return notifier;
+}
+
+InterpNotifier *
+_interp_notifier_ref (InterpNotifier *notifier)
+{
+  g_atomic_ref_count_inc (&notifier->ref_count);
+  return notifier;
+}
+
+void
+_interp_notifier_unref (gpointer data)
+{
+  InterpNotifier *notifier = data;
+
+  if (!g_atomic_ref_count_dec (&notifier->ref_count))
+    return;
+  g_weak_ref_clear (&notifier->object);
+  g_main_context_unref (notifier->context);
+  g_free (notifier);
+}
+
+static void
+notifier_dispatch (gpointer data)
+{
+  InterpNotifier *notifier = data;
+  /* Cleared before the object's state is read: a change after this
+   * point queues another completion. */
+  guint changes = g_atomic_int_and (&notifier->pending, 0);
+  g_autoptr(GObject) object = g_weak_ref_get (&notifier->object);
+
+  if (object != NULL)
+    notifier->func (object, changes);
+}
+
+void
+_interp_notifier_post (InterpNotifier *notifier,
+                       guint           changes)
+{
+  g_return_if_fail (changes != 0);
+
+  if (g_atomic_int_or (&notifier->pending, changes) != 0)
+    return;
+  _interp_completion_push (notifier->context, notifier->priority, notifier->delay_ms,
+                           notifier_dispatch, _interp_notifier_ref (notifier),
+                           _interp_notifier_unref);
+}

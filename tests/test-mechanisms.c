@@ -1,0 +1,508 @@
+/* test-mechanisms.c: the library's one completion queue, cancellable
+ * waiter and deferred effects, on their own
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * These helpers depend on GLib alone: the test compiles their sources in.
+ */
+
+#include "interp-cancel-waiter-private.h"
+#include "interp-completion-private.h"
+#include "interp-deferred-private.h"
+
+/* ------------------------------------------------------------------ */
+/* The completion queue                                                */
+
+typedef struct
+{
+  GString *log;
+  GMainContext *context;
+} Log;
+
+typedef struct
+{
+  Log *log;
+  char name;
+} Entry;
+
+static Entry *
+entry_new (Log  *log,
+           char  name)
+{
+  Entry *entry = g_new (Entry, 1);
+
+  entry->log = log;
+  entry->name = name;
+  return entry;
+}
+
+static void
+entry_run (gpointer data)
+{
+  Entry *entry = data;
+
+  g_string_append_c (entry->log->log, entry->name);
+}
+
+static gboolean
+probe_cb (gpointer data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+/* The id a new source would get in @context: ids count up per context. */
+static guint
+next_source_id (GMainContext *context)
+{
+  GSource *probe = g_idle_source_new ();
+  guint id;
+
+  g_source_set_callback (probe, probe_cb, NULL, NULL);
+  id = g_source_attach (probe, context);
+  g_source_destroy (probe);
+  g_source_unref (probe);
+  return id;
+}
+
+static gpointer
+push_three (gpointer data)
+{
+  Log *log = data;
+
+  for (const char *name = "abc"; *name != '\0'; name++)
+    _interp_completion_push (log->context, G_PRIORITY_DEFAULT, 0, entry_run,
+                             entry_new (log, *name), g_free);
+  return NULL;
+}
+
+static void
+iterate_until (GMainContext *context,
+               GString      *log,
+               gsize         len)
+{
+  while (log->len < len)
+    g_main_context_iteration (context, TRUE);
+}
+
+/* Completions queued from another thread run in order, from one source. */
+static void
+test_completion_order_one_source (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GString) text = g_string_new (NULL);
+  Log log = { text, context };
+  guint before, after;
+
+  before = next_source_id (context);
+  g_thread_join (g_thread_new ("push", push_three, &log));
+  after = next_source_id (context);
+  /* The two probes and one source for the three completions between them. */
+  g_assert_cmpuint (after, ==, before + 2);
+  g_assert_cmpstr (text->str, ==, "");
+
+  iterate_until (context, text, 3);
+  g_assert_cmpstr (text->str, ==, "abc");
+  g_assert_false (g_main_context_pending (context));
+}
+
+static void
+push_from_callback (gpointer data)
+{
+  Entry *entry = data;
+
+  g_string_append_c (entry->log->log, entry->name);
+  _interp_completion_push (entry->log->context, G_PRIORITY_DEFAULT, 0, entry_run,
+                           entry_new (entry->log, 'z'), g_free);
+}
+
+/* A completion queued by a callback runs after the batch it came from. */
+static void
+test_completion_push_from_callback (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GString) text = g_string_new (NULL);
+  Log log = { text, context };
+
+  _interp_completion_push (context, G_PRIORITY_DEFAULT, 0, push_from_callback,
+                           entry_new (&log, 'a'), g_free);
+  _interp_completion_push (context, G_PRIORITY_DEFAULT, 0, entry_run,
+                           entry_new (&log, 'b'), g_free);
+  g_main_context_iteration (context, FALSE);
+  g_assert_cmpstr (text->str, ==, "ab");
+  iterate_until (context, text, 3);
+  g_assert_cmpstr (text->str, ==, "abz");
+}
+
+static guint entries_freed;
+
+static void
+entry_free_counted (gpointer data)
+{
+  entries_freed++;
+  g_free (data);
+}
+
+/* A delayed completion waits for its delay in a batch of its own (one
+ * without runs first); a batch whose source is destroyed frees what it
+ * holds without running it. */
+static void
+test_completion_delay (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GString) text = g_string_new (NULL);
+  Log log = { text, context };
+  guint delayed_id = next_source_id (context) + 1;
+  GSource *delayed;
+
+  entries_freed = 0;
+  _interp_completion_push (context, G_PRIORITY_DEFAULT, 60 * 1000, entry_run,
+                           entry_new (&log, 'd'), entry_free_counted);
+  _interp_completion_push (context, G_PRIORITY_DEFAULT, 0, entry_run,
+                           entry_new (&log, 'i'), entry_free_counted);
+  iterate_until (context, text, 1);
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  /* The delayed one (a minute) has not run. */
+  g_assert_cmpstr (text->str, ==, "i");
+  g_assert_cmpuint (entries_freed, ==, 1);
+
+  delayed = g_main_context_find_source_by_id (context, delayed_id);
+  g_assert_nonnull (delayed);
+  g_source_destroy (delayed);
+  g_assert_cmpuint (entries_freed, ==, 2);
+  g_assert_cmpstr (text->str, ==, "i");
+}
+
+static void
+return_task_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  g_autoptr(GVariant) value = g_task_propagate_pointer (G_TASK (result), NULL);
+  gint *got = data;
+
+  *got = g_variant_get_int32 (value);
+}
+
+/* A task returned from another thread completes in its own context. */
+static gpointer
+return_task_thread (gpointer data)
+{
+  _interp_completion_return_task (data, g_variant_ref_sink (g_variant_new_int32 (42)), NULL);
+  return NULL;
+}
+
+static void
+test_completion_return_task (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  gint got = 0;
+  GTask *task;
+
+  g_main_context_push_thread_default (context);
+  task = g_task_new (NULL, NULL, return_task_cb, &got);
+  g_main_context_pop_thread_default (context);
+  g_thread_join (g_thread_new ("return", return_task_thread, task));
+  g_assert_cmpint (got, ==, 0);
+  while (got == 0)
+    g_main_context_iteration (context, TRUE);
+  g_assert_cmpint (got, ==, 42);
+}
+
+/* ------------------------------------------------------------------ */
+/* The notifier                                                        */
+
+static guint notified_changes;
+static guint notified_calls;
+
+static void
+record_changes (GObject *object,
+                guint    changes)
+{
+  g_assert_true (G_IS_OBJECT (object));
+  notified_changes |= changes;
+  notified_calls++;
+}
+
+/* Three posts before the context runs: one call with every change. */
+static void
+test_notifier_coalesces (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GObject) object = g_object_new (G_TYPE_OBJECT, NULL);
+  InterpNotifier *notifier = _interp_notifier_new (object, context, G_PRIORITY_DEFAULT, 0,
+                                                   record_changes);
+
+  notified_changes = notified_calls = 0;
+  _interp_notifier_post (notifier, 1);
+  _interp_notifier_post (notifier, 2);
+  _interp_notifier_post (notifier, 1);
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_assert_cmpuint (notified_calls, ==, 1);
+  g_assert_cmpuint (notified_changes, ==, 3);
+
+  /* The next change notifies again. */
+  _interp_notifier_post (notifier, 4);
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_assert_cmpuint (notified_calls, ==, 2);
+  _interp_notifier_unref (notifier);
+}
+
+/* The notifier holds its object weakly: gone, nothing is notified. */
+static void
+test_notifier_weak (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  GObject *object = g_object_new (G_TYPE_OBJECT, NULL);
+  InterpNotifier *notifier = _interp_notifier_new (object, context, G_PRIORITY_DEFAULT, 0,
+                                                   record_changes);
+
+  notified_calls = 0;
+  _interp_notifier_post (notifier, 1);
+  g_object_unref (object);
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_assert_cmpuint (notified_calls, ==, 0);
+  _interp_notifier_unref (notifier);
+}
+
+/* ------------------------------------------------------------------ */
+/* The cancellable waiter                                              */
+
+typedef struct
+{
+  InterpCancelWaiter waiter;
+  gint calls;                 /* atomic */
+  gint destroyed;             /* atomic */
+  gboolean finish_in_handler;
+} Waiting;
+
+static void
+waiting_cancelled_cb (GCancellable *cancellable,
+                      gpointer      data)
+{
+  Waiting *waiting = data;
+
+  g_atomic_int_inc (&waiting->calls);
+  if (waiting->finish_in_handler)
+    _interp_cancel_waiter_finish (&waiting->waiter, TRUE);
+}
+
+static void
+waiting_destroy (gpointer data)
+{
+  Waiting *waiting = data;
+
+  g_atomic_int_inc (&waiting->destroyed);
+}
+
+static gboolean
+has_handlers (GCancellable *cancellable)
+{
+  return g_signal_has_handler_pending (cancellable, g_signal_lookup ("cancelled", G_TYPE_CANCELLABLE),
+                                       0, FALSE);
+}
+
+/* Cancelled already: the handler runs inside the connect, and nothing
+ * stays connected. */
+static void
+test_waiter_cancelled_already (void)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Waiting waiting = { INTERP_CANCEL_WAITER_INIT, 0, 0, TRUE };
+
+  g_cancellable_cancel (cancellable);
+  _interp_cancel_waiter_connect (&waiting.waiter, cancellable, G_CALLBACK (waiting_cancelled_cb),
+                                 &waiting, waiting_destroy);
+  g_assert_cmpint (waiting.calls, ==, 1);
+  g_assert_cmpint (waiting.destroyed, ==, 1);
+  g_assert_false (_interp_cancel_waiter_is_connected (&waiting.waiter));
+  _interp_cancel_waiter_finish (&waiting.waiter, FALSE);
+  g_assert_false (has_handlers (cancellable));
+}
+
+/* Delivered before it was connected: it is never connected. */
+static void
+test_waiter_finished_first (void)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Waiting waiting = { INTERP_CANCEL_WAITER_INIT, 0, 0, FALSE };
+
+  _interp_cancel_waiter_finish (&waiting.waiter, FALSE);
+  _interp_cancel_waiter_connect (&waiting.waiter, cancellable, G_CALLBACK (waiting_cancelled_cb),
+                                 &waiting, waiting_destroy);
+  g_assert_cmpint (waiting.destroyed, ==, 1);
+  g_assert_false (has_handlers (cancellable));
+  g_cancellable_cancel (cancellable);
+  g_assert_cmpint (waiting.calls, ==, 0);
+}
+
+/* Ended by its own handler: the handler goes when it returns, not when
+ * the cancellable is finalized. */
+static void
+test_waiter_finish_in_handler (void)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Waiting waiting = { INTERP_CANCEL_WAITER_INIT, 0, 0, TRUE };
+
+  _interp_cancel_waiter_connect (&waiting.waiter, cancellable, G_CALLBACK (waiting_cancelled_cb),
+                                 &waiting, waiting_destroy);
+  g_assert_true (_interp_cancel_waiter_is_connected (&waiting.waiter));
+  g_cancellable_cancel (cancellable);
+  g_assert_cmpint (waiting.calls, ==, 1);
+  g_assert_cmpint (waiting.destroyed, ==, 1);
+  g_assert_false (has_handlers (cancellable));
+  _interp_cancel_waiter_finish (&waiting.waiter, FALSE);
+}
+
+/* Delivered normally: the handler goes, and a later cancel calls nobody. */
+static void
+test_waiter_delivered (void)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Waiting waiting = { INTERP_CANCEL_WAITER_INIT, 0, 0, FALSE };
+
+  _interp_cancel_waiter_connect (&waiting.waiter, cancellable, G_CALLBACK (waiting_cancelled_cb),
+                                 &waiting, waiting_destroy);
+  _interp_cancel_waiter_finish (&waiting.waiter, FALSE);
+  _interp_cancel_waiter_finish (&waiting.waiter, FALSE);
+  g_assert_cmpint (waiting.destroyed, ==, 1);
+  g_assert_false (has_handlers (cancellable));
+  g_cancellable_cancel (cancellable);
+  g_assert_cmpint (waiting.calls, ==, 0);
+}
+
+static gpointer
+finish_thread (gpointer data)
+{
+  Waiting *waiting = data;
+
+  _interp_cancel_waiter_finish (&waiting->waiter, FALSE);
+  return NULL;
+}
+
+/* A delivery on another thread while the waiter connects: whoever comes
+ * second disconnects, exactly once. */
+static void
+test_waiter_connect_races_delivery (void)
+{
+  for (guint i = 0; i < 2000; i++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      Waiting waiting = { INTERP_CANCEL_WAITER_INIT, 0, 0, FALSE };
+      GThread *thread = g_thread_new ("finish", finish_thread, &waiting);
+
+      _interp_cancel_waiter_connect (&waiting.waiter, cancellable,
+                                     G_CALLBACK (waiting_cancelled_cb), &waiting, waiting_destroy);
+      g_thread_join (thread);
+      g_assert_cmpint (waiting.destroyed, ==, 1);
+      g_assert_false (has_handlers (cancellable));
+      g_assert_false (_interp_cancel_waiter_is_connected (&waiting.waiter));
+    }
+}
+
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  GCancellable *cancellable;
+  gboolean waiting;
+} SyncWait;
+
+static gpointer
+sync_wait_thread (gpointer data)
+{
+  SyncWait *wait = data;
+  InterpCancelWaiter wake = INTERP_CANCEL_WAITER_INIT;
+
+  _interp_cancel_waiter_connect_wake (&wake, wait->cancellable, &wait->lock, &wait->cond);
+  g_mutex_lock (&wait->lock);
+  wait->waiting = TRUE;
+  g_cond_broadcast (&wait->cond);
+  while (!g_cancellable_is_cancelled (wait->cancellable))
+    g_cond_wait (&wait->cond, &wait->lock);
+  g_mutex_unlock (&wait->lock);
+  _interp_cancel_waiter_finish (&wake, FALSE);
+  return NULL;
+}
+
+/* A sync wait on a condition is woken by the cancel. */
+static void
+test_waiter_wake (void)
+{
+  SyncWait wait = { 0 };
+  GThread *thread;
+
+  g_mutex_init (&wait.lock);
+  g_cond_init (&wait.cond);
+  wait.cancellable = g_cancellable_new ();
+  thread = g_thread_new ("wait", sync_wait_thread, &wait);
+  g_mutex_lock (&wait.lock);
+  while (!wait.waiting)
+    g_cond_wait (&wait.cond, &wait.lock);
+  g_mutex_unlock (&wait.lock);
+  g_cancellable_cancel (wait.cancellable);
+  g_thread_join (thread);
+  g_assert_false (has_handlers (wait.cancellable));
+  g_object_unref (wait.cancellable);
+  g_mutex_clear (&wait.lock);
+  g_cond_clear (&wait.cond);
+}
+
+/* ------------------------------------------------------------------ */
+/* Deferred effects                                                    */
+
+static void
+append_effect (gpointer owner,
+               gpointer data)
+{
+  g_string_append_c (owner, GPOINTER_TO_INT (data));
+}
+
+/* Effects run in the order added, past the ones kept on the stack, and
+ * an effect may add more. */
+static void
+test_deferred_order (void)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  InterpDeferred deferred;
+  const char *names = "abcdefghij";
+
+  _interp_deferred_init (&deferred, text);
+  for (const char *c = names; *c != '\0'; c++)
+    _interp_deferred_add (&deferred, append_effect, GINT_TO_POINTER (*c));
+  g_assert_cmpstr (text->str, ==, "");
+  _interp_deferred_run (&deferred);
+  g_assert_cmpstr (text->str, ==, names);
+
+  /* Empty again, and usable. */
+  _interp_deferred_run (&deferred);
+  g_assert_cmpstr (text->str, ==, names);
+  _interp_deferred_add (&deferred, append_effect, GINT_TO_POINTER ('k'));
+  _interp_deferred_run (&deferred);
+  g_assert_cmpstr (text->str, ==, "abcdefghijk");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/completion/order-one-source", test_completion_order_one_source);
+  g_test_add_func ("/completion/push-from-callback", test_completion_push_from_callback);
+  g_test_add_func ("/completion/delay", test_completion_delay);
+  g_test_add_func ("/completion/return-task", test_completion_return_task);
+  g_test_add_func ("/notifier/coalesces", test_notifier_coalesces);
+  g_test_add_func ("/notifier/weak", test_notifier_weak);
+  g_test_add_func ("/cancel-waiter/cancelled-already", test_waiter_cancelled_already);
+  g_test_add_func ("/cancel-waiter/finished-first", test_waiter_finished_first);
+  g_test_add_func ("/cancel-waiter/finish-in-handler", test_waiter_finish_in_handler);
+  g_test_add_func ("/cancel-waiter/delivered", test_waiter_delivered);
+  g_test_add_func ("/cancel-waiter/connect-races-delivery", test_waiter_connect_races_delivery);
+  g_test_add_func ("/cancel-waiter/wake", test_waiter_wake);
+  g_test_add_func ("/deferred/order", test_deferred_order);
+  return g_test_run ();
+}
