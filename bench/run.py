@@ -2,6 +2,10 @@
 
 Usage: python3 bench/run.py BUILD_DIR [N_ITERATIONS]
 
+For the figures that count, a release build, e.g.:
+  meson setup _build/rel13 --buildtype=release -Dpython=$(pyenv prefix 3.13.0)/bin/python3
+  ninja -C _build/rel13 && python3 bench/run.py _build/rel13
+
 BUILD_DIR is a meson build of interp-glib (for the numbers that matter, one
 against Python >= 3.12, e.g. _build/py3.13). The peers run under the same
 Python that build embeds, in the same run. Not part of the test suite:
@@ -66,8 +70,6 @@ def main():
         rows.append(("create + close, CPython interpreters.create()",
                      f"{peers['cpython_create_close_ms']:.2f} ms",
                      f"{peers['cpython_create_close_ms'] / ours['create_close_ms']:.2f}x ours"))
-    rows.append(("cancel -> completion of a spin loop", f"{ours['cancel_latency_ms']:.2f} ms",
-                 "CPython: not possible"))
     rows.append(("queue put+get, Python to Python, 2 interpreters", f"{ours['queue_items_per_s']:.0f} /s",
                  f"{ours['queue_items_per_s'] / peers['queue_items_per_s']:.2f}x CPython's queues"
                  if "queue_items_per_s" in peers else "goal >= 2x CPython's"))
@@ -86,6 +88,46 @@ def main():
     width = max(len(r[0]) for r in rows)
     for name, value, ratio in rows:
         print(f"  {name:<{width}}  {value:>12}  {ratio}")
+    print_goals(ours, peers)
+
+
+def print_goals(ours, peers):
+    """The figures of issue 15 with their peers of this run, a goal each."""
+    def row(name, value, peer, ratio, goal, met):
+        return (name, value, peer, f"{ratio:.2f}x" if ratio is not None else "-", goal,
+                "-" if met is None else ("yes" if met else "NO"))
+
+    rows = []
+    if "cpython_rss_per_interp_kib" in peers:
+        ratio = ours["rss_per_interp_kib"] / peers["cpython_rss_per_interp_kib"]
+        rows.append(row("memory per idle interpreter (RSS over 30)",
+                        f"{ours['rss_per_interp_kib']:.0f} KiB",
+                        f"{peers['cpython_rss_per_interp_kib']:.0f} KiB create()", ratio,
+                        "<= 0.75x", ratio <= 0.75))
+        ratio = ours["create_exec_ms"] / peers["cpython_create_exec_ms"]
+        rows.append(row("create + first exec (median of 30)", f"{ours['create_exec_ms']:.2f} ms",
+                        f"{peers['cpython_create_exec_ms']:.2f} ms create()+exec()", ratio,
+                        "<= 0.80x", ratio <= 0.8))
+    rows.append(row("cancel a running loop -> completion (median of 30)",
+                    f"{ours['cancel_latency_ms']:.3f} ms", "not possible", None,
+                    "<= 1 ms", ours["cancel_latency_ms"] <= 1.0))
+    rows.append(row("  same, 90th percentile", f"{ours['cancel_p90_ms']:.3f} ms", "", None, "", None))
+    ratio = ours["loop_cancellable_s"] / ours["loop_s"]
+    rows.append(row("a loop with a cancellable, against without (best of 5)",
+                    f"{ours['loop_cancellable_s'] * 1e3:.1f} ms", f"{ours['loop_s'] * 1e3:.1f} ms",
+                    ratio, "<= 1.02x (noise)", ratio <= 1.02))
+    if "cpython_loop_s" in peers:
+        ratio = ours["loop_s"] / peers["cpython_loop_s"]
+        rows.append(row("  the loop, against CPython's interpreter", f"{ours['loop_s'] * 1e3:.1f} ms",
+                        f"{peers['cpython_loop_s'] * 1e3:.1f} ms", ratio, "<= 1.02x (noise)",
+                        ratio <= 1.02))
+
+    header = ("goal figure (peers in this run)", "ours", "peer", "ratio", "goal", "met")
+    widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
+    print()
+    for r in [header] + rows:
+        print("  " + "  ".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}"
+                               for i, (c, w) in enumerate(zip(r, widths))))
 
 
 if __name__ == "__main__":
