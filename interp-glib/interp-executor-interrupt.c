@@ -10,7 +10,8 @@
  * (see INTERP_PENDING_INTERRUPT); on 3.11, or when CPython's queue of
  * pending calls is full, a short-lived interrupter thread that attaches
  * to the same interpreter and waits for its GIL, which the running code
- * drops after the switch interval. Either checks, with the GIL held, that
+ * drops after the switch interval (on 3.11 shortened while interrupters
+ * wait). Either checks, with the GIL held, that
  * the job it came for still runs: the executor clears running_job with
  * the GIL held too, so an interruption never lands in a later job.
  * Teardown runs the pending calls left and waits for the interrupters:
@@ -214,6 +215,44 @@ interrupt_free (Interrupt *interrupt)
   g_free (interrupt);
 }
 
+#if !INTERP_PY_HAS_OWN_GIL
+/* Python 3.11: an interrupter waits for the one GIL, which the running
+ * code gives up only when a waiter has waited a switch interval (5 ms by
+ * default). While interrupters wait, the interval is shortened; 3.11's is
+ * the process's and can be set without the GIL. A value someone set
+ * meanwhile is kept. */
+#define INTERRUPT_SWITCH_INTERVAL_US 100
+
+static GMutex short_interval_lock;
+static guint short_interval_users;
+static unsigned long saved_interval;
+static gboolean interval_lowered;
+
+static void
+short_interval_begin (void)
+{
+  g_mutex_lock (&short_interval_lock);
+  if (short_interval_users++ == 0)
+    {
+      saved_interval = _PyEval_GetSwitchInterval ();
+      interval_lowered = saved_interval > INTERRUPT_SWITCH_INTERVAL_US;
+      if (interval_lowered)
+        _PyEval_SetSwitchInterval (INTERRUPT_SWITCH_INTERVAL_US);
+    }
+  g_mutex_unlock (&short_interval_lock);
+}
+
+static void
+short_interval_end (void)
+{
+  g_mutex_lock (&short_interval_lock);
+  if (--short_interval_users == 0 && interval_lowered &&
+      _PyEval_GetSwitchInterval () == INTERRUPT_SWITCH_INTERVAL_US)
+    _PyEval_SetSwitchInterval (saved_interval);
+  g_mutex_unlock (&short_interval_lock);
+}
+#endif
+
 static gpointer
 interrupter_thread (gpointer data)
 {
@@ -225,7 +264,13 @@ interrupter_thread (gpointer data)
    * makes the running code drop it at the next eval-breaker check. The
    * interpreter cannot go away meanwhile: teardown waits for interrupters. */
   tstate = PyThreadState_New (executor->interp);
+#if !INTERP_PY_HAS_OWN_GIL
+  short_interval_begin ();
   PyEval_RestoreThread (tstate);
+  short_interval_end ();
+#else
+  PyEval_RestoreThread (tstate);
+#endif
   deliver (interrupt);
   PyThreadState_Clear (tstate);
   PyThreadState_DeleteCurrent ();
@@ -254,13 +299,30 @@ pending_interrupt (void *data)
 {
   Interrupt *interrupt = data;
   InterpExecutor *executor = interrupt->executor;
+  gboolean raise = FALSE;
 
-  deliver (interrupt);
+#if !INTERP_MONITOR_INTERRUPT
+  /* In the executor's thread, raised here: an exception set with
+   * PyThreadState_SetAsyncExc() now would wait for the next eval-breaker
+   * check (3.14 reads its bits once per check), past the line after a
+   * blocking call. */
+  if (PyThread_get_thread_ident () == executor->thread_ident)
+    {
+      g_mutex_lock (&executor->lock);
+      raise = executor->running_job == interrupt->job && !interrupt->job->cancel_delivered;
+      g_mutex_unlock (&executor->lock);
+    }
+  else
+#endif
+    deliver (interrupt);
   g_mutex_lock (&executor->lock);
   executor->pending_interrupts--;
   g_mutex_unlock (&executor->lock);
   interrupt_free (interrupt);
-  return 0;
+  if (!raise)
+    return 0;
+  PyErr_SetNone (executor->cancel_exc);
+  return -1;
 }
 #endif
 
