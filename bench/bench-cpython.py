@@ -1,6 +1,7 @@
 """The peers' side of the benchmarks, in one run; prints JSON.
 
 Usage: python3 bench-cpython.py WORKLOAD.py N_ITERATIONS N_PARALLEL
+       python3 bench-cpython.py --lean
 
 Runs the workload in this process's main interpreter alone, in N threads
 of one interpreter, in N processes (multiprocessing), and, where the
@@ -97,6 +98,9 @@ def cpython_queues(interpreters, interps, here):
 
 
 def main():
+    if sys.argv[1:] == ["--lean"]:
+        print(json.dumps(cpython_lean()))
+        return
     path, iterations, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     source = open(path).read()
     # Imported as a module so that multiprocessing can pickle its functions.

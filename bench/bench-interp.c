@@ -1,6 +1,7 @@
 /* bench-interp.c: interp-glib's side of the benchmarks; prints JSON.
  *
  * Usage: bench-interp WORKLOAD.py N_ITERATIONS N_PARALLEL
+ *        bench-interp --lean   (RSS per idle interpreter, create + first exec)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -9,6 +10,7 @@
 #include <interp-glib.h>
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 /* The loop whose cost with and without a cancellable is compared; the
@@ -267,8 +269,18 @@ main (int argc, char *argv[])
   const guint lean_interps = 30;
   double cancel_times[30];
 
+  if (argc == 2 && strcmp (argv[1], "--lean") == 0)
+    {
+      /* Only the lean figures: bench/run.py alternates them with the
+       * peer's, round after round. */
+      measure_lean (lean_interps, &rss_per_interp_kib, &create_exec_ms);
+      g_print ("{\"rss_per_interp_kib\": %.0f, \"create_exec_ms\": %.3f}\n",
+               rss_per_interp_kib, create_exec_ms);
+      interp_shutdown (NULL);
+      return 0;
+    }
   if (argc != 4 || !g_file_get_contents (argv[1], &source, NULL, &error))
-    g_error ("usage: %s WORKLOAD.py N_ITERATIONS N_PARALLEL", argv[0]);
+    g_error ("usage: %s WORKLOAD.py N_ITERATIONS N_PARALLEL | --lean", argv[0]);
   iterations = g_ascii_strtoll (argv[2], NULL, 10);
   n = atoi (argv[3]);
 
@@ -348,9 +360,9 @@ main (int argc, char *argv[])
 
   /* What being cancellable costs code that is not cancelled: the same
    * loop with and without a cancellable, timed inside the interpreter,
-   * the best of 5 each, alternated. */
+   * the best of 10 each, alternated. */
   loop_s = loop_cancellable_s = G_MAXDOUBLE;
-  for (guint i = 0; i < 10; i++)
+  for (guint i = 0; i < 20; i++)
     {
       g_autoptr(GCancellable) cancellable = (i % 2) ? g_cancellable_new () : NULL;
       double elapsed;
