@@ -1,12 +1,15 @@
 """The peers' side of the benchmarks, in one run; prints JSON.
 
 Usage: python3 bench-cpython.py WORKLOAD.py N_ITERATIONS N_PARALLEL
+       python3 bench-cpython.py --lean
 
 Runs the workload in this process's main interpreter alone, in N threads
 of one interpreter, in N processes (multiprocessing), and, where the
 Python has them (3.13: test.support.interpreters), in N of CPython's own
 subinterpreters driven by N threads; plus CPython's own call round trip
-and create+close for comparison with interp-glib's.
+and create+close for comparison with interp-glib's. First of all, its
+low-level create() + first exec of 30 interpreters kept idle (RSS per
+interpreter, median time), and a loop in one of them.
 """
 import json
 import multiprocessing
@@ -14,6 +17,52 @@ import os
 import sys
 import threading
 import time
+
+# The loop bench-interp.c times with and without a cancellable (LOOP_CODE).
+LOOP_CODE = ("import time as _t\n_s = _t.perf_counter()\nfor _i in range(3000000): pass\n"
+             "loop_s = _t.perf_counter() - _s\n")
+
+
+def rss_kib():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+
+
+def cpython_lean(n=30):
+    """CPython's own low-level create() + first exec, n interpreters kept
+    idle: RSS per interpreter, median create + first exec, and the loop."""
+    try:
+        import _interpreters as low
+        run = low.exec
+    except ImportError:
+        try:
+            import _xxsubinterpreters as low
+        except ImportError:
+            return {}
+        run = low.run_string
+    low.destroy(low.create())
+    before = rss_kib()
+    ids, times = [], []
+    for _ in range(n):
+        start = time.perf_counter()
+        iid = low.create()
+        run(iid, "pass")
+        times.append((time.perf_counter() - start) * 1e3)
+        ids.append(iid)
+    time.sleep(0.2)
+    out = {"cpython_rss_per_interp_kib": (rss_kib() - before) / n,
+           "cpython_create_exec_ms": sorted(times)[n // 2]}
+    r, w = os.pipe()
+    best = float("inf")
+    for _ in range(5):
+        run(ids[0], LOOP_CODE + f"import os as _o\n_o.write({w}, repr(loop_s).encode())\n")
+        best = min(best, float(os.read(r, 100)))
+    os.close(r)
+    os.close(w)
+    out["cpython_loop_s"] = best
+    for iid in ids:
+        low.destroy(iid)
+    return out
 
 
 def cpython_queues(interpreters, interps, here):
@@ -49,6 +98,9 @@ def cpython_queues(interpreters, interps, here):
 
 
 def main():
+    if sys.argv[1:] == ["--lean"]:
+        print(json.dumps(cpython_lean()))
+        return
     path, iterations, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     source = open(path).read()
     # Imported as a module so that multiprocessing can pickle its functions.
@@ -56,6 +108,8 @@ def main():
     workload = __import__(os.path.splitext(os.path.basename(path))[0])
     work = workload.work
     out = {"python": sys.version.split()[0], "n": n, "iterations": iterations}
+    # First, before anything else grows the heap.
+    out.update(cpython_lean())
 
     work(iterations // 10)
     start = time.perf_counter()

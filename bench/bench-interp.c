@@ -1,6 +1,7 @@
 /* bench-interp.c: interp-glib's side of the benchmarks; prints JSON.
  *
  * Usage: bench-interp WORKLOAD.py N_ITERATIONS N_PARALLEL
+ *        bench-interp --lean   (RSS per idle interpreter, create + first exec)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -9,11 +10,88 @@
 #include <interp-glib.h>
 
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The loop whose cost with and without a cancellable is compared; the
+ * peer runs the same (bench-cpython.py). */
+#define LOOP_CODE \
+  "import time as _t\n_s = _t.perf_counter()\nfor _i in range(3000000): pass\n" \
+  "loop_s = _t.perf_counter() - _s\n"
 
 static double
 now (void)
 {
   return g_get_monotonic_time () / 1e6;
+}
+
+static InterpInterpreter *new_with_workload (const char *source);
+
+static int
+cmp_double (gconstpointer a,
+            gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* The value at @q (0..1) of @n values, sorted in place. */
+static double
+quantile (double *values,
+          guint   n,
+          double  q)
+{
+  qsort (values, n, sizeof (double), (int (*) (const void *, const void *)) cmp_double);
+  return values[MIN ((guint) (q * n), n - 1)];
+}
+
+/* Resident set size of this process, KiB. */
+static long
+rss_kib (void)
+{
+  g_autofree char *statm = NULL;
+  g_auto(GStrv) fields = NULL;
+
+  /* size resident shared ... (pages) */
+  if (!g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL) ||
+      g_strv_length (fields = g_strsplit (statm, " ", 3)) < 2)
+    return 0;
+  return g_ascii_strtoll (fields[1], NULL, 10) * (sysconf (_SC_PAGESIZE) / 1024);
+}
+
+/* Lean interpreters: @n interpreters created and given a first exec, one
+ * after the other, kept idle: RSS per interpreter and the median time of
+ * create + first exec. Runs first, before anything else grows the heap. */
+static void
+measure_lean (guint   n,
+              double *rss_per_interp_kib,
+              double *create_exec_ms)
+{
+  g_autoptr(GError) error = NULL;
+  InterpInterpreter **interps = g_new0 (InterpInterpreter *, n);
+  double *times = g_new0 (double, n);
+  long before;
+
+  /* Python itself starts with the first one. */
+  g_object_unref (new_with_workload ("pass"));
+  before = rss_kib ();
+  for (guint i = 0; i < n; i++)
+    {
+      double start = now ();
+
+      interps[i] = interp_interpreter_new (NULL, &error);
+      if (interps[i] == NULL || !interp_interpreter_exec (interps[i], "pass", NULL, &error))
+        g_error ("%s", error->message);
+      times[i] = (now () - start) * 1e3;
+    }
+  g_usleep (200 * 1000);
+  *rss_per_interp_kib = (double) (rss_kib () - before) / n;
+  *create_exec_ms = quantile (times, n, 0.5);
+  for (guint i = 0; i < n; i++)
+    g_object_unref (interps[i]);
+  g_free (interps);
+  g_free (times);
 }
 
 static InterpInterpreter *
@@ -184,14 +262,29 @@ main (int argc, char *argv[])
   gint64 iterations;
   guint n;
   InterpInterpreter **interps;
-  double single, parallel, sync_us, async_rate, create_ms, raw_ms, cancel_ms = 0;
+  double single, parallel, sync_us, async_rate, create_ms, raw_ms, cancel_ms, cancel_p90_ms;
   double queue_throughput, queue_latency_us, queue_latency_p99_us;
-  const guint sync_rounds = 20000, async_rounds = 100000, create_rounds = 20, cancel_rounds = 10;
+  double rss_per_interp_kib, create_exec_ms, loop_s, loop_cancellable_s;
+  const guint sync_rounds = 20000, async_rounds = 100000, create_rounds = 20, cancel_rounds = 30;
+  const guint lean_interps = 30;
+  double cancel_times[30];
 
+  if (argc == 2 && strcmp (argv[1], "--lean") == 0)
+    {
+      /* Only the lean figures: bench/run.py alternates them with the
+       * peer's, round after round. */
+      measure_lean (lean_interps, &rss_per_interp_kib, &create_exec_ms);
+      g_print ("{\"rss_per_interp_kib\": %.0f, \"create_exec_ms\": %.3f}\n",
+               rss_per_interp_kib, create_exec_ms);
+      interp_shutdown (NULL);
+      return 0;
+    }
   if (argc != 4 || !g_file_get_contents (argv[1], &source, NULL, &error))
-    g_error ("usage: %s WORKLOAD.py N_ITERATIONS N_PARALLEL", argv[0]);
+    g_error ("usage: %s WORKLOAD.py N_ITERATIONS N_PARALLEL | --lean", argv[0]);
   iterations = g_ascii_strtoll (argv[2], NULL, 10);
   n = atoi (argv[3]);
+
+  measure_lean (lean_interps, &rss_per_interp_kib, &create_exec_ms);
 
   interps = g_new0 (InterpInterpreter *, n);
   for (guint i = 0; i < n; i++)
@@ -260,9 +353,28 @@ main (int argc, char *argv[])
       g_cancellable_cancel (cancellable);
       while (pending.done == 0)
         g_main_context_iteration (NULL, TRUE);
-      cancel_ms += (now () - start) * 1e3;
+      cancel_times[i] = (now () - start) * 1e3;
     }
-  cancel_ms /= cancel_rounds;
+  cancel_ms = quantile (cancel_times, cancel_rounds, 0.5);
+  cancel_p90_ms = quantile (cancel_times, cancel_rounds, 0.9);
+
+  /* What being cancellable costs code that is not cancelled: the same
+   * loop with and without a cancellable, timed inside the interpreter,
+   * the best of 10 each, alternated. */
+  loop_s = loop_cancellable_s = G_MAXDOUBLE;
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autoptr(GCancellable) cancellable = (i % 2) ? g_cancellable_new () : NULL;
+      double elapsed;
+
+      if (!interp_interpreter_exec (interps[0], LOOP_CODE, cancellable, &error))
+        g_error ("%s", error->message);
+      elapsed = eval_double (interps[0], "loop_s");
+      if (i % 2)
+        loop_cancellable_s = MIN (loop_cancellable_s, elapsed);
+      else
+        loop_s = MIN (loop_s, elapsed);
+    }
 
   /* Queues: Python to Python across two interpreters running at once. */
   {
@@ -284,10 +396,12 @@ main (int argc, char *argv[])
            "\"single_s\": %.4f, \"parallel_s\": %.4f, \"sync_call_us\": %.2f, "
            "\"async_calls_per_s\": %.0f, \"create_close_ms\": %.3f, \"raw_create_close_ms\": %.3f, "
            "\"cancel_latency_ms\": %.3f, \"queue_items_per_s\": %.0f, \"queue_wake_us\": %.1f, "
-           "\"queue_wake_p99_us\": %.1f}\n",
+           "\"queue_wake_p99_us\": %.1f, \"rss_per_interp_kib\": %.0f, \"create_exec_ms\": %.3f, "
+           "\"cancel_p90_ms\": %.3f, \"loop_s\": %.4f, \"loop_cancellable_s\": %.4f}\n",
            PY_VERSION, interp_supports_own_gil () ? "true" : "false", n, iterations,
            single, parallel, sync_us, async_rate, create_ms, raw_ms, cancel_ms,
-           queue_throughput, queue_latency_us, queue_latency_p99_us);
+           queue_throughput, queue_latency_us, queue_latency_p99_us,
+           rss_per_interp_kib, create_exec_ms, cancel_p90_ms, loop_s, loop_cancellable_s);
 
   for (guint i = 0; i < n; i++)
     g_object_unref (interps[i]);

@@ -46,7 +46,7 @@ LAYERS = [
     ("module-core", ["interp-module-core"]),
     ("module-parts", ["interp-module-queues", "interp-module-channels",
                       "interp-module-interp", "interp-module-pool"]),
-    ("module", ["interp-module", "interp-module-install"]),
+    ("module", ["interp-module", "interp-module-install", "interp-module-site"]),
 ]
 
 # Layers whose files stand beside each other: each may call the layers

@@ -44,7 +44,8 @@ gboolean           _interp_buffer_share_fill  (InterpBufferShare  *share,
 typedef struct _InterpCarrierContext InterpCarrierContext;
 struct _InterpCarrierContext
 {
-  PyObject *pickle;         /* the pickle module, for what is not shared */
+  PyObject *pickle;         /* what pickles what is not shared (NULL: the
+                             * carrier imports pickle at its first use) */
   PyObject *not_shareable;  /* NotShareableError (NULL: TypeError) */
 
   /* The queue (borrowed) behind a Queue, RecvChannel or SendChannel and

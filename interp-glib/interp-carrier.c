@@ -268,6 +268,17 @@ set_text (InterpCarrier *carrier,
   carrier->text.len = len;
 }
 
+/* What @ctx pickles with (borrowed): the package's, or pickle itself,
+ * imported at the first use so that a fresh interpreter stays lean. NULL
+ * with an exception set. */
+static PyObject *
+context_pickle (InterpCarrierContext *ctx)
+{
+  if (ctx->pickle == NULL)
+    ctx->pickle = PyImport_ImportModule ("pickle");
+  return ctx->pickle;
+}
+
 static InterpCarrier *
 from_python (PyObject           *object,
              InterpCarrierContext *ctx,
@@ -396,12 +407,13 @@ from_python (PyObject           *object,
 pickle_it:
   PyErr_Clear ();
   {
+    PyObject *pickler = ctx ? context_pickle (ctx) : NULL;
     InterpCarrier *outer = g_private_get (&pickling_carrier);
     PyObject *pickled;
 
     carrier = carrier_new (CARRIER_PICKLE);
     g_private_set (&pickling_carrier, carrier);
-    pickled = ctx && ctx->pickle ? PyObject_CallMethod (ctx->pickle, "dumps", "Oi", object, 5) : NULL;
+    pickled = pickler ? PyObject_CallMethod (pickler, "dumps", "Oi", object, 5) : NULL;
     g_private_set (&pickling_carrier, outer);
 
     if (pickled == NULL || !PyBytes_Check (pickled))
@@ -497,13 +509,16 @@ _interp_carrier_to_python (InterpCarrier     *carrier,
       }
     case CARRIER_PICKLE:
       {
+        PyObject *pickler;
         PyObject *data;
         PyObject *value;
 
-        if (ctx == NULL || ctx->pickle == NULL)
+        if (ctx == NULL)
           break;
+        if ((pickler = context_pickle (ctx)) == NULL)
+          return NULL;
         data = PyBytes_FromStringAndSize (carrier->text.data, carrier->text.len);
-        value = data ? PyObject_CallMethod (ctx->pickle, "loads", "O", data) : NULL;
+        value = data ? PyObject_CallMethod (pickler, "loads", "O", data) : NULL;
         Py_XDECREF (data);
         return value;
       }

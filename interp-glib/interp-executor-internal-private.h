@@ -38,6 +38,18 @@ G_BEGIN_DECLS
 # define INTERP_MONITOR_INTERRUPT 0
 #endif
 
+/* Python 3.12 and later run a function queued for an interpreter with
+ * _PyEval_AddPendingCall() in whichever of its threads next checks its
+ * eval breaker, within microseconds, without waiting for the GIL (3.11
+ * runs them in the process's main thread only). A cancel goes that way:
+ * an interrupter thread would wait for the running code to drop the GIL,
+ * which it does only after the switch interval (5 ms). */
+#if PY_VERSION_HEX >= 0x030C0000
+# define INTERP_PENDING_INTERRUPT 1
+#else
+# define INTERP_PENDING_INTERRUPT 0
+#endif
+
 /* ------------------------------------------------------------------ */
 /* The executor and its jobs                                           */
 
@@ -112,7 +124,8 @@ struct _InterpExecutor
   gboolean abandoned;         /* left by a pool while blocked in C */
   InterpJob *running_job;
   ExecutorState state;
-  guint interrupters;
+  guint interrupters;         /* interrupter threads attached or to come */
+  guint pending_interrupts;   /* interruptions queued as pending calls */
   guint exports;              /* buffers of this interpreter used elsewhere */
   gboolean teardown_deferred; /* closed, destroyed when exports reach 0 */
   gboolean thread_started;

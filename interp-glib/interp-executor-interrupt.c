@@ -2,16 +2,20 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Cancelling a running job starts a short-lived interrupter thread that
- * attaches to the same interpreter (taking its GIL, which the running code
- * drops at the next eval-breaker check) and raises
- * interp_glib.CancelledError in the executor's thread state with
- * PyThreadState_SetAsyncExc(), or on 3.12 and 3.13 from a sys.monitoring
- * callback (see INTERP_MONITOR_INTERRUPT). The interrupter checks, with
- * the GIL held, that the job it came for still runs: the executor clears
- * running_job with the GIL held too, so an interruption never lands in a
- * later job. Teardown waits for the interrupters: none is attached when
- * the interpreter goes away. A blocking wait in the job's code ends
+ * Cancelling a running job raises interp_glib.CancelledError in the
+ * executor's thread state with PyThreadState_SetAsyncExc(), or on 3.12
+ * and 3.13 from a sys.monitoring callback (see INTERP_MONITOR_INTERRUPT),
+ * from code that holds the interpreter's GIL: on 3.12 and later a pending
+ * call, which the running code itself runs at its next eval-breaker check
+ * (see INTERP_PENDING_INTERRUPT); on 3.11, or when CPython's queue of
+ * pending calls is full, a short-lived interrupter thread that attaches
+ * to the same interpreter and waits for its GIL, which the running code
+ * drops after the switch interval (on 3.11 shortened while interrupters
+ * wait). Either checks, with the GIL held, that
+ * the job it came for still runs: the executor clears running_job with
+ * the GIL held too, so an interruption never lands in a later job.
+ * Teardown runs the pending calls left and waits for the interrupters:
+ * none is attached when the interpreter goes away. A blocking wait in the job's code ends
  * through the job's wait cancellable instead, and raises the cancellation
  * itself.
  */
@@ -175,6 +179,80 @@ monitor_release (InterpExecutor *executor)
 }
 #endif
 
+/* With a thread state of the executor's interpreter attached (any of its
+ * threads): raises the cancellation in the executor's thread, if the job
+ * it came for still runs. */
+static void
+deliver (Interrupt *interrupt)
+{
+  InterpExecutor *executor = interrupt->executor;
+
+#if INTERP_MONITOR_INTERRUPT
+  {
+    guint64 serial = 0;
+
+    g_mutex_lock (&executor->lock);
+    if (executor->running_job == interrupt->job && !interrupt->job->cancel_delivered)
+      serial = executor->job_serial;
+    g_mutex_unlock (&executor->lock);
+    if (serial != 0 && monitor_arm (executor, serial))
+      return;
+  }
+#endif
+  g_mutex_lock (&executor->lock);
+  /* Checked with the GIL held: the executor clears running_job with the
+   * GIL held too, so the exception cannot land in a later job. */
+  if (executor->running_job == interrupt->job && !interrupt->job->cancel_delivered)
+    PyThreadState_SetAsyncExc (executor->thread_ident, executor->cancel_exc);
+  g_mutex_unlock (&executor->lock);
+}
+
+static void
+interrupt_free (Interrupt *interrupt)
+{
+  _interp_job_unref (interrupt->job);
+  _interp_executor_unref (interrupt->executor);
+  g_free (interrupt);
+}
+
+#if !INTERP_PY_HAS_OWN_GIL
+/* Python 3.11: an interrupter waits for the one GIL, which the running
+ * code gives up only when a waiter has waited a switch interval (5 ms by
+ * default). While interrupters wait, the interval is shortened; 3.11's is
+ * the process's and can be set without the GIL. A value someone set
+ * meanwhile is kept. */
+#define INTERRUPT_SWITCH_INTERVAL_US 100
+
+static GMutex short_interval_lock;
+static guint short_interval_users;
+static unsigned long saved_interval;
+static gboolean interval_lowered;
+
+static void
+short_interval_begin (void)
+{
+  g_mutex_lock (&short_interval_lock);
+  if (short_interval_users++ == 0)
+    {
+      saved_interval = _PyEval_GetSwitchInterval ();
+      interval_lowered = saved_interval > INTERRUPT_SWITCH_INTERVAL_US;
+      if (interval_lowered)
+        _PyEval_SetSwitchInterval (INTERRUPT_SWITCH_INTERVAL_US);
+    }
+  g_mutex_unlock (&short_interval_lock);
+}
+
+static void
+short_interval_end (void)
+{
+  g_mutex_lock (&short_interval_lock);
+  if (--short_interval_users == 0 && interval_lowered &&
+      _PyEval_GetSwitchInterval () == INTERRUPT_SWITCH_INTERVAL_US)
+    _PyEval_SetSwitchInterval (saved_interval);
+  g_mutex_unlock (&short_interval_lock);
+}
+#endif
+
 /* A thread of ours that took the interpreter's GIL with @tstate lets go
  * of both and stops counting as an interrupter: teardown waits for none. */
 static void
@@ -201,36 +279,60 @@ interrupter_thread (gpointer data)
    * makes the running code drop it at the next eval-breaker check. The
    * interpreter cannot go away meanwhile: teardown waits for interrupters. */
   tstate = PyThreadState_New (executor->interp);
+#if !INTERP_PY_HAS_OWN_GIL
+  short_interval_begin ();
   PyEval_RestoreThread (tstate);
-
-#if INTERP_MONITOR_INTERRUPT
-  {
-    guint64 serial = 0;
-
-    g_mutex_lock (&executor->lock);
-    if (executor->running_job == interrupt->job && !interrupt->job->cancel_delivered)
-      serial = executor->job_serial;
-    g_mutex_unlock (&executor->lock);
-    if (serial != 0 && monitor_arm (executor, serial))
-      goto delivered;
-  }
+  short_interval_end ();
+#else
+  PyEval_RestoreThread (tstate);
 #endif
-  g_mutex_lock (&executor->lock);
-  /* Checked with the GIL held: the executor clears running_job with the
-   * GIL held too, so the exception cannot land in a later job. */
-  if (executor->running_job == interrupt->job && !interrupt->job->cancel_delivered)
-    PyThreadState_SetAsyncExc (executor->thread_ident, executor->cancel_exc);
-  g_mutex_unlock (&executor->lock);
-#if INTERP_MONITOR_INTERRUPT
-delivered:
-#endif
-
+  deliver (interrupt);
   interrupter_leave (executor, tstate);
-  _interp_job_unref (interrupt->job);
-  _interp_executor_unref (executor);
-  g_free (interrupt);
+  interrupt_free (interrupt);
   return NULL;
 }
+
+#if INTERP_PENDING_INTERRUPT
+/* Exported by every CPython from 3.12 on (for _testinternalcapi), with
+ * this signature, but declared only in its internal headers. */
+PyAPI_FUNC (int) _PyEval_AddPendingCall (PyInterpreterState *interp,
+                                         int               (*func) (void *),
+                                         void               *arg,
+                                         int                 flags);
+
+/* The pending call: runs in a thread of the executor's interpreter at its
+ * next eval-breaker check, the GIL held. */
+static int
+pending_interrupt (void *data)
+{
+  Interrupt *interrupt = data;
+  InterpExecutor *executor = interrupt->executor;
+  gboolean raise = FALSE;
+
+#if !INTERP_MONITOR_INTERRUPT
+  /* In the executor's thread, raised here: an exception set with
+   * PyThreadState_SetAsyncExc() now would wait for the next eval-breaker
+   * check (3.14 reads its bits once per check), past the line after a
+   * blocking call. */
+  if (PyThread_get_thread_ident () == executor->thread_ident)
+    {
+      g_mutex_lock (&executor->lock);
+      raise = executor->running_job == interrupt->job && !interrupt->job->cancel_delivered;
+      g_mutex_unlock (&executor->lock);
+    }
+  else
+#endif
+    deliver (interrupt);
+  g_mutex_lock (&executor->lock);
+  executor->pending_interrupts--;
+  g_mutex_unlock (&executor->lock);
+  interrupt_free (interrupt);
+  if (!raise)
+    return 0;
+  PyErr_SetNone (executor->cancel_exc);
+  return -1;
+}
+#endif
 
 /* Called with executor->lock held. Returns the job's wait cancellable, if
  * any, for the caller to cancel once the lock is released (its handlers
@@ -249,6 +351,17 @@ _interp_executor_interrupt_job_locked (InterpExecutor *executor,
   interrupt = g_new0 (Interrupt, 1);
   interrupt->executor = _interp_executor_ref (executor);
   interrupt->job = _interp_job_ref (job);
+#if INTERP_PENDING_INTERRUPT
+  /* Runs at once where the code runs; an interrupter thread only when
+   * CPython's queue of pending calls (32) is full. pending_interrupt()
+   * waits for the lock we hold. */
+  if (_PyEval_AddPendingCall (executor->interp, pending_interrupt, interrupt, 0) == 0)
+    {
+      job->interrupted = TRUE;
+      executor->pending_interrupts++;
+      return job->wait_cancellable ? g_object_ref (job->wait_cancellable) : NULL;
+    }
+#endif
   thread = g_thread_try_new ("interp-interrupt", interrupter_thread, interrupt, NULL);
   if (thread == NULL)
     {
@@ -257,9 +370,7 @@ _interp_executor_interrupt_job_locked (InterpExecutor *executor,
       INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT ": no thread to interrupt its code",
                     executor->id);
       /* Neither is the last reference: the executor runs the job. */
-      _interp_job_unref (interrupt->job);
-      _interp_executor_unref (interrupt->executor);
-      g_free (interrupt);
+      interrupt_free (interrupt);
     }
   else
     {
@@ -485,6 +596,28 @@ _interp_executor_interrupt_setup (InterpExecutor  *executor,
 void
 _interp_executor_interrupt_teardown (InterpExecutor *executor)
 {
+#if INTERP_PENDING_INTERRUPT
+  /* Pending calls queued for this interpreter run before it goes: they
+   * hold references. Running code runs them (another thread of the
+   * interpreter may be running them now: wait for it, boundedly). */
+  for (guint tries = 0; tries < 1000; tries++)
+    {
+      guint pending;
+
+      g_mutex_lock (&executor->lock);
+      pending = executor->pending_interrupts;
+      g_mutex_unlock (&executor->lock);
+      if (pending == 0)
+        break;
+      if (tries > 0)
+        {
+          Py_BEGIN_ALLOW_THREADS
+          g_usleep (1000);
+          Py_END_ALLOW_THREADS
+        }
+      discard_pending_interrupt ();
+    }
+#endif
   Py_CLEAR (executor->cancel_exc);
 #if INTERP_MONITOR_INTERRUPT
   monitor_release (executor);

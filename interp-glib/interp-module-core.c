@@ -399,7 +399,8 @@ _interp_module_raise_error (InterpModuleState      *mod,
 /* The state                                                           */
 
 /* The slots _register() fills: the Python package's classes, and what
- * the carrier pickles with (pickle itself until the package says). */
+ * the carrier pickles with (pickle itself, imported at its first use,
+ * until the package says). */
 #define FOR_EACH_REGISTERED(X) \
   X (Queue, queue_class) X (RecvChannel, recv_class) X (SendChannel, send_class) \
   X (NotShareableError, carrier.not_shareable) X (QueueEmpty, queue_empty) \
@@ -559,10 +560,8 @@ core_part_exec (PyObject          *module,
   mod->carrier.end_unref = _interp_queue_state_unref;
   mod->handle_type = PyType_FromModuleAndSpec (module, &handle_spec, NULL);
   mod->buffer_type = PyType_FromModuleAndSpec (module, &shared_buffer_spec, NULL);
-  if (mod->handle_type == NULL || mod->buffer_type == NULL)
-    return FALSE;
-  mod->carrier.pickle = PyImport_ImportModule ("pickle");
-  return mod->carrier.pickle != NULL;
+  /* pickle waits for the first value that needs it (the carrier's). */
+  return mod->handle_type != NULL && mod->buffer_type != NULL;
 }
 
 const InterpModulePart _interp_module_core_part = {

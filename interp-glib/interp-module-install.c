@@ -12,6 +12,7 @@
 #include "interp-module-parts-private.h"
 #include "interp-error.h"
 #include "interp-executor-private.h"
+#include <marshal.h>  /* not part of Python.h */
 
 #include <string.h>
 
@@ -57,55 +58,76 @@ static PyMethodDef read_def = {
   "_read", read_resource, METH_O, "Reads a file of interp-glib's Python resource.",
 };
 
-/* The main interpreter's sys.path[0] (hosted mode: the application's
- * script directory), which new interpreters get too, as in CPython 3.13. */
-static char *main_path0;
-static GMutex main_path0_lock;
+/* The code of the resource's Python files, compiled once for the process
+ * and kept marshalled: compiling in every interpreter took most of a new
+ * interpreter's setup (about 200 KiB and 5 ms for _bootstrap.py alone,
+ * 3.13) and of its first `import interp_glib`. A code object cannot cross
+ * interpreters; its marshalled form, read back with the same Python,
+ * gives each interpreter its own. */
+static GHashTable *code_cache;  /* resource path -> GBytes */
+static GMutex code_cache_lock;
 
-static void
-sync_path0 (void)
+/* The code object of the resource file @path (a new reference); None if
+ * there is no such file; NULL with an exception set. */
+static PyObject *
+load_code (const char *path)
 {
-  PyObject *path = PySys_GetObject ("path");  /* borrowed */
-  PyObject *first;
+  g_autoptr(GBytes) marshalled = NULL;
+  g_autoptr(GBytes) source = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *filename = NULL;
+  PyObject *code, *data;
 
-  if (path == NULL || !PyList_Check (path))
-    return;
-  if (PyInterpreterState_Get () == PyInterpreterState_Main ())
+  g_mutex_lock (&code_cache_lock);
+  if (code_cache != NULL && (marshalled = g_hash_table_lookup (code_cache, path)) != NULL)
+    g_bytes_ref (marshalled);
+  g_mutex_unlock (&code_cache_lock);
+  if (marshalled != NULL)
+    return PyMarshal_ReadObjectFromString (g_bytes_get_data (marshalled, NULL),
+                                           g_bytes_get_size (marshalled));
+
+  source = g_resources_lookup_data (path, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+  if (source == NULL)
+    Py_RETURN_NONE;
+  text = g_strndup (g_bytes_get_data (source, NULL), g_bytes_get_size (source));
+  filename = g_strconcat ("resource://", path, NULL);
+  code = Py_CompileString (text, filename, Py_file_input);
+  data = code ? PyMarshal_WriteObjectToString (code, Py_MARSHAL_VERSION) : NULL;
+  if (data == NULL)
     {
-      const char *utf8;
-
-      if (PyList_GET_SIZE (path) == 0 || !PyUnicode_Check (PyList_GET_ITEM (path, 0)))
-        return;
-      utf8 = PyUnicode_AsUTF8 (PyList_GET_ITEM (path, 0));
-      if (utf8 == NULL)
-        {
-          PyErr_Clear ();
-          return;
-        }
-      g_mutex_lock (&main_path0_lock);
-      g_free (main_path0);
-      main_path0 = g_strdup (utf8);
-      g_mutex_unlock (&main_path0_lock);
-      return;
-    }
-
-  g_mutex_lock (&main_path0_lock);
-  first = main_path0 ? PyUnicode_FromString (main_path0) : NULL;
-  g_mutex_unlock (&main_path0_lock);
-  if (first == NULL)
-    {
+      /* The code still runs here; the next interpreter tries again. */
       PyErr_Clear ();
-      return;
+      return code;
     }
-  if (PyList_GET_SIZE (path) == 0 ||
-      PyObject_RichCompareBool (PyList_GET_ITEM (path, 0), first, Py_EQ) != 1)
-    {
-      PyErr_Clear ();
-      if (PyList_Insert (path, 0, first) < 0)
-        PyErr_Clear ();
-    }
-  Py_DECREF (first);
+  g_mutex_lock (&code_cache_lock);
+  if (code_cache == NULL)
+    code_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_bytes_unref);
+  if (!g_hash_table_contains (code_cache, path))
+    g_hash_table_insert (code_cache, g_strdup (path),
+                         g_bytes_new (PyBytes_AS_STRING (data), PyBytes_GET_SIZE (data)));
+  g_mutex_unlock (&code_cache_lock);
+  Py_DECREF (data);
+  return code;
 }
+
+/* _code(path) -> code or None: a file of the library's Python resource,
+ * compiled. */
+static PyObject *
+code_resource (PyObject *self,
+               PyObject *arg)
+{
+  const char *path = PyUnicode_AsUTF8 (arg);
+
+  if (path == NULL)
+    return NULL;
+  if (!g_str_has_prefix (path, RESOURCE_PREFIX) || strstr (path, "..") != NULL)
+    Py_RETURN_NONE;
+  return load_code (path);
+}
+
+static PyMethodDef code_def = {
+  "_code", code_resource, METH_O, "Compiles a file of interp-glib's Python resource.",
+};
 
 /* An InterpExecutorHooks.started: makes _interp_glib and interp_glib
  * importable in the new interpreter by running the resource's
@@ -116,39 +138,38 @@ install (InterpExecutor  *executor,
 {
   PyObject *load = PyCFunction_New (&load_def, _interp_executor_get_cancel_exception (executor));
   PyObject *read = load ? PyCFunction_New (&read_def, NULL) : NULL;
-  PyObject *globals = read ? PyDict_New () : NULL;
+  PyObject *compiled = read ? PyCFunction_New (&code_def, NULL) : NULL;
+  PyObject *globals = compiled ? PyDict_New () : NULL;
   PyObject *name = globals ? PyUnicode_FromString ("_interp_glib_bootstrap") : NULL;
   PyObject *code = NULL;
   PyObject *result = NULL;
-  GBytes *source;
   gboolean ok;
 
   /* The package itself is built when first imported: it imports threading,
    * which in an interpreter whose main thread is not ours (hosted mode)
    * must happen on an application thread. */
-  sync_path0 ();
+  _interp_module_sync_with_main ();
 
-  source = g_resources_lookup_data (RESOURCE_PREFIX "_bootstrap.py", G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
-  if (source == NULL)
-    PyErr_SetString (PyExc_ImportError, "the library lacks its Python resource");
-  else if (name != NULL &&
-           PyDict_SetItemString (globals, "__builtins__", PyEval_GetBuiltins ()) == 0 &&
-           PyDict_SetItemString (globals, "__name__", name) == 0 &&
-           PyDict_SetItemString (globals, "_read", read) == 0 &&
-           PyDict_SetItemString (globals, "_load_c", load) == 0)
+  if (name != NULL &&
+      PyDict_SetItemString (globals, "__builtins__", PyEval_GetBuiltins ()) == 0 &&
+      PyDict_SetItemString (globals, "__name__", name) == 0 &&
+      PyDict_SetItemString (globals, "_read", read) == 0 &&
+      PyDict_SetItemString (globals, "_code", compiled) == 0 &&
+      PyDict_SetItemString (globals, "_load_c", load) == 0)
+    code = load_code (RESOURCE_PREFIX "_bootstrap.py");
+  if (code == Py_None)
     {
-      g_autofree char *text = g_strndup (g_bytes_get_data (source, NULL), g_bytes_get_size (source));
-
-      code = Py_CompileString (text, "resource://" RESOURCE_PREFIX "_bootstrap.py", Py_file_input);
-      if (code != NULL)
-        result = PyEval_EvalCode (code, globals, globals);
+      Py_CLEAR (code);
+      PyErr_SetString (PyExc_ImportError, "the library lacks its Python resource");
     }
-  g_clear_pointer (&source, g_bytes_unref);
+  if (code != NULL)
+    result = PyEval_EvalCode (code, globals, globals);
   ok = result != NULL;
   Py_XDECREF (result);
   Py_XDECREF (code);
   Py_XDECREF (name);
   Py_XDECREF (globals);
+  Py_XDECREF (compiled);
   Py_XDECREF (read);
   Py_XDECREF (load);
 

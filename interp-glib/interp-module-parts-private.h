@@ -24,4 +24,9 @@ extern const InterpModulePart _interp_module_pool_part;
 PyObject *_interp_module_new (PyObject *spec,
                               PyObject *cancelled_error);
 
+/* interp-module-site.c: on the main interpreter, records what new
+ * interpreters take from it (its sys.path, and where it ran `site` for
+ * them, what `site` gave it); on a new one, applies that. The GIL held. */
+void      _interp_module_sync_with_main (void);
+
 G_END_DECLS

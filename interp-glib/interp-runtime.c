@@ -189,6 +189,28 @@ keep_host_sigint (void)
   sigaction (SIGINT, &saved, NULL);
 }
 
+/* What Python's own startup would have done without -S: site.main(),
+ * in the main interpreter. */
+static gboolean
+run_site (GError **error)
+{
+  PyObject *site = PyImport_ImportModule ("site");
+  PyObject *res = site ? PyObject_CallMethod (site, "main", NULL) : NULL;
+
+  Py_XDECREF (site);
+  if (res == NULL)
+    {
+      g_autofree char *why = _interp_python_take_error_text ();
+
+      g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNTIME,
+                   "Could not initialize Python %s: site: %s", PY_VERSION,
+                   why ? why : "unknown error");
+      return FALSE;
+    }
+  Py_DECREF (res);
+  return TRUE;
+}
+
 /* The main executor sets up: Python starts here in embedded mode. */
 static gboolean
 main_setup (gboolean   embedded,
@@ -199,14 +221,26 @@ main_setup (gboolean   embedded,
       PyConfig config;
       PyStatus status;
 
-      /* The host keeps its signals: Python installs no handlers. */
+      /* The host keeps its signals: Python installs no handlers. `site`
+       * runs once, here, rather than in every interpreter: new ones copy
+       * this configuration, so they skip it and take this interpreter's
+       * sys.path instead (interp-module-install.c). */
       PyConfig_InitPythonConfig (&config);
       config.install_signal_handlers = 0;
       config.parse_argv = 0;
+      config.site_import = 0;
       status = Py_InitializeFromConfig (&config);
       PyConfig_Clear (&config);
       if (!PyStatus_Exception (status))
-        keep_host_sigint ();
+        {
+          keep_host_sigint ();
+          if (!run_site (error))
+            {
+              /* As a failing site at startup: Python does not stay up. */
+              Py_FinalizeEx ();
+              return FALSE;
+            }
+        }
       if (PyStatus_Exception (status))
         {
           g_set_error (error, INTERP_ERROR, INTERP_ERROR_RUNTIME,

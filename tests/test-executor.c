@@ -65,6 +65,37 @@ test_cancel_running (void)
   g_assert_false (interp_interpreter_is_running (interp));
 }
 
+/* A cancel reaches running code without waiting out the switch interval
+ * (3.12 and later: a pending call, no GIL wait at all; 3.11: a short
+ * interval while the interrupter waits for the GIL). The code sets an
+ * interval of 10000 s: a cancel that waited for it would leave this test
+ * to its timeout. */
+static void
+test_cancel_no_gil_wait (void)
+{
+  g_autoptr(InterpInterpreter) interp = new_interpreter ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Counts counts = { 0 };
+
+  exec_ok (interp, "import sys\nspins = 0\n");
+  interp_interpreter_exec_async (interp,
+                                 "sys.setswitchinterval(10000.0)\n"
+                                 "try:\n"
+                                 "    while True:\n"
+                                 "        spins += 1\n"
+                                 "finally:\n"
+                                 "    sys.setswitchinterval(0.005)\n",
+                                 cancellable, count_exec_cb, &counts);
+  wait_running (interp);
+  /* Most likely in the loop by then; were it not, the test would pass
+   * without proving anything, never fail wrongly. */
+  g_usleep (50 * 1000);
+  g_cancellable_cancel (cancellable);
+  wait_for_completions (&counts, 1);
+  g_assert_cmpuint (counts.cancelled, ==, 1);
+  g_assert_true (eval_bool (interp, "spins > 0 and sys.getswitchinterval() == 0.005"));
+}
+
 static void
 test_cancel_not_swallowed (void)
 {
@@ -823,6 +854,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/executor/cancel-queued", test_cancel_queued);
   g_test_add_func ("/executor/cancel-running", test_cancel_running);
+  g_test_add_func ("/executor/cancel-no-gil-wait", test_cancel_no_gil_wait);
   g_test_add_func ("/executor/cancel-not-swallowed", test_cancel_not_swallowed);
   g_test_add_func ("/executor/cancel-sync-other-thread", test_cancel_sync_other_thread);
   g_test_add_func ("/executor/cancel-already", test_cancel_already);

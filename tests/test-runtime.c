@@ -62,6 +62,53 @@ test_embedded (void)
   g_test_trap_assert_passed ();
 }
 
+/* Embedded, `site` runs once, in the main interpreter: a new interpreter
+ * skips it (it is the largest part of an interpreter's cost) and gets the
+ * main one's sys.path and prefixes, and the builtins programs use. */
+static void
+test_embedded_site_once (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(InterpInterpreter) main_interp = NULL;
+      g_autoptr(InterpInterpreter) interp = NULL;
+      const char *paths = "'|'.join([*__import__('sys').path, __import__('sys').prefix, __import__('sys').exec_prefix])";
+      g_autoptr(GVariant) main_paths = NULL;
+      g_autoptr(GVariant) sub_paths = NULL;
+
+      g_assert_true (interp_init (&error));
+      g_assert_no_error (error);
+      main_interp = interp_get_main ();
+      g_assert_true (eval_bool (main_interp, "'site' in __import__('sys').modules"));
+      g_assert_true (eval_bool (main_interp, "callable(exit) and callable(help) and 'copyright' in dir(__builtins__)"));
+      main_paths = interp_interpreter_eval (main_interp, paths, NULL, &error);
+      g_assert_no_error (error);
+
+      interp = new_interpreter ();
+      g_assert_false (eval_bool (interp, "'site' in __import__('sys').modules"));
+      g_assert_false (eval_bool (interp, "'os' in __import__('sys').modules"));
+      sub_paths = interp_interpreter_eval (interp, paths, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (g_variant_get_string (sub_paths, NULL), ==, g_variant_get_string (main_paths, NULL));
+      g_assert_true (eval_bool (interp, "'-packages' in ' '.join(__import__('sys').path)"));
+      g_assert_true (eval_bool (interp, "callable(quit) and callable(help) and 'exit()' in repr(exit)"));
+      g_assert_false (interp_interpreter_exec (interp, "exit(3)", NULL, &error));
+      g_assert_error (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED);
+      g_assert_true (g_str_has_prefix (error->message, "SystemExit: 3"));
+      g_clear_error (&error);
+      /* What site's path gives is importable. */
+      g_assert_true (eval_bool (interp, "__import__('json').dumps(1) == '1'"));
+
+      g_assert_true (interp_shutdown (&error));
+      g_assert_no_error (error);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
 /* As a PyGObject application would: Python runs before the library. */
 static void
 test_hosted (void)
@@ -91,6 +138,8 @@ test_hosted (void)
       interp = new_interpreter ();
       g_assert_cmpint (eval_int (interp, "6 * 7"), ==, 42);
       g_assert_false (eval_bool (interp, "'host_value' in globals()"));
+      /* The host's configuration imports site: so does a new interpreter. */
+      g_assert_true (eval_bool (interp, "'site' in __import__('sys').modules"));
 
       g_assert_true (interp_shutdown (&error));
       g_assert_no_error (error);
@@ -444,6 +493,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/runtime/embedded", test_embedded);
+  g_test_add_func ("/runtime/embedded-site-once", test_embedded_site_once);
   g_test_add_func ("/runtime/hosted", test_hosted);
   g_test_add_func ("/runtime/hosted-exit", test_hosted_exit);
   g_test_add_func ("/runtime/hosted-exit-daemon-threads", test_hosted_exit_daemon_threads);

@@ -3,9 +3,10 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # The library runs this once in every interpreter it sets up (the main one
-# included), with two C functions in its globals:
+# included), with three C functions in its globals:
 #   _read(path)     the bytes of a file of the library's Python GResource,
 #                   or None
+#   _code(path)     the same file compiled (once for the process), or None
 #   _load_c(spec)   creates the low-level _interp_glib C module
 # The package interp_glib is read from the GResource, so that every
 # interpreter gets the sources the library was built with. It imports
@@ -22,8 +23,9 @@ class _InterpGlibFinder:
 
     _interp_glib_finder = True
 
-    def __init__(self, read, load_c):
+    def __init__(self, read, code, load_c):
         self._read = read
+        self._code = code
         self._load_c = load_c
 
     @staticmethod
@@ -60,13 +62,12 @@ class _InterpGlibFinder:
     def _exec_source(self, module, name):
         rel, is_package = self._path(name)
         filename = 'resource://' + _PREFIX + rel
-        source = self._read(_PREFIX + rel)
-        if source is None:
+        code = self._code(_PREFIX + rel)
+        if code is None:
             raise ImportError(f'{name} is not in the library', name=name)
         if is_package and getattr(module, '__path__', None) is None:
             module.__path__ = []
         module.__file__ = filename
-        code = compile(source, filename, 'exec', dont_inherit=True)
         exec(code, module.__dict__)
 
     def exec_package(self, module):
@@ -95,7 +96,7 @@ def _install():
         if getattr(finder, '_interp_glib_finder', False):
             return
     # First: the interpreters' own copy wins over one on sys.path.
-    sys.meta_path.insert(0, _InterpGlibFinder(_read, _load_c))
+    sys.meta_path.insert(0, _InterpGlibFinder(_read, _code, _load_c))
 
 
 _install()

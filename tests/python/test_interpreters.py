@@ -460,6 +460,34 @@ class InterpreterTests(Base):
         self.assertNotIn("Traceback", proc.stderr)
 
 
+    def test_fresh_interpreter_is_lean(self):
+        # A new interpreter imports no more than CPython's own create()
+        # gives one, but the library's C module: pickle and the package
+        # wait for their first use.
+        def modules_of(run):
+            r, w = os.pipe()
+            try:
+                run(f"import os, sys\nos.write({w}, ' '.join(sorted(sys.modules)).encode())\n")
+                return set(os.read(r, 1 << 16).decode().split())
+            finally:
+                os.close(r)
+                os.close(w)
+
+        try:
+            import _interpreters as peer
+            run_peer = peer.exec
+        except ImportError:
+            import _xxsubinterpreters as peer
+            run_peer = peer.run_string
+        peer_id = peer.create()
+        try:
+            theirs = modules_of(lambda code: run_peer(peer_id, code))
+        finally:
+            peer.destroy(peer_id)
+        ours = modules_of(interpreters.create().exec)
+        self.assertIn("_interp_glib", ours)
+        self.assertLessEqual(ours - theirs, {"_interp_glib"})
+
 class ImportTests(unittest.TestCase):
     def test_import_with_the_import_lock_held(self):
         # As from a sys.meta_path finder or an import hook: it once hung
