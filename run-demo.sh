@@ -82,6 +82,7 @@ fi
 cat <<EOF
   The C hello:                     ninja -C $dir examples/hello && $dir/examples/hello
   The GTK 4 app (GJS):             meson devenv -C $dir -w . gjs -m examples/gtk-app.js
+  A GTK 4 list filling in (GJS):   meson devenv -C $dir -w . gjs -m examples/gtk-list.js
   All tests:                       ./run-tests.sh
   API reference:                   ninja -C $dir && xdg-open $dir/docs/reference/html/index.html
 
