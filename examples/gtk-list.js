@@ -340,6 +340,7 @@ class FactorsWindow {
 
     // The window as GTK renders it (no X tools needed): the docs' picture.
     async saveScreenshot(path) {
+        this.window.set_focus(null);    // no text cursor in the picture
         await this.nextFrame();
         await this.nextFrame();
         // The paintable draws the window with its shadow, whose top left
@@ -372,7 +373,7 @@ class FactorsWindow {
         this.startButton.emit('clicked');
         await this.started;
         const results = this.results;
-        const enough = 5;
+        const enough = screenshotPath ? 10 : 5;     // the picture: some rows of each kind
         await until(results, ['notify::n-done'], () => results.n_done >= enough);
         if (screenshotPath)
             await this.saveScreenshot(screenshotPath);
