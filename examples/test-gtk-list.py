@@ -13,7 +13,8 @@
 # screen must show what its item holds; then a long run cancelled once a
 # few items are done: rows of items not done spin until then, the items done
 # before Cancel keep their values, and the rest end cancelled (but for the
-# few a worker was finishing when Cancel came, which must then be right).
+# few a worker had finished or was finishing as Cancel came, which must
+# then be right).
 # Its screenshot mode runs too, into a temporary file that must be a PNG.
 # Nothing here depends on timing. Exits 77 (skipped) when Xvfb, xvfb-run
 # or GTK 4's typelib is missing.
@@ -174,8 +175,11 @@ def main():
     check('cancel' in second, 'Cancel pressed')
 
     # After Cancel: the done items kept their values; the rest are cancelled,
-    # but for those a worker was finishing (at most one per worker, with
-    # chunkSize 1), which must be right.
+    # but for those a worker had finished or was finishing as Cancel came,
+    # whose values must be right. How many those are depends on how late
+    # the main loop saw them (one per worker on an idle machine, more on a
+    # loaded one), so only their values are checked, and that the long run
+    # did not finish.
     after = second[second.index('cancel'):] if 'cancel' in second else []
     items = parse(after, 'long', 'item')
     check(sorted(items) == list(range(LONG)), 'an outcome for each of the %d items' % LONG)
@@ -184,7 +188,6 @@ def main():
     late = {i: o for i, o in items.items() if i not in done_before and o[1] != 'cancelled'}
     for i, (n, text) in sorted(late.items()):
         check(right_outcome(n, text), 'long item %d, done as Cancel came: %d gave %r' % (i, n, text))
-    check(len(late) <= workers, '%d items done after Cancel, at most one per worker' % len(late))
     cancelled = sum(text == 'cancelled' for _, text in items.values())
     check(cancelled == LONG - len(done_before) - len(late) and cancelled > 0,
           'every other item cancelled (%d)' % cancelled)
@@ -200,8 +203,8 @@ def main():
           'cancel sensitive: false' % (LONG, LONG, failed) in after,
           'the bound progress bar, status line and Cancel button at the end')
 
-    print('%d items done before Cancel, %d as it came, %d cancelled' %
-          (len(done_before), len(late), cancelled))
+    print('%d items done before Cancel, %d as it came (%d workers), %d cancelled' %
+          (len(done_before), len(late), workers, cancelled))
     for f in failures:
         print('FAILED:', f)
     return 1 if failures else 0
