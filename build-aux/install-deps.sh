@@ -11,8 +11,9 @@ packages=(
   libpython3.11-testsuite  # the oracle suite on Debian's python3: its Lib/test
 )
 
-# The GTK 4 example app (examples/gtk-app.js) and its test, which drives it
-# under a virtual X server. Without them that test is skipped.
+# The GTK 4 examples (examples/gtk-app.js, gtk-list.js) and their tests,
+# which drive them under a virtual X server. Without them those tests are
+# skipped.
 gtk_app_packages=(
   gir1.2-gtk-4.0 xvfb xauth
 )
