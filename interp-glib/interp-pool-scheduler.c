@@ -36,18 +36,12 @@ static void job_done (GVariant *result, GError *error, gpointer data);
 static PoolTask *
 task_ref (PoolTask *task)
 {
-  g_atomic_ref_count_inc (&task->ref_count);
-  return task;
+  return g_atomic_rc_box_acquire (task);
 }
 
-void
-_interp_pool_task_unref (gpointer data)
+static void
+task_clear (PoolTask *task)
 {
-  PoolTask *task = data;
-
-  if (!g_atomic_ref_count_dec (&task->ref_count))
-    return;
-
   g_assert (!_interp_cancel_waiter_is_connected (&task->cancel));
   if (task->results != NULL)
     for (guint i = 0; i < task->n_items; i++)
@@ -59,24 +53,17 @@ _interp_pool_task_unref (gpointer data)
   g_clear_error (&task->error);
   g_clear_object (&task->cancellable);
   g_clear_object (&task->task);
-  g_free (task);
-}
-
-PoolJob *
-_interp_pool_job_ref (PoolJob *job)
-{
-  g_atomic_ref_count_inc (&job->ref_count);
-  return job;
 }
 
 void
-_interp_pool_job_unref (gpointer data)
+_interp_pool_task_unref (gpointer data)
 {
-  PoolJob *job = data;
+  g_atomic_rc_box_release_full (data, (GDestroyNotify) task_clear);
+}
 
-  if (!g_atomic_ref_count_dec (&job->ref_count))
-    return;
-
+static void
+job_clear (PoolJob *job)
+{
   for (guint i = 0; i < job->n; i++)
     {
       if (job->args != NULL)
@@ -89,7 +76,12 @@ _interp_pool_job_unref (gpointer data)
   g_assert (job->pool == NULL);
   g_mutex_clear (&job->pool_lock);
   _interp_pool_task_unref (job->task);
-  g_free (job);
+}
+
+void
+_interp_pool_job_unref (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, (GDestroyNotify) job_clear);
 }
 
 PoolJob *
@@ -97,9 +89,8 @@ _interp_pool_job_new (PoolTask *task,
                       guint     first,
                       guint     n)
 {
-  PoolJob *job = g_new0 (PoolJob, 1);
+  PoolJob *job = g_atomic_rc_box_new0 (PoolJob);
 
-  g_atomic_ref_count_init (&job->ref_count);
   job->task = task_ref (task);
   job->state = JOB_PENDING;
   job->link.data = job;
@@ -118,9 +109,8 @@ _interp_pool_task_new (InterpPool   *self,
                        GCancellable *cancellable,
                        GTask        *gtask)
 {
-  PoolTask *task = g_new0 (PoolTask, 1);
+  PoolTask *task = g_atomic_rc_box_new0 (PoolTask);
 
-  g_atomic_ref_count_init (&task->ref_count);
   task->pool = self;
   task->is_map = is_map;
   task->call = call;
