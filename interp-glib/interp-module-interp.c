@@ -136,12 +136,7 @@ static InterpObject *
 check_interp (InterpModuleState *mod,
               PyObject          *object)
 {
-  if (!PyObject_TypeCheck (object, (PyTypeObject *) mod->interp_type))
-    {
-      PyErr_SetString (PyExc_TypeError, "expected an interpreter reference");
-      return NULL;
-    }
-  return (InterpObject *) object;
+  return _interp_module_check_type (object, mod->interp_type, "an interpreter reference");
 }
 
 static PyObject *
@@ -185,12 +180,8 @@ new_interpreter (gboolean   isolated,
   InterpConfig config = _interp_config_named (isolated ? INTERP_CONFIG_ISOLATED : INTERP_CONFIG_LEGACY);
   const char *names[INTERP_CONFIG_N_SETTINGS];
   GValue values[INTERP_CONFIG_N_SETTINGS] = { G_VALUE_INIT, };
-  GObject *interp;
+  GObject *interp = _interp_config_new_object (INTERP_TYPE_INTERPRETER, &config, 0, names, values);
 
-  _interp_config_to_properties (&config, names, values);
-  interp = g_object_new_with_properties (INTERP_TYPE_INTERPRETER, G_N_ELEMENTS (names), names, values);
-  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
-    g_value_unset (&values[i]);
   if (!g_initable_init (G_INITABLE (interp), NULL, error))
     g_clear_object (&interp);
   return (InterpInterpreter *) interp;
