@@ -552,6 +552,20 @@ run_initializer (InterpPool         *self,
   return FALSE;
 }
 
+/* After a worker came or went: pending work goes to idle workers (new
+ * ones start if needed), a pool shutting down with nothing pending
+ * retires its idle workers, and waiters wake. Unlocks, runs @deferred. */
+static void
+rebalance_and_unlock (InterpPool     *self,
+                      InterpDeferred *deferred)
+{
+  _interp_pool_dispatch_locked (self, deferred);
+  if (self->state == POOL_SHUTTING_DOWN && self->pending.length == 0)
+    _interp_pool_retire_idle_locked (self, deferred);
+  g_cond_broadcast (&self->cond);
+  _interp_pool_unlock_and_run (self, deferred);
+}
+
 /* A worker that was starting has its interpreter, or @error. */
 static void
 spawn_settle (InterpPool        *self,
@@ -584,12 +598,10 @@ spawn_settle (InterpPool        *self,
       worker->interp = interp;
       worker->idle_since = g_get_monotonic_time ();
       g_queue_push_head (&self->idle, worker);
-      _interp_pool_dispatch_locked (self, &deferred);
-      if (self->state == POOL_SHUTTING_DOWN && self->pending.length == 0)
-        _interp_pool_retire_idle_locked (self, &deferred);
     }
-  g_cond_broadcast (&self->cond);
-  _interp_pool_unlock_and_run (self, &deferred);
+  /* Without a new worker the pool is broken or shut down: nothing is
+   * pending and no worker is wanted, so the rebalance only wakes waiters. */
+  rebalance_and_unlock (self, &deferred);
 }
 
 static gpointer
@@ -776,11 +788,7 @@ job_done (GVariant *result,
       worker->idle_since = g_get_monotonic_time ();
       g_queue_push_head (&self->idle, worker);
     }
-  _interp_pool_dispatch_locked (self, &deferred);
-  if (self->state == POOL_SHUTTING_DOWN && self->pending.length == 0)
-    _interp_pool_retire_idle_locked (self, &deferred);
-  g_cond_broadcast (&self->cond);
-  _interp_pool_unlock_and_run (self, &deferred);
+  rebalance_and_unlock (self, &deferred);
   /* Maybe the last reference, if a caller let go of the pool. */
   _interp_pool_job_release_pool (job);
 }
