@@ -29,7 +29,8 @@ typedef enum
 /* Memory of one interpreter shared without copying with others. */
 typedef struct _InterpBufferShare InterpBufferShare;
 
-InterpBufferShare *_interp_buffer_share_ref   (InterpBufferShare  *share);
+static inline InterpBufferShare *
+_interp_buffer_share_ref (InterpBufferShare *share) { return g_atomic_rc_box_acquire (share); }
 void               _interp_buffer_share_unref (InterpBufferShare  *share);
 /* Fills @view for a Python object (@exporter) standing for @share; FALSE
  * with a Python exception set (GIL held). */

@@ -105,9 +105,9 @@ _interp_carrier_keep_alive (gpointer       data,
 /* ------------------------------------------------------------------ */
 /* Buffers shared without copying                                      */
 
+/* In a g_atomic_rc_box. */
 struct _InterpBufferShare
 {
-  gatomicrefcount ref_count;
   InterpExecutor *owner;   /* the interpreter the memory belongs to */
   Py_buffer *view;         /* released on the owner's thread */
   Py_ssize_t shape;
@@ -150,8 +150,7 @@ buffer_share_new (PyObject  *object,
       return NULL;
     }
 
-  share = g_new0 (InterpBufferShare, 1);
-  g_atomic_ref_count_init (&share->ref_count);
+  share = g_atomic_rc_box_new0 (InterpBufferShare);
   share->owner = owner;
   share->view = view;
   share->stride = view->itemsize;
@@ -161,23 +160,18 @@ buffer_share_new (PyObject  *object,
   return share;
 }
 
-InterpBufferShare *
-_interp_buffer_share_ref (InterpBufferShare *share)
+/* The exporter lives in the owner interpreter: released there. */
+static void
+buffer_share_clear (InterpBufferShare *share)
 {
-  g_atomic_ref_count_inc (&share->ref_count);
-  return share;
+  _interp_executor_release_buffer (share->owner, share->view);
+  _interp_executor_unref (share->owner);
 }
 
 void
 _interp_buffer_share_unref (InterpBufferShare *share)
 {
-  if (!g_atomic_ref_count_dec (&share->ref_count))
-    return;
-
-  /* The exporter lives in the owner interpreter: release it there. */
-  _interp_executor_release_buffer (share->owner, share->view);
-  _interp_executor_unref (share->owner);
-  g_free (share);
+  g_atomic_rc_box_release_full (share, (GDestroyNotify) buffer_share_clear);
 }
 
 gboolean

@@ -57,7 +57,8 @@ InterpNotifier *_interp_notifier_new   (GObject          *object,
                                         gint              priority,
                                         guint             delay_ms,
                                         InterpNotifyFunc  func);
-InterpNotifier *_interp_notifier_ref   (InterpNotifier   *notifier);
+static inline InterpNotifier *
+_interp_notifier_ref (InterpNotifier *notifier) { return g_atomic_rc_box_acquire (notifier); }
 void            _interp_notifier_unref (gpointer          notifier);
 /* Any thread, cheap: ORs @changes (not 0) into the pending bits; the
  * first change since the notifier last ran queues one completion. */

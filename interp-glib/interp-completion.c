@@ -183,9 +183,9 @@ _interp_completion_return_task (GTask    *task,
 /* ------------------------------------------------------------------ */
 /* Coalesced notification                                              */
 
+/* In a g_atomic_rc_box. */
 struct _InterpNotifier
 {
-  gatomicrefcount ref_count;
   GWeakRef object;
   GMainContext *context;
   gint priority;
@@ -201,9 +201,8 @@ _interp_notifier_new (GObject          *object,
                       guint             delay_ms,
                       InterpNotifyFunc  func)
 {
-  InterpNotifier *notifier = g_new0 (InterpNotifier, 1);
+  InterpNotifier *notifier = g_atomic_rc_box_new0 (InterpNotifier);
 
-  g_atomic_ref_count_init (&notifier->ref_count);
   g_weak_ref_init (&notifier->object, object);
   notifier->context = g_main_context_ref (context);
   notifier->priority = priority;
@@ -212,23 +211,17 @@ _interp_notifier_new (GObject          *object,
   return notifier;
 }
 
-InterpNotifier *
-_interp_notifier_ref (InterpNotifier *notifier)
+static void
+notifier_clear (InterpNotifier *notifier)
 {
-  g_atomic_ref_count_inc (&notifier->ref_count);
-  return notifier;
+  g_weak_ref_clear (&notifier->object);
+  g_main_context_unref (notifier->context);
 }
 
 void
 _interp_notifier_unref (gpointer data)
 {
-  InterpNotifier *notifier = data;
-
-  if (!g_atomic_ref_count_dec (&notifier->ref_count))
-    return;
-  g_weak_ref_clear (&notifier->object);
-  g_main_context_unref (notifier->context);
-  g_free (notifier);
+  g_atomic_rc_box_release_full (data, (GDestroyNotify) notifier_clear);
 }
 
 static void

@@ -50,10 +50,13 @@ void            _interp_config_get_value       (const InterpConfig *config,
 void            _interp_config_set_value       (InterpConfig       *config,
                                                 InterpConfigSetting setting,
                                                 const GValue       *value);
-/* Every setting of @config as properties for g_object_new_with_properties():
- * fills INTERP_CONFIG_N_SETTINGS @names and @values (unset before; the
- * caller unsets them). */
-void            _interp_config_to_properties   (const InterpConfig *config,
+/* A new @type (#InterpInterpreter or #InterpPool, not initialized) with
+ * every setting of @config and @n_props properties of the caller's: those
+ * are the first of @names and @values, which have room for the
+ * INTERP_CONFIG_N_SETTINGS settings after them. Unsets @values. */
+gpointer        _interp_config_new_object      (GType               type,
+                                                const InterpConfig *config,
+                                                guint               n_props,
                                                 const char        **names,
                                                 GValue             *values);
 

@@ -146,15 +146,24 @@ _interp_config_set_value (InterpConfig        *config,
     *flag (config, setting) = g_value_get_boolean (value);
 }
 
-void
-_interp_config_to_properties (const InterpConfig  *config,
-                              const char         **names,
-                              GValue              *values)
+gpointer
+_interp_config_new_object (GType               type,
+                           const InterpConfig *config,
+                           guint               n_props,
+                           const char        **names,
+                           GValue             *values)
 {
+  guint n = n_props + INTERP_CONFIG_N_SETTINGS;
+  GObject *object;
+
   for (guint i = 0; i < INTERP_CONFIG_N_SETTINGS; i++)
     {
-      names[i] = properties[i].name;
-      g_value_init (&values[i], setting_type (i));
-      _interp_config_get_value (config, i, &values[i]);
+      names[n_props + i] = properties[i].name;
+      g_value_init (&values[n_props + i], setting_type (i));
+      _interp_config_get_value (config, i, &values[n_props + i]);
     }
+  object = g_object_new_with_properties (type, n, names, values);
+  for (guint i = 0; i < n; i++)
+    g_value_unset (&values[i]);
+  return object;
 }

@@ -62,9 +62,9 @@
  * like any other exception: the process never exits because of them.
  */
 
+/* In a g_atomic_rc_box. */
 struct _InterpExceptionInfo
 {
-  gatomicrefcount ref_count;
   char *type_name;
   char *qualname;
   char *module;
@@ -155,9 +155,8 @@ _interp_exception_info_new (gint64      interpreter_id,
                             const char *message,
                             const char *traceback)
 {
-  InterpExceptionInfo *info = g_new0 (InterpExceptionInfo, 1);
+  InterpExceptionInfo *info = g_atomic_rc_box_new0 (InterpExceptionInfo);
 
-  g_atomic_ref_count_init (&info->ref_count);
   info->interpreter_id = interpreter_id;
   info->type_name = g_strdup (type_name ? type_name : "");
   info->qualname = g_strdup (qualname ? qualname : info->type_name);
@@ -281,8 +280,17 @@ interp_exception_info_ref (InterpExceptionInfo *info)
 {
   g_return_val_if_fail (info != NULL, NULL);
 
-  g_atomic_ref_count_inc (&info->ref_count);
-  return info;
+  return g_atomic_rc_box_acquire (info);
+}
+
+static void
+exception_info_clear (InterpExceptionInfo *info)
+{
+  g_free (info->type_name);
+  g_free (info->qualname);
+  g_free (info->module);
+  g_free (info->message);
+  g_free (info->traceback);
 }
 
 /**
@@ -296,15 +304,7 @@ interp_exception_info_unref (InterpExceptionInfo *info)
 {
   g_return_if_fail (info != NULL);
 
-  if (g_atomic_ref_count_dec (&info->ref_count))
-    {
-      g_free (info->type_name);
-      g_free (info->qualname);
-      g_free (info->module);
-      g_free (info->message);
-      g_free (info->traceback);
-      g_free (info);
-    }
+  g_atomic_rc_box_release_full (info, (GDestroyNotify) exception_info_clear);
 }
 
 /**

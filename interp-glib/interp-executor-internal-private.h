@@ -78,9 +78,9 @@ typedef enum
   JOB_STATE_DONE,
 } JobState;
 
+/* In a g_atomic_rc_box. */
 typedef struct
 {
-  gatomicrefcount ref_count;
   JobKind kind;
   JobState state;
   InterpJobFunc func;
@@ -105,9 +105,9 @@ typedef struct
   guint64 seq;                /* numbers the executor's jobs, for the debug log */
 } InterpJob;
 
+/* In a g_atomic_rc_box. */
 struct _InterpExecutor
 {
-  gatomicrefcount ref_count;
   gboolean is_main;
   gboolean embedded;
   InterpConfig config;
@@ -161,7 +161,8 @@ struct _InterpExecutor
 /* ------------------------------------------------------------------ */
 /* The job model (interp-executor.c)                                   */
 
-InterpJob      *_interp_job_ref                (InterpJob           *job);
+static inline InterpJob *
+_interp_job_ref (InterpJob *job) { return g_atomic_rc_box_acquire (job); }
 void            _interp_job_unref              (gpointer             job);
 
 /* ------------------------------------------------------------------ */

@@ -51,6 +51,29 @@ setup_main (InterpExecutor  *executor,
   return ok;
 }
 
+/* Ends the executor's sub-interpreter, its thread state current; returns
+ * with no thread state and the GIL released. On 3.11 Py_EndInterpreter()
+ * leaves the shared GIL held, and only a thread state can release it: a
+ * throw-away one of the main interpreter, made once the sub-interpreter is
+ * gone. It needs neither the GIL nor a current thread state to be made,
+ * and made earlier it would stand in the main interpreter's list of
+ * threads while the sub-interpreter's atexit and thread shutdown run. */
+static void
+end_sub_interpreter (InterpExecutor *executor)
+{
+  Py_EndInterpreter (executor->tstate);
+#if !INTERP_PY_HAS_OWN_GIL
+  {
+    PyThreadState *tmp = PyThreadState_New (PyInterpreterState_Main ());
+
+    PyThreadState_Swap (tmp);
+    PyThreadState_Clear (tmp);
+    PyThreadState_DeleteCurrent ();
+  }
+#endif
+  executor->tstate = NULL;
+}
+
 static gboolean
 setup_sub (InterpExecutor  *executor,
            GError         **error)
@@ -112,16 +135,7 @@ setup_sub (InterpExecutor  *executor,
   if (!ok)
     {
       PyEval_RestoreThread (executor->tstate);
-      Py_EndInterpreter (executor->tstate);
-#if !INTERP_PY_HAS_OWN_GIL
-      {
-        PyThreadState *tmp = PyThreadState_New (PyInterpreterState_Main ());
-        PyThreadState_Swap (tmp);
-        PyThreadState_Clear (tmp);
-        PyThreadState_DeleteCurrent ();
-      }
-#endif
-      executor->tstate = NULL;
+      end_sub_interpreter (executor);
     }
   return ok;
 }
@@ -246,20 +260,7 @@ _interp_executor_teardown (InterpExecutor  *executor,
       PyThreadState_DeleteCurrent ();
     }
   else
-    {
-#if INTERP_PY_HAS_OWN_GIL
-      /* Returns with no thread state and no GIL. */
-      Py_EndInterpreter (executor->tstate);
-#else
-      /* Returns with the GIL held and no thread state: release it through
-       * a throw-away main-interpreter thread state. */
-      PyThreadState *tmp = PyThreadState_New (PyInterpreterState_Main ());
-      Py_EndInterpreter (executor->tstate);
-      PyThreadState_Swap (tmp);
-      PyThreadState_Clear (tmp);
-      PyThreadState_DeleteCurrent ();
-#endif
-    }
+    end_sub_interpreter (executor);
   executor->tstate = NULL;
   return TRUE;
 }

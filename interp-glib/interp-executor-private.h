@@ -86,7 +86,8 @@ typedef void (*InterpJobDoneFunc) (GVariant *result,
 
 InterpExecutor *_interp_executor_new_main      (gboolean             embedded);
 InterpExecutor *_interp_executor_new_sub       (const InterpConfig  *config);
-InterpExecutor *_interp_executor_ref           (InterpExecutor      *executor);
+static inline InterpExecutor *
+_interp_executor_ref (InterpExecutor *executor) { return g_atomic_rc_box_acquire (executor); }
 void            _interp_executor_unref         (InterpExecutor      *executor);
 
 gboolean        _interp_executor_start         (InterpExecutor      *executor,

@@ -77,7 +77,7 @@ update_queued_locked (InterpExecutor *executor)
 }
 
 static void
-job_free (InterpJob *job)
+job_clear (InterpJob *job)
 {
   if (job->data_free != NULL)
     job->data_free (job->data);
@@ -87,23 +87,12 @@ job_free (InterpJob *job)
   g_clear_pointer (&job->result, g_variant_unref);
   g_clear_error (&job->error);
   g_clear_error (&job->interrupt_reason);
-  g_free (job);
-}
-
-InterpJob *
-_interp_job_ref (InterpJob *job)
-{
-  g_atomic_ref_count_inc (&job->ref_count);
-  return job;
 }
 
 void
 _interp_job_unref (gpointer data)
 {
-  InterpJob *job = data;
-
-  if (g_atomic_ref_count_dec (&job->ref_count))
-    job_free (job);
+  g_atomic_rc_box_release_full (data, (GDestroyNotify) job_clear);
 }
 
 static InterpJob *
@@ -115,9 +104,8 @@ job_new (InterpExecutor *executor,
          GCancellable   *cancellable,
          GTask          *task)
 {
-  InterpJob *job = g_new0 (InterpJob, 1);
+  InterpJob *job = g_atomic_rc_box_new0 (InterpJob);
 
-  g_atomic_ref_count_init (&job->ref_count);
   job->kind = kind;
   job->state = JOB_STATE_NEW;
   job->func = func;
@@ -622,9 +610,8 @@ executor_thread (gpointer data)
 static InterpExecutor *
 executor_new (gboolean is_main)
 {
-  InterpExecutor *executor = g_new0 (InterpExecutor, 1);
+  InterpExecutor *executor = g_atomic_rc_box_new0 (InterpExecutor);
 
-  g_atomic_ref_count_init (&executor->ref_count);
   executor->is_main = is_main;
   executor->id = -1;
   g_mutex_init (&executor->lock);
@@ -662,19 +649,9 @@ _interp_executor_new_sub (const InterpConfig *config)
   return executor;
 }
 
-InterpExecutor *
-_interp_executor_ref (InterpExecutor *executor)
+static void
+executor_clear (InterpExecutor *executor)
 {
-  g_atomic_ref_count_inc (&executor->ref_count);
-  return executor;
-}
-
-void
-_interp_executor_unref (InterpExecutor *executor)
-{
-  if (!g_atomic_ref_count_dec (&executor->ref_count))
-    return;
-
   g_assert (g_queue_is_empty (&executor->jobs));
   if (executor->state_hook_data_free != NULL)
     executor->state_hook_data_free (executor->state_hook_data);
@@ -684,7 +661,12 @@ _interp_executor_unref (InterpExecutor *executor)
   g_cond_clear (&executor->job_cond);
   g_cond_clear (&executor->done_cond);
   g_cond_clear (&executor->ticker_cond);
-  g_free (executor);
+}
+
+void
+_interp_executor_unref (InterpExecutor *executor)
+{
+  g_atomic_rc_box_release_full (executor, (GDestroyNotify) executor_clear);
 }
 
 /* The executor's thread starts with its first job. It waits for the lock

@@ -535,16 +535,6 @@ typedef struct
   int start;
 } CodeJob;
 
-static void
-code_job_free (gpointer data)
-{
-  CodeJob *job = data;
-
-  g_free (job->code);
-  g_free (job->filename);
-  g_free (job);
-}
-
 static gboolean
 run_code_job (InterpExecutor  *executor,
               gpointer         data,
@@ -588,18 +578,6 @@ typedef struct
   GVariant *args;
   GVariant *kwargs;
 } CallJob;
-
-static void
-call_job_free (gpointer data)
-{
-  CallJob *job = data;
-
-  g_free (job->module);
-  g_strfreev (job->path);
-  g_clear_pointer (&job->args, g_variant_unref);
-  g_clear_pointer (&job->kwargs, g_variant_unref);
-  g_free (job);
-}
 
 static PyObject *
 resolve_callable (InterpExecutor  *executor,
@@ -904,7 +882,11 @@ _interp_code_new (const char *code,
 void
 _interp_code_free (gpointer code)
 {
-  code_job_free (code);
+  CodeJob *job = code;
+
+  g_free (job->code);
+  g_free (job->filename);
+  g_free (job);
 }
 
 gboolean
@@ -960,7 +942,13 @@ _interp_call_new (const char  *callable,
 void
 _interp_call_free (gpointer call)
 {
-  call_job_free (call);
+  CallJob *job = call;
+
+  g_free (job->module);
+  g_strfreev (job->path);
+  g_clear_pointer (&job->args, g_variant_unref);
+  g_clear_pointer (&job->kwargs, g_variant_unref);
+  g_free (job);
 }
 
 gboolean

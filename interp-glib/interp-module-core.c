@@ -84,16 +84,25 @@ _interp_module_handle_new (InterpModuleState *mod,
   return (PyObject *) self;
 }
 
+gpointer
+_interp_module_check_type (PyObject   *object,
+                           PyObject   *type,
+                           const char *what)
+{
+  if (PyObject_TypeCheck (object, (PyTypeObject *) type))
+    return object;
+  PyErr_Format (PyExc_TypeError, "expected %s", what);
+  return NULL;
+}
+
 InterpQueueState *
 _interp_module_handle_get_state (InterpModuleState *mod,
                                  PyObject          *object)
 {
-  if (!PyObject_TypeCheck (object, (PyTypeObject *) mod->handle_type))
-    {
-      PyErr_SetString (PyExc_TypeError, "expected a queue or channel handle");
-      return NULL;
-    }
-  return ((HandleObject *) object)->state;
+  HandleObject *handle = _interp_module_check_type (object, mod->handle_type,
+                                                    "a queue or channel handle");
+
+  return handle ? handle->state : NULL;
 }
 
 PyObject *

@@ -136,12 +136,7 @@ static InterpObject *
 check_interp (InterpModuleState *mod,
               PyObject          *object)
 {
-  if (!PyObject_TypeCheck (object, (PyTypeObject *) mod->interp_type))
-    {
-      PyErr_SetString (PyExc_TypeError, "expected an interpreter reference");
-      return NULL;
-    }
-  return (InterpObject *) object;
+  return _interp_module_check_type (object, mod->interp_type, "an interpreter reference");
 }
 
 /* InterpreterNotFoundError, in the C API's words ("Interpreter 3 is
@@ -193,12 +188,8 @@ new_interpreter (gboolean   isolated,
   InterpConfig config = _interp_config_named (isolated ? INTERP_CONFIG_ISOLATED : INTERP_CONFIG_LEGACY);
   const char *names[INTERP_CONFIG_N_SETTINGS];
   GValue values[INTERP_CONFIG_N_SETTINGS] = { G_VALUE_INIT, };
-  GObject *interp;
+  GObject *interp = _interp_config_new_object (INTERP_TYPE_INTERPRETER, &config, 0, names, values);
 
-  _interp_config_to_properties (&config, names, values);
-  interp = g_object_new_with_properties (INTERP_TYPE_INTERPRETER, G_N_ELEMENTS (names), names, values);
-  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
-    g_value_unset (&values[i]);
   if (!g_initable_init (G_INITABLE (interp), NULL, error))
     g_clear_object (&interp);
   return (InterpInterpreter *) interp;
@@ -363,9 +354,9 @@ typedef enum
   PY_JOB_PREPARE_MAIN,
 } PyJobKind;
 
+/* In a g_atomic_rc_box. */
 typedef struct
 {
-  gatomicrefcount ref_count;
   PyJobKind kind;
   InterpCarrier *payload;      /* source, marshalled code, callable, or (name, value) pairs */
   InterpCarrier *args;
@@ -445,28 +436,16 @@ abandoned_job_ended (InterpExecutor *executor)
 static PyJob *
 py_job_new (PyJobKind kind)
 {
-  PyJob *job = g_new0 (PyJob, 1);
+  PyJob *job = g_atomic_rc_box_new0 (PyJob);
 
-  g_atomic_ref_count_init (&job->ref_count);
   job->kind = kind;
   return job;
 }
 
-static PyJob *
-py_job_ref (PyJob *job)
-{
-  g_atomic_ref_count_inc (&job->ref_count);
-  return job;
-}
-
+/* Carriers need no GIL to be freed. */
 static void
-py_job_unref (gpointer data)
+py_job_clear (PyJob *job)
 {
-  PyJob *job = data;
-
-  if (!g_atomic_ref_count_dec (&job->ref_count))
-    return;
-  /* Carriers need no GIL to be freed. */
   g_clear_pointer (&job->payload, _interp_carrier_free);
   g_clear_pointer (&job->args, _interp_carrier_free);
   g_clear_pointer (&job->kwargs, _interp_carrier_free);
@@ -477,8 +456,15 @@ py_job_unref (gpointer data)
       abandoned_job_ended (job->claimed);
       _interp_executor_unref (job->claimed);
     }
-  g_free (job);
 }
+
+static void
+py_job_unref (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, (GDestroyNotify) py_job_clear);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PyJob, py_job_unref)
 
 /* @value if it is a str, else None: a new reference. */
 static PyObject *
@@ -866,8 +852,8 @@ run_and_wait (InterpModuleState *mod,
   check.cancellable = g_cancellable_new ();
   check.outer = _interp_executor_get_wait_cancellable ();
   check.save = PyEval_SaveThread ();
-  ok = _interp_executor_run_checked (self->executor, run_py_job, py_job_ref (job), py_job_unref,
-                                     check.cancellable, wait_check, &check, NULL, &error);
+  ok = _interp_executor_run_checked (self->executor, run_py_job, g_atomic_rc_box_acquire (job),
+                                     py_job_unref, check.cancellable, wait_check, &check, NULL, &error);
   PyEval_RestoreThread (check.save);
   g_object_unref (check.cancellable);
 
@@ -925,6 +911,31 @@ set_carrier (InterpModuleState  *mod,
   return TRUE;
 }
 
+/* Runs a job of @kind in @target with @payload, and for a call @args and
+ * @kwargs (pairs): the job once it ran (its result or excinfo set), or
+ * NULL with an exception set. */
+static PyJob *
+run_job (InterpModuleState *mod,
+         PyObject          *target,
+         PyJobKind          kind,
+         PyObject          *payload,
+         PyObject          *args,
+         PyObject          *kwargs)
+{
+  InterpObject *self = usable_interp (mod, target);
+  PyJob *job;
+
+  if (self == NULL)
+    return NULL;
+  job = py_job_new (kind);
+  if (!set_carrier (mod, &job->payload, payload) ||
+      (args != NULL && !set_carrier (mod, &job->args, args)) ||
+      (kwargs != NULL && !set_carrier (mod, &job->kwargs, kwargs)) ||
+      !run_and_wait (mod, self, job))
+    g_clear_pointer (&job, py_job_unref);
+  return job;
+}
+
 /* _interp_exec(interp, kind, payload) -> excinfo or None; kind is 'src'
  * (payload: source text) or 'code' (payload: marshalled code). */
 static PyObject *
@@ -934,27 +945,20 @@ mod_interp_exec (PyObject *module,
   InterpModuleState *mod = get_state (module);
   PyObject *target, *payload;
   const char *kind;
-  InterpObject *self;
-  PyJob *job;
-  PyObject *excinfo = NULL;
+  g_autoptr(PyJob) job = NULL;
 
-  if (!PyArg_ParseTuple (args, "OsO:_interp_exec", &target, &kind, &payload) ||
-      (self = usable_interp (mod, target)) == NULL)
+  if (!PyArg_ParseTuple (args, "OsO:_interp_exec", &target, &kind, &payload))
     return NULL;
   if (strcmp (kind, "src") == 0 && PyUnicode_Check (payload))
-    job = py_job_new (PY_JOB_EXEC_SOURCE);
+    job = run_job (mod, target, PY_JOB_EXEC_SOURCE, payload, NULL, NULL);
   else if (strcmp (kind, "code") == 0 && PyBytes_Check (payload))
-    job = py_job_new (PY_JOB_EXEC_CODE);
+    job = run_job (mod, target, PY_JOB_EXEC_CODE, payload, NULL, NULL);
   else
     {
       PyErr_SetString (PyExc_TypeError, "expected ('src', str) or ('code', bytes)");
       return NULL;
     }
-
-  if (set_carrier (mod, &job->payload, payload) && run_and_wait (mod, self, job))
-    excinfo = from_carrier (job->excinfo, mod);
-  py_job_unref (job);
-  return excinfo;
+  return job ? from_carrier (job->excinfo, mod) : NULL;
 }
 
 /* _interp_call(interp, payload, args, kwargs_pairs) -> (result, excinfo or None) */
@@ -963,31 +967,21 @@ mod_interp_call (PyObject *module,
                  PyObject *args)
 {
   InterpModuleState *mod = get_state (module);
-  PyObject *target, *payload, *call_args, *kwargs;
-  InterpObject *self;
-  PyJob *job;
+  PyObject *target, *payload, *call_args, *kwargs, *result, *excinfo;
   PyObject *out = NULL;
+  g_autoptr(PyJob) job = NULL;
 
   if (!PyArg_ParseTuple (args, "OOO!O!:_interp_call", &target, &payload, &PyTuple_Type, &call_args,
                          &PyTuple_Type, &kwargs) ||
-      (self = usable_interp (mod, target)) == NULL)
+      (job = run_job (mod, target, PY_JOB_CALL, payload, call_args, kwargs)) == NULL)
     return NULL;
 
-  job = py_job_new (PY_JOB_CALL);
-  if (set_carrier (mod, &job->payload, payload) &&
-      set_carrier (mod, &job->args, call_args) &&
-      set_carrier (mod, &job->kwargs, kwargs) &&
-      run_and_wait (mod, self, job))
-    {
-      PyObject *result = job->excinfo ? Py_NewRef (Py_None) : from_carrier (job->result, mod);
-      PyObject *excinfo = result ? from_carrier (job->excinfo, mod) : NULL;
-
-      if (excinfo != NULL)
-        out = PyTuple_Pack (2, result, excinfo);
-      Py_XDECREF (excinfo);
-      Py_XDECREF (result);
-    }
-  py_job_unref (job);
+  result = job->excinfo ? Py_NewRef (Py_None) : from_carrier (job->result, mod);
+  excinfo = result ? from_carrier (job->excinfo, mod) : NULL;
+  if (excinfo != NULL)
+    out = PyTuple_Pack (2, result, excinfo);
+  Py_XDECREF (excinfo);
+  Py_XDECREF (result);
   return out;
 }
 
@@ -997,33 +991,22 @@ mod_interp_prepare_main (PyObject *module,
                          PyObject *args)
 {
   InterpModuleState *mod = get_state (module);
-  PyObject *target, *pairs;
-  InterpObject *self;
-  PyJob *job;
-  PyObject *out = NULL;
+  PyObject *target, *pairs, *excinfo, *msg;
+  g_autoptr(PyJob) job = NULL;
 
   if (!PyArg_ParseTuple (args, "OO!:_interp_prepare_main", &target, &PyTuple_Type, &pairs) ||
-      (self = usable_interp (mod, target)) == NULL)
+      (job = run_job (mod, target, PY_JOB_PREPARE_MAIN, pairs, NULL, NULL)) == NULL)
     return NULL;
+  if (job->excinfo == NULL)
+    Py_RETURN_NONE;
 
-  job = py_job_new (PY_JOB_PREPARE_MAIN);
-  if (set_carrier (mod, &job->payload, pairs) && run_and_wait (mod, self, job))
-    {
-      if (job->excinfo != NULL)
-        {
-          PyObject *excinfo = from_carrier (job->excinfo, mod);
-          PyObject *msg = excinfo && PyTuple_Check (excinfo) && PyTuple_GET_SIZE (excinfo) == 6 ?
-                          PyTuple_GET_ITEM (excinfo, 4) : NULL;
-
-          if (excinfo != NULL)
-            PyErr_Format (mod->interpreter_error, "prepare_main() failed: %S", msg ? msg : Py_None);
-          Py_XDECREF (excinfo);
-        }
-      else
-        out = Py_NewRef (Py_None);
-    }
-  py_job_unref (job);
-  return out;
+  excinfo = from_carrier (job->excinfo, mod);
+  msg = excinfo && PyTuple_Check (excinfo) && PyTuple_GET_SIZE (excinfo) == 6 ?
+        PyTuple_GET_ITEM (excinfo, 4) : NULL;
+  if (excinfo != NULL)
+    PyErr_Format (mod->interpreter_error, "prepare_main() failed: %S", msg ? msg : Py_None);
+  Py_XDECREF (excinfo);
+  return NULL;
 }
 
 /* _interp_keep_alive(interp): from Interpreter.__reduce__(): while the

@@ -124,12 +124,7 @@ static PoolObject *
 check_pool (InterpModuleState *mod,
             PyObject          *object)
 {
-  if (!PyObject_TypeCheck (object, (PyTypeObject *) mod->pool_type))
-    {
-      PyErr_SetString (PyExc_TypeError, "expected a pool");
-      return NULL;
-    }
-  return (PoolObject *) object;
+  return _interp_module_check_type (object, mod->pool_type, "a pool");
 }
 
 /* A pool whose workers have the isolated settings, or the legacy ones,
@@ -149,10 +144,7 @@ new_pool (guint        max_workers,
   g_value_set_uint (g_value_init (&values[0], G_TYPE_UINT), max_workers);
   g_value_set_string (g_value_init (&values[1], G_TYPE_STRING), initializer);
   g_value_set_uint (g_value_init (&values[2], G_TYPE_UINT), task_timeout);
-  _interp_config_to_properties (&config, names + 3, values + 3);
-  pool = g_object_new_with_properties (INTERP_TYPE_POOL, G_N_ELEMENTS (names), names, values);
-  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
-    g_value_unset (&values[i]);
+  pool = _interp_config_new_object (INTERP_TYPE_POOL, &config, 3, names, values);
   if (!g_initable_init (G_INITABLE (pool), NULL, error))
     g_clear_object (&pool);
   return (InterpPool *) pool;

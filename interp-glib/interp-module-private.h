@@ -117,6 +117,12 @@ PyObject         *_interp_module_raise_error      (InterpModuleState      *mod,
                                                    InterpModuleRaiseFlags  flags,
                                                    GError                 *error);
 
+/* @object if it is a @type (borrowed), else NULL with TypeError
+ * "expected @what". */
+gpointer          _interp_module_check_type       (PyObject               *object,
+                                                   PyObject               *type,
+                                                   const char             *what);
+
 /* _Handle, the reference to a queue or channel that queues and channels
  * share: a new one (NULL with an exception), and the queue behind
  * @object (borrowed; NULL with TypeError). */

@@ -15,9 +15,9 @@
 #include "interp-enum-types.h"
 #include "interp-error.h"
 
+/* In a g_atomic_rc_box. */
 struct _InterpOutputSink
 {
-  gatomicrefcount ref_count;
   GWeakRef interp;
   GMainContext *context;
 };
@@ -31,34 +31,28 @@ typedef struct
   char *text;
 } Line;
 
-static InterpOutputSink *
-sink_ref (InterpOutputSink *sink)
-{
-  g_atomic_ref_count_inc (&sink->ref_count);
-  return sink;
-}
-
 InterpOutputSink *
 _interp_output_sink_new (InterpInterpreter *interp,
                          GMainContext      *context)
 {
-  InterpOutputSink *sink = g_new0 (InterpOutputSink, 1);
+  InterpOutputSink *sink = g_atomic_rc_box_new0 (InterpOutputSink);
 
-  g_atomic_ref_count_init (&sink->ref_count);
   g_weak_ref_init (&sink->interp, interp);
   sink->context = g_main_context_ref (context);
   return sink;
 }
 
+static void
+sink_clear (InterpOutputSink *sink)
+{
+  g_weak_ref_clear (&sink->interp);
+  g_main_context_unref (sink->context);
+}
+
 void
 _interp_output_sink_unref (InterpOutputSink *sink)
 {
-  if (!g_atomic_ref_count_dec (&sink->ref_count))
-    return;
-
-  g_weak_ref_clear (&sink->interp);
-  g_main_context_unref (sink->context);
-  g_free (sink);
+  g_atomic_rc_box_release_full (sink, (GDestroyNotify) sink_clear);
 }
 
 static void
@@ -88,7 +82,7 @@ sink_push (InterpOutputSink *sink,
 {
   Line *line = g_new0 (Line, 1);
 
-  line->sink = sink_ref (sink);
+  line->sink = g_atomic_rc_box_acquire (sink);
   line->stream = stream;
   line->text = g_strdup (text);
   _interp_completion_push (sink->context, G_PRIORITY_DEFAULT_IDLE, 0, emit_line, line, line_free);
@@ -232,7 +226,7 @@ _interp_output_install (InterpOutputSink  *sink,
   if (result == NULL)
     goto out;
   cls = PyDict_GetItemString (globals, "_InterpGlibOutput");  /* borrowed */
-  capsule = PyCapsule_New (sink_ref (sink), CAPSULE_NAME, capsule_destroy);
+  capsule = PyCapsule_New (g_atomic_rc_box_acquire (sink), CAPSULE_NAME, capsule_destroy);
   if (capsule == NULL)
     {
       _interp_output_sink_unref (sink);

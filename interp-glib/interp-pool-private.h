@@ -100,10 +100,9 @@ typedef enum
   JOB_SETTLED,
 } JobState;
 
-/* A call or a map as the caller sees it. */
+/* A call or a map as the caller sees it (in a g_atomic_rc_box). */
 struct _PoolTask
 {
-  gatomicrefcount ref_count;
   InterpPool *pool;           /* kept alive by the caller: GTask or waiter */
   gboolean is_map;
   gboolean cancelled;
@@ -121,10 +120,10 @@ struct _PoolTask
   gboolean done;              /* completed: exactly once */
 };
 
-/* What one worker runs at once: a call, or a chunk of a map. */
+/* What one worker runs at once: a call, or a chunk of a map (in a
+ * g_atomic_rc_box). */
 struct _PoolJob
 {
-  gatomicrefcount ref_count;
   PoolTask *task;
   JobState state;
   GList link;                 /* in pool->pending while pending */
@@ -160,7 +159,8 @@ void               _interp_pool_task_unref             (gpointer            data
 PoolJob           *_interp_pool_job_new                (PoolTask           *task,
                                                         guint               first,
                                                         guint               n);
-PoolJob           *_interp_pool_job_ref                (PoolJob            *job);
+static inline PoolJob *
+_interp_pool_job_ref (PoolJob *job) { return g_atomic_rc_box_acquire (job); }
 void               _interp_pool_job_unref              (gpointer            data);
 /* (transfer full) The pool of a running job; NULL once the job let go of
  * it (returned, or abandoned). */

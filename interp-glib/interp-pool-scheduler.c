@@ -36,18 +36,12 @@ static void job_done (GVariant *result, GError *error, gpointer data);
 static PoolTask *
 task_ref (PoolTask *task)
 {
-  g_atomic_ref_count_inc (&task->ref_count);
-  return task;
+  return g_atomic_rc_box_acquire (task);
 }
 
-void
-_interp_pool_task_unref (gpointer data)
+static void
+task_clear (PoolTask *task)
 {
-  PoolTask *task = data;
-
-  if (!g_atomic_ref_count_dec (&task->ref_count))
-    return;
-
   g_assert (!_interp_cancel_waiter_is_connected (&task->cancel));
   if (task->results != NULL)
     for (guint i = 0; i < task->n_items; i++)
@@ -60,24 +54,17 @@ _interp_pool_task_unref (gpointer data)
   g_clear_error (&task->error);
   g_clear_object (&task->cancellable);
   g_clear_object (&task->task);
-  g_free (task);
-}
-
-PoolJob *
-_interp_pool_job_ref (PoolJob *job)
-{
-  g_atomic_ref_count_inc (&job->ref_count);
-  return job;
 }
 
 void
-_interp_pool_job_unref (gpointer data)
+_interp_pool_task_unref (gpointer data)
 {
-  PoolJob *job = data;
+  g_atomic_rc_box_release_full (data, (GDestroyNotify) task_clear);
+}
 
-  if (!g_atomic_ref_count_dec (&job->ref_count))
-    return;
-
+static void
+job_clear (PoolJob *job)
+{
   for (guint i = 0; i < job->n; i++)
     {
       if (job->args != NULL)
@@ -93,7 +80,12 @@ _interp_pool_job_unref (gpointer data)
   g_assert (job->pool == NULL);
   g_mutex_clear (&job->pool_lock);
   _interp_pool_task_unref (job->task);
-  g_free (job);
+}
+
+void
+_interp_pool_job_unref (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, (GDestroyNotify) job_clear);
 }
 
 PoolJob *
@@ -101,9 +93,8 @@ _interp_pool_job_new (PoolTask *task,
                       guint     first,
                       guint     n)
 {
-  PoolJob *job = g_new0 (PoolJob, 1);
+  PoolJob *job = g_atomic_rc_box_new0 (PoolJob);
 
-  g_atomic_ref_count_init (&job->ref_count);
   job->task = task_ref (task);
   job->state = JOB_PENDING;
   job->link.data = job;
@@ -122,9 +113,8 @@ _interp_pool_task_new (InterpPool   *self,
                        GCancellable *cancellable,
                        GTask        *gtask)
 {
-  PoolTask *task = g_new0 (PoolTask, 1);
+  PoolTask *task = g_atomic_rc_box_new0 (PoolTask);
 
-  g_atomic_ref_count_init (&task->ref_count);
   task->pool = self;
   task->is_map = is_map;
   task->call = call;
@@ -585,6 +575,20 @@ run_initializer (InterpPool         *self,
   return FALSE;
 }
 
+/* After a worker came or went: pending work goes to idle workers (new
+ * ones start if needed), a pool shutting down with nothing pending
+ * retires its idle workers, and waiters wake. Unlocks, runs @deferred. */
+static void
+rebalance_and_unlock (InterpPool     *self,
+                      InterpDeferred *deferred)
+{
+  _interp_pool_dispatch_locked (self, deferred);
+  if (self->state == POOL_SHUTTING_DOWN && self->pending.length == 0)
+    _interp_pool_retire_idle_locked (self, deferred);
+  g_cond_broadcast (&self->cond);
+  _interp_pool_unlock_and_run (self, deferred);
+}
+
 /* A worker that was starting has its interpreter, or @error. */
 static void
 spawn_settle (InterpPool        *self,
@@ -617,12 +621,10 @@ spawn_settle (InterpPool        *self,
       worker->interp = interp;
       worker->idle_since = g_get_monotonic_time ();
       g_queue_push_head (&self->idle, worker);
-      _interp_pool_dispatch_locked (self, &deferred);
-      if (self->state == POOL_SHUTTING_DOWN && self->pending.length == 0)
-        _interp_pool_retire_idle_locked (self, &deferred);
     }
-  g_cond_broadcast (&self->cond);
-  _interp_pool_unlock_and_run (self, &deferred);
+  /* Without a new worker the pool is broken or shut down: nothing is
+   * pending and no worker is wanted, so the rebalance only wakes waiters. */
+  rebalance_and_unlock (self, &deferred);
 }
 
 static gpointer
@@ -849,11 +851,7 @@ job_done (GVariant *result,
       worker->idle_since = g_get_monotonic_time ();
       g_queue_push_head (&self->idle, worker);
     }
-  _interp_pool_dispatch_locked (self, &deferred);
-  if (self->state == POOL_SHUTTING_DOWN && self->pending.length == 0)
-    _interp_pool_retire_idle_locked (self, &deferred);
-  g_cond_broadcast (&self->cond);
-  _interp_pool_unlock_and_run (self, &deferred);
+  rebalance_and_unlock (self, &deferred);
   /* Maybe the last reference, if a caller let go of the pool. */
   _interp_pool_job_release_pool (job);
 }

@@ -686,14 +686,8 @@ _interp_pool_new_interpreter (InterpPool *self)
 {
   const char *names[INTERP_CONFIG_N_SETTINGS];
   GValue values[INTERP_CONFIG_N_SETTINGS] = { G_VALUE_INIT, };
-  GObject *interp;
 
-  _interp_config_to_properties (&self->config, names, values);
-  interp = g_object_new_with_properties (INTERP_TYPE_INTERPRETER, INTERP_CONFIG_N_SETTINGS,
-                                         names, values);
-  for (guint i = 0; i < INTERP_CONFIG_N_SETTINGS; i++)
-    g_value_unset (&values[i]);
-  return INTERP_INTERPRETER (interp);
+  return _interp_config_new_object (INTERP_TYPE_INTERPRETER, &self->config, 0, names, values);
 }
 
 /* Checks the configuration and starts the timer thread and the first

@@ -35,10 +35,9 @@ typedef struct
 
 /* References: the caller while starting, the queue's list while queued
  * (then the served effect's), the cancellable's connection while
- * connected. */
+ * connected. In a g_atomic_rc_box. */
 typedef struct
 {
-  gatomicrefcount ref_count;
   InterpQueueState *state;
   GTask *task;
   InterpCarrier *carrier;   /* put waiters */
@@ -751,19 +750,20 @@ _interp_queue_state_unget (InterpQueueState     *state,
 /* Async waits from C                                                  */
 
 static void
-waiter_unref (gpointer data)
+waiter_clear (AsyncWaiter *waiter)
 {
-  AsyncWaiter *waiter = data;
-
-  if (!g_atomic_ref_count_dec (&waiter->ref_count))
-    return;
   g_assert (!_interp_cancel_waiter_is_connected (&waiter->cancel));
   _interp_carrier_free (waiter->carrier);
   g_clear_pointer (&waiter->result, g_variant_unref);
   g_clear_error (&waiter->error);
   g_clear_object (&waiter->task);
   _interp_queue_state_unref (waiter->state);
-  g_free (waiter);
+}
+
+static void
+waiter_unref (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, (GDestroyNotify) waiter_clear);
 }
 
 static void
@@ -805,10 +805,9 @@ start_async_wait (InterpQueueState *state,
                   gboolean          is_get)
 {
   InterpDeferred deferred;
-  AsyncWaiter *waiter = g_new0 (AsyncWaiter, 1);
+  AsyncWaiter *waiter = g_atomic_rc_box_new0 (AsyncWaiter);
   GCancellable *cancellable = g_task_get_cancellable (task);
 
-  g_atomic_ref_count_init (&waiter->ref_count);
   waiter->state = _interp_queue_state_ref (state);
   waiter->task = g_object_ref (task);
   waiter->carrier = carrier;
@@ -817,17 +816,16 @@ start_async_wait (InterpQueueState *state,
    * right here, and the waiter is never queued. */
   if (cancellable != NULL)
     {
-      g_atomic_ref_count_inc (&waiter->ref_count);
-      _interp_cancel_waiter_connect (&waiter->cancel, cancellable,
-                                     G_CALLBACK (waiter_cancelled_cb), waiter, waiter_unref);
+      _interp_cancel_waiter_connect (&waiter->cancel, cancellable, G_CALLBACK (waiter_cancelled_cb),
+                                     g_atomic_rc_box_acquire (waiter), waiter_unref);
     }
 
   _interp_deferred_init (&deferred, NULL);
   g_mutex_lock (&state->lock);
   if (!waiter->done)
     {
-      g_atomic_ref_count_inc (&waiter->ref_count);
-      g_queue_push_tail (is_get ? &state->get_waiters : &state->put_waiters, waiter);
+      g_queue_push_tail (is_get ? &state->get_waiters : &state->put_waiters,
+                         g_atomic_rc_box_acquire (waiter));
       pump_locked (state, &deferred);
     }
   g_mutex_unlock (&state->lock);

@@ -256,6 +256,19 @@ function isCancellable(value) {
     return value instanceof Gio.Cancellable;
 }
 
+// A new Interp.Interpreter or Interp.Pool with these construct properties,
+// initialized asynchronously (as a Gio.AsyncInitable).
+function initAsync(klass, properties, cancellable) {
+    return settle(cb => {
+        if (typeof properties !== 'object' || !isPlainObject(properties))
+            throw new TypeError(`properties must be a plain object, not a ${describe(properties)}`);
+        new klass(properties).init_async(GLib.PRIORITY_DEFAULT, cancellable, cb);
+    }, (source, res) => {
+        source.init_finish(res);
+        return source;
+    });
+}
+
 /**
  * Creates an interpreter (Interp.Interpreter.new_async()), or, given
  * construct properties such as `{gil: Interp.Gil.SHARED}`, one configured
@@ -272,14 +285,7 @@ export function create(properties = null, cancellable = null) {
         return settle(cb => Interp.Interpreter.new_async(cancellable, cb),
             (_, res) => Interp.Interpreter.new_finish(res));
     }
-    return settle(cb => {
-        if (typeof properties !== 'object' || !isPlainObject(properties))
-            throw new TypeError(`properties must be a plain object, not a ${describe(properties)}`);
-        new Interp.Interpreter(properties).init_async(GLib.PRIORITY_DEFAULT, cancellable, cb);
-    }, (source, res) => {
-        source.init_finish(res);
-        return source;
-    });
+    return initAsync(Interp.Interpreter, properties, cancellable);
 }
 
 /**
@@ -297,16 +303,7 @@ export function create(properties = null, cancellable = null) {
 export function createPool(properties = {}, cancellable = null) {
     if (isCancellable(properties))
         [properties, cancellable] = [{}, properties];
-    return settle(cb => {
-        if (properties === null || properties === undefined)
-            properties = {};
-        if (typeof properties !== 'object' || !isPlainObject(properties))
-            throw new TypeError(`properties must be a plain object, not a ${describe(properties)}`);
-        new Interp.Pool(properties).init_async(GLib.PRIORITY_DEFAULT, cancellable, cb);
-    }, (source, res) => {
-        source.init_finish(res);
-        return source;
-    });
+    return initAsync(Interp.Pool, properties ?? {}, cancellable);
 }
 
 /**

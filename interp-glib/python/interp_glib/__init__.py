@@ -22,7 +22,7 @@ import _interp_glib as _c
 from ._crossinterp import (
     InterpreterError, InterpreterNotFoundError, ExecutionFailed, RunFailedError,
     NotShareableError, ExceptionSnapshot, UNBOUND, UNBOUND_ERROR, UNBOUND_REMOVE,
-    is_shareable, _check_not_loading_main, _raise_failed,
+    is_shareable, _check_not_loading_main, _raise_failed, _HandleObject,
 )
 from ._queues import (
     create as create_queue, list_all as _list_all_queues, Queue,
@@ -77,13 +77,7 @@ def create(*, isolated=True):
 
 def list_all():
     '''Returns every interpreter that exists, the main one first.'''
-    found = []
-    for id in _c._interp_list():
-        try:
-            found.append(Interpreter(id))
-        except InterpreterNotFoundError:
-            pass
-    return found
+    return Interpreter._all(_c._interp_list(), InterpreterNotFoundError)
 
 
 def get_current():
@@ -101,8 +95,6 @@ _WHENCE_TO_STR = {
     1: 'runtime init',
     2: '_interpreters module',
 }
-
-_known = _weakref.WeakValueDictionary()
 
 
 def _is_stateless(func):
@@ -171,7 +163,7 @@ def _callable_payload(func, check=True):
     return ('obj', func)
 
 
-class Interpreter:
+class Interpreter(_HandleObject):
     '''A single Python interpreter.
 
     id: its process-wide ID (0 for the main interpreter); whence: where it
@@ -181,43 +173,21 @@ class Interpreter:
 
     __slots__ = ('_id', '_handle', '__weakref__')
 
+    _known = _weakref.WeakValueDictionary()
+    _keep_alive = _c._interp_keep_alive
+
     def __new__(cls, id, /):
-        if not isinstance(id, int):
-            raise TypeError(f'id must be an int, got {id!r}')
-        if id < 0:
+        if isinstance(id, int) and id < 0:
             raise ValueError(f'id must be a non-negative int, got {id!r}')
-        try:
-            return _known[id]
-        except KeyError:
-            pass
-        return cls._from_handle(_c._interp_lookup(id))
+        return super().__new__(cls, id)
 
     @classmethod
-    def _from_handle(cls, handle):
-        try:
-            self = _known[handle.id]
-        except KeyError:
-            self = object.__new__(cls)
-            self._id = handle.id
-            self._handle = handle
-            _known[handle.id] = self
-        return self
+    def _lookup(cls, id):
+        return cls._from_handle(_c._interp_lookup(id))
 
-    def __repr__(self):
-        return f'{type(self).__name__}({self._id})'
-
-    def __hash__(self):
-        return hash(self._id)
-
-    def __eq__(self, other):
-        if not isinstance(other, Interpreter):
-            return NotImplemented
-        return self._id == other._id
-
-    def __reduce__(self):
-        # Sent to another interpreter, it lives until it is received there.
-        _c._interp_keep_alive(self._handle)
-        return (type(self), (self._id,))
+    def _bind(self, handle):
+        self._id = handle.id
+        self._handle = handle
 
     @property
     def id(self):

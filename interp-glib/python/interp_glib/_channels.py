@@ -5,7 +5,9 @@
 import weakref as _weakref
 
 import _interp_glib as _c
-from ._crossinterp import UNBOUND, UNBOUND_ERROR, UNBOUND_REMOVE, _unbound_code
+from ._crossinterp import (
+    UNBOUND, UNBOUND_ERROR, UNBOUND_REMOVE, _unbound_code, _HandleObject, _register,
+)
 from ._queues import ItemInterpreterDestroyed
 
 __all__ = [
@@ -45,23 +47,21 @@ class NotReceivedError(ChannelError):
     '''Nothing was waiting to receive a sent object.'''
 
 
-# One end object per channel end and interpreter.
-_known = _weakref.WeakValueDictionary()
-
-
-class _ChannelEnd:
+class _ChannelEnd(_HandleObject):
     '''The base class for RecvChannel and SendChannel.'''
     __slots__ = ('_id', '_h', '__weakref__')
 
     _end = None
 
-    def __new__(cls, id, /):
-        if not isinstance(id, int):
-            raise TypeError(f'id must be an int, got {id!r}')
-        try:
-            return _known[(cls._end, id)]
-        except KeyError:
-            pass
+    # One end object per channel end and interpreter.
+    _known = _weakref.WeakValueDictionary()
+
+    @classmethod
+    def _key(cls, id):
+        return (cls, id)
+
+    @classmethod
+    def _lookup(cls, id):
         try:
             handle = _c._channel_lookup(id)
         except ChannelNotFoundError:
@@ -72,38 +72,15 @@ class _ChannelEnd:
             return self
         return cls._from_handle(handle)
 
-    @classmethod
-    def _from_handle(cls, handle):
-        key = (cls._end, handle.id)
-        try:
-            self = _known[key]
-        except KeyError:
-            self = object.__new__(cls)
-            self._id = handle.id
-            self._h = handle
-            _known[key] = self
-        return self
+    def _bind(self, handle):
+        self._id = handle.id
+        self._h = handle
 
     @property
     def _handle(self):
         if self._h is None:
             raise ChannelNotFoundError(f'channel {self._id} not found')
         return self._h
-
-    def __repr__(self):
-        return f'{type(self).__name__}({self.id})'
-
-    def __hash__(self):
-        return hash((type(self), self.id))
-
-    def __eq__(self, other):
-        if not isinstance(other, _ChannelEnd):
-            return NotImplemented
-        return type(self) is type(other) and self.id == other.id
-
-    def __reduce__(self):
-        _c._keep_alive(self._handle)
-        return (type(self), (self.id,))
 
     @property
     def id(self):
@@ -209,11 +186,5 @@ def list_all():
     return ends
 
 
-_c._register(
-    RecvChannel=RecvChannel,
-    SendChannel=SendChannel,
-    ChannelNotFoundError=ChannelNotFoundError,
-    ChannelEmptyError=ChannelEmptyError,
-    ChannelClosedError=ChannelClosedError,
-    NotReceivedError=NotReceivedError,
-)
+_register(RecvChannel, SendChannel, ChannelNotFoundError, ChannelEmptyError,
+          ChannelClosedError, NotReceivedError)

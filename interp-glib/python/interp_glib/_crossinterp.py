@@ -2,9 +2,10 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# The exceptions of concurrent.interpreters, the unbound-item policies and
-# the snapshot of an exception raised in another interpreter. The C module
-# _interp_glib raises these classes: they are registered with it here.
+# The exceptions of concurrent.interpreters, the unbound-item policies, the
+# snapshot of an exception raised in another interpreter and the base of
+# the objects that stand for a handle. The C module _interp_glib raises
+# these classes: they are registered with it here.
 
 import _interp_glib as _c
 
@@ -137,6 +138,72 @@ class RunFailedError(ExecutionFailed, RuntimeError):
     '''Interpreter.run() (the older API) ended in an uncaught exception.'''
 
 
+class _HandleObject:
+    '''What Interpreter, Queue and the channel ends share: one object per
+    handle in each interpreter (X(id) is X(id), and one that comes back
+    from another interpreter is the same object), shown, hashed and
+    compared by ID, pickled as its class and ID. A subclass gives _known
+    (the registry of its family), _lookup() (a handle by ID) and _bind()
+    (keeps a new object's handle); _key() tells its objects apart.'''
+    __slots__ = ()
+
+    _keep_alive = _c._keep_alive
+
+    def __new__(cls, id, /):
+        if not isinstance(id, int):
+            raise TypeError(f'id must be an int, got {id!r}')
+        try:
+            return cls._known[cls._key(id)]
+        except KeyError:
+            pass
+        return cls._lookup(id)
+
+    @classmethod
+    def _key(cls, id):
+        return id
+
+    @classmethod
+    def _all(cls, ids, not_found):
+        '''The objects for these IDs, but for those gone meanwhile (their
+        lookup raised not_found).'''
+        found = []
+        for id in ids:
+            try:
+                found.append(cls(id))
+            except not_found:
+                pass
+        return found
+
+    @classmethod
+    def _from_handle(cls, handle):
+        key = cls._key(handle.id)
+        try:
+            return cls._known[key]
+        except KeyError:
+            pass
+        self = object.__new__(cls)
+        self._bind(handle)
+        cls._known[key] = self
+        return self
+
+    def __repr__(self):
+        return f'{type(self).__name__}({self.id})'
+
+    def __hash__(self):
+        return hash(self._key(self.id))
+
+    def __eq__(self, other):
+        # The same family: the same registry.
+        if not isinstance(other, _HandleObject) or other._known is not self._known:
+            return NotImplemented
+        return self._key(self.id) == other._key(other.id)
+
+    def __reduce__(self):
+        # Sent to another interpreter, it lives until it is received there.
+        self._keep_alive(self._handle)
+        return (type(self), (self.id,))
+
+
 class _UnboundItem:
     '''What get() returns for an item whose interpreter was destroyed.'''
     __slots__ = ()
@@ -239,12 +306,12 @@ class _Pickle:
         return pickle.loads(data)
 
 
-_c._register(
-    pickle=_Pickle,
-    InterpreterError=InterpreterError,
-    InterpreterNotFoundError=InterpreterNotFoundError,
-    NotShareableError=NotShareableError,
-    UNBOUND=UNBOUND,
-    UNBOUND_ERROR=UNBOUND_ERROR,
-    UNBOUND_REMOVE=UNBOUND_REMOVE,
-)
+def _register(*classes, **objects):
+    '''Tells the C module the classes it raises or makes, by their names,
+    and other objects it needs.'''
+    _c._register(**{cls.__name__: cls for cls in classes}, **objects)
+
+
+_register(InterpreterError, InterpreterNotFoundError, NotShareableError,
+          pickle=_Pickle, UNBOUND=UNBOUND, UNBOUND_ERROR=UNBOUND_ERROR,
+          UNBOUND_REMOVE=UNBOUND_REMOVE)

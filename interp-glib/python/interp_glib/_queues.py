@@ -8,6 +8,7 @@ import weakref as _weakref
 import _interp_glib as _c
 from ._crossinterp import (
     InterpreterError, NotShareableError, UNBOUND, UNBOUND_ERROR, UNBOUND_REMOVE, _unbound_code,
+    _HandleObject, _register,
 )
 
 __all__ = [
@@ -42,52 +43,22 @@ class ItemInterpreterDestroyed(QueueError):
     '''The interpreter that put the item was destroyed.'''
 
 
-# One Queue object per queue and interpreter: Queue(id) is Queue(id), and a
-# queue that comes back into this interpreter is the same object.
-_known = _weakref.WeakValueDictionary()
-
-
-class Queue:
+class Queue(_HandleObject):
     '''A cross-interpreter FIFO queue; the queue.Queue interface.
 
     Queue(id) gives the existing queue with that ID, in any interpreter.
     '''
     __slots__ = ('_handle', '_syncobj', '__weakref__')
 
-    def __new__(cls, id, /):
-        if not isinstance(id, int):
-            raise TypeError(f'id must be an int, got {id!r}')
-        try:
-            return _known[id]
-        except KeyError:
-            pass
-        return cls._from_handle(_c._queue_lookup(id))
+    _known = _weakref.WeakValueDictionary()
 
     @classmethod
-    def _from_handle(cls, handle):
-        try:
-            self = _known[handle.id]
-        except KeyError:
-            self = object.__new__(cls)
-            self._handle = handle
-            self._syncobj = None
-            _known[handle.id] = self
-        return self
+    def _lookup(cls, id):
+        return cls._from_handle(_c._queue_lookup(id))
 
-    def __repr__(self):
-        return f'{type(self).__name__}({self.id})'
-
-    def __hash__(self):
-        return hash(self.id)
-
-    def __eq__(self, other):
-        if not isinstance(other, Queue):
-            return NotImplemented
-        return self.id == other.id
-
-    def __reduce__(self):
-        _c._keep_alive(self._handle)
-        return (type(self), (self.id,))
+    def _bind(self, handle):
+        self._handle = handle
+        self._syncobj = None
 
     @property
     def id(self):
@@ -146,19 +117,7 @@ def _c_not_shareable(obj):
 
 def list_all():
     '''Returns a Queue for every queue that exists.'''
-    queues = []
-    for qid in _c._list_queues():
-        try:
-            queues.append(Queue(qid))
-        except QueueNotFoundError:
-            pass
-    return queues
+    return Queue._all(_c._list_queues(), QueueNotFoundError)
 
 
-_c._register(
-    Queue=Queue,
-    QueueEmpty=QueueEmpty,
-    QueueFull=QueueFull,
-    QueueNotFoundError=QueueNotFoundError,
-    ItemInterpreterDestroyed=ItemInterpreterDestroyed,
-)
+_register(Queue, QueueEmpty, QueueFull, QueueNotFoundError, ItemInterpreterDestroyed)
