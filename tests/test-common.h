@@ -7,6 +7,7 @@
 
 #include <interp-glib.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Collects one async result; spin the default context until it arrives. */
@@ -99,6 +100,49 @@ eval_bool (InterpInterpreter *interp,
   g_assert_true (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN));
   return g_variant_get_boolean (value);
 }
+
+/* Timeouts the tests set, scaled for slow runs (valgrind's setup sets
+ * INTERP_TEST_SLOW to a factor). */
+static inline guint
+test_ms (guint ms)
+{
+  const char *slow = g_getenv ("INTERP_TEST_SLOW");
+
+  return slow != NULL ? ms * MAX (1, atoi (slow)) : ms;
+}
+
+/* Waits, iterating the default main context, until @cond holds or a
+ * minute passed, then asserts it. Polls: what it waits for may happen on
+ * another thread, with nothing for the main context to wake up for (the
+ * last reference to an object, dropped by a worker). */
+#define WAIT_FOR(cond) \
+  G_STMT_START { \
+    gint64 _until = g_get_monotonic_time () + 60 * G_USEC_PER_SEC; \
+    while (!(cond) && g_get_monotonic_time () < _until) \
+      { \
+        g_main_context_iteration (NULL, FALSE); \
+        g_usleep (1000); \
+      } \
+    g_assert_true (cond); \
+  } G_STMT_END
+
+/* Python functions that the pool tests' workers share (the start of their
+ * initializers): square() counts its calls in `calls`, count() tells it,
+ * fail_at(x, bad) counts too and raises ValueError for an x in bad. */
+#define POOL_TEST_FUNCTIONS \
+  "calls = 0\n" \
+  "def square(x):\n" \
+  "    global calls\n" \
+  "    calls += 1\n" \
+  "    return x * x\n" \
+  "def count():\n" \
+  "    return calls\n" \
+  "def fail_at(x, bad):\n" \
+  "    global calls\n" \
+  "    calls += 1\n" \
+  "    if x in bad:\n" \
+  "        raise ValueError(f'bad item {x}')\n" \
+  "    return x\n"
 
 /* Lets whatever is ready on the main context run, without blocking. */
 static inline void

@@ -9,34 +9,12 @@
 
 #include "test-common.h"
 
-#include <stdlib.h>
-
 static const char *initializer =
-  "calls = 0\n"
-  "def square(x):\n"
-  "    global calls\n"
-  "    calls += 1\n"
-  "    return x * x\n"
-  "def count():\n"
-  "    return calls\n"
-  "def fail_at(x, bad):\n"
-  "    global calls\n"
-  "    calls += 1\n"
-  "    if x in bad:\n"
-  "        raise ValueError(f'bad item {x}')\n"
-  "    return x\n"
+  POOL_TEST_FUNCTIONS
   "def spin_from(x, first):\n"
   "    while x >= first:\n"
   "        pass\n"
   "    return x\n";
-
-static guint
-test_ms (guint ms)
-{
-  const char *slow = g_getenv ("INTERP_TEST_SLOW");
-
-  return slow != NULL ? ms * MAX (1, atoi (slow)) : ms;
-}
 
 static InterpPool *
 new_pool (guint max_workers,
@@ -54,20 +32,6 @@ new_pool (guint max_workers,
   g_assert_nonnull (pool);
   return pool;
 }
-
-/* Polls: what it waits for may happen on another thread, with nothing
- * for the main context to wake up for (the last reference to a model,
- * dropped by a worker). */
-#define WAIT_FOR(cond) \
-  G_STMT_START { \
-    gint64 _until = g_get_monotonic_time () + 60 * G_USEC_PER_SEC; \
-    while (!(cond) && g_get_monotonic_time () < _until) \
-      { \
-        g_main_context_iteration (NULL, FALSE); \
-        g_usleep (1000); \
-      } \
-    g_assert_true (cond); \
-  } G_STMT_END
 
 static GVariant *
 int_args_list (guint n)
@@ -114,6 +78,24 @@ wait_results (InterpMapResults  *results,
   g_assert_cmpuint (wait.count, ==, 1);
   async_wait_clear (&wait);
   return ok;
+}
+
+/* Waits for every item; the wait must fail with @domain and @code, and a
+ * message that the glob @pattern matches (NULL: any message). */
+static void
+assert_wait_fails (InterpMapResults *results,
+                   GCancellable     *cancellable,
+                   GQuark            domain,
+                   gint              code,
+                   const char       *pattern)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (wait_results (results, cancellable, &error));
+  g_assert_error (error, domain, code);
+  if (pattern != NULL && !g_pattern_match_simple (pattern, error->message))
+    g_test_message ("the wait failed with \"%s\", not \"%s\"", error->message, pattern);
+  g_assert_true (pattern == NULL || g_pattern_match_simple (pattern, error->message));
 }
 
 /* What the notifications of one map looked like. */
@@ -387,10 +369,8 @@ test_failure (void)
    * of 48-51, whose 51 still runs. */
   results = interp_pool_map_stream (pool, "fail_at", fail_args_list (100, "[3, 49, 50]"), 4, NULL);
   watch_init (&watch, results);
-  g_assert_false (wait_results (results, NULL, &error));
-  g_assert_error (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED);
-  g_assert_cmpstr (error->message, ==, "ValueError: bad item 3 (item 3)");
-  g_clear_error (&error);
+  assert_wait_fails (results, NULL, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED,
+                     "ValueError: bad item 3 (item 3)");
   watch_check (&watch, results);
 
   g_assert_cmpuint (interp_map_results_get_n_done (results), ==, 100);
@@ -438,9 +418,8 @@ test_failure (void)
                                                                fail_args_list (300, "[17, 250, 299]"),
                                                                round + 1, NULL);
 
-        g_assert_false (wait_results (r, NULL, &error));
-        g_assert_cmpstr (error->message, ==, "ValueError: bad item 17 (item 17)");
-        g_clear_error (&error);
+        assert_wait_fails (r, NULL, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED,
+                           "ValueError: bad item 17 (item 17)");
         g_assert_cmpuint (interp_map_results_get_n_failed (r), ==, 3);
       }
   }
@@ -477,7 +456,6 @@ test_cancel (void)
   g_autoptr(InterpPool) pool = new_pool (1, 0);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(InterpMapResults) results = NULL;
-  g_autoptr(GError) error = NULL;
   GVariantBuilder builder;
   Watch watch;
 
@@ -491,10 +469,7 @@ test_cancel (void)
   g_assert_true (interp_map_results_is_loading (results));
   g_cancellable_cancel (cancellable);
 
-  g_assert_false (wait_results (results, NULL, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_cmpstr (error->message, ==, "Operation was cancelled (item 10)");
-  g_clear_error (&error);
+  assert_wait_fails (results, NULL, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled (item 10)");
   watch_check (&watch, results);
   g_assert_cmpuint (interp_map_results_get_n_failed (results), ==, 90);
   for (guint i = 0; i < 100; i++)
@@ -518,9 +493,7 @@ test_cancel (void)
       g_variant_builder_add (&builder, "(xx)", i, G_GINT64_CONSTANT (500));
     r2 = interp_pool_map_stream (pool, "spin_from", g_variant_builder_end (&builder), 100, c2);
     g_signal_connect (interp_map_results_get (r2, 0), "notify::done", G_CALLBACK (cancel_at_cb), c2);
-    g_assert_false (wait_results (r2, NULL, &error));
-    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-    g_clear_error (&error);
+    assert_wait_fails (r2, NULL, G_IO_ERROR, G_IO_ERROR_CANCELLED, NULL);
     /* The first chunk was done as one; a spinning chunk never finishes. */
     g_assert_cmpuint (interp_map_results_get_n_failed (r2), >=, 500);
     for (guint i = 0; i < 100; i++)
@@ -531,9 +504,7 @@ test_cancel (void)
   {
     g_autoptr(InterpMapResults) r3 = interp_pool_map_stream (pool, "square", int_args_list (5), 0, cancellable);
 
-    g_assert_false (wait_results (r3, NULL, &error));
-    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-    g_clear_error (&error);
+    assert_wait_fails (r3, NULL, G_IO_ERROR, G_IO_ERROR_CANCELLED, NULL);
     g_assert_cmpuint (interp_map_results_get_n_failed (r3), ==, 5);
   }
 }
@@ -543,7 +514,6 @@ test_timeout (void)
 {
   g_autoptr(InterpPool) pool = new_pool (1, test_ms (300));
   g_autoptr(InterpMapResults) results = NULL;
-  g_autoptr(GError) error = NULL;
   GVariantBuilder builder;
 
   /* Only item 2 spins: it times out, and the others run. */
@@ -551,10 +521,7 @@ test_timeout (void)
   for (gint64 i = 0; i < 6; i++)
     g_variant_builder_add (&builder, "(xx)", i, i == 2 ? G_GINT64_CONSTANT (0) : G_GINT64_CONSTANT (1000));
   results = interp_pool_map_stream (pool, "spin_from", g_variant_builder_end (&builder), 1, NULL);
-  g_assert_false (wait_results (results, NULL, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
-  g_assert_true (g_str_has_suffix (error->message, " (item 2)"));
-  g_clear_error (&error);
+  assert_wait_fails (results, NULL, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "* (item 2)");
   g_assert_cmpuint (interp_map_results_get_n_failed (results), ==, 1);
   for (guint i = 0; i < 6; i++)
     if (i != 2)
@@ -623,12 +590,8 @@ test_wait (void)
   async_wait_clear (&w2);
 
   /* After the end, a wait gives the same answer, at once. */
-  g_assert_false (wait_results (results, NULL, &error));
-  g_assert_cmpstr (error->message, ==, "Operation was cancelled (item 3)");
-  g_clear_error (&error);
-  g_assert_false (wait_results (results, wait_cancellable, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_clear_error (&error);
+  assert_wait_fails (results, NULL, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled (item 3)");
+  assert_wait_fails (results, wait_cancellable, G_IO_ERROR, G_IO_ERROR_CANCELLED, NULL);
 
   /* Success, and an empty map. */
   {
@@ -659,9 +622,7 @@ test_refused (void)
                                                                    0, NULL);
 
     g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (results)), ==, 0);
-    g_assert_false (wait_results (results, NULL, &error));
-    g_assert_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT);
-    g_clear_error (&error);
+    assert_wait_fails (results, NULL, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT, NULL);
   }
 
   /* An item that is not a tuple, a callable that is not a name: every
@@ -676,14 +637,9 @@ test_refused (void)
     bad_item = interp_pool_map_stream (pool, "square", g_variant_builder_end (&builder), 0, NULL);
     bad_name = interp_pool_map_stream (pool, "not a name", int_args_list (3), 0, NULL);
     g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (bad_item)), ==, 2);
-    g_assert_false (wait_results (bad_item, NULL, &error));
-    g_assert_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT);
-    g_assert_nonnull (strstr (error->message, "item 1"));
-    g_clear_error (&error);
+    assert_wait_fails (bad_item, NULL, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT, "*item 1*");
     g_assert_cmpuint (interp_map_results_get_n_failed (bad_item), ==, 2);
-    g_assert_false (wait_results (bad_name, NULL, &error));
-    g_assert_error (error, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT);
-    g_clear_error (&error);
+    assert_wait_fails (bad_name, NULL, INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT, NULL);
     g_assert_cmpuint (interp_map_results_get_n_failed (bad_name), ==, 3);
     g_assert_error (interp_map_item_get_error (interp_map_results_get (bad_name, 2)),
                     INTERP_ERROR, INTERP_ERROR_INVALID_ARGUMENT);
@@ -696,9 +652,7 @@ test_refused (void)
     g_assert_true (interp_pool_shutdown (pool, FALSE, NULL, &error));
     g_assert_no_error (error);
     results = interp_pool_map_stream (pool, "square", int_args_list (4), 0, NULL);
-    g_assert_false (wait_results (results, NULL, &error));
-    g_assert_error (error, INTERP_ERROR, INTERP_ERROR_SHUT_DOWN);
-    g_clear_error (&error);
+    assert_wait_fails (results, NULL, INTERP_ERROR, INTERP_ERROR_SHUT_DOWN, NULL);
     g_assert_cmpuint (interp_map_results_get_n_failed (results), ==, 4);
   }
 }

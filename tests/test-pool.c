@@ -10,43 +10,21 @@
 #include "test-common.h"
 
 #include <glib-unix.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 /* What every worker of these tests knows. */
 static const char *initializer =
+  POOL_TEST_FUNCTIONS
   "import time, interp_glib\n"
-  "calls = 0\n"
   "def current_id():\n"
   "    c = interp_glib.get_current()\n"
   "    return getattr(c, 'id', c)\n"
-  "def square(x):\n"
-  "    global calls\n"
-  "    calls += 1\n"
-  "    return x * x\n"
-  "def count():\n"
-  "    return calls\n"
-  "def fail_at(x, bad):\n"
-  "    global calls\n"
-  "    calls += 1\n"
-  "    if x in bad:\n"
-  "        raise ValueError(f'bad item {x}')\n"
-  "    return x\n"
   "def spin():\n"
   "    while True:\n"
   "        pass\n"
   "def meet(mine, other):\n"
   "    interp_glib.Queue(mine).put(1)\n"
   "    return interp_glib.Queue(other).get(timeout=60)\n";
-
-/* Timeouts these tests set, scaled for slow runs (valgrind's setup). */
-static guint
-test_ms (guint ms)
-{
-  const char *slow = g_getenv ("INTERP_TEST_SLOW");
-
-  return slow != NULL ? ms * MAX (1, atoi (slow)) : ms;
-}
 
 static InterpPool *
 new_pool (guint max_workers,
@@ -76,19 +54,6 @@ pool_call_int (InterpPool *pool,
   g_assert_true (g_variant_is_of_type (value, G_VARIANT_TYPE_INT64));
   return g_variant_get_int64 (value);
 }
-
-/* Waits (iterating the default main context) until @cond holds or a
- * minute passed; returns whether it holds. */
-#define WAIT_FOR(cond) \
-  G_STMT_START { \
-    gint64 _until = g_get_monotonic_time () + 60 * G_USEC_PER_SEC; \
-    while (!(cond) && g_get_monotonic_time () < _until) \
-      { \
-        g_main_context_iteration (NULL, FALSE); \
-        g_usleep (1000); \
-      } \
-    g_assert_true (cond); \
-  } G_STMT_END
 
 static void
 test_basic (void)
