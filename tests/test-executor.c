@@ -14,6 +14,31 @@ wait_running (InterpInterpreter *interp)
     g_usleep (500);
 }
 
+/* Runs @code, which loops until interrupted, cancels it once it has run
+ * for @settle_us (0: as soon as it runs) and checks that the cancel is
+ * what ended it. */
+static void
+cancel_running_code (InterpInterpreter *interp,
+                     const char        *code,
+                     gulong             settle_us)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Counts counts = { 0 };
+  gint64 start;
+
+  interp_interpreter_exec_async (interp, code, cancellable, count_exec_cb, &counts);
+  wait_running (interp);
+  if (settle_us > 0)
+    g_usleep (settle_us);
+
+  start = g_get_monotonic_time ();
+  g_cancellable_cancel (cancellable);
+  wait_for_completions (&counts, 1);
+  g_test_message ("running code interrupted %.1f ms after cancel",
+                  (g_get_monotonic_time () - start) / 1000.0);
+  g_assert_cmpuint (counts.cancelled, ==, 1);
+}
+
 static void
 test_cancel_queued (void)
 {
@@ -42,22 +67,9 @@ static void
 test_cancel_running (void)
 {
   g_autoptr(InterpInterpreter) interp = new_interpreter ();
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  Counts counts = { 0 };
-  gint64 start;
 
   exec_ok (interp, "spins = 0\n");
-  interp_interpreter_exec_async (interp, "while True:\n    spins += 1\n", cancellable,
-                                 count_exec_cb, &counts);
-  wait_running (interp);
-  g_usleep (50 * 1000);
-
-  start = g_get_monotonic_time ();
-  g_cancellable_cancel (cancellable);
-  wait_for_completions (&counts, 1);
-  g_test_message ("spin loop interrupted %.1f ms after cancel",
-                  (g_get_monotonic_time () - start) / 1000.0);
-  g_assert_cmpuint (counts.cancelled, ==, 1);
+  cancel_running_code (interp, "while True:\n    spins += 1\n", 50 * 1000);
 
   /* It really ran, and the interpreter is usable right after. */
   g_assert_true (eval_bool (interp, "spins > 0"));
@@ -74,25 +86,18 @@ static void
 test_cancel_no_gil_wait (void)
 {
   g_autoptr(InterpInterpreter) interp = new_interpreter ();
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  Counts counts = { 0 };
 
   exec_ok (interp, "import sys\nspins = 0\n");
-  interp_interpreter_exec_async (interp,
-                                 "sys.setswitchinterval(10000.0)\n"
-                                 "try:\n"
-                                 "    while True:\n"
-                                 "        spins += 1\n"
-                                 "finally:\n"
-                                 "    sys.setswitchinterval(0.005)\n",
-                                 cancellable, count_exec_cb, &counts);
-  wait_running (interp);
-  /* Most likely in the loop by then; were it not, the test would pass
+  /* Most likely in the loop after 50 ms; were it not, the test would pass
    * without proving anything, never fail wrongly. */
-  g_usleep (50 * 1000);
-  g_cancellable_cancel (cancellable);
-  wait_for_completions (&counts, 1);
-  g_assert_cmpuint (counts.cancelled, ==, 1);
+  cancel_running_code (interp,
+                       "sys.setswitchinterval(10000.0)\n"
+                       "try:\n"
+                       "    while True:\n"
+                       "        spins += 1\n"
+                       "finally:\n"
+                       "    sys.setswitchinterval(0.005)\n",
+                       50 * 1000);
   g_assert_true (eval_bool (interp, "spins > 0 and sys.getswitchinterval() == 0.005"));
 }
 
@@ -100,23 +105,17 @@ static void
 test_cancel_not_swallowed (void)
 {
   g_autoptr(InterpInterpreter) interp = new_interpreter ();
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  Counts counts = { 0 };
 
   /* `except Exception` does not catch the cancellation. The flag is set
    * first: the cancellation may come before the call's first line. */
   exec_ok (interp, "caught = False\n");
-  interp_interpreter_exec_async (interp,
-                                 "caught = False\n"
-                                 "try:\n"
-                                 "    while True: pass\n"
-                                 "except Exception:\n"
-                                 "    caught = True\n",
-                                 cancellable, count_exec_cb, &counts);
-  wait_running (interp);
-  g_cancellable_cancel (cancellable);
-  wait_for_completions (&counts, 1);
-  g_assert_cmpuint (counts.cancelled, ==, 1);
+  cancel_running_code (interp,
+                       "caught = False\n"
+                       "try:\n"
+                       "    while True: pass\n"
+                       "except Exception:\n"
+                       "    caught = True\n",
+                       0);
   g_assert_false (eval_bool (interp, "caught"));
 }
 
