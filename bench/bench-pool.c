@@ -77,6 +77,7 @@ typedef struct
   GMainLoop *loop;
 } Pending;
 
+/* One call_async() done, on a pool or on an interpreter. */
 static void
 call_done_cb (GObject      *source,
               GAsyncResult *result,
@@ -84,9 +85,13 @@ call_done_cb (GObject      *source,
 {
   Pending *pending = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) value = interp_pool_call_finish (INTERP_POOL (source), result, &error);
+  g_autoptr(GVariant) value = NULL;
 
-  check (error, "call_async");
+  if (INTERP_IS_POOL (source))
+    value = interp_pool_call_finish (INTERP_POOL (source), result, &error);
+  else
+    value = interp_interpreter_call_finish (INTERP_INTERPRETER (source), result, &error);
+  check (error, INTERP_IS_POOL (source) ? "call_async" : "interpreter call_async");
   if (++pending->done == pending->wanted)
     g_main_loop_quit (pending->loop);
 }
@@ -111,6 +116,8 @@ call_async_rate (InterpPool *pool,
   return n_tasks / elapsed;
 }
 
+/* One map done: map_async() on the pool, or wait_async() on the
+ * results of a map_stream(). */
 static void
 map_done_cb (GObject      *source,
              GAsyncResult *result,
@@ -118,22 +125,13 @@ map_done_cb (GObject      *source,
 {
   GMainLoop *loop = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) value = interp_pool_map_finish (INTERP_POOL (source), result, &error);
+  g_autoptr(GVariant) value = NULL;
 
-  check (error, "map_async");
-  g_main_loop_quit (loop);
-}
-
-static void
-stream_done_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  GMainLoop *loop = user_data;
-  g_autoptr(GError) error = NULL;
-
-  interp_map_results_wait_finish (INTERP_MAP_RESULTS (source), result, &error);
-  check (error, "map_stream");
+  if (INTERP_IS_POOL (source))
+    value = interp_pool_map_finish (INTERP_POOL (source), result, &error);
+  else
+    interp_map_results_wait_finish (INTERP_MAP_RESULTS (source), result, &error);
+  check (error, INTERP_IS_POOL (source) ? "map_async" : "map_stream");
   g_main_loop_quit (loop);
 }
 
@@ -154,7 +152,7 @@ map_item_us (InterpPool *pool,
   if (stream)
     {
       results = interp_pool_map_stream (pool, "work", args_list (n_tasks, n), chunk_size, NULL);
-      interp_map_results_wait_async (results, NULL, stream_done_cb, loop);
+      interp_map_results_wait_async (results, NULL, map_done_cb, loop);
     }
   else
     interp_pool_map_async (pool, "work", args_list (n_tasks, n), chunk_size, NULL, map_done_cb, loop);
@@ -180,20 +178,6 @@ map_vs_stream (InterpPool *pool,
     }
 }
 
-static void
-interp_done_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  Pending *pending = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) value = interp_interpreter_call_finish (INTERP_INTERPRETER (source), result, &error);
-
-  check (error, "interpreter call_async");
-  if (++pending->done == pending->wanted)
-    g_main_loop_quit (pending->loop);
-}
-
 /* The same noop calls spread by hand over interpreters, each completion
  * its own idle source: what an application did before the pool. */
 static double
@@ -217,7 +201,7 @@ by_hand_rate (guint       n_workers,
   start = now ();
   for (guint i = 0; i < n_tasks; i++)
     interp_interpreter_call_async (interps[i % n_workers], "noop", NULL, NULL, NULL,
-                                   interp_done_cb, &pending);
+                                   call_done_cb, &pending);
   g_main_loop_run (pending.loop);
   elapsed = now () - start;
   for (guint i = 0; i < n_workers; i++)
