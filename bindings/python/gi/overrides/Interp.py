@@ -112,16 +112,11 @@ _IO_ERRORS = {
 }
 
 
-def _translate(error):
-    """The exception to raise for the GLib.Error @error."""
-    if error.domain != _DOMAIN:
-        cls = _IO_ERRORS.get(error.code, _OtherError) if error.domain == _IO_DOMAIN else _OtherError
-        return cls(error.message, error.domain, error.code)
-    if error.code != int(Interp.Error.EXECUTION_FAILED):
-        return InterpreterError(error.message, error.domain, error.code)
+def _execution_failed(error, info):
+    """Interp.ExecutionFailed for @error, with the snapshot @info (an
+    Interp.ExceptionInfo, or None) as its attributes."""
     translated = ExecutionFailed(error.message, error.domain, error.code)
-    info = Interp.ExceptionInfo.steal_last()
-    if info is not None and info.get_summary() == error.message:
+    if info is not None:
         translated.exception_info = info
         translated.type_name = info.get_type_name()
         translated.qualname = info.get_qualname()
@@ -130,6 +125,19 @@ def _translate(error):
         translated.traceback = info.get_traceback()
         translated.interpreter_id = info.get_interpreter_id()
     return translated
+
+
+def _translate(error):
+    """The exception to raise for the GLib.Error @error."""
+    if error.domain != _DOMAIN:
+        cls = _IO_ERRORS.get(error.code, _OtherError) if error.domain == _IO_DOMAIN else _OtherError
+        return cls(error.message, error.domain, error.code)
+    if error.code != int(Interp.Error.EXECUTION_FAILED):
+        return InterpreterError(error.message, error.domain, error.code)
+    info = Interp.ExceptionInfo.steal_last()
+    if info is not None and info.get_summary() != error.message:
+        info = None     # another error's snapshot
+    return _execution_failed(error, info)
 
 
 def _raising(func):
@@ -453,17 +461,7 @@ def _map_item_error(item):
         return error
     if error.code != int(Interp.Error.EXECUTION_FAILED):
         return InterpreterError(error.message, error.domain, error.code)
-    translated = ExecutionFailed(error.message, error.domain, error.code)
-    info = Interp.MapItem.dup_exception_info(item)
-    if info is not None:
-        translated.exception_info = info
-        translated.type_name = info.get_type_name()
-        translated.qualname = info.get_qualname()
-        translated.module = info.get_module()
-        translated.exception_message = info.get_message()
-        translated.traceback = info.get_traceback()
-        translated.interpreter_id = info.get_interpreter_id()
-    return translated
+    return _execution_failed(error, Interp.MapItem.dup_exception_info(item))
 
 
 def _map_item_repr(item):
