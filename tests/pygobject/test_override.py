@@ -12,7 +12,7 @@ import sys
 import unittest
 
 import tap
-from common import GLib, Gio, InterpTestCase, run_loop
+from common import AsyncCapture, GLib, Gio, InterpTestCase, run_loop
 from gi.repository import Interp
 
 interp = None
@@ -146,30 +146,14 @@ class ValueTests(InterpTestCase):
 
 class AsyncTests(InterpTestCase):
     def test_call_async_with_plain_values(self):
-        done = {}
-
-        def finished(source, result):
-            try:
-                done["value"] = source.call_finish(result)
-            except GLib.Error as e:
-                done["error"] = e
-
-        interp.call_async("echo", [1, "a"], {"k": None}, None, finished)
-        run_loop(lambda: done)
-        self.assertEqual(done.get("value"), [(1, "a"), {"k": None}])
+        done = AsyncCapture(Interp.Interpreter.call_finish)
+        interp.call_async("echo", [1, "a"], {"k": None}, None, done)
+        self.assertEqual(done.wait().value, [(1, "a"), {"k": None}])
 
     def test_async_error_carries_the_snapshot(self):
-        done = {}
-
-        def finished(source, result):
-            try:
-                source.eval_finish(result)
-            except GLib.Error as e:
-                done["error"] = e
-
-        interp.eval_async("1 / 0", None, finished)
-        run_loop(lambda: done)
-        error = done["error"]
+        done = AsyncCapture(Interp.Interpreter.eval_finish)
+        interp.eval_async("1 / 0", None, done)
+        error = done.wait().error
         self.assertIsInstance(error, Interp.ExecutionFailed)
         self.assertEqual(error.message, "ZeroDivisionError: division by zero")
         self.assertIn("\n    1 / 0\n", error.traceback)
@@ -249,18 +233,10 @@ class CancelTests(InterpTestCase):
 
     def test_cancel_running_code_async(self):
         cancellable = Gio.Cancellable()
-        done = {}
-
-        def finished(source, result):
-            try:
-                source.exec_finish(result)
-            except GLib.Error as e:
-                done["error"] = e
-
-        interp.exec_async("while True:\n    pass\n", cancellable, finished)
+        done = AsyncCapture(Interp.Interpreter.exec_finish)
+        interp.exec_async("while True:\n    pass\n", cancellable, done)
         GLib.timeout_add(50, lambda: cancellable.cancel() and False)
-        run_loop(lambda: done, 60)
-        self.assertCancelledError(done["error"])
+        self.assertCancelledError(done.wait(60).error)
         self.assertEqual(interp.eval("1 + 1"), 2)
 
     def test_pool_cancel_sync_and_async(self):
