@@ -8,10 +8,12 @@
 // interp-glib, whose callbacks are dispatched by the main context, complete
 // the way they do in an application. Output follows TAP version 13: the plan,
 // one `ok`/`not ok` line per test and `# ` diagnostics after a failure. The
-// process exits with status 1 when a test failed.
+// process exits with status 1 when a test failed. The pool tests share
+// their pools' making and their workers' Python functions from here too.
 
 import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
+import Interp from 'gi://Interp';
 import System from 'system';
 
 const tests = [];
@@ -300,6 +302,40 @@ export function describeRun(r) {
     const how = r.timedOut ? 'hung (killed after the timeout)'
         : r.signal !== null ? `died of signal ${r.signal}` : `exited with status ${r.status}`;
     return `the child ${how}\nstdout: ${r.stdout.trimEnd()}\nstderr: ${r.stderr.trimEnd()}`;
+}
+
+/* ------------------------------------------------------------------ */
+/* Pools                                                               */
+
+/**
+ * Python functions that the pool tests' workers share: square() counts its
+ * calls in `calls`, count() tells it, fail_at(x, bad) raises ValueError for
+ * an x in bad.
+ */
+export const POOL_FUNCTIONS = `
+calls = 0
+def square(x):
+    global calls
+    calls += 1
+    return x * x
+def count():
+    return calls
+def fail_at(x, bad):
+    if x in bad:
+        raise ValueError(f'bad item {x}')
+    return x
+`;
+
+/** An initialized Interp.Pool of @props whose workers run POOL_FUNCTIONS, then @initializer. */
+export function newTestPool(props, initializer = '') {
+    const pool = new Interp.Pool({...props, initializer: POOL_FUNCTIONS + initializer});
+    pool.init(null);
+    return pool;
+}
+
+/** The arguments list [(0,), (1,), ..., (n - 1,)], a GLib.Variant of type a(x). */
+export function intArgs(n) {
+    return new GLib.Variant('a(x)', Array.from({length: n}, (_, i) => [i]));
 }
 
 /* ------------------------------------------------------------------ */

@@ -7,26 +7,16 @@
 // The module is imported in the first test, once the library is loaded
 // (see test-module.js).
 
-import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
 import Interp from 'gi://Interp';
 
 import {
     test, run, assert, assertEqual, assertDeepEqual, assertGError, callAsync, waitFor,
+    newTestPool, intArgs,
 } from './harness.js';
 
+// After the harness's POOL_FUNCTIONS.
 const INITIALIZER = `
-calls = 0
-def square(x):
-    global calls
-    calls += 1
-    return x * x
-def count():
-    return calls
-def fail_at(x, bad):
-    if x in bad:
-        raise ValueError(f'bad item {x}')
-    return x
 def spin_from(x, first):
     while x >= first:
         pass
@@ -42,15 +32,12 @@ test('the module has mapStream()', async () => {
 });
 
 function newPool(maxWorkers) {
-    const pool = new Interp.Pool({max_workers: maxWorkers, min_workers: maxWorkers, initializer: INITIALIZER});
-    pool.init(null);
-    return pool;
+    return newTestPool({max_workers: maxWorkers, min_workers: maxWorkers}, INITIALIZER);
 }
 
 test('the model: items in input order from the start, each done once', async () => {
     const pool = newPool(2);
-    const args = new GLib.Variant('a(x)', Array.from({length: 300}, (_, i) => [i]));
-    const results = pool.map_stream('square', args, 1, null);
+    const results = pool.map_stream('square', intArgs(300), 1, null);
     assertEqual(results.get_n_items(), 300);
     assert(results.loading, 'loading at first');
     const notified = new Array(300).fill(0);

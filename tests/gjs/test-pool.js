@@ -10,38 +10,22 @@ import Interp from 'gi://Interp';
 
 import {
     test, run, assert, assertEqual, assertDeepEqual, assertGError, assertRejects,
-    assertStartsWith, callAsync, waitFor,
+    assertStartsWith, callAsync, waitFor, newTestPool, intArgs,
 } from './harness.js';
 
+// After the harness's POOL_FUNCTIONS.
 const INITIALIZER = `
 import interp_glib
-calls = 0
-def square(x):
-    global calls
-    calls += 1
-    return x * x
-def count():
-    return calls
 def spin():
     while True:
         pass
 def meet(mine, other):
     interp_glib.Queue(mine).put(1)
     return interp_glib.Queue(other).get(timeout=60)
-def fail_at(x, bad):
-    if x in bad:
-        raise ValueError(f'bad item {x}')
-    return x
 `;
 
 function newPool(props) {
-    const pool = new Interp.Pool({initializer: INITIALIZER, ...props});
-    pool.init(null);
-    return pool;
-}
-
-function intArgs(n) {
-    return new GLib.Variant('a(x)', Array.from({length: n}, (_, i) => [i]));
+    return newTestPool(props, INITIALIZER);
 }
 
 test('Pool.new(0) has one worker per CPU and makes them on demand', async () => {
