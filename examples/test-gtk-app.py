@@ -13,13 +13,11 @@
 # or queued in the pool, must end cancelled. Exits 77 (skipped)
 # when Xvfb, xvfb-run or GTK 4's typelib is missing.
 
-import os
 import re
-import shutil
-import subprocess
 import sys
 
-SKIP = 77
+from gtk_test_common import SKIP, Checks, run_app, why_not_here
+
 SMALL = 30011
 
 
@@ -35,43 +33,20 @@ def primes_in(start, stop):
 
 def main():
     gjs, app = sys.argv[1], sys.argv[2]
-    xvfb_run = shutil.which('xvfb-run')
-    if xvfb_run is None or shutil.which('Xvfb') is None or shutil.which('xauth') is None:
-        print('skipped: xvfb-run, Xvfb or xauth not installed (Debian: xvfb xauth)')
-        return SKIP
-    probe = subprocess.run([gjs, '-c', "imports.gi.versions.Gtk = '4.0'; imports.gi.Gtk;"],
-                           capture_output=True, text=True)
-    if probe.returncode != 0:
-        print('skipped: no GTK 4 for GJS (Debian: gir1.2-gtk-4.0)')
+    reason = why_not_here(gjs)
+    if reason is not None:
+        print(reason)
         return SKIP
 
-    env = dict(os.environ)
-    env['INTERP_GTK_APP_SCRIPT'] = '1'
-    env['INTERP_GTK_APP_SMALL'] = str(SMALL)
-    env.pop('INTERP_GTK_APP_SCREENSHOT', None)
-    env.setdefault('GSK_RENDERER', 'cairo')   # no GPU under Xvfb
-    cmd = [xvfb_run, '-a', '-s', '-screen 0 800x600x24', gjs, '-m', app]
-    try:
-        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
-    except subprocess.TimeoutExpired as e:
-        print('the app did not finish:', e.stdout, e.stderr, sep='\n')
+    p = run_app(gjs, app, '800x600x24',
+                INTERP_GTK_APP_SCRIPT='1', INTERP_GTK_APP_SMALL=str(SMALL),
+                INTERP_GTK_APP_SCREENSHOT=None)
+    if p is None:
         return 1
-    out = p.stdout
-    print(out)
-    if p.stderr.strip():
-        print('stderr:\n' + p.stderr)
+    check = Checks()
+    check.ran_cleanly(p)
 
-    failures = []
-
-    def check(ok, what):
-        if not ok:
-            failures.append(what)
-
-    check(p.returncode == 0, 'exit status %d' % p.returncode)
-    check(not re.search(r'JS ERROR|CRITICAL|^error:', out + p.stderr, re.M),
-          'errors in the output')
-
-    lines = out.split('\n')
+    lines = p.stdout.split('\n')
     starts = [l for l in lines if l.startswith('start: ')]
     check(len(starts) == 2, 'two runs started')
     m = re.match(r'start: limit (\d+), (\d+) chunks, (\d+) workers', starts[0] if starts else '')
@@ -111,10 +86,7 @@ def main():
     check(cancelled == set(range(n)), 'every chunk of the long run cancelled')
     check('end: 0 finished, %d cancelled' % n in after, 'the second run ends cancelled')
     check('list rows: %d' % (2 * n) in after, 'the list has a row per chunk and run')
-
-    for f in failures:
-        print('FAILED:', f)
-    return 1 if failures else 0
+    return check.report()
 
 
 if __name__ == '__main__':

@@ -22,11 +22,11 @@
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 
-SKIP = 77
+from gtk_test_common import SKIP, Checks, run_app, why_not_here
+
 SMALL = 40
 LONG = 3000
 ENOUGH = 5          # the app cancels once this many items are done
@@ -83,56 +83,41 @@ def parse(lines, prefix, kind):
     return found
 
 
+def check_rows(check, lines, run, items, when=''):
+    """At least ten rows of @run ('small' or 'long') on screen, each showing
+    its item of @items, done."""
+    rows = parse(lines, run, 'row')
+    check(len(rows) >= 10, 'rows on screen%s (%d)' % (when, len(rows)))
+    for i, (n, text, state) in sorted(rows.items()):
+        check(i in items and (n, text) == items[i] and state == 'still',
+              '%s row %d shows %r (%s), its item %r' % (run, i, text, state, items.get(i)))
+
+
 def main():
     gjs, app = sys.argv[1], sys.argv[2]
-    xvfb_run = shutil.which('xvfb-run')
-    if xvfb_run is None or shutil.which('Xvfb') is None or shutil.which('xauth') is None:
-        print('skipped: xvfb-run, Xvfb or xauth not installed (Debian: xvfb xauth)')
-        return SKIP
-    probe = subprocess.run([gjs, '-c', "imports.gi.versions.Gtk = '4.0'; imports.gi.Gtk;"],
-                           capture_output=True, text=True)
-    if probe.returncode != 0:
-        print('skipped: no GTK 4 for GJS (Debian: gir1.2-gtk-4.0)')
+    reason = why_not_here(gjs)
+    if reason is not None:
+        print(reason)
         return SKIP
 
     tmp = tempfile.mkdtemp(prefix='test-gtk-list-')
     screenshot = os.path.join(tmp, 'list.png')
-    env = dict(os.environ)
-    env['INTERP_GTK_LIST_SCRIPT'] = '1'
-    env['INTERP_GTK_LIST_SMALL'] = str(SMALL)
-    env['INTERP_GTK_LIST_LONG'] = str(LONG)
-    env['INTERP_GTK_LIST_SCREENSHOT'] = screenshot
-    env.setdefault('GSK_RENDERER', 'cairo')   # no GPU under Xvfb
-    cmd = [xvfb_run, '-a', '-s', '-screen 0 1024x768x24', gjs, '-m', app]
-    try:
-        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
-    except subprocess.TimeoutExpired as e:
-        print('the app did not finish:', e.stdout, e.stderr, sep='\n')
-        return 1
+    p = run_app(gjs, app, '1024x768x24',
+                INTERP_GTK_LIST_SCRIPT='1', INTERP_GTK_LIST_SMALL=str(SMALL),
+                INTERP_GTK_LIST_LONG=str(LONG), INTERP_GTK_LIST_SCREENSHOT=screenshot)
     try:
         with open(screenshot, 'rb') as f:
             png = f.read()
     except OSError:
         png = b''
     shutil.rmtree(tmp, ignore_errors=True)
-    out = p.stdout
-    print(out)
-    if p.stderr.strip():
-        print('stderr:\n' + p.stderr)
-
-    failures = []
-
-    def check(ok, what):
-        if not ok:
-            failures.append(what)
-        return ok
-
-    check(p.returncode == 0, 'exit status %d' % p.returncode)
-    check(not re.search(r'JS ERROR|CRITICAL|^error:', out + p.stderr, re.M),
-          'errors in the output')
+    if p is None:
+        return 1
+    check = Checks()
+    check.ran_cleanly(p)
     check(png[:8] == b'\x89PNG\r\n\x1a\n' and len(png) > 10000, 'a PNG screenshot')
 
-    lines = out.split('\n')
+    lines = p.stdout.split('\n')
     starts = [i for i, l in enumerate(lines) if l.startswith('start: ')]
     if not check(len(starts) == 2, 'two runs started'):
         starts = [0, len(lines)]
@@ -150,11 +135,7 @@ def main():
     check(sum(n < 2 for n, _ in items.values()) == 1, 'one invalid input')
     check('end: %d items yielded, %d done, 1 failed' % (SMALL, SMALL) in first,
           'mapStream yields each item once; n-done and n-failed at the end')
-    rows = parse(first, 'small', 'row')
-    check(len(rows) >= 10, 'rows on screen (%d)' % len(rows))
-    for i, (n, text, state) in sorted(rows.items()):
-        check(i in items and (n, text) == items[i] and state == 'still',
-              'small row %d shows %r (%s), its item %r' % (i, text, state, items.get(i)))
+    check_rows(check, first, 'small', items)
 
     # The long run, at Cancel: what was done, and the rows.
     m = re.match(r'start: (\d+) numbers', lines[starts[1]])
@@ -194,20 +175,14 @@ def main():
     failed = LONG - sum(right_outcome(n, text) and n >= 2 for n, text in items.values())
     check('end: %d items yielded, %d done, %d failed' % (LONG, LONG, failed) in after,
           'mapStream yields each item once; n-failed counts the cancelled')
-    rows = parse(after, 'long', 'row')
-    check(len(rows) >= 10, 'rows on screen after Cancel (%d)' % len(rows))
-    for i, (n, text, state) in sorted(rows.items()):
-        check(i in items and (n, text) == items[i] and state == 'still',
-              'long row %d shows %r (%s), its item %r' % (i, text, state, items.get(i)))
+    check_rows(check, after, 'long', items, ' after Cancel')
     check('progress: 1.000000, status: %d of %d done, %d failed or cancelled, '
           'cancel sensitive: false' % (LONG, LONG, failed) in after,
           'the bound progress bar, status line and Cancel button at the end')
 
     print('%d items done before Cancel, %d as it came (%d workers), %d cancelled' %
           (len(done_before), len(late), workers, cancelled))
-    for f in failures:
-        print('FAILED:', f)
-    return 1 if failures else 0
+    return check.report()
 
 
 if __name__ == '__main__':
