@@ -144,6 +144,57 @@ test_ms (guint ms)
   "        raise ValueError(f'bad item {x}')\n" \
   "    return x\n"
 
+/* A pool whose workers run @initializer, @min_workers of them made at
+ * once; @task_timeout in milliseconds (0: none). */
+static inline InterpPool *
+new_test_pool (const char *initializer,
+               guint       max_workers,
+               guint       min_workers,
+               guint       task_timeout)
+{
+  g_autoptr(GError) error = NULL;
+  InterpPool *pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error,
+                                     "max-workers", max_workers,
+                                     "min-workers", min_workers,
+                                     "initializer", initializer,
+                                     "task-timeout", task_timeout,
+                                     NULL);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (pool);
+  return pool;
+}
+
+/* The arguments list [(0,), (1,), ..., (n - 1,)]. */
+static inline GVariant *
+int_args_list (guint n)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(x)"));
+  for (guint i = 0; i < n; i++)
+    g_variant_builder_add (&builder, "(x)", (gint64) i);
+  return g_variant_builder_end (&builder);
+}
+
+/* The arguments of fail_at(): (x, @bad) for x in 0..n-1, @bad a list of
+ * int64 in GVariant text ("[3, 50]"). */
+static inline GVariant *
+fail_args_list (guint       n,
+                const char *bad)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(xax)"));
+  for (gint64 i = 0; i < n; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("(int64 %" G_GINT64_FORMAT ", @ax %s)", i, bad);
+
+      g_variant_builder_add_value (&builder, g_variant_new_parsed (text));
+    }
+  return g_variant_builder_end (&builder);
+}
+
 /* Lets whatever is ready on the main context run, without blocking. */
 static inline void
 drain_main_context (void)

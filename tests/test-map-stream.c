@@ -20,45 +20,7 @@ static InterpPool *
 new_pool (guint max_workers,
           guint task_timeout)
 {
-  g_autoptr(GError) error = NULL;
-  InterpPool *pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error,
-                                     "max-workers", max_workers,
-                                     "min-workers", max_workers,
-                                     "initializer", initializer,
-                                     "task-timeout", task_timeout,
-                                     NULL);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (pool);
-  return pool;
-}
-
-static GVariant *
-int_args_list (guint n)
-{
-  GVariantBuilder builder;
-
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(x)"));
-  for (guint i = 0; i < n; i++)
-    g_variant_builder_add (&builder, "(x)", (gint64) i);
-  return g_variant_builder_end (&builder);
-}
-
-/* (x, [bad...]) for x in 0..n-1 */
-static GVariant *
-fail_args_list (guint n,
-                const char *bad)
-{
-  GVariantBuilder builder;
-
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(xax)"));
-  for (gint64 i = 0; i < n; i++)
-    {
-      g_autofree char *text = g_strdup_printf ("(int64 %" G_GINT64_FORMAT ", @ax %s)", i, bad);
-
-      g_variant_builder_add_value (&builder, g_variant_new_parsed (text));
-    }
-  return g_variant_builder_end (&builder);
+  return new_test_pool (initializer, max_workers, max_workers, task_timeout);
 }
 
 /* Waits for every item; returns wait_finish()'s answer. */

@@ -30,16 +30,7 @@ static InterpPool *
 new_pool (guint max_workers,
           guint min_workers)
 {
-  g_autoptr(GError) error = NULL;
-  InterpPool *pool = g_initable_new (INTERP_TYPE_POOL, NULL, &error,
-                                     "max-workers", max_workers,
-                                     "min-workers", min_workers,
-                                     "initializer", initializer,
-                                     NULL);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (pool);
-  return pool;
+  return new_test_pool (initializer, max_workers, min_workers, 0);
 }
 
 static gint64
@@ -135,17 +126,6 @@ test_bad_construction (void)
   g_object_unref (pool);
 }
 
-static GVariant *
-int_args_list (guint n)
-{
-  GVariantBuilder builder;
-
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(x)"));
-  for (guint i = 0; i < n; i++)
-    g_variant_builder_add (&builder, "(x)", (gint64) i);
-  return g_variant_builder_end (&builder);
-}
-
 static void
 check_squares (GVariant *results,
                guint     n)
@@ -232,12 +212,8 @@ test_map_failure (void)
   g_autoptr(InterpPool) pool = new_pool (1, 1);
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) results = NULL;
-  GVariantBuilder builder;
 
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(xax)"));
-  for (gint64 i = 0; i < 100; i++)
-    g_variant_builder_add_parsed (&builder, "(%x, [int64 3, 50])", i);
-  results = interp_pool_map (pool, "fail_at", g_variant_builder_end (&builder), 1, NULL, &error);
+  results = interp_pool_map (pool, "fail_at", fail_args_list (100, "[3, 50]"), 1, NULL, &error);
   g_assert_null (results);
   g_assert_error (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED);
   g_assert_cmpstr (error->message, ==, "ValueError: bad item 3 (item 3)");
@@ -251,10 +227,8 @@ test_map_failure (void)
 
     for (guint round = 0; round < 5; round++)
       {
-        g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(xax)"));
-        for (gint64 i = 0; i < 300; i++)
-          g_variant_builder_add_parsed (&builder, "(%x, [int64 17, 18, 250, 299])", i);
-        results = interp_pool_map (wide, "fail_at", g_variant_builder_end (&builder), 4, NULL, &error);
+        results = interp_pool_map (wide, "fail_at", fail_args_list (300, "[17, 18, 250, 299]"), 4,
+                                   NULL, &error);
         g_assert_null (results);
         g_assert_error (error, INTERP_ERROR, INTERP_ERROR_EXECUTION_FAILED);
         g_assert_true (g_str_has_prefix (error->message, "ValueError: bad item 17"));
