@@ -8,6 +8,7 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
+import contextlib
 import sys
 import unittest
 
@@ -292,6 +293,20 @@ class TimeoutTests(InterpTestCase):
             pool.shutdown()
 
 
+@contextlib.contextmanager
+def channel_and_other():
+    """A new channel, and another interpreter, closed at the end, where
+    `channels` is interp_glib.channels and `cid` the channel's id."""
+    channel = Interp.Channel.new()
+    other = Interp.Interpreter()
+    try:
+        other.exec("from interp_glib import channels\n")
+        other.prepare_main({"cid": channel.get_id()})
+        yield channel, other
+    finally:
+        other.close()
+
+
 class TrailingArgumentTests(InterpTestCase):
     """Trailing nullable arguments may be left out (None), and chunk_size
     (0), timeout_us (-1) and cancel_pending (False) too."""
@@ -374,11 +389,7 @@ class TrailingArgumentTests(InterpTestCase):
         self.assertEqual(done, [True])
 
     def test_closed_channel_is_a_one_line_glib_error(self):
-        channel = Interp.Channel.new()
-        other = Interp.Interpreter()
-        try:
-            other.exec("from interp_glib import channels\n")
-            other.prepare_main({"cid": channel.get_id()})
+        with channel_and_other() as (channel, other):
             other.exec("channels.SendChannel(cid).close()\n")
             with self.assertRaises(Interp.ChannelClosedError) as cm:
                 channel.recv(0)
@@ -386,15 +397,9 @@ class TrailingArgumentTests(InterpTestCase):
             self.assertTrue(error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CLOSED))
             one_line(self, error)
             self.assertEqual(str(error), "Channel %d is closed" % channel.get_id())
-        finally:
-            other.close()
 
     def test_channel(self):
-        channel = Interp.Channel.new()
-        other = Interp.Interpreter()
-        try:
-            other.exec("from interp_glib import channels\n")
-            other.prepare_main({"cid": channel.get_id()})
+        with channel_and_other() as (channel, other):
             # A receiver in the other interpreter (no callback given):
             # send() waits for it, for ever (timeout_us -1).
             other.exec_async("got = channels.RecvChannel(cid).recv()\n")
@@ -405,8 +410,6 @@ class TrailingArgumentTests(InterpTestCase):
             run_loop(lambda: done, 60)
             self.assertEqual(done, [9])
             self.assertEqual(other.eval("got"), 8)
-        finally:
-            other.close()
 
 
 if __name__ == "__main__":
