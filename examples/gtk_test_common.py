@@ -8,19 +8,21 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 SKIP = 77
 
 
-def why_not_here(gjs):
-    """Why the GTK 4 apps cannot run on this machine (a line to print), or None."""
+def exit_unless_runnable(gjs):
+    """Exits with SKIP, saying why, when the GTK 4 apps cannot run here."""
     if any(shutil.which(tool) is None for tool in ('xvfb-run', 'Xvfb', 'xauth')):
-        return 'skipped: xvfb-run, Xvfb or xauth not installed (Debian: xvfb xauth)'
+        print('skipped: xvfb-run, Xvfb or xauth not installed (Debian: xvfb xauth)')
+        sys.exit(SKIP)
     probe = subprocess.run([gjs, '-c', "imports.gi.versions.Gtk = '4.0'; imports.gi.Gtk;"],
                            capture_output=True, text=True)
     if probe.returncode != 0:
-        return 'skipped: no GTK 4 for GJS (Debian: gir1.2-gtk-4.0)'
-    return None
+        print('skipped: no GTK 4 for GJS (Debian: gir1.2-gtk-4.0)')
+        sys.exit(SKIP)
 
 
 def run_app(gjs, app, screen, **env_vars):

@@ -16,7 +16,7 @@
 import re
 import sys
 
-from gtk_test_common import SKIP, Checks, run_app, why_not_here
+from gtk_test_common import Checks, exit_unless_runnable, run_app
 
 SMALL = 30011
 
@@ -33,10 +33,7 @@ def primes_in(start, stop):
 
 def main():
     gjs, app = sys.argv[1], sys.argv[2]
-    reason = why_not_here(gjs)
-    if reason is not None:
-        print(reason)
-        return SKIP
+    exit_unless_runnable(gjs)
 
     p = run_app(gjs, app, '800x600x24',
                 INTERP_GTK_APP_SCRIPT='1', INTERP_GTK_APP_SMALL=str(SMALL),

@@ -25,7 +25,7 @@ import shutil
 import sys
 import tempfile
 
-from gtk_test_common import SKIP, Checks, run_app, why_not_here
+from gtk_test_common import Checks, exit_unless_runnable, run_app
 
 SMALL = 40
 LONG = 3000
@@ -95,10 +95,7 @@ def check_rows(check, lines, run, items, when=''):
 
 def main():
     gjs, app = sys.argv[1], sys.argv[2]
-    reason = why_not_here(gjs)
-    if reason is not None:
-        print(reason)
-        return SKIP
+    exit_unless_runnable(gjs)
 
     tmp = tempfile.mkdtemp(prefix='test-gtk-list-')
     screenshot = os.path.join(tmp, 'list.png')
