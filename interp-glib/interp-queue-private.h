@@ -35,6 +35,17 @@ typedef enum
   INTERP_ITEM_DESTROYED,        /* UNBOUND_ERROR */
 } InterpItemStatus;
 
+/* How a blocking put or get waits. */
+typedef enum
+{
+  INTERP_WAIT_DEFAULT = 0,
+  /* Channels: a put waits until the item was received. */
+  INTERP_WAIT_RECEIVED = 1 << 0,
+  /* Cancelling the running job wakes the wait: for callers in an
+   * interpreter, in place of a cancellable of their own. */
+  INTERP_WAIT_JOB_CANCELLABLE = 1 << 1,
+} InterpWaitFlags;
+
 /* The owner of items put from outside any interpreter (C code). */
 #define INTERP_OWNER_NONE (-1)
 
@@ -70,17 +81,6 @@ gint64            _interp_queue_state_get_id      (InterpQueueState *state);
 gint              _interp_queue_state_get_maxsize (InterpQueueState *state);
 gint              _interp_queue_state_get_size    (InterpQueueState *state);
 gboolean          _interp_queue_state_is_channel  (InterpQueueState *state);
-
-/* How a blocking put or get waits. */
-typedef enum
-{
-  INTERP_WAIT_DEFAULT = 0,
-  /* Channels: a put waits until the item was received. */
-  INTERP_WAIT_RECEIVED = 1 << 0,
-  /* Cancelling the running job wakes the wait: for callers in an
-   * interpreter, in place of a cancellable of their own. */
-  INTERP_WAIT_JOB_CANCELLABLE = 1 << 1,
-} InterpWaitFlags;
 
 /* Blocking put/get: @timeout_us -1 waits forever, 0 not at all. They wait
  * without the GIL: callers in an interpreter release it around them.
