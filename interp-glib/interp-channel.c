@@ -320,7 +320,7 @@ interp_channel_send_nowait (InterpChannel  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   carrier = _interp_carrier_from_variant (item);
-  ok = _interp_queue_state_offer (self->state, carrier, INTERP_OWNER_NONE, INTERP_UNBOUND_DEFAULT);
+  ok = _interp_queue_state_offer (self->state, carrier, INTERP_ITEM_ORIGIN_NONE);
   if (!ok)
     {
       _interp_carrier_free (carrier);

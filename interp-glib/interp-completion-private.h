@@ -51,7 +51,7 @@ typedef struct _InterpNotifier InterpNotifier;
 
 /* A notifier for @object (held weakly: a context nobody iterates keeps
  * no object alive) in @context at @priority, @delay_ms after the first
- * change. */
+ * change; @func may be NULL for a notifier only pushed to. */
 InterpNotifier *_interp_notifier_new   (GObject          *object,
                                         GMainContext     *context,
                                         gint              priority,
@@ -64,5 +64,14 @@ void            _interp_notifier_unref (gpointer          notifier);
  * first change since the notifier last ran queues one completion. */
 void            _interp_notifier_post  (InterpNotifier   *notifier,
                                         guint             changes);
+/* Any thread: queues @func (@data) as a completion of its own in the
+ * notifier's context, at its priority and delay (a notifier made with
+ * @func NULL does only this). */
+void            _interp_notifier_push  (InterpNotifier       *notifier,
+                                        InterpCompletionFunc  func,
+                                        gpointer              data,
+                                        GDestroyNotify        destroy);
+/* The object, or NULL once it is finalized. */
+gpointer        _interp_notifier_dup_object (InterpNotifier *notifier);
 
 G_END_DECLS

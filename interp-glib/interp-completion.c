@@ -242,10 +242,26 @@ _interp_notifier_post (InterpNotifier *notifier,
                        guint           changes)
 {
   g_return_if_fail (changes != 0);
+  g_return_if_fail (notifier->func != NULL);
 
   if (g_atomic_int_or (&notifier->pending, changes) != 0)
     return;
+  _interp_notifier_push (notifier, notifier_dispatch, _interp_notifier_ref (notifier),
+                         _interp_notifier_unref);
+}
+
+void
+_interp_notifier_push (InterpNotifier       *notifier,
+                       InterpCompletionFunc  func,
+                       gpointer              data,
+                       GDestroyNotify        destroy)
+{
   _interp_completion_push (notifier->context, notifier->priority, notifier->delay_ms,
-                           notifier_dispatch, _interp_notifier_ref (notifier),
-                           _interp_notifier_unref);
+                           func, data, destroy);
+}
+
+gpointer
+_interp_notifier_dup_object (InterpNotifier *notifier)
+{
+  return g_weak_ref_get (&notifier->object);
 }

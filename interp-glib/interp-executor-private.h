@@ -151,21 +151,25 @@ gboolean        _interp_executor_run           (InterpExecutor      *executor,
                                                 GCancellable        *cancellable,
                                                 GVariant           **result,
                                                 GError             **error);
-/* Like _interp_executor_run(), but while it waits calls @check about every
- * INTERP_WAIT_CHECK_INTERVAL_US: when @check returns FALSE (it cancelled
- * @cancellable, say) the wait ends at once with G_IO_ERROR_CANCELLED and
- * the job completes on its own; @data must then outlive it (@data_free). */
+/* Like _interp_executor_run() without a result, but while it waits calls
+ * @watch->check (@watch->data) about every INTERP_WAIT_CHECK_INTERVAL_US:
+ * when it returns FALSE (it cancelled @cancellable, say) the wait ends at
+ * once with G_IO_ERROR_CANCELLED and the job completes on its own; @data
+ * must then outlive it (@data_free). */
 #define INTERP_WAIT_CHECK_INTERVAL_US (20 * G_TIME_SPAN_MILLISECOND)
 typedef gboolean (*InterpWaitCheck) (gpointer data);
-gboolean        _interp_executor_run_checked   (InterpExecutor      *executor,
-                                                InterpJobFunc        func,
-                                                gpointer             data,
-                                                GDestroyNotify       data_free,
-                                                GCancellable        *cancellable,
-                                                InterpWaitCheck      check,
-                                                gpointer             check_data,
-                                                GVariant           **result,
-                                                GError             **error);
+typedef struct
+{
+  InterpWaitCheck check;
+  gpointer data;
+} InterpWaitWatch;
+gboolean        _interp_executor_run_checked   (InterpExecutor        *executor,
+                                                InterpJobFunc          func,
+                                                gpointer               data,
+                                                GDestroyNotify         data_free,
+                                                GCancellable          *cancellable,
+                                                const InterpWaitWatch *watch,
+                                                GError               **error);
 void            _interp_executor_run_async     (InterpExecutor      *executor,
                                                 InterpJobFunc        func,
                                                 gpointer             data,

@@ -104,18 +104,15 @@ job_new (InterpExecutor *executor,
          GCancellable   *cancellable,
          GTask          *task)
 {
-  InterpJob *job = g_atomic_rc_box_new0 (InterpJob);
+  /* Every other field starts zeroed. */
+  InterpJob init = {
+    .kind = kind, .state = JOB_STATE_NEW, .executor = executor,
+    .func = func, .data = data, .data_free = data_free,
+    .cancellable = cancellable ? g_object_ref (cancellable) : NULL,
+    .task = task ? g_object_ref (task) : NULL,
+  };
 
-  job->kind = kind;
-  job->state = JOB_STATE_NEW;
-  job->func = func;
-  job->data = data;
-  job->data_free = data_free;
-  job->executor = executor;
-  job->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
-  job->task = task ? g_object_ref (task) : NULL;
-
-  return job;
+  return g_atomic_rc_box_dup (sizeof init, &init);
 }
 
 /* Only job_cancelled_cb() reads a job's state, and only a job with a
@@ -1188,15 +1185,13 @@ _interp_executor_get_current (void)
 /* Sync runs whose waiter keeps an eye on something else               */
 
 gboolean
-_interp_executor_run_checked (InterpExecutor  *executor,
-                              InterpJobFunc    func,
-                              gpointer         data,
-                              GDestroyNotify   data_free,
-                              GCancellable    *cancellable,
-                              InterpWaitCheck  check,
-                              gpointer         check_data,
-                              GVariant       **result,
-                              GError         **error)
+_interp_executor_run_checked (InterpExecutor         *executor,
+                              InterpJobFunc           func,
+                              gpointer                data,
+                              GDestroyNotify          data_free,
+                              GCancellable           *cancellable,
+                              const InterpWaitWatch  *watch,
+                              GError                **error)
 {
   InterpJob *job = job_new (executor, JOB_NORMAL, func, data, data_free, cancellable, NULL);
   gboolean abandoned = FALSE;
@@ -1216,7 +1211,7 @@ _interp_executor_run_checked (InterpExecutor  *executor,
           if (job->done)
             break;
           g_mutex_unlock (&executor->lock);
-          abandoned = !check (check_data);
+          abandoned = !watch->check (watch->data);
           g_mutex_lock (&executor->lock);
         }
       g_mutex_unlock (&executor->lock);
@@ -1229,5 +1224,5 @@ _interp_executor_run_checked (InterpExecutor  *executor,
       _interp_error_set_cancelled (error);
       return FALSE;
     }
-  return wait_sync (executor, job, result, error);
+  return wait_sync (executor, job, NULL, error);
 }

@@ -535,11 +535,11 @@ typedef struct
   int start;
 } CodeJob;
 
-static gboolean
-run_code_job (InterpExecutor  *executor,
-              gpointer         data,
-              GVariant       **result,
-              GError         **error)
+gboolean
+_interp_code_run (InterpExecutor  *executor,
+                  gpointer         data,
+                  GVariant       **result,
+                  GError         **error)
 {
   CodeJob *job = data;
   PyObject *globals = main_dict (executor, error);
@@ -673,28 +673,17 @@ _interp_prepare_main_run (InterpExecutor  *executor,
                           GVariant       **result,
                           GError         **error)
 {
-  GVariant *ns = data;
   PyObject *globals = main_dict (executor, error);
-  PyObject *values;
-  PyObject *key, *value;
-  Py_ssize_t pos = 0;
+  PyObject *values = globals != NULL ? _interp_values_to_python (data, error) : NULL;
+  int status;
 
-  if (globals == NULL)
-    return FALSE;
-  values = _interp_values_to_python (ns, error);
   if (values == NULL)
     return FALSE;
-  while (PyDict_Next (values, &pos, &key, &value))
-    {
-      if (PyDict_SetItem (globals, key, value) < 0)
-        {
-          Py_DECREF (values);
-          set_error_from_python (executor, error);
-          return FALSE;
-        }
-    }
+  status = PyDict_Update (globals, values);
   Py_DECREF (values);
-  return TRUE;
+  if (status < 0)
+    set_error_from_python (executor, error);
+  return status == 0;
 }
 
 gboolean
@@ -887,15 +876,6 @@ _interp_code_free (gpointer code)
   g_free (job->code);
   g_free (job->filename);
   g_free (job);
-}
-
-gboolean
-_interp_code_run (InterpExecutor  *executor,
-                  gpointer         code,
-                  GVariant       **result,
-                  GError         **error)
-{
-  return run_code_job (executor, code, result, error);
 }
 
 gpointer

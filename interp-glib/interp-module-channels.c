@@ -71,19 +71,19 @@ mod_offer (PyObject *module,
 {
   InterpModuleState *mod = get_state (module);
   PyObject *handle, *object, *unbound_op;
-  InterpUnbound unbound;
+  InterpItemOrigin origin;
   InterpQueueState *state;
   InterpCarrier *carrier;
   GError *error = NULL;
 
   if (!PyArg_ParseTuple (args, "OOO:_offer", &handle, &object, &unbound_op) ||
       (state = _interp_module_handle_get_state (mod, handle)) == NULL ||
-      !_interp_module_parse_unbound (mod, unbound_op, &unbound))
+      !_interp_module_parse_origin (mod, unbound_op, &origin))
     return NULL;
   carrier = _interp_carrier_from_python (object, &mod->carrier, &error);
   if (carrier == NULL)
     return _interp_module_raise_error (mod, INTERP_MODULE_RAISE_CHANNEL, error);
-  if (_interp_queue_state_offer (state, carrier, PyInterpreterState_GetID (PyInterpreterState_Get ()), unbound))
+  if (_interp_queue_state_offer (state, carrier, &origin))
     Py_RETURN_TRUE;
   _interp_carrier_free (carrier);
   Py_RETURN_FALSE;

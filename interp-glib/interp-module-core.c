@@ -152,23 +152,24 @@ _interp_module_handle_lookup (InterpModuleState *mod,
 }
 
 gboolean
-_interp_module_parse_unbound (InterpModuleState *mod,
-                              PyObject          *op,
-                              InterpUnbound     *unbound)
+_interp_module_parse_origin (InterpModuleState *mod,
+                             PyObject          *op,
+                             InterpItemOrigin  *origin)
 {
   if (op == Py_None)
-    *unbound = INTERP_UNBOUND_DEFAULT;
+    origin->unbound = INTERP_UNBOUND_DEFAULT;
   else if (op == mod->unbound)
-    *unbound = INTERP_UNBOUND_REPLACE;
+    origin->unbound = INTERP_UNBOUND_REPLACE;
   else if (op == mod->unbound_error)
-    *unbound = INTERP_UNBOUND_ERROR;
+    origin->unbound = INTERP_UNBOUND_ERROR;
   else if (op == mod->unbound_remove)
-    *unbound = INTERP_UNBOUND_REMOVE;
+    origin->unbound = INTERP_UNBOUND_REMOVE;
   else
     {
       PyErr_Format (PyExc_NotImplementedError, "unsupported unbound replacement op %R", op);
       return FALSE;
     }
+  origin->owner = PyInterpreterState_GetID (PyInterpreterState_Get ());
   return TRUE;
 }
 

@@ -67,6 +67,22 @@ static PyMethodDef read_def = {
 static GHashTable *code_cache;  /* resource path -> GBytes */
 static GMutex code_cache_lock;
 
+/* Keeps @data (marshalled code, which it consumes) for the next
+ * interpreter that loads @path. */
+static void
+cache_code (const char *path,
+            PyObject   *data)
+{
+  g_mutex_lock (&code_cache_lock);
+  if (code_cache == NULL)
+    code_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_bytes_unref);
+  if (!g_hash_table_contains (code_cache, path))
+    g_hash_table_insert (code_cache, g_strdup (path),
+                         g_bytes_new (PyBytes_AS_STRING (data), PyBytes_GET_SIZE (data)));
+  g_mutex_unlock (&code_cache_lock);
+  Py_DECREF (data);
+}
+
 /* The code object of the resource file @path (a new reference); None if
  * there is no such file; NULL with an exception set. */
 static PyObject *
@@ -99,14 +115,7 @@ load_code (const char *path)
       PyErr_Clear ();
       return code;
     }
-  g_mutex_lock (&code_cache_lock);
-  if (code_cache == NULL)
-    code_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_bytes_unref);
-  if (!g_hash_table_contains (code_cache, path))
-    g_hash_table_insert (code_cache, g_strdup (path),
-                         g_bytes_new (PyBytes_AS_STRING (data), PyBytes_GET_SIZE (data)));
-  g_mutex_unlock (&code_cache_lock);
-  Py_DECREF (data);
+  cache_code (path, data);
   return code;
 }
 

@@ -853,7 +853,8 @@ run_and_wait (InterpModuleState *mod,
   check.outer = _interp_executor_get_wait_cancellable ();
   check.save = PyEval_SaveThread ();
   ok = _interp_executor_run_checked (self->executor, run_py_job, g_atomic_rc_box_acquire (job),
-                                     py_job_unref, check.cancellable, wait_check, &check, NULL, &error);
+                                     py_job_unref, check.cancellable,
+                                     &(InterpWaitWatch) { wait_check, &check }, &error);
   PyEval_RestoreThread (check.save);
   g_object_unref (check.cancellable);
 

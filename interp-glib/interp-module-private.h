@@ -139,11 +139,12 @@ PyObject         *_interp_module_handle_create    (InterpModuleState  *mod,
 PyObject         *_interp_module_handle_lookup    (InterpModuleState  *mod,
                                                    PyObject           *id,
                                                    gboolean            is_channel);
-/* unbounditems (None, UNBOUND, UNBOUND_ERROR or UNBOUND_REMOVE) as an
+/* The origin of an item the current interpreter puts: its ID, and
+ * unbounditems @op (None, UNBOUND, UNBOUND_ERROR or UNBOUND_REMOVE) as an
  * InterpUnbound; FALSE with NotImplementedError for anything else. */
-gboolean          _interp_module_parse_unbound    (InterpModuleState  *mod,
+gboolean          _interp_module_parse_origin     (InterpModuleState  *mod,
                                                    PyObject           *op,
-                                                   InterpUnbound      *unbound);
+                                                   InterpItemOrigin   *origin);
 /* A list of ints from @ids (gint64), which it frees. */
 PyObject         *_interp_module_list_from_ids    (GArray             *ids);
 

@@ -89,36 +89,34 @@ mod_put (PyObject *module,
   PyObject *handle, *object, *timeout, *unbound_op;
   int block, wait_received;
   gint64 timeout_us;
-  InterpUnbound unbound;
+  InterpItemOrigin origin;
   InterpQueueState *state;
   InterpCarrier *carrier;
   GError *error = NULL;
-  gint64 owner;
   gboolean ok;
 
   if (!PyArg_ParseTuple (args, "OOpOOp:_put", &handle, &object, &block, &timeout, &unbound_op,
                          &wait_received) ||
       (state = _interp_module_handle_get_state (mod, handle)) == NULL ||
       !parse_timeout (block, timeout, &timeout_us) ||
-      !_interp_module_parse_unbound (mod, unbound_op, &unbound))
+      !_interp_module_parse_origin (mod, unbound_op, &origin))
     return NULL;
 
   carrier = _interp_carrier_from_python (object, &mod->carrier, &error);
   if (carrier == NULL)
     return _interp_module_raise_error (mod, raise_flags (state), error);
 
-  owner = PyInterpreterState_GetID (PyInterpreterState_Get ());
   /* Try without waiting first, the GIL held (no queue lock is ever held
    * while waiting for a GIL); release the GIL only to wait, and only when
    * the queue was full (not when the channel is closed). */
-  ok = !wait_received && _interp_queue_state_put (state, carrier, owner, unbound,
+  ok = !wait_received && _interp_queue_state_put (state, carrier, &origin,
                                                   INTERP_WAIT_DEFAULT, 0, NULL, &error);
   if (!ok && (timeout_us != 0 || wait_received) &&
       (error == NULL || g_error_matches (error, INTERP_ERROR, INTERP_ERROR_QUEUE_FULL)))
     {
       g_clear_error (&error);
       Py_BEGIN_ALLOW_THREADS
-      ok = _interp_queue_state_put (state, carrier, owner, unbound,
+      ok = _interp_queue_state_put (state, carrier, &origin,
                                     INTERP_WAIT_JOB_CANCELLABLE |
                                     (wait_received ? INTERP_WAIT_RECEIVED : INTERP_WAIT_DEFAULT),
                                     timeout_us, NULL, &error);

@@ -11,7 +11,8 @@
 
 G_BEGIN_DECLS
 
-typedef struct _InterpOutputSink InterpOutputSink;
+/* An InterpNotifier (interp-completion-private.h) only pushed to. */
+typedef struct _InterpNotifier InterpOutputSink;
 
 /* Lines reach @interp's "output" signal in @context, in order. */
 InterpOutputSink *_interp_output_sink_new    (InterpInterpreter *interp,

@@ -15,13 +15,6 @@
 #include "interp-enum-types.h"
 #include "interp-error.h"
 
-/* In a g_atomic_rc_box. */
-struct _InterpOutputSink
-{
-  GWeakRef interp;
-  GMainContext *context;
-};
-
 /* A line on its way to the signal: one completion each, so that lines
  * keep their order and a burst of them costs one source. */
 typedef struct
@@ -35,24 +28,13 @@ InterpOutputSink *
 _interp_output_sink_new (InterpInterpreter *interp,
                          GMainContext      *context)
 {
-  InterpOutputSink *sink = g_atomic_rc_box_new0 (InterpOutputSink);
-
-  g_weak_ref_init (&sink->interp, interp);
-  sink->context = g_main_context_ref (context);
-  return sink;
-}
-
-static void
-sink_clear (InterpOutputSink *sink)
-{
-  g_weak_ref_clear (&sink->interp);
-  g_main_context_unref (sink->context);
+  return _interp_notifier_new (G_OBJECT (interp), context, G_PRIORITY_DEFAULT_IDLE, 0, NULL);
 }
 
 void
 _interp_output_sink_unref (InterpOutputSink *sink)
 {
-  g_atomic_rc_box_release_full (sink, (GDestroyNotify) sink_clear);
+  _interp_notifier_unref (sink);
 }
 
 static void
@@ -69,7 +51,7 @@ static void
 emit_line (gpointer data)
 {
   Line *line = data;
-  g_autoptr(InterpInterpreter) interp = g_weak_ref_get (&line->sink->interp);
+  g_autoptr(InterpInterpreter) interp = _interp_notifier_dup_object (line->sink);
 
   if (interp != NULL)
     g_signal_emit_by_name (interp, "output", line->stream, line->text);
@@ -82,10 +64,10 @@ sink_push (InterpOutputSink *sink,
 {
   Line *line = g_new0 (Line, 1);
 
-  line->sink = g_atomic_rc_box_acquire (sink);
+  line->sink = _interp_notifier_ref (sink);
   line->stream = stream;
   line->text = g_strdup (text);
-  _interp_completion_push (sink->context, G_PRIORITY_DEFAULT_IDLE, 0, emit_line, line, line_free);
+  _interp_notifier_push (sink, emit_line, line, line_free);
 }
 
 /* ------------------------------------------------------------------ */

@@ -546,8 +546,8 @@ run_initializer (InterpPool         *self,
 
   ok = _interp_executor_run_checked (_interp_interpreter_get_executor (interp), _interp_code_run,
                                      _interp_code_new (self->initializer, "<pool initializer>"),
-                                     _interp_code_free, cancellable, init_wait_check, &wait,
-                                     NULL, &run_error);
+                                     _interp_code_free, cancellable,
+                                     &(InterpWaitWatch) { init_wait_check, &wait }, &run_error);
 
   g_mutex_lock (&self->lock);
   g_ptr_array_remove_fast (self->starting, cancellable);

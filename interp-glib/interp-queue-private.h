@@ -35,8 +35,31 @@ typedef enum
   INTERP_ITEM_DESTROYED,        /* UNBOUND_ERROR */
 } InterpItemStatus;
 
+/* How a blocking put or get waits. */
+typedef enum
+{
+  INTERP_WAIT_DEFAULT = 0,
+  /* Channels: a put waits until the item was received. */
+  INTERP_WAIT_RECEIVED = 1 << 0,
+  /* Cancelling the running job wakes the wait: for callers in an
+   * interpreter, in place of a cancellable of their own. */
+  INTERP_WAIT_JOB_CANCELLABLE = 1 << 1,
+} InterpWaitFlags;
+
 /* The owner of items put from outside any interpreter (C code). */
 #define INTERP_OWNER_NONE (-1)
+
+/* Who puts an item: the putting interpreter's ID (INTERP_OWNER_NONE from
+ * C) and what happens to the item when that interpreter goes away. */
+typedef struct
+{
+  gint64 owner;
+  InterpUnbound unbound;
+} InterpItemOrigin;
+
+/* The origin of items C code puts: no owner, the queue's default. */
+#define INTERP_ITEM_ORIGIN_NONE \
+  (&(const InterpItemOrigin) { INTERP_OWNER_NONE, INTERP_UNBOUND_DEFAULT })
 
 InterpQueueState *_interp_queue_state_new     (gint                maxsize,
                                                InterpUnbound       unbound,
@@ -59,29 +82,17 @@ gint              _interp_queue_state_get_maxsize (InterpQueueState *state);
 gint              _interp_queue_state_get_size    (InterpQueueState *state);
 gboolean          _interp_queue_state_is_channel  (InterpQueueState *state);
 
-/* How a blocking put or get waits. */
-typedef enum
-{
-  INTERP_WAIT_DEFAULT = 0,
-  /* Channels: a put waits until the item was received. */
-  INTERP_WAIT_RECEIVED = 1 << 0,
-  /* Cancelling the running job wakes the wait: for callers in an
-   * interpreter, in place of a cancellable of their own. */
-  INTERP_WAIT_JOB_CANCELLABLE = 1 << 1,
-} InterpWaitFlags;
-
 /* Blocking put/get: @timeout_us -1 waits forever, 0 not at all. They wait
  * without the GIL: callers in an interpreter release it around them.
  * Closing a channel wakes them too (G_IO_ERROR_CLOSED).
  * put takes @carrier on success. */
-gboolean          _interp_queue_state_put     (InterpQueueState   *state,
-                                               InterpCarrier      *carrier,
-                                               gint64              owner,
-                                               InterpUnbound       unbound,
-                                               InterpWaitFlags     flags,
-                                               gint64              timeout_us,
-                                               GCancellable       *cancellable,
-                                               GError            **error);
+gboolean          _interp_queue_state_put     (InterpQueueState       *state,
+                                               InterpCarrier          *carrier,
+                                               const InterpItemOrigin *origin,
+                                               InterpWaitFlags         flags,
+                                               gint64                  timeout_us,
+                                               GCancellable           *cancellable,
+                                               GError                **error);
 
 /* Who put an item and what happens when that interpreter goes away. */
 typedef struct
@@ -123,10 +134,9 @@ GVariant         *_interp_queue_state_get_variant (InterpQueueState  *state,
 
 /* Channels: hands @carrier over (TRUE) only if a receiver is waiting
  * right now, checked and done in one step; else the caller keeps it. */
-gboolean          _interp_queue_state_offer   (InterpQueueState   *state,
-                                               InterpCarrier      *carrier,
-                                               gint64              owner,
-                                               InterpUnbound       unbound);
+gboolean          _interp_queue_state_offer   (InterpQueueState       *state,
+                                               InterpCarrier          *carrier,
+                                               const InterpItemOrigin *origin);
 /* Channels: whether a receiver is blocked waiting right now. */
 gboolean          _interp_queue_state_has_waiting_getter (InterpQueueState *state);
 

@@ -550,16 +550,30 @@ ready_item (InterpQueueState *state,
   return g_queue_is_empty (&state->items) ? WAIT_NOT_YET : WAIT_READY;
 }
 
+/* Appends @carrier as a value item from @origin. */
+static Item *
+push_item_locked (InterpQueueState       *state,
+                  InterpCarrier          *carrier,
+                  const InterpItemOrigin *origin)
+{
+  Item *item = g_new0 (Item, 1);
+
+  item->carrier = carrier;
+  item->info.owner = origin->owner;
+  item->info.unbound = origin->unbound == INTERP_UNBOUND_DEFAULT ? state->unbound : origin->unbound;
+  item->info.status = INTERP_ITEM_VALUE;
+  g_queue_push_tail (&state->items, item);
+  return item;
+}
 
 gboolean
-_interp_queue_state_put (InterpQueueState  *state,
-                         InterpCarrier     *carrier,
-                         gint64             owner,
-                         InterpUnbound      unbound,
-                         InterpWaitFlags    flags,
-                         gint64             timeout_us,
-                         GCancellable      *cancellable,
-                         GError           **error)
+_interp_queue_state_put (InterpQueueState        *state,
+                         InterpCarrier           *carrier,
+                         const InterpItemOrigin  *origin,
+                         InterpWaitFlags          flags,
+                         gint64                   timeout_us,
+                         GCancellable            *cancellable,
+                         GError                 **error)
 {
   gboolean wait_received = (flags & INTERP_WAIT_RECEIVED) != 0;
   InterpDeferred deferred;
@@ -580,13 +594,8 @@ _interp_queue_state_put (InterpQueueState  *state,
   ok = wait_locked (state, ready_room, NULL, deadline, cancellable, INTERP_ERROR_QUEUE_FULL, error);
   if (ok)
     {
-      item = g_new0 (Item, 1);
-      item->carrier = carrier;
-      item->info.owner = owner;
-      item->info.unbound = unbound == INTERP_UNBOUND_DEFAULT ? state->unbound : unbound;
-      item->info.status = INTERP_ITEM_VALUE;
+      item = push_item_locked (state, carrier, origin);
       item->wait = wait_received ? &wait : NULL;
-      g_queue_push_tail (&state->items, item);
       pump_locked (state, &deferred);
 
       while (wait_received && !wait.received)
@@ -1002,7 +1011,7 @@ _interp_queue_state_put_variant (InterpQueueState  *state,
   if (!check_timeout (timeout_us, error))
     return FALSE;
   carrier = _interp_carrier_from_variant (value);
-  if (!_interp_queue_state_put (state, carrier, INTERP_OWNER_NONE, INTERP_UNBOUND_DEFAULT,
+  if (!_interp_queue_state_put (state, carrier, INTERP_ITEM_ORIGIN_NONE,
                                 wait_received ? INTERP_WAIT_RECEIVED : INTERP_WAIT_DEFAULT,
                                 timeout_us, cancellable, error))
     {
@@ -1030,10 +1039,9 @@ _interp_queue_state_get_variant (InterpQueueState  *state,
 }
 
 gboolean
-_interp_queue_state_offer (InterpQueueState *state,
-                           InterpCarrier    *carrier,
-                           gint64            owner,
-                           InterpUnbound     unbound)
+_interp_queue_state_offer (InterpQueueState       *state,
+                           InterpCarrier          *carrier,
+                           const InterpItemOrigin *origin)
 {
   InterpDeferred deferred;
   gboolean waiting;
@@ -1045,13 +1053,7 @@ _interp_queue_state_offer (InterpQueueState *state,
             (state->waiting_getters > 0 || !g_queue_is_empty (&state->get_waiters));
   if (waiting)
     {
-      Item *item = g_new0 (Item, 1);
-
-      item->carrier = carrier;
-      item->info.owner = owner;
-      item->info.unbound = unbound == INTERP_UNBOUND_DEFAULT ? state->unbound : unbound;
-      item->info.status = INTERP_ITEM_VALUE;
-      g_queue_push_tail (&state->items, item);
+      push_item_locked (state, carrier, origin);
       pump_locked (state, &deferred);
     }
   g_mutex_unlock (&state->lock);
