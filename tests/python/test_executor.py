@@ -28,6 +28,12 @@ def fail(message):
     raise KeyError(message)
 
 
+def odd_fails(x):
+    if x % 2:
+        raise ValueError(f"odd {x}")
+    return x
+
+
 def spin():
     while True:
         pass
@@ -138,6 +144,30 @@ class ExecutorTests(unittest.TestCase):
             self.assertEqual(list(ex.map(square, range(20))), [x * x for x in range(20)])
             self.assertEqual(list(ex.map(square, range(20), chunksize=4)), [x * x for x in range(20)])
             self.assertEqual(list(ex.map(lambda a, b: a - b, [5, 6], [1, 2])), [4, 4])
+
+    def test_chunked_map_sends_each_chunk_to_one_worker(self):
+        with InterpreterPoolExecutor(max_workers=2) as ex:
+            ids = list(ex.map(where, range(12), chunksize=6))
+        self.assertEqual(len(set(ids[:6])), 1)
+        self.assertEqual(len(set(ids[6:])), 1)
+        with InterpreterPoolExecutor(max_workers=2) as ex:
+            with self.assertRaises(ValueError):
+                ex.map(square, range(3), chunksize=0)
+
+    def test_chunked_map_failure_comes_in_order(self):
+        with InterpreterPoolExecutor(max_workers=2) as ex:
+            for chunksize in (1, 2, 5):
+                results = ex.map(odd_fails, [0, 2, 4, 5, 6, 7], chunksize=chunksize)
+                self.assertEqual([next(results) for _ in range(3)], [0, 2, 4])
+                with self.assertRaises(ValueError) as cm:
+                    next(results)
+                self.assertEqual(str(cm.exception), "odd 5")
+                self.assertIsInstance(cm.exception.__cause__, ExecutionFailed)
+            # A function that cannot be sent fails the map at its first item.
+            local = 3
+            results = ex.map(lambda x: x + local, range(4), chunksize=2)
+            with self.assertRaises(NotShareableError):
+                next(results)
 
     def test_runs_in_other_interpreters(self):
         with InterpreterPoolExecutor(max_workers=2) as ex:

@@ -15,6 +15,7 @@
 
 import importlib as _importlib
 import io as _io
+import itertools as _itertools
 import marshal as _marshal
 import operator as _operator
 import os as _os
@@ -135,6 +136,8 @@ def _run(payload):
         cause = NotShareableError(f'the call could not be unpickled here: {type(exc).__name__}: {exc}')
         error = NotShareableError('args not shareable')
         return _pickle.dumps((False, _snapshot(cause), _pickle.dumps(error)))
+    if fn_payload[0] == 'chunk':
+        return _run_chunk(fn_payload[1], args)
     # (ok, snapshot, pickled value or exception): the caller reads the
     # snapshot even when it cannot rebuild the exception itself.
     try:
@@ -142,16 +145,62 @@ def _run(payload):
     except _c.CancelledError:
         raise  # the pool reports the interruption itself
     except BaseException as exc:
-        try:
-            inner = _pickle.dumps(exc)
-        except Exception:
-            inner = None
-        return _pickle.dumps((False, _snapshot(exc), inner))
+        return _pickle.dumps(_failure(exc))
     try:
         return _pickle.dumps((True, None, _pickle.dumps(value)))
     except Exception as exc:
-        error = NotShareableError(f'the result, of type {type(value).__name__}, cannot be sent back: {exc}')
-        return _pickle.dumps((False, _snapshot(error), _pickle.dumps(error)))
+        return _pickle.dumps(_unsendable_result(value, exc))
+
+
+def _failure(exc):
+    try:
+        inner = _pickle.dumps(exc)
+    except Exception:
+        inner = None
+    return (False, _snapshot(exc), inner)
+
+
+def _unsendable_result(value, exc):
+    error = NotShareableError(f'the result, of type {type(value).__name__}, cannot be sent back: {exc}')
+    return (False, _snapshot(error), _pickle.dumps(error))
+
+
+def _run_chunk(fn_payload, chunk):
+    '''A chunk of a map: fn resolved once, called for each argument tuple.
+    Returns the pickled (ok, snapshot, pickled (values, failed)): the
+    values up to the first failure, and that failure's outcome (or None).
+    The items after a failure run too, as they do in CPython's executor,
+    though nobody sees their results.'''
+    try:
+        fn = _resolve(fn_payload)
+    except _c.CancelledError:
+        raise
+    except BaseException as exc:
+        return _pickle.dumps(_failure(exc))
+    values = []
+    failed = None
+    for args in chunk:
+        try:
+            value = fn(*args)
+        except _c.CancelledError:
+            raise
+        except BaseException as exc:
+            if failed is None:
+                failed = _failure(exc)
+            continue
+        if failed is None:
+            values.append(value)
+    try:
+        return _pickle.dumps((True, None, _pickle.dumps((values, failed))))
+    except Exception:
+        # One value cannot cross: find which, and fail there.
+        for i, value in enumerate(values):
+            try:
+                _pickle.dumps(value)
+            except Exception as exc:
+                failed = _unsendable_result(value, exc)
+                return _pickle.dumps((True, None, _pickle.dumps((values[:i], failed))))
+        raise
 
 
 def _initialize(payload):
@@ -192,6 +241,11 @@ def _outcome(data):
     ok, info, inner = _pickle.loads(data)
     if ok:
         return _loads(inner, _HostUnpickler)
+    _raise_outcome((ok, info, inner))
+
+
+def _raise_outcome(outcome):
+    _, info, inner = outcome
     cause = ExecutionFailed(ExceptionSnapshot._from_tuple(info))
     try:
         exc = _loads(inner, _HostUnpickler) if inner is not None else None
@@ -200,6 +254,28 @@ def _outcome(data):
     if isinstance(exc, BaseException):
         raise exc from cause
     raise cause
+
+
+class _Chunk:
+    '''What map() submits for a chunk of calls of fn.'''
+    __slots__ = ('fn',)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+
+def _batched(iterable, n):
+    it = iter(iterable)
+    while chunk := tuple(_itertools.islice(it, n)):
+        yield chunk
+
+
+def _chain_chunks(chunks):
+    # Each chunk's (values, failed): its values, then its failure raised.
+    for values, failed in chunks:
+        yield from values
+        if failed is not None:
+            _raise_outcome(failed)
 
 
 def _not_shareable(exc, what):
@@ -284,8 +360,12 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
         # Here, not in submit(): a call that cannot be sent fails its
         # future, as in CPython.
         try:
-            payload = _pickle_task(self._worker_name, _callable_payload(fn, check=False),
-                                   args, kwargs)
+            if type(fn) is _Chunk:
+                fn_payload = ('chunk', _callable_payload(fn.fn, check=False))
+                args = args[0]
+            else:
+                fn_payload = _callable_payload(fn, check=False)
+            payload = _pickle_task(self._worker_name, fn_payload, args, kwargs)
         except Exception as exc:
             raise _not_shareable(exc, 'the call') from exc
         try:
@@ -302,6 +382,20 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
                 raise RuntimeError('cannot schedule new futures after shutdown') from None
             raise
         return _outcome(data)
+
+    def map(self, fn, *iterables, timeout=None, chunksize=1, **kwargs):
+        '''As Executor.map(); with chunksize > 1, each chunk of that many
+        calls travels to one worker as one call (fn sent once), as
+        ProcessPoolExecutor's map sends them.'''
+        if chunksize < 1:
+            raise ValueError('chunksize must be >= 1.')
+        if chunksize == 1:
+            return super().map(fn, *iterables, timeout=timeout, **kwargs)
+        chunks = super().map(_Chunk(fn), _batched(zip(*iterables), chunksize),
+                             timeout=timeout, **kwargs)
+        return _chain_chunks(chunks)
+
+    map.__doc__ = _thread.ThreadPoolExecutor.map.__doc__
 
     def submit(self, fn, /, *args, **kwargs):
         if self._broken:
