@@ -3,8 +3,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Waits block on a condition variable and wake when an item (or room)
- * arrives, from C or Python: no polling. A GCancellable wakes a wait by
- * broadcasting the condition. Carriers are never freed with a queue lock
+ * arrives, from C or Python: no polling. Getters sleep on one condition,
+ * putters and senders waiting for receipt on another: an item wakes
+ * one getter, not every thread asleep on the queue. Wake-ups are
+ * signalled after the lock is dropped, so that the woken thread does not
+ * block again on the lock right away. A GCancellable wakes a wait by
+ * broadcasting its condition. Carriers are never freed with a queue lock
  * held (freeing one may take an executor's lock).
  */
 
@@ -57,12 +61,14 @@ struct _InterpQueueState
   InterpUnbound unbound;
 
   GMutex lock;
-  GCond cond;
+  GCond cond;                 /* sync putters: room, or receipt */
+  GCond item_cond;            /* sync getters: an item */
   GQueue items;               /* Item* */
   GQueue get_waiters;         /* AsyncWaiter* */
   GQueue put_waiters;         /* AsyncWaiter* */
   guint waiting_getters;      /* blocked sync getters */
   guint sleepers;             /* threads in g_cond_wait on cond */
+  guint item_sleepers;        /* ... on item_cond */
   gint length;                /* items.length, readable without the lock */
   gint closed_ends;           /* channels: 1 send end closed, 2 recv end; atomic */
 };
@@ -128,6 +134,7 @@ _interp_queue_state_new (gint          maxsize,
   state->unbound = unbound == INTERP_UNBOUND_DEFAULT ? INTERP_UNBOUND_REPLACE : unbound;
   g_mutex_init (&state->lock);
   g_cond_init (&state->cond);
+  g_cond_init (&state->item_cond);
   g_queue_init (&state->items);
   g_queue_init (&state->get_waiters);
   g_queue_init (&state->put_waiters);
@@ -212,6 +219,7 @@ _interp_queue_state_unref (InterpQueueState *state)
     }
   g_mutex_clear (&state->lock);
   g_cond_clear (&state->cond);
+  g_cond_clear (&state->item_cond);
   g_free (state);
 }
 
@@ -318,6 +326,40 @@ destroyed_error (void)
                               "The interpreter that put this item was destroyed");
 }
 
+static void
+signal_effect (gpointer owner,
+               gpointer data)
+{
+  g_cond_signal (data);
+}
+
+static void
+broadcast_effect (gpointer owner,
+                  gpointer data)
+{
+  g_cond_broadcast (data);
+}
+
+/* Wakes, once the lock is dropped, who can go on: one getter for one
+ * item, every sleeping putter (few: they wait for room or receipt); with
+ * @all (a close, an item put back) every sleeper, which then looks again.
+ * A wake-up is a system call: only when somebody sleeps. A woken getter
+ * looks under the lock and sleeps again if another thread was first:
+ * nothing is lost, since whoever took the item was not asleep. */
+static void
+wake_locked (InterpQueueState *state,
+             InterpDeferred   *deferred,
+             gboolean          all)
+{
+  guint length = g_queue_get_length (&state->items);
+
+  if (state->item_sleepers > 0 && (all || length > 0))
+    _interp_deferred_add (deferred, all || length > 1 ? broadcast_effect : signal_effect,
+                          &state->item_cond);
+  if (state->sleepers > 0)
+    _interp_deferred_add (deferred, broadcast_effect, &state->cond);
+}
+
 /* Matches async getters with items and async putters with room. */
 static void
 pump_locked (InterpQueueState *state,
@@ -387,17 +429,16 @@ pump_locked (InterpQueueState *state,
         }
     }
   update_length_locked (state);
-  /* A broadcast is a system call: only when somebody sleeps on it. */
-  if (state->sleepers > 0)
-    g_cond_broadcast (&state->cond);
+  wake_locked (state, deferred, FALSE);
 }
 
 
 /* Before sleeping, watch the length for a few microseconds without the
  * lock: between interpreters on other cores the next item (or room)
  * usually comes that soon, and then nobody pays for a sleep and a wake-up.
- * Only for items and room, and only with more than one core. Called with
- * the lock held; returns with it held. */
+ * Only for items and room, and only while the spin budget allows
+ * (interp-spin-private.h). Called with the lock held; returns with it
+ * held. */
 #define SPIN_US 20
 
 /* What a wait finds: go on waiting, done, or the channel was closed. */
@@ -422,7 +463,7 @@ spin_for (InterpQueueState *state,
   gint64 until;
   gboolean seen = FALSE;
 
-  if (!_interp_spin_allowed () || (ready != ready_item && ready != ready_room))
+  if ((ready != ready_item && ready != ready_room) || !_interp_spin_begin ())
     return FALSE;
 
   g_mutex_unlock (&state->lock);
@@ -436,7 +477,9 @@ spin_for (InterpQueueState *state,
       seen = seen || g_atomic_int_get (&state->closed_ends) != 0;
       if (!seen && (i & 63) == 63 && g_get_monotonic_time () >= until)
         break;
+      _interp_spin_pause ();
     }
+  _interp_spin_end ();
   g_mutex_lock (&state->lock);
   return seen;
 }
@@ -449,7 +492,8 @@ spin_for (InterpQueueState *state,
  * broadcasts under the lock; so the cancellation is looked at, under the
  * lock, every time right before sleeping. The spin drops the lock: after it, the loop
  * starts over (anything may have come meanwhile, cancellation included,
- * and its broadcast found nobody asleep). */
+ * and its broadcast found nobody asleep). @spun: the caller spun already,
+ * right before. */
 static gboolean
 wait_locked (InterpQueueState  *state,
              ReadyFunc          ready,
@@ -457,9 +501,9 @@ wait_locked (InterpQueueState  *state,
              gint64             deadline,
              GCancellable      *cancellable,
              int                timeout_code,
+             gboolean           spun,
              GError           **error)
 {
-  gboolean spun = FALSE;
   WaitStatus status;
 
   while ((status = ready (state, data)) != WAIT_READY)
@@ -485,12 +529,16 @@ wait_locked (InterpQueueState  *state,
       spun = FALSE;
       if (deadline != 0)
         {
-          state->sleepers++;
+          gboolean want_item = ready == ready_item;
+          GCond *cond = want_item ? &state->item_cond : &state->cond;
+          guint *sleepers = want_item ? &state->item_sleepers : &state->sleepers;
+
+          (*sleepers)++;
           if (deadline > 0)
-            woken = g_cond_wait_until (&state->cond, &state->lock, deadline);
+            woken = g_cond_wait_until (cond, &state->lock, deadline);
           else
-            g_cond_wait (&state->cond, &state->lock);
-          state->sleepers--;
+            g_cond_wait (cond, &state->lock);
+          (*sleepers)--;
         }
       if (deadline == 0 || (!woken && ready (state, data) == WAIT_NOT_YET))
         {
@@ -513,12 +561,13 @@ static GCancellable *
 prepare_wait (InterpQueueState   *state,
               GCancellable       *cancellable,
               InterpWaitFlags     flags,
+              GCond              *cond,
               InterpCancelWaiter *wake)
 {
   g_mutex_unlock (&state->lock);
   if (flags & INTERP_WAIT_JOB_CANCELLABLE)
     cancellable = _interp_executor_get_wait_cancellable ();
-  _interp_cancel_waiter_connect_wake (wake, cancellable, &state->lock, &state->cond);
+  _interp_cancel_waiter_connect_wake (wake, cancellable, &state->lock, cond);
   g_mutex_lock (&state->lock);
   return cancellable;
 }
@@ -577,8 +626,9 @@ _interp_queue_state_put (InterpQueueState  *state,
   g_mutex_lock (&state->lock);
   /* Connected only when the put may wait: the common case stays cheap. */
   if ((!has_room_locked (state) || wait_received) && deadline != 0)
-    cancellable = prepare_wait (state, cancellable, flags, &wake);
-  ok = wait_locked (state, ready_room, NULL, deadline, cancellable, INTERP_ERROR_QUEUE_FULL, error);
+    cancellable = prepare_wait (state, cancellable, flags, &state->cond, &wake);
+  ok = wait_locked (state, ready_room, NULL, deadline, cancellable, INTERP_ERROR_QUEUE_FULL,
+                    FALSE, error);
   if (ok)
     {
       item = g_new0 (Item, 1);
@@ -589,6 +639,13 @@ _interp_queue_state_put (InterpQueueState  *state,
       item->wait = wait_received ? &wait : NULL;
       g_queue_push_tail (&state->items, item);
       pump_locked (state, &deferred);
+      /* The receiver's wake-up cannot wait for the end of this put. */
+      if (wait_received)
+        {
+          g_mutex_unlock (&state->lock);
+          _interp_deferred_run (&deferred);
+          g_mutex_lock (&state->lock);
+        }
 
       while (wait_received && !wait.received)
         {
@@ -646,6 +703,7 @@ get_common (InterpQueueState  *state,
   InterpDeferred deferred;
   gint64 deadline = deadline_for (timeout_us);
   InterpCancelWaiter wake = INTERP_CANCEL_WAITER_INIT;
+  gboolean spun = FALSE;
   gboolean ok;
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
@@ -654,9 +712,18 @@ get_common (InterpQueueState  *state,
   _interp_deferred_init (&deferred, NULL);
   g_mutex_lock (&state->lock);
   state->waiting_getters++;
+  /* A stream's next item usually comes within the spin: then the
+   * cancellable is never connected (nor disconnected, which takes a
+   * process-wide lock). */
   if (g_queue_is_empty (&state->items) && deadline != 0)
-    cancellable = prepare_wait (state, cancellable, flags, &wake);
-  ok = wait_locked (state, ready_item, NULL, deadline, cancellable, INTERP_ERROR_QUEUE_EMPTY, error);
+    {
+      spin_for (state, ready_item, NULL);
+      spun = TRUE;
+      if (g_queue_is_empty (&state->items))
+        cancellable = prepare_wait (state, cancellable, flags, &state->item_cond, &wake);
+    }
+  ok = wait_locked (state, ready_item, NULL, deadline, cancellable, INTERP_ERROR_QUEUE_EMPTY,
+                    spun, error);
   state->waiting_getters--;
   if (ok)
     {
@@ -743,6 +810,7 @@ _interp_queue_state_unget (InterpQueueState     *state,
     item->wait->taken = FALSE;
   g_queue_push_head (&state->items, item);
   update_length_locked (state);
+  g_cond_broadcast (&state->item_cond);
   g_cond_broadcast (&state->cond);
   g_mutex_unlock (&state->lock);
 }
@@ -964,6 +1032,7 @@ _interp_queue_state_close_ends (InterpQueueState *state,
   g_mutex_lock (&state->lock);
   g_atomic_int_or (&state->closed_ends, ends & (CLOSED_SEND | CLOSED_RECV));
   pump_locked (state, &deferred);
+  wake_locked (state, &deferred, TRUE);
   g_mutex_unlock (&state->lock);
   _interp_deferred_run (&deferred);
 }

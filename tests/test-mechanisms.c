@@ -3,12 +3,17 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * These helpers depend on GLib alone: the test compiles their sources in.
+ * These helpers depend on GLib alone: the test compiles their sources in
+ * (the spin budget is a header).
  */
 
 #include "interp-cancel-waiter-private.h"
 #include "interp-completion-private.h"
 #include "interp-deferred-private.h"
+#include "interp-spin-private.h"
+
+/* interp-executor.c defines it in the library. */
+gint _interp_spinners;
 
 /* ------------------------------------------------------------------ */
 /* The completion queue                                                */
@@ -485,6 +490,35 @@ test_deferred_order (void)
   g_assert_cmpstr (text->str, ==, "abcdefghijk");
 }
 
+/* ------------------------------------------------------------------ */
+/* The spin budget                                                     */
+
+/* As many threads spin at once as leave one core free, and none on one
+ * core; a thread that stops spinning gives its place back. */
+static void
+test_spin_budget (void)
+{
+  gint n_cpus = g_get_num_processors ();
+  gint allowed = n_cpus > 1 ? n_cpus - 1 : 0;
+  gint value = 0;
+
+  for (gint i = 0; i < allowed; i++)
+    g_assert_true (_interp_spin_begin ());
+  g_assert_false (_interp_spin_begin ());
+  /* Over budget, a spin looks once and returns at once. */
+  g_assert_false (_interp_spin_until_nonzero (&value, G_TIME_SPAN_HOUR));
+  for (gint i = 0; i < allowed; i++)
+    _interp_spin_end ();
+  g_assert_cmpint (g_atomic_int_get (&_interp_spinners), ==, 0);
+  if (allowed > 0)
+    {
+      g_assert_true (_interp_spin_begin ());
+      _interp_spin_end ();
+    }
+  value = 1;
+  g_assert_true (_interp_spin_until_nonzero (&value, 10));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -504,5 +538,6 @@ main (int   argc,
   g_test_add_func ("/cancel-waiter/connect-races-delivery", test_waiter_connect_races_delivery);
   g_test_add_func ("/cancel-waiter/wake", test_waiter_wake);
   g_test_add_func ("/deferred/order", test_deferred_order);
+  g_test_add_func ("/spin/budget", test_spin_budget);
   return g_test_run ();
 }
