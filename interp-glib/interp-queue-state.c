@@ -32,6 +32,7 @@ typedef struct
 
 typedef struct
 {
+  GList link;               /* in items: one allocation per item */
   InterpCarrier *carrier;   /* NULL once the owner is gone */
   InterpItemInfo info;
   SendWait *wait;           /* channels: the sender waiting for receipt */
@@ -63,7 +64,7 @@ struct _InterpQueueState
   GMutex lock;
   GCond cond;                 /* sync putters: room, or receipt */
   GCond item_cond;            /* sync getters: an item */
-  GQueue items;               /* Item* */
+  GQueue items;               /* Item*, through their link */
   GQueue get_waiters;         /* AsyncWaiter* */
   GQueue put_waiters;         /* AsyncWaiter* */
   guint waiting_getters;      /* blocked sync getters */
@@ -102,10 +103,27 @@ served_effect (gpointer owner,
   waiter_unref (waiter);
 }
 
+static Item *
+item_new (void)
+{
+  Item *item = g_new0 (Item, 1);
+
+  item->link.data = item;
+  return item;
+}
+
 static void
 item_free (Item *item)
 {
   g_free (item);
+}
+
+static Item *
+pop_item_locked (InterpQueueState *state)
+{
+  GList *link = g_queue_pop_head_link (&state->items);
+
+  return link != NULL ? link->data : NULL;
 }
 
 static void interpreter_closing (InterpExecutor *executor);
@@ -212,7 +230,7 @@ _interp_queue_state_unref (InterpQueueState *state)
   g_mutex_unlock (&registry_lock);
 
   /* Nobody else can reach it now. */
-  while ((item = g_queue_pop_head (&state->items)) != NULL)
+  while ((item = pop_item_locked (state)) != NULL)
     {
       _interp_carrier_free (item->carrier);
       item_free (item);
@@ -396,7 +414,7 @@ pump_locked (InterpQueueState *state,
           /* What C cannot read stays for a Python reader: nothing is lost. */
           if (value != NULL || item->info.status != INTERP_ITEM_VALUE)
             {
-              g_queue_pop_head (&state->items);
+              pop_item_locked (state);
               if (item->wait != NULL)
                 item->wait->received = TRUE;
               if (item->carrier != NULL)
@@ -416,14 +434,14 @@ pump_locked (InterpQueueState *state,
         }
       else if (!g_queue_is_empty (&state->put_waiters) && has_room_locked (state))
         {
-          Item *item = g_new0 (Item, 1);
+          Item *item = item_new ();
 
           waiter = g_queue_pop_head (&state->put_waiters);
           item->carrier = g_steal_pointer (&waiter->carrier);
           item->info.owner = INTERP_OWNER_NONE;
           item->info.unbound = state->unbound;
           item->info.status = INTERP_ITEM_VALUE;
-          g_queue_push_tail (&state->items, item);
+          g_queue_push_tail_link (&state->items, &item->link);
           waiter_finish_locked (waiter, deferred, NULL, NULL);
           progress = TRUE;
         }
@@ -631,13 +649,13 @@ _interp_queue_state_put (InterpQueueState  *state,
                     FALSE, error);
   if (ok)
     {
-      item = g_new0 (Item, 1);
+      item = item_new ();
       item->carrier = carrier;
       item->info.owner = owner;
       item->info.unbound = unbound == INTERP_UNBOUND_DEFAULT ? state->unbound : unbound;
       item->info.status = INTERP_ITEM_VALUE;
       item->wait = wait_received ? &wait : NULL;
-      g_queue_push_tail (&state->items, item);
+      g_queue_push_tail_link (&state->items, &item->link);
       pump_locked (state, &deferred);
       /* The receiver's wake-up cannot wait for the end of this put. */
       if (wait_received)
@@ -664,7 +682,7 @@ _interp_queue_state_put (InterpQueueState  *state,
                 g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_NOT_RECEIVED,
                                      "Nobody received the item");
               /* Withdrawn: the caller keeps its carrier. */
-              g_queue_remove (&state->items, item);
+              g_queue_unlink (&state->items, &item->link);
               item_free (item);
               update_length_locked (state);
               if (state->sleepers > 0)
@@ -745,7 +763,7 @@ get_common (InterpQueueState  *state,
 
       if (ok)
         {
-          g_queue_pop_head (&state->items);
+          pop_item_locked (state);
           if (item->wait != NULL && carrier != NULL && item->info.status == INTERP_ITEM_VALUE)
             {
               item->wait->taken = TRUE;
@@ -799,7 +817,7 @@ _interp_queue_state_unget (InterpQueueState     *state,
                            InterpCarrier        *carrier,
                            const InterpItemInfo *info)
 {
-  Item *item = g_new0 (Item, 1);
+  Item *item = item_new ();
 
   item->carrier = carrier;
   item->info = *info;
@@ -808,7 +826,7 @@ _interp_queue_state_unget (InterpQueueState     *state,
   g_mutex_lock (&state->lock);
   if (item->wait != NULL)
     item->wait->taken = FALSE;
-  g_queue_push_head (&state->items, item);
+  g_queue_push_head_link (&state->items, &item->link);
   update_length_locked (state);
   g_cond_broadcast (&state->item_cond);
   g_cond_broadcast (&state->cond);
@@ -972,7 +990,7 @@ interpreter_closing (InterpExecutor *executor)
               _interp_deferred_add (&deferred, free_carrier_effect, g_steal_pointer (&item->carrier));
               if (item->info.unbound == INTERP_UNBOUND_REMOVE)
                 {
-                  g_queue_delete_link (&state->items, l);
+                  g_queue_unlink (&state->items, l);
                   item_free (item);
                 }
               else
@@ -1116,13 +1134,13 @@ _interp_queue_state_offer (InterpQueueState *state,
             (state->waiting_getters > 0 || !g_queue_is_empty (&state->get_waiters));
   if (waiting)
     {
-      Item *item = g_new0 (Item, 1);
+      Item *item = item_new ();
 
       item->carrier = carrier;
       item->info.owner = owner;
       item->info.unbound = unbound == INTERP_UNBOUND_DEFAULT ? state->unbound : unbound;
       item->info.status = INTERP_ITEM_VALUE;
-      g_queue_push_tail (&state->items, item);
+      g_queue_push_tail_link (&state->items, &item->link);
       pump_locked (state, &deferred);
     }
   g_mutex_unlock (&state->lock);
