@@ -107,12 +107,13 @@ struct _PoolTask
   gboolean is_map;
   gboolean cancelled;
   gpointer call;              /* the prepared callable (and args for a call) */
-  GTask *task;                /* _async; NULL for a sync caller */
+  InterpAsyncResult *result_task; /* _async; NULL for a sync caller */
   GCancellable *cancellable;
   InterpCancelWaiter cancel;  /* task_cancelled_cb(), until delivered */
   GPtrArray *jobs;            /* PoolJob, in input order */
   guint n_items;
-  GVariant **results;         /* n_items, map only */
+  GVariant **results;         /* n_items (one for a call) */
+  GVariant *one_result;       /* results' storage when there is one */
   guint fail_index;           /* first failed item; G_MAXUINT: none */
   GError *error;              /* the outcome, once failed */
   GVariant *result;
@@ -130,6 +131,7 @@ struct _PoolJob
   guint n;
   GVariant **args;            /* map: n argument tuples */
   GVariant **results;         /* n, filled on the worker's thread */
+  GVariant *one_result;       /* results' storage when n is 1 */
   guint n_done;               /* how many items ran without failing */
   Worker *worker;
   gint cancel;                /* atomic: an interrupt was asked for */
@@ -150,7 +152,7 @@ PoolTask          *_interp_pool_task_new               (InterpPool         *self
                                                         gpointer            call,
                                                         guint               n_items,
                                                         GCancellable       *cancellable,
-                                                        GTask              *gtask);
+                                                        InterpAsyncResult  *async_result);
 void               _interp_pool_task_unref             (gpointer            data);
 PoolJob           *_interp_pool_job_new                (PoolTask           *task,
                                                         guint               first,

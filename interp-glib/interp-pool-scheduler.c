@@ -52,13 +52,14 @@ _interp_pool_task_unref (gpointer data)
   if (task->results != NULL)
     for (guint i = 0; i < task->n_items; i++)
       g_clear_pointer (&task->results[i], g_variant_unref);
-  g_free (task->results);
+  if (task->results != &task->one_result)
+    g_free (task->results);
   g_clear_pointer (&task->jobs, g_ptr_array_unref);
   g_clear_pointer (&task->call, _interp_call_free);
   g_clear_pointer (&task->result, g_variant_unref);
   g_clear_error (&task->error);
   g_clear_object (&task->cancellable);
-  g_clear_object (&task->task);
+  g_clear_object (&task->result_task);
   g_free (task);
 }
 
@@ -84,7 +85,8 @@ _interp_pool_job_unref (gpointer data)
       g_clear_pointer (&job->results[i], g_variant_unref);
     }
   g_free (job->args);
-  g_free (job->results);
+  if (job->results != &job->one_result)
+    g_free (job->results);
   g_free (job->worker);  /* only an abandoned job still has one */
   g_assert (job->pool == NULL);
   g_mutex_clear (&job->pool_lock);
@@ -105,7 +107,8 @@ _interp_pool_job_new (PoolTask *task,
   job->link.data = job;
   job->first = first;
   job->n = n;
-  job->results = g_new0 (GVariant *, n);
+  /* A call's job, the common case, allocates no array. */
+  job->results = n == 1 ? &job->one_result : g_new0 (GVariant *, n);
   g_mutex_init (&job->pool_lock);
   return job;
 }
@@ -115,8 +118,8 @@ _interp_pool_task_new (InterpPool   *self,
                        gboolean      is_map,
                        gpointer      call,
                        guint         n_items,
-                       GCancellable *cancellable,
-                       GTask        *gtask)
+                       GCancellable      *cancellable,
+                       InterpAsyncResult *async_result)
 {
   PoolTask *task = g_new0 (PoolTask, 1);
 
@@ -125,11 +128,11 @@ _interp_pool_task_new (InterpPool   *self,
   task->is_map = is_map;
   task->call = call;
   task->n_items = n_items;
-  task->results = g_new0 (GVariant *, MAX (n_items, 1));
+  task->results = n_items <= 1 ? &task->one_result : g_new0 (GVariant *, n_items);
   task->fail_index = G_MAXUINT;
   task->jobs = g_ptr_array_new_with_free_func (_interp_pool_job_unref);
   task->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
-  task->task = gtask ? g_object_ref (gtask) : NULL;
+  task->result_task = async_result ? g_object_ref (async_result) : NULL;
   return task;
 }
 
@@ -317,20 +320,16 @@ _interp_pool_unlock_and_run (InterpPool     *self,
 /* ------------------------------------------------------------------ */
 /* Completions                                                         */
 
-/* In the GTask's main context: the call completes. */
+/* In the caller's main context: the call completes. */
 static void
 complete_task (gpointer data)
 {
   PoolTask *task = data;
-  GTask *gtask = g_steal_pointer (&task->task);
 
   _interp_cancel_waiter_finish (&task->cancel, FALSE);
-  if (task->error != NULL)
-    g_task_return_error (gtask, g_steal_pointer (&task->error));
-  else
-    g_task_return_pointer (gtask, g_steal_pointer (&task->result),
-                           (GDestroyNotify) g_variant_unref);
-  g_object_unref (gtask);
+  _interp_async_result_return_here (g_steal_pointer (&task->result_task),
+                                    g_steal_pointer (&task->result),
+                                    g_steal_pointer (&task->error));
 }
 
 /* A task whose outcome is set: hands it to its caller, a sync waiter on
@@ -341,14 +340,14 @@ static void
 deliver_locked (InterpPool *self,
                 PoolTask   *task)
 {
-  if (task->task == NULL)
+  if (task->result_task == NULL)
     {
       g_cond_broadcast (&self->cond);
       return;
     }
-  /* The pool lives meanwhile: the GTask holds it. */
-  _interp_completion_push (g_task_get_context (task->task), g_task_get_priority (task->task), 0,
-                           complete_task, task_ref (task), _interp_pool_task_unref);
+  /* The pool lives meanwhile: the result holds it. */
+  _interp_completion_push (_interp_async_result_get_context (task->result_task), G_PRIORITY_DEFAULT,
+                           0, complete_task, task_ref (task), _interp_pool_task_unref);
 }
 
 /* ------------------------------------------------------------------ */

@@ -248,9 +248,9 @@ call_task_new (InterpPool    *self,
                const char    *callable,
                GVariant      *args,
                GVariant      *kwargs,
-               GCancellable  *cancellable,
-               GTask         *gtask,
-               GError       **error)
+               GCancellable       *cancellable,
+               InterpAsyncResult  *async_result,
+               GError            **error)
 {
   gpointer call;
   PoolTask *task;
@@ -267,7 +267,7 @@ call_task_new (InterpPool    *self,
   call = _interp_call_new (callable, args, kwargs, error);
   if (call == NULL)
     return NULL;
-  task = _interp_pool_task_new (self, FALSE, call, 1, cancellable, gtask);
+  task = _interp_pool_task_new (self, FALSE, call, 1, cancellable, async_result);
   g_ptr_array_add (task->jobs, _interp_pool_job_new (task, 0, 1));
   return task;
 }
@@ -277,9 +277,9 @@ map_task_new (InterpPool    *self,
               const char    *callable,
               GVariant      *args_list,
               guint          chunk_size,
-              GCancellable  *cancellable,
-              GTask         *gtask,
-              GError       **error)
+              GCancellable       *cancellable,
+              InterpAsyncResult  *async_result,
+              GError            **error)
 {
   g_autoptr(GVariant) list = args_list ? g_variant_ref_sink (args_list) : NULL;
   gpointer call;
@@ -310,7 +310,7 @@ map_task_new (InterpPool    *self,
   call = _interp_call_new (callable, NULL, NULL, error);
   if (call == NULL)
     return NULL;
-  task = _interp_pool_task_new (self, TRUE, call, n, cancellable, gtask);
+  task = _interp_pool_task_new (self, TRUE, call, n, cancellable, async_result);
 
   if (chunk_size == 0)
     chunk_size = MAX (1, (n + 4 * self->max_workers - 1) / (4 * self->max_workers));
@@ -1039,32 +1039,29 @@ interp_pool_call (InterpPool    *self,
   return _interp_pool_wait_task (self, task, error);
 }
 
-/* The GTask of a call or map. The pool decides about cancellation: a
- * running call completes only once it returned or its grace ended. */
-static GTask *
-async_gtask_new (InterpPool          *self,
-                 GCancellable        *cancellable,
-                 GAsyncReadyCallback  callback,
-                 gpointer             user_data,
-                 gpointer             source_tag)
+/* The result of a call or map (interp-completion.c: a GTask costs more
+ * than the rest of a short call). The pool decides about cancellation: a
+ * running call completes only once it returned or its grace ended, and
+ * with what it gave; so the result does not look at the cancellable. */
+static InterpAsyncResult *
+async_result_new (InterpPool          *self,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data,
+                  gpointer             source_tag)
 {
-  GTask *gtask = g_task_new (self, cancellable, callback, user_data);
-
-  g_task_set_source_tag (gtask, source_tag);
-  g_task_set_check_cancellable (gtask, FALSE);
-  return gtask;
+  return _interp_async_result_new (self, NULL, callback, user_data, source_tag);
 }
 
 /* Queues @task, or returns @error (the task could not be made). */
 static void
-submit_async (InterpPool *self,
-              GTask      *gtask,
-              PoolTask   *task,
-              GError     *error)
+submit_async (InterpPool        *self,
+              InterpAsyncResult *async_result,
+              PoolTask          *task,
+              GError            *error)
 {
   if (task == NULL)
     {
-      g_task_return_error (gtask, error);
+      _interp_async_result_return (g_object_ref (async_result), NULL, error);
       return;
     }
   _interp_pool_submit_task (self, task);
@@ -1094,7 +1091,7 @@ interp_pool_call_async (InterpPool          *self,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
 {
-  g_autoptr(GTask) gtask = NULL;
+  g_autoptr(InterpAsyncResult) async_result = NULL;
   GError *error = NULL;
   PoolTask *task;
 
@@ -1102,9 +1099,9 @@ interp_pool_call_async (InterpPool          *self,
   g_return_if_fail (callable != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  gtask = async_gtask_new (self, cancellable, callback, user_data, interp_pool_call_async);
-  task = call_task_new (self, callable, args, kwargs, cancellable, gtask, &error);
-  submit_async (self, gtask, task, error);
+  async_result = async_result_new (self, callback, user_data, interp_pool_call_async);
+  task = call_task_new (self, callable, args, kwargs, cancellable, async_result, &error);
+  submit_async (self, async_result, task, error);
 }
 
 /**
@@ -1123,9 +1120,9 @@ interp_pool_call_finish (InterpPool    *self,
                          GError       **error)
 {
   g_return_val_if_fail (INTERP_IS_POOL (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (_interp_async_result_is_valid (result, self), NULL);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return _interp_async_result_propagate (result, error);
 }
 
 /**
@@ -1193,7 +1190,7 @@ interp_pool_map_async (InterpPool          *self,
                        GAsyncReadyCallback  callback,
                        gpointer             user_data)
 {
-  g_autoptr(GTask) gtask = NULL;
+  g_autoptr(InterpAsyncResult) async_result = NULL;
   GError *error = NULL;
   PoolTask *task;
 
@@ -1201,9 +1198,9 @@ interp_pool_map_async (InterpPool          *self,
   g_return_if_fail (callable != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  gtask = async_gtask_new (self, cancellable, callback, user_data, interp_pool_map_async);
-  task = map_task_new (self, callable, args_list, chunk_size, cancellable, gtask, &error);
-  submit_async (self, gtask, task, error);
+  async_result = async_result_new (self, callback, user_data, interp_pool_map_async);
+  task = map_task_new (self, callable, args_list, chunk_size, cancellable, async_result, &error);
+  submit_async (self, async_result, task, error);
 }
 
 /**
