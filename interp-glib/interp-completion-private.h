@@ -52,10 +52,12 @@ void _interp_completion_return_task (GTask                *task,
 #define INTERP_TYPE_ASYNC_RESULT (_interp_async_result_get_type ())
 G_DECLARE_FINAL_TYPE (InterpAsyncResult, _interp_async_result, INTERP, ASYNC_RESULT, GObject)
 
-/* With a @cancellable, as a GTask's default: the result is
+/* Completes in @context (NULL: the thread-default context of the
+ * caller). With a @cancellable, as a GTask's default: the result is
  * G_IO_ERROR_CANCELLED when it was cancelled by the time the result is
  * propagated, whatever the call gave. */
 InterpAsyncResult *_interp_async_result_new       (gpointer              source,
+                                                   GMainContext         *context,
                                                    GCancellable         *cancellable,
                                                    GAsyncReadyCallback   callback,
                                                    gpointer              user_data,

@@ -257,6 +257,7 @@ async_result_iface_init (GAsyncResultIface *iface)
 
 InterpAsyncResult *
 _interp_async_result_new (gpointer             source,
+                          GMainContext        *context,
                           GCancellable        *cancellable,
                           GAsyncReadyCallback  callback,
                           gpointer             user_data,
@@ -268,7 +269,7 @@ _interp_async_result_new (gpointer             source,
   self->callback = callback;
   self->user_data = user_data;
   self->source_tag = source_tag;
-  self->context = g_main_context_ref_thread_default ();
+  self->context = context != NULL ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
   self->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   return self;
 }

@@ -1334,7 +1334,7 @@ interp_interpreter_call_async (InterpInterpreter   *self,
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   /* Not a GTask: the call's result costs less (interp-completion.c). */
-  result = _interp_async_result_new (self, cancellable, callback, user_data,
+  result = _interp_async_result_new (self, NULL, cancellable, callback, user_data,
                                      interp_interpreter_call_async);
   if (!check_usable (self, &error))
     {

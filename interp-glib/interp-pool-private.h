@@ -153,6 +153,7 @@ PoolTask          *_interp_pool_task_new               (InterpPool         *self
                                                         guint               n_items,
                                                         GCancellable       *cancellable,
                                                         InterpAsyncResult  *async_result);
+PoolTask          *_interp_pool_task_ref               (PoolTask           *task);
 void               _interp_pool_task_unref             (gpointer            data);
 PoolJob           *_interp_pool_job_new                (PoolTask           *task,
                                                         guint               first,
@@ -170,6 +171,25 @@ void               _interp_pool_submit_task            (InterpPool         *self
 GVariant          *_interp_pool_wait_task              (InterpPool         *self,
                                                         PoolTask           *task,
                                                         GError            **error);
+
+/* For interp_glib's executor, whose futures can be cancelled only while
+ * their call waits (interp-module-pool.c): interp_pool_call_async()
+ * completing in @context, that also returns (transfer full) its task,
+ * or NULL when the call completed at once (an error). */
+PoolTask          *_interp_pool_call_async_task        (InterpPool         *self,
+                                                        const char         *callable,
+                                                        GVariant           *args,
+                                                        GCancellable       *cancellable,
+                                                        GMainContext       *context,
+                                                        GAsyncReadyCallback callback,
+                                                        gpointer            user_data);
+/* Drops @task, which then completes with G_IO_ERROR_CANCELLED, if none of
+ * its jobs has started; FALSE (and nothing happens) otherwise. */
+gboolean           _interp_pool_task_drop_if_pending   (InterpPool         *self,
+                                                        PoolTask           *task);
+/* Whether a job of @task started (or the task is done). */
+gboolean           _interp_pool_task_started           (InterpPool         *self,
+                                                        PoolTask           *task);
 
 /* ------------------------------------------------------------------ */
 /* Deferred side effects (interp-pool-scheduler.c)                     */

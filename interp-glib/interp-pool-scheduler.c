@@ -33,8 +33,8 @@ static void job_done (GVariant *result, GError *error, gpointer data);
 /* ------------------------------------------------------------------ */
 /* Tasks and jobs                                                      */
 
-static PoolTask *
-task_ref (PoolTask *task)
+PoolTask *
+_interp_pool_task_ref (PoolTask *task)
 {
   g_atomic_ref_count_inc (&task->ref_count);
   return task;
@@ -102,7 +102,7 @@ _interp_pool_job_new (PoolTask *task,
   PoolJob *job = g_new0 (PoolJob, 1);
 
   g_atomic_ref_count_init (&job->ref_count);
-  job->task = task_ref (task);
+  job->task = _interp_pool_task_ref (task);
   job->state = JOB_PENDING;
   job->link.data = job;
   job->first = first;
@@ -347,7 +347,7 @@ deliver_locked (InterpPool *self,
     }
   /* The pool lives meanwhile: the result holds it. */
   _interp_completion_push (_interp_async_result_get_context (task->result_task), G_PRIORITY_DEFAULT,
-                           0, complete_task, task_ref (task), _interp_pool_task_unref);
+                           0, complete_task, _interp_pool_task_ref (task), _interp_pool_task_unref);
 }
 
 /* ------------------------------------------------------------------ */
@@ -797,6 +797,32 @@ job_done (GVariant *result,
 /* ------------------------------------------------------------------ */
 /* Submitting                                                          */
 
+/* Every job counts: the task completes once the running ones returned
+ * or were abandoned. */
+static void
+cancel_task_locked (InterpPool     *self,
+                    PoolTask       *task,
+                    InterpDeferred *deferred)
+{
+  g_clear_error (&task->error);
+  task->error = _interp_error_new_cancelled ();
+  task->cancelled = TRUE;
+  for (guint i = 0; i < task->jobs->len; i++)
+    {
+      PoolJob *job = task->jobs->pdata[i];
+
+      if (job->state == JOB_PENDING)
+        {
+          g_queue_unlink (&self->pending, &job->link);
+          job->state = JOB_SETTLED;
+          _interp_pool_job_unref (job);
+        }
+      else if (job->state == JOB_RUNNING)
+        _interp_pool_interrupt_job_locked (self, job, deferred);
+    }
+  check_task_locked (self, task, deferred);
+}
+
 static void
 task_cancelled_cb (GCancellable *cancellable,
                    gpointer      data)
@@ -808,28 +834,43 @@ task_cancelled_cb (GCancellable *cancellable,
   _interp_deferred_init (&deferred, self);
   g_mutex_lock (&self->lock);
   if (!task->done)
-    {
-      /* Every job counts: the task completes once the running ones
-       * returned or were abandoned. */
-      g_clear_error (&task->error);
-      task->error = _interp_error_new_cancelled ();
-      task->cancelled = TRUE;
-      for (guint i = 0; i < task->jobs->len; i++)
-        {
-          PoolJob *job = task->jobs->pdata[i];
+    cancel_task_locked (self, task, &deferred);
+  _interp_pool_unlock_and_run (self, &deferred);
+}
 
-          if (job->state == JOB_PENDING)
-            {
-              g_queue_unlink (&self->pending, &job->link);
-              job->state = JOB_SETTLED;
-              _interp_pool_job_unref (job);
-            }
-          else if (job->state == JOB_RUNNING)
-            _interp_pool_interrupt_job_locked (self, job, &deferred);
-        }
-      check_task_locked (self, task, &deferred);
+gboolean
+_interp_pool_task_started (InterpPool *self,
+                           PoolTask   *task)
+{
+  gboolean started;
+
+  g_mutex_lock (&self->lock);
+  started = task->done || task->jobs == NULL;
+  for (guint i = 0; !started && i < task->jobs->len; i++)
+    started = ((PoolJob *) task->jobs->pdata[i])->state != JOB_PENDING;
+  g_mutex_unlock (&self->lock);
+  return started;
+}
+
+gboolean
+_interp_pool_task_drop_if_pending (InterpPool *self,
+                                   PoolTask   *task)
+{
+  InterpDeferred deferred;
+  gboolean pending = FALSE;
+
+  _interp_deferred_init (&deferred, self);
+  g_mutex_lock (&self->lock);
+  if (!task->done && task->jobs != NULL)
+    {
+      pending = TRUE;
+      for (guint i = 0; i < task->jobs->len && pending; i++)
+        pending = ((PoolJob *) task->jobs->pdata[i])->state == JOB_PENDING;
+      if (pending)
+        cancel_task_locked (self, task, &deferred);
     }
   _interp_pool_unlock_and_run (self, &deferred);
+  return pending;
 }
 
 /* Queues @task's jobs, or completes it at once with the pool's refusal. */
@@ -874,7 +915,7 @@ _interp_pool_submit_task (InterpPool *self,
    * that. */
   if (refusal == NULL)
     _interp_cancel_waiter_connect (&task->cancel, task->cancellable,
-                                   G_CALLBACK (task_cancelled_cb), task_ref (task),
+                                   G_CALLBACK (task_cancelled_cb), _interp_pool_task_ref (task),
                                    _interp_pool_task_unref);
   _interp_deferred_run (&deferred);
 }

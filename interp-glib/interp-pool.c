@@ -1045,11 +1045,12 @@ interp_pool_call (InterpPool    *self,
  * with what it gave; so the result does not look at the cancellable. */
 static InterpAsyncResult *
 async_result_new (InterpPool          *self,
+                  GMainContext        *context,
                   GAsyncReadyCallback  callback,
                   gpointer             user_data,
                   gpointer             source_tag)
 {
-  return _interp_async_result_new (self, NULL, callback, user_data, source_tag);
+  return _interp_async_result_new (self, context, NULL, callback, user_data, source_tag);
 }
 
 /* Queues @task, or returns @error (the task could not be made). */
@@ -1099,9 +1100,30 @@ interp_pool_call_async (InterpPool          *self,
   g_return_if_fail (callable != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  async_result = async_result_new (self, callback, user_data, interp_pool_call_async);
+  async_result = async_result_new (self, NULL, callback, user_data, interp_pool_call_async);
   task = call_task_new (self, callable, args, kwargs, cancellable, async_result, &error);
   submit_async (self, async_result, task, error);
+}
+
+PoolTask *
+_interp_pool_call_async_task (InterpPool          *self,
+                              const char          *callable,
+                              GVariant            *args,
+                              GCancellable        *cancellable,
+                              GMainContext        *context,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(InterpAsyncResult) async_result = NULL;
+  GError *error = NULL;
+  PoolTask *task;
+
+  async_result = async_result_new (self, context, callback, user_data, interp_pool_call_async);
+  task = call_task_new (self, callable, args, NULL, cancellable, async_result, &error);
+  if (task != NULL)
+    _interp_pool_task_ref (task);
+  submit_async (self, async_result, task, error);
+  return task;
 }
 
 /**
@@ -1198,7 +1220,7 @@ interp_pool_map_async (InterpPool          *self,
   g_return_if_fail (callable != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  async_result = async_result_new (self, callback, user_data, interp_pool_map_async);
+  async_result = async_result_new (self, NULL, callback, user_data, interp_pool_map_async);
   task = map_task_new (self, callable, args_list, chunk_size, cancellable, async_result, &error);
   submit_async (self, async_result, task, error);
 }

@@ -547,7 +547,7 @@ test_async_result (void)
   InterpAsyncResult *result;
 
   g_main_context_push_thread_default (context);
-  result = _interp_async_result_new (source, NULL, async_result_cb, &seen, async_result_cb);
+  result = _interp_async_result_new (source, NULL, NULL, async_result_cb, &seen, async_result_cb);
   g_main_context_pop_thread_default (context);
   g_thread_join (g_thread_new ("return", async_result_thread, result));
   g_assert_false (seen.called);
@@ -563,7 +563,7 @@ test_async_result (void)
   /* An error, from the creator's own thread: still through the context. */
   memset (&seen, 0, sizeof seen);
   seen.source = source;
-  result = _interp_async_result_new (source, NULL, async_result_cb, &seen, NULL);
+  result = _interp_async_result_new (source, NULL, NULL, async_result_cb, &seen, NULL);
   _interp_async_result_return (result, NULL, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "no"));
   g_assert_false (seen.called);
   while (!seen.called)
@@ -575,7 +575,7 @@ test_async_result (void)
   /* Cancelled after the value came, before it was taken. */
   memset (&seen, 0, sizeof seen);
   seen.source = source;
-  result = _interp_async_result_new (source, cancellable, async_result_cb, &seen, NULL);
+  result = _interp_async_result_new (source, NULL, cancellable, async_result_cb, &seen, NULL);
   _interp_async_result_return (result, g_variant_ref_sink (g_variant_new_int32 (1)), NULL);
   g_cancellable_cancel (cancellable);
   while (!seen.called)
