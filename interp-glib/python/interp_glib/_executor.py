@@ -121,6 +121,11 @@ class _HostUnpickler(_pickle.Unpickler):
 
 
 def _loads(data, unpickler, main_file=None):
+    # The subclass (Python code for each global it finds) only where it can
+    # matter: a pickle that names the module it redirects.
+    if (unpickler is _HostUnpickler and b'__mp_main__' not in data) or \
+            (unpickler is _WorkerUnpickler and (not main_file or b'__main__' not in data)):
+        return _pickle.loads(data)
     u = unpickler(_io.BytesIO(data))
     u.main_file = main_file
     return u.load()
