@@ -105,9 +105,18 @@ def many_waiters_cpu(mod, queue_setup, n_waiters, rounds=100):
     import time
     q = mod.create_queue()
     interps = [mod.create() for _ in range(n_waiters)]
-    code = queue_setup + f"\nq = QUEUE({q.id})\nwhile q.get() is not None:\n    pass\n"
+    done = mod.create_queue()
+    code = queue_setup + (f"\nq, done = QUEUE({q.id}), QUEUE({done.id})\n"
+                          "while (item := q.get()) is not None:\n"
+                          "    if item == 0:\n        done.put(0)\n")
     threads = _exec_in_threads(interps, [code] * n_waiters)
-    time.sleep(0.2)  # all blocked
+    # Every waiter started: each took one 0 (and waits for none other
+    # meanwhile), then all are blocked again.
+    for _ in range(n_waiters):
+        q.put(0)
+    for _ in range(n_waiters):
+        done.get()
+    time.sleep(0.2)
     start = time.process_time()
     for _ in range(rounds):
         time.sleep(0.002)
