@@ -332,22 +332,33 @@ complete_task (gpointer data)
                                     g_steal_pointer (&task->error));
 }
 
-/* A task whose outcome is set: hands it to its caller, a sync waiter on
- * self->cond or the GTask's main context. The lock is held: queueing a
- * completion may take the context's lock, which is never held while the
- * pool's is taken. */
 static void
-deliver_locked (InterpPool *self,
-                PoolTask   *task)
+deliver_effect (gpointer owner,
+                gpointer data)
+{
+  PoolTask *task = data;
+
+  /* The pool lives meanwhile: the result holds it. */
+  _interp_completion_push (_interp_async_result_get_context (task->result_task), G_PRIORITY_DEFAULT,
+                           0, complete_task, task, _interp_pool_task_unref);
+}
+
+/* A task whose outcome is set: hands it to its caller, a sync waiter on
+ * self->cond or, once the lock is dropped, the caller's main context. */
+static void
+deliver_locked (InterpPool     *self,
+                PoolTask       *task,
+                InterpDeferred *deferred)
 {
   if (task->result_task == NULL)
     {
       g_cond_broadcast (&self->cond);
       return;
     }
-  /* The pool lives meanwhile: the result holds it. */
-  _interp_completion_push (_interp_async_result_get_context (task->result_task), G_PRIORITY_DEFAULT,
-                           0, complete_task, _interp_pool_task_ref (task), _interp_pool_task_unref);
+  /* Queued once the lock is dropped: the pool's lock, which every
+   * submission and every finished job takes, is held no longer than it
+   * must. */
+  _interp_deferred_add (deferred, deliver_effect, _interp_pool_task_ref (task));
 }
 
 /* ------------------------------------------------------------------ */
@@ -696,7 +707,7 @@ check_task_locked (InterpPool     *self,
     }
   /* Jobs still running keep the task; it no longer needs them. */
   g_clear_pointer (&task->jobs, g_ptr_array_unref);
-  deliver_locked (self, task);
+  deliver_locked (self, task, deferred);
 }
 
 /* Records a job's outcome (its results, or @error) in its task. Consumes
@@ -891,7 +902,7 @@ _interp_pool_submit_task (InterpPool *self,
       task->done = TRUE;
       task->error = refusal;
       g_clear_pointer (&task->jobs, g_ptr_array_unref);
-      deliver_locked (self, task);
+      deliver_locked (self, task, &deferred);
     }
   else
     {
