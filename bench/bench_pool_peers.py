@@ -6,7 +6,10 @@ Prints one JSON line: tasks per second of ProcessPoolExecutor,
 ThreadPoolExecutor, a subinterpreter pool built the way CPython 3.14's
 InterpreterPoolExecutor is built (N threads, each with its own interpreter,
 taking tasks from a queue.Queue; Python 3.13's test.support.interpreters),
-and 3.14's own InterpreterPoolExecutor when this Python has it.
+and 3.14's own InterpreterPoolExecutor when this Python has it; and, when
+interp_glib is importable here (bench/pool.py sets the paths up), its
+InterpreterPoolExecutor measured the same way and its queues beside
+CPython's, from this host interpreter (queue_workload.py).
 """
 import concurrent.futures as cf
 import json
@@ -35,6 +38,7 @@ def executor_rates(executor, n_workers, n_tasks, n):
     # One future per task; capped where that alone would take minutes.
     m = min(n_tasks, 20000)
     out["submit"] = rate(m, lambda: [f.result() for f in [executor.submit(work, n) for _ in range(m)]])
+    out["map1"] = rate(m, lambda: list(executor.map(work, [n] * m)))
     return out
 
 
@@ -123,7 +127,65 @@ def main():
                 "fine": executor_rates(executor, n_workers, n_tasks, n_fine),
                 "medium": executor_rates(executor, n_workers, n_tasks, n_medium),
             }
+    out.update(queue_figures(n_workers))
+    out.update(executor_figures(n_workers, n_tasks, n_fine, n_medium, n_coarse))
     print(json.dumps(out))
+
+
+def cpython_interpreters():
+    """CPython's own interpreters module as (module, setup code), or None."""
+    import types
+    try:
+        from concurrent import interpreters
+        return interpreters, "from concurrent import interpreters\nQUEUE = interpreters.Queue\n"
+    except ImportError:
+        pass
+    try:
+        from test.support import interpreters
+        from test.support.interpreters import queues
+    except ImportError:
+        return None
+    if not hasattr(interpreters.Interpreter, "call"):
+        return None
+    mod = types.SimpleNamespace(create=interpreters.create, create_queue=queues.create)
+    return mod, "from test.support.interpreters import queues\nQUEUE = queues.Queue\n"
+
+
+def queue_figures(n_cpus):
+    """The queue figures, interp_glib's and CPython's, from this host."""
+    import queue_workload as w
+    out = {}
+    peers = [("cpython", cpython_interpreters())]
+    try:
+        import interp_glib
+        peers.append(("ours", (interp_glib, "import interp_glib\nQUEUE = interp_glib.Queue\n")))
+    except ImportError:
+        pass
+    for name, found in peers:
+        if found is None:
+            continue
+        mod, setup = found
+        res = {"stream_per_s": max(w.host_stream(mod, setup) for _ in range(2))}
+        res["wake_median_us"], res["wake_p99_us"] = w.host_wake(mod, setup)
+        res["cpu_per_get_1_us"] = w.many_waiters_cpu(mod, setup, 1)
+        res["cpu_per_get_4n_us"] = w.many_waiters_cpu(mod, setup, 4 * n_cpus)
+        out["queues_" + name] = res
+    return out
+
+
+def executor_figures(n_workers, n_tasks, n_fine, n_medium, n_coarse):
+    """interp_glib.InterpreterPoolExecutor, measured as the peers are."""
+    try:
+        import interp_glib
+    except ImportError:
+        return {}
+    with interp_glib.InterpreterPoolExecutor(n_workers) as executor:
+        list(executor.map(work, [1] * n_workers))
+        return {"interp_glib_executor": {
+            "coarse_s": coarse_seconds(executor, n_workers, n_coarse),
+            "fine": executor_rates(executor, n_workers, n_tasks, n_fine),
+            "medium": executor_rates(executor, n_workers, n_tasks, n_medium),
+        }}
 
 
 if __name__ == "__main__":

@@ -2,6 +2,11 @@
 
 Usage: python3 bench/pool.py BUILD_DIR [N_TASKS]
 
+Then a goal table: each figure of issue 15 (queues, the pool's per-call
+path, the Python executor) beside its peer from this run, its goal, and
+whether it is met. On a build against Python 3.14 or later the executor
+is compared with CPython's own InterpreterPoolExecutor.
+
 N (the workers, and the peers' workers) is the machine's core count. The
 tasks are pure-Python work() calls of about 10 us, 100 us and 50 ms,
 calibrated once under the Python the build embeds, so that every peer runs
@@ -44,9 +49,20 @@ def main():
     sizes = subprocess.run([python, "-c", calibrate], check=True, capture_output=True,
                            text=True).stdout.split()
     env = dict(os.environ, LD_LIBRARY_PATH=os.path.join(build, "interp-glib"))
+    # A relocated Python (build-aux/fetch-unstable-pythons.sh) finds its
+    # stdlib, when embedded, only through PYTHONHOME (line 8 of its info).
+    info = subprocess.run([python, os.path.join(here, "..", "build-aux", "python-info.py")],
+                          capture_output=True, text=True).stdout.splitlines()
+    if len(info) >= 8 and info[7] != "none":
+        env["PYTHONHOME"] = info[7]
     ours = run_json([os.path.join(build, "bench", "bench-pool"), os.path.join(here, "pool_workload.py"),
                      str(n), str(n_tasks)] + sizes, env)
-    peers = run_json([python, os.path.join(here, "bench_pool_peers.py"), str(n), str(n_tasks)] + sizes)
+    # The peers' process can import interp_glib: its executor and queues
+    # are measured there, beside CPython's, from the host interpreter.
+    peer_env = dict(env, PYTHONPATH=os.pathsep.join(
+        p for p in (os.path.join(build, "interp-glib"), os.environ.get("PYTHONPATH")) if p))
+    peers = run_json([python, os.path.join(here, "bench_pool_peers.py"), str(n), str(n_tasks)] + sizes,
+                     peer_env)
 
     t = {"fine": ours["t_fine_s"], "medium": ours["t_medium_s"]}
     coarse_total = ours["coarse_tasks"] * ours["t_coarse_s"]
@@ -109,6 +125,57 @@ def main():
     width = max(len(r[0]) for r in rows)
     for name, value, ratio in rows:
         print(f"  {name:<{width}}  {value:>12}  {ratio}")
+    print_goals(goal_rows(ours, peers, n, t))
+
+
+def goal_rows(ours, peers, n, t):
+    """The figures of issue 15 with their peers from this run: (figure,
+    ours, peer, ratio or None, goal text, met)."""
+    rows = []
+
+    def ratio_row(name, mine, peer, unit, minimum, digits=0):
+        r = mine / peer if peer else float("nan")
+        rows.append((name, f"{mine:.{digits}f}{unit}", f"{peer:.{digits}f}{unit}", f"{r:.2f}x",
+                     f">= {minimum:g}x", r >= minimum))
+
+    q, cq = peers.get("queues_ours"), peers.get("queues_cpython")
+    if q and cq:
+        ratio_row("queue: 100k ints, host -> interpreter", q["stream_per_s"], cq["stream_per_s"], "/s", 3)
+        rows.append(("queue: blocked get woken by a put, p99", f"{q['wake_p99_us']:.0f} us",
+                     f"{cq['wake_p99_us']:.0f} us", f"median {q['wake_median_us']:.0f} us",
+                     "<= 50 us", q["wake_p99_us"] <= 50))
+        rows.append((f"queue: CPU per blocked get, {4 * n} waiters", f"{q['cpu_per_get_4n_us']:.0f} us",
+                     f"{cq['cpu_per_get_4n_us']:.0f} us",
+                     f"1 waiter {q['cpu_per_get_1_us']:.0f} us",
+                     "<= 2x 1 waiter's", q["cpu_per_get_4n_us"] <= 2 * q["cpu_per_get_1_us"]))
+    rows.append(("async calls completed on one GMainLoop", f"{ours['one_interp_async_per_s']:.0f}/s",
+                 "-", "", ">= 300000/s", ours["one_interp_async_per_s"] >= 300000))
+    ratio_row("noop call_async through InterpPool (vs by hand)", ours["noop_async_per_s"],
+              ours["noop_by_hand_per_s"], "/s", 0.9)
+    ex, cex = peers.get("interp_glib_executor"), peers.get("cpython_interpreter_pool")
+    for kind in ("fine", "medium"):
+        label = f"~{t[kind] * 1e6:.0f} us"
+        if ex and cex:
+            ratio_row(f"executor submit, {label} (vs CPython's)", ex[kind]["submit"], cex[kind]["submit"], "/s", 1)
+            ratio_row(f"executor map, {label} (vs CPython's)", ex[kind]["map1"], cex[kind]["map1"], "/s", 1)
+            ratio_row(f"executor map chunked, {label} (vs CPython's)", ex[kind]["map"], cex[kind]["map"],
+                      "/s", 1)
+        if ex:
+            ratio_row(f"executor map chunked, {label} (vs ProcessPool map)", ex[kind]["map"],
+                      peers["processes"][kind]["map"], "/s", 1)
+    if ex and cex:
+        ratio_row(f"executor {4 * n} coarse tasks (vs CPython's)", 4 * n / ex["coarse_s"],
+                  4 * n / cex["coarse_s"], "/s", 1, 1)
+    return rows
+
+
+def print_goals(rows):
+    print("Goals (issue 15), ours and peer measured in this run:")
+    header = ("figure", "ours", "peer", "ratio", "goal", "met")
+    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(5)]
+    for r in [header] + [r[:5] + ("met" if r[5] else "NOT MET",) for r in rows]:
+        print("  " + "  ".join(f"{str(c):<{widths[i]}}" if i == 0 else f"{str(c):>{widths[i]}}"
+                                for i, c in enumerate(r[:5])) + f"  {r[5]}")
 
 
 if __name__ == "__main__":

@@ -40,6 +40,46 @@ void _interp_completion_return_task (GTask                *task,
                                      GError               *error);
 
 /* ------------------------------------------------------------------ */
+/* A lean GAsyncResult                                                 */
+
+/* What a GTask is to a call that completes once with a GVariant or a
+ * GError, without what such a call does not use (a GTask notifies
+ * "completed" and pushes its context around every callback; on GLib
+ * 2.74 that costs more than the rest of a short call): the hot _async
+ * calls (interpreter and pool calls and maps) complete through it. Its
+ * callback runs in the thread-default main context of the caller of
+ * _new(), never inside the call that returned it. */
+#define INTERP_TYPE_ASYNC_RESULT (_interp_async_result_get_type ())
+G_DECLARE_FINAL_TYPE (InterpAsyncResult, _interp_async_result, INTERP, ASYNC_RESULT, GObject)
+
+/* Completes in @context (NULL: the thread-default context of the
+ * caller). With a @cancellable, as a GTask's default: the result is
+ * G_IO_ERROR_CANCELLED when it was cancelled by the time the result is
+ * propagated, whatever the call gave. */
+InterpAsyncResult *_interp_async_result_new       (gpointer              source,
+                                                   GMainContext         *context,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data,
+                                                   gpointer              source_tag);
+GMainContext      *_interp_async_result_get_context (InterpAsyncResult  *result);
+/* Any thread, once: completes @result (consumes the reference) with
+ * @value (transfer full; NULL: TRUE) or @error. */
+void               _interp_async_result_return    (InterpAsyncResult    *result,
+                                                   GVariant             *value,
+                                                   GError               *error);
+/* The same from a completion already running in the result's context
+ * (_interp_completion_push()): the callback runs now. */
+void               _interp_async_result_return_here (InterpAsyncResult  *result,
+                                                   GVariant             *value,
+                                                   GError               *error);
+gboolean           _interp_async_result_is_valid  (GAsyncResult         *result,
+                                                   gpointer              source);
+/* (transfer full) The value, or NULL with @error set. */
+GVariant          *_interp_async_result_propagate (GAsyncResult         *result,
+                                                   GError              **error);
+
+/* ------------------------------------------------------------------ */
 /* Coalesced notification                                              */
 
 /* Receives, in the notifier's context, the change bits posted since it

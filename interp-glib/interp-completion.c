@@ -181,6 +181,182 @@ _interp_completion_return_task (GTask    *task,
 }
 
 /* ------------------------------------------------------------------ */
+/* A lean GAsyncResult                                                 */
+
+struct _InterpAsyncResult
+{
+  GObject parent_instance;
+  GObject *source;
+  GAsyncReadyCallback callback;
+  gpointer user_data;
+  gpointer source_tag;
+  GMainContext *context;      /* the caller's thread-default */
+  GCancellable *cancellable;  /* checked when the result is propagated */
+  GVariant *value;
+  GError *error;
+  gboolean returned;
+};
+
+static void async_result_iface_init (GAsyncResultIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (InterpAsyncResult, _interp_async_result, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_RESULT, async_result_iface_init))
+
+static void
+_interp_async_result_finalize (GObject *object)
+{
+  InterpAsyncResult *self = INTERP_ASYNC_RESULT (object);
+
+  g_clear_object (&self->source);
+  g_clear_object (&self->cancellable);
+  g_main_context_unref (self->context);
+  g_clear_pointer (&self->value, g_variant_unref);
+  g_clear_error (&self->error);
+  G_OBJECT_CLASS (_interp_async_result_parent_class)->finalize (object);
+}
+
+static void
+_interp_async_result_class_init (InterpAsyncResultClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = _interp_async_result_finalize;
+}
+
+static void
+_interp_async_result_init (InterpAsyncResult *self)
+{
+}
+
+static gpointer
+async_result_get_user_data (GAsyncResult *result)
+{
+  return INTERP_ASYNC_RESULT (result)->user_data;
+}
+
+static GObject *
+async_result_get_source_object (GAsyncResult *result)
+{
+  InterpAsyncResult *self = INTERP_ASYNC_RESULT (result);
+
+  return self->source != NULL ? g_object_ref (self->source) : NULL;
+}
+
+static gboolean
+async_result_is_tagged (GAsyncResult *result,
+                        gpointer      source_tag)
+{
+  return INTERP_ASYNC_RESULT (result)->source_tag == source_tag;
+}
+
+static void
+async_result_iface_init (GAsyncResultIface *iface)
+{
+  iface->get_user_data = async_result_get_user_data;
+  iface->get_source_object = async_result_get_source_object;
+  iface->is_tagged = async_result_is_tagged;
+}
+
+InterpAsyncResult *
+_interp_async_result_new (gpointer             source,
+                          GMainContext        *context,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data,
+                          gpointer             source_tag)
+{
+  InterpAsyncResult *self = g_object_new (INTERP_TYPE_ASYNC_RESULT, NULL);
+
+  self->source = source != NULL ? g_object_ref (source) : NULL;
+  self->callback = callback;
+  self->user_data = user_data;
+  self->source_tag = source_tag;
+  self->context = context != NULL ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
+  self->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+  return self;
+}
+
+GMainContext *
+_interp_async_result_get_context (InterpAsyncResult *self)
+{
+  return self->context;
+}
+
+/* In the caller's context: the callback, with that context the
+ * thread-default meanwhile, as a GTask's (so that an _async call made
+ * by the callback completes there too). */
+static void
+async_result_dispatch (gpointer data)
+{
+  InterpAsyncResult *self = data;
+  GMainContext *current = g_main_context_get_thread_default ();
+  gboolean push = self->context != (current != NULL ? current : g_main_context_default ());
+
+  if (self->callback == NULL)
+    return;
+  if (push)
+    g_main_context_push_thread_default (self->context);
+  self->callback (self->source, G_ASYNC_RESULT (self), self->user_data);
+  if (push)
+    g_main_context_pop_thread_default (self->context);
+}
+
+void
+_interp_async_result_return (InterpAsyncResult *self,
+                             GVariant          *value,
+                             GError            *error)
+{
+  g_return_if_fail (!self->returned);
+
+  self->returned = TRUE;
+  self->value = value;
+  self->error = error;
+  _interp_completion_push (self->context, G_PRIORITY_DEFAULT, 0, async_result_dispatch, self,
+                           g_object_unref);
+}
+
+void
+_interp_async_result_return_here (InterpAsyncResult *self,
+                                  GVariant          *value,
+                                  GError            *error)
+{
+  g_return_if_fail (!self->returned);
+
+  self->returned = TRUE;
+  self->value = value;
+  self->error = error;
+  async_result_dispatch (self);
+  g_object_unref (self);
+}
+
+gboolean
+_interp_async_result_is_valid (GAsyncResult *result,
+                               gpointer      source)
+{
+  return INTERP_IS_ASYNC_RESULT (result) &&
+         INTERP_ASYNC_RESULT (result)->source == source;
+}
+
+GVariant *
+_interp_async_result_propagate (GAsyncResult  *result,
+                                GError       **error)
+{
+  InterpAsyncResult *self = INTERP_ASYNC_RESULT (result);
+
+  if (self->cancellable != NULL && g_cancellable_is_cancelled (self->cancellable))
+    {
+      g_clear_pointer (&self->value, g_variant_unref);
+      g_clear_error (&self->error);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+      return NULL;
+    }
+  if (self->error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&self->error));
+      return NULL;
+    }
+  return g_steal_pointer (&self->value);
+}
+
+/* ------------------------------------------------------------------ */
 /* Coalesced notification                                              */
 
 /* In a g_atomic_rc_box. */

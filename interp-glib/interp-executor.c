@@ -26,6 +26,9 @@
 #include <gio/gio.h>
 #include <string.h>
 
+/* interp-spin-private.h's budget: how many threads spin now. */
+gint _interp_spinners;
+
 static GPrivate current_executor;
 
 /* ------------------------------------------------------------------ */

@@ -574,7 +574,7 @@ _interp_code_run (InterpExecutor  *executor,
 typedef struct
 {
   char *module;      /* NULL: look the name up in __main__, then builtins */
-  char **path;       /* attribute path */
+  char **path;       /* attribute path, NULL-terminated */
   GVariant *args;
   GVariant *kwargs;
 } CallJob;
@@ -730,17 +730,32 @@ _interp_check_variant_type (GVariant            *value,
   return TRUE;
 }
 
+/* Whether @s (@len bytes) is a dotted name: one or more parts, none
+ * empty, with no blank, parenthesis or colon. */
 static gboolean
-is_identifier (const char *s)
+is_dotted_name (const char *s,
+                gsize       len)
 {
-  if (s == NULL || *s == '\0')
-    return FALSE;
-  for (const char *p = s; *p; p++)
-    if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '(' || *p == ')' || *p == ':')
-      return FALSE;
+  gsize start = 0;
+
+  for (gsize i = 0; i <= len; i++)
+    {
+      if (i == len || s[i] == '.')
+        {
+          if (i == start)
+            return FALSE;
+          start = i + 1;
+        }
+      else if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '(' || s[i] == ')' ||
+               s[i] == ':')
+        return FALSE;
+    }
   return TRUE;
 }
 
+/* Parsed once per call, in one allocation: the job, its path vector and
+ * a copy of the name they point into (a call's name is parsed on the
+ * caller's thread, for every call). */
 static CallJob *
 call_job_new (const char  *callable,
               GVariant    *args,
@@ -748,9 +763,10 @@ call_job_new (const char  *callable,
               GError     **error)
 {
   const char *colon = strchr (callable, ':');
-  g_autofree char *module = NULL;
-  g_auto(GStrv) path = NULL;
+  const char *qualname = colon != NULL ? colon + 1 : callable;
+  gsize len = strlen (callable), n_parts = 1;
   CallJob *job;
+  char *copy, *part;
 
   /* Python would only fail to look it up, and print why on stderr. */
   if (!g_utf8_validate (callable, -1, NULL))
@@ -761,30 +777,9 @@ call_job_new (const char  *callable,
                    "The callable name '%s' is not valid UTF-8", shown);
       return NULL;
     }
-
-  if (colon != NULL)
-    {
-      module = g_strndup (callable, colon - callable);
-      path = g_strsplit (colon + 1, ".", -1);
-    }
-  else
-    path = g_strsplit (callable, ".", -1);
-
-  /* g_strsplit() gives an empty vector for an empty string. */
-  if (path[0] == NULL)
+  if ((colon != NULL && !is_dotted_name (callable, colon - callable)) ||
+      !is_dotted_name (qualname, len - (qualname - callable)))
     goto invalid;
-  if (module != NULL)
-    {
-      g_auto(GStrv) parts = g_strsplit (module, ".", -1);
-      if (parts[0] == NULL)
-        goto invalid;
-      for (guint i = 0; parts[i] != NULL; i++)
-        if (!is_identifier (parts[i]))
-          goto invalid;
-    }
-  for (guint i = 0; path[i] != NULL; i++)
-    if (!is_identifier (path[i]))
-      goto invalid;
 
   if (!_interp_check_variant_type (args, G_VARIANT_TYPE_TUPLE, "args",
                                    "a tuple of arguments", "(xs)", error) ||
@@ -792,9 +787,29 @@ call_job_new (const char  *callable,
                                    "a dictionary of names to values", "a{sv}", error))
     return NULL;
 
-  job = g_new0 (CallJob, 1);
-  job->module = g_steal_pointer (&module);
-  job->path = g_steal_pointer (&path);
+  for (const char *p = qualname; *p; p++)
+    n_parts += *p == '.';
+  job = g_malloc0 (sizeof (CallJob) + (n_parts + 1) * sizeof (char *) + len + 1);
+  job->path = (char **) (job + 1);
+  copy = (char *) (job->path + n_parts + 1);
+  memcpy (copy, callable, len + 1);
+  part = copy + (qualname - callable);
+  if (colon != NULL)
+    {
+      copy[colon - callable] = '\0';
+      job->module = copy;
+    }
+  for (gsize i = 0; i < n_parts; i++)
+    {
+      char *dot = strchr (part, '.');
+
+      job->path[i] = part;
+      if (dot != NULL)
+        {
+          *dot = '\0';
+          part = dot + 1;
+        }
+    }
   job->args = args ? g_variant_ref_sink (args) : NULL;
   job->kwargs = kwargs ? g_variant_ref_sink (kwargs) : NULL;
   return job;
@@ -924,8 +939,7 @@ _interp_call_free (gpointer call)
 {
   CallJob *job = call;
 
-  g_free (job->module);
-  g_strfreev (job->path);
+  /* module and path live in the job's own block. */
   g_clear_pointer (&job->args, g_variant_unref);
   g_clear_pointer (&job->kwargs, g_variant_unref);
   g_free (job);

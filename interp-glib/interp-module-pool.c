@@ -3,14 +3,22 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * What interp_glib.InterpreterPoolExecutor stands on: an InterpPool
- * (_Pool), a call on it that waits with the GIL released, and a
- * GCancellable (_Cancellable) that interrupts one running call. A call
- * carries one pickled payload (bytes) to interp_glib._executor:_run in a
- * worker and gets one pickled outcome back.
+ * (_Pool), calls on it, and a GCancellable (_Cancellable) that interrupts
+ * one running call. A call carries one pickled payload (bytes) to
+ * interp_glib._executor:_run in a worker and gets one pickled outcome
+ * back.
+ *
+ * _pool_submit() queues a call and returns at once; the calls complete in
+ * the _Pool's own GMainContext, which one thread of the executor (its
+ * completer) iterates in _pool_collect(), the GIL released, and gets the
+ * outcomes back in batches: no thread of the caller's interpreter waits
+ * for one call, and one wake-up of the completer serves every call that
+ * finished meanwhile.
  */
 
 #include "interp-module-private.h"
 #include "interp-config-private.h"
+#include "interp-pool-private.h"
 #include "interp-interpreter.h"
 #include "interp-pool.h"
 
@@ -89,20 +97,85 @@ static PyType_Spec cancellable_spec = {
 /* ------------------------------------------------------------------ */
 /* _Pool                                                               */
 
+/* Where submitted calls land once complete, until collected. Shared by
+ * the _Pool and each call in flight: a call that completes after its
+ * _Pool is gone finds it still there (and nobody collects it). */
+typedef struct
+{
+  gatomicrefcount ref_count;
+  GMutex lock;
+  GPtrArray *done;            /* Done, completed and not collected */
+  guint n_outstanding;        /* submitted and not collected */
+  gboolean stopping;          /* _pool_collect() returns None once none is outstanding */
+} Sink;
+
+typedef struct
+{
+  Sink *sink;
+  PyObject *future;           /* a strong reference: touched with the GIL only */
+  GVariant *result;
+  GError *error;
+} Done;
+
+static Sink *
+sink_ref (Sink *sink)
+{
+  g_atomic_ref_count_inc (&sink->ref_count);
+  return sink;
+}
+
+static void
+sink_unref (Sink *sink)
+{
+  if (!g_atomic_ref_count_dec (&sink->ref_count))
+    return;
+  g_assert (sink->done->len == 0);
+  g_ptr_array_unref (sink->done);
+  g_mutex_clear (&sink->lock);
+  g_free (sink);
+}
+
+static void
+done_free (Done *done)
+{
+  g_clear_pointer (&done->result, g_variant_unref);
+  g_clear_error (&done->error);
+  sink_unref (done->sink);
+  g_free (done);
+}
+
 typedef struct
 {
   PyObject_HEAD
   InterpPool *pool;
+  GMainContext *context;      /* where submitted calls complete */
+  Sink *sink;
 } PoolObject;
 
 static void
 pool_dealloc (PyObject *self)
 {
+  PoolObject *pool_object = (PoolObject *) self;
   PyTypeObject *type = Py_TYPE (self);
-  InterpPool *pool = g_steal_pointer (&((PoolObject *) self)->pool);
+  InterpPool *pool = g_steal_pointer (&pool_object->pool);
+  Sink *sink = g_steal_pointer (&pool_object->sink);
 
   /* The last reference shuts the pool down without waiting. */
   g_clear_object (&pool);
+  if (sink != NULL)
+    {
+      /* Collected by nobody now: their futures are let go. */
+      for (guint i = 0; i < sink->done->len; i++)
+        {
+          Done *done = sink->done->pdata[i];
+
+          Py_CLEAR (done->future);
+          done_free (done);
+        }
+      g_ptr_array_set_size (sink->done, 0);
+      sink_unref (sink);
+    }
+  g_clear_pointer (&pool_object->context, g_main_context_unref);
   type->tp_free (self);
   Py_DECREF (type);
 }
@@ -186,71 +259,273 @@ mod_pool_new (PyObject *module,
       return NULL;
     }
   self->pool = pool;
+  self->context = g_main_context_new ();
+  self->sink = g_new0 (Sink, 1);
+  g_atomic_ref_count_init (&self->sink->ref_count);
+  g_mutex_init (&self->sink->lock);
+  self->sink->done = g_ptr_array_new ();
   return (PyObject *) self;
 }
 
-/* _pool_call(pool, payload: bytes, cancellable or None) -> bytes
- * Raises TimeoutError, interp_glib.CancelledError... see _executor.py. */
+/* In the _Pool's context, on the completer's thread (the GIL released). */
+static void
+submit_done (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Done *done = user_data;
+  Sink *sink = done->sink;
+
+  done->result = interp_pool_call_finish (INTERP_POOL (source), result, &done->error);
+  g_mutex_lock (&sink->lock);
+  g_ptr_array_add (sink->done, done);
+  g_mutex_unlock (&sink->lock);
+}
+
+static void
+call_capsule_free (PyObject *capsule)
+{
+  _interp_pool_task_unref (PyCapsule_GetPointer (capsule, "interp_glib._call"));
+}
+
+static gboolean
+check_cancellable (InterpModuleState  *mod,
+                   PyObject           *object,
+                   GCancellable      **cancellable)
+{
+  *cancellable = NULL;
+  if (object == Py_None)
+    return TRUE;
+  if (!PyObject_TypeCheck (object, (PyTypeObject *) mod->cancellable_type))
+    {
+      PyErr_SetString (PyExc_TypeError, "expected a _Cancellable or None");
+      return FALSE;
+    }
+  *cancellable = ((CancellableObject *) object)->cancellable;
+  return TRUE;
+}
+
+/* _pool_submit(pool, payload: bytes, cancellable or None, future) -> a
+ * call (for _pool_drop), or None if it completed at once. The future
+ * comes back from _pool_collect() with the outcome. */
 static PyObject *
-mod_pool_call (PyObject *module,
-               PyObject *args)
+mod_pool_submit (PyObject *module,
+                 PyObject *args)
 {
   InterpModuleState *mod = get_state (module);
-  PyObject *target, *cancel_obj;
+  PyObject *target, *cancel_obj, *future;
   Py_buffer payload;
   PoolObject *self;
-  GCancellable *cancellable = NULL;
-  GVariant *call_args, *result;
-  GError *error = NULL;
-  PyObject *out;
+  GCancellable *cancellable;
+  GVariant *call_args;
+  PoolTask *task;
+  Done *done;
 
-  if (!PyArg_ParseTuple (args, "Oy*O:_pool_call", &target, &payload, &cancel_obj))
+  if (!PyArg_ParseTuple (args, "Oy*OO:_pool_submit", &target, &payload, &cancel_obj, &future))
     return NULL;
-  if ((self = check_pool (mod, target)) == NULL)
+  if ((self = check_pool (mod, target)) == NULL || !check_cancellable (mod, cancel_obj, &cancellable))
     {
       PyBuffer_Release (&payload);
       return NULL;
     }
-  if (cancel_obj != Py_None)
-    {
-      if (!PyObject_TypeCheck (cancel_obj, (PyTypeObject *) mod->cancellable_type))
-        {
-          PyBuffer_Release (&payload);
-          PyErr_SetString (PyExc_TypeError, "expected a _Cancellable or None");
-          return NULL;
-        }
-      cancellable = g_object_ref (((CancellableObject *) cancel_obj)->cancellable);
-    }
-  call_args = g_variant_ref_sink (g_variant_new ("(@ay)",
-                                                 g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, payload.buf,
-                                                                            payload.len, 1)));
+  call_args = g_variant_new ("(@ay)", g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, payload.buf,
+                                                                 payload.len, 1));
   PyBuffer_Release (&payload);
 
-  Py_BEGIN_ALLOW_THREADS
-  result = interp_pool_call (self->pool, RUN_CALLABLE, call_args, NULL, cancellable, &error);
-  g_variant_unref (call_args);
-  g_clear_object (&cancellable);
-  Py_END_ALLOW_THREADS
+  done = g_new0 (Done, 1);
+  done->sink = sink_ref (self->sink);
+  done->future = Py_NewRef (future);
+  g_mutex_lock (&self->sink->lock);
+  self->sink->n_outstanding++;
+  g_mutex_unlock (&self->sink->lock);
+  /* The GIL stays: the pool never waits for one under its lock. */
+  task = _interp_pool_call_async_task (self->pool, RUN_CALLABLE, call_args, cancellable,
+                                       self->context, submit_done, done);
+  if (task == NULL)
+    Py_RETURN_NONE;
+  return PyCapsule_New (task, "interp_glib._call", call_capsule_free);
+}
 
-  /* Cancelled through its _Cancellable or by a shutdown that cancels
-   * what is pending: CancelledError, not the cancellation of a job. */
-  if (result == NULL)
-    return _interp_module_raise_error (mod, INTERP_MODULE_RAISE_CALL_CANCELLABLE, error);
-  if (g_variant_is_of_type (result, G_VARIANT_TYPE_BYTESTRING))
+/* The exception set now, taken. */
+static PyObject *
+take_exception (void)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+  return PyErr_GetRaisedException ();
+#else
+  PyObject *type, *value, *traceback;
+
+  PyErr_Fetch (&type, &value, &traceback);
+  PyErr_NormalizeException (&type, &value, &traceback);
+  if (traceback != NULL)
+    PyException_SetTraceback (value, traceback);
+  Py_XDECREF (type);
+  Py_XDECREF (traceback);
+  return value;
+#endif
+}
+
+/* (future, outcome bytes or None, exception or None) for @done; takes
+ * its future. */
+static PyObject *
+done_to_python (InterpModuleState *mod,
+                Done              *done)
+{
+  PyObject *future = g_steal_pointer (&done->future);
+  PyObject *data = NULL, *exception = NULL, *tuple;
+
+  if (done->result != NULL && g_variant_is_of_type (done->result, G_VARIANT_TYPE_BYTESTRING))
     {
       gsize len;
-      const char *data = g_variant_get_fixed_array (result, &len, 1);
+      const char *bytes = g_variant_get_fixed_array (done->result, &len, 1);
 
-      out = PyBytes_FromStringAndSize (data, len);
+      data = PyBytes_FromStringAndSize (bytes, len);
     }
   else
     {
-      PyErr_Format (mod->interpreter_error, "a pool call returned a %s, not bytes",
-                    g_variant_get_type_string (result));
-      out = NULL;
+      if (done->result != NULL)
+        PyErr_Format (mod->interpreter_error, "a pool call returned a %s, not bytes",
+                      g_variant_get_type_string (done->result));
+      else
+        _interp_module_raise_error (mod, INTERP_MODULE_RAISE_CALL_CANCELLABLE,
+                                    g_steal_pointer (&done->error));
+      exception = take_exception ();
     }
-  g_variant_unref (result);
-  return out;
+  if (data == NULL && exception == NULL)
+    exception = take_exception ();  /* out of memory */
+  tuple = Py_BuildValue ("(NNN)", future, data ? data : Py_NewRef (Py_None),
+                         exception ? exception : Py_NewRef (Py_None));
+  done_free (done);
+  return tuple;
+}
+
+/* _pool_collect(pool) -> [(future, outcome, exception)], waiting (the GIL
+ * released) for at least one call to complete; None once _pool_stop()
+ * was called and every submitted call was collected. One thread at a
+ * time. */
+static PyObject *
+mod_pool_collect (PyObject *module,
+                  PyObject *target)
+{
+  InterpModuleState *mod = get_state (module);
+  PoolObject *self = check_pool (mod, target);
+  GPtrArray *taken = NULL;
+  gboolean stopped = FALSE;
+  PyObject *list;
+
+  if (self == NULL)
+    return NULL;
+
+  Py_BEGIN_ALLOW_THREADS
+  while (taken == NULL && !stopped)
+    {
+      Sink *sink = self->sink;
+
+      g_mutex_lock (&sink->lock);
+      if (sink->done->len > 0)
+        {
+          taken = g_steal_pointer (&sink->done);
+          sink->done = g_ptr_array_new ();
+          sink->n_outstanding -= taken->len;
+        }
+      stopped = sink->stopping && sink->n_outstanding == 0;
+      g_mutex_unlock (&sink->lock);
+      if (taken == NULL && !stopped)
+        g_main_context_iteration (self->context, TRUE);
+    }
+  Py_END_ALLOW_THREADS
+
+  if (taken == NULL)
+    Py_RETURN_NONE;
+  list = PyList_New (taken->len);
+  for (guint i = 0; i < taken->len; i++)
+    {
+      PyObject *item = done_to_python (mod, taken->pdata[i]);
+
+      if (item == NULL || list == NULL)
+        {
+          /* Out of memory: the rest is dropped, futures and all. */
+          Py_XDECREF (item);
+          for (guint j = i + 1; j < taken->len; j++)
+            {
+              Done *done = taken->pdata[j];
+
+              Py_CLEAR (done->future);
+              done_free (done);
+            }
+          Py_CLEAR (list);
+          break;
+        }
+      PyList_SET_ITEM (list, i, item);
+    }
+  g_ptr_array_unref (taken);
+  return list;
+}
+
+/* _pool_stop(pool): the completer's _pool_collect() returns None once
+ * every submitted call was collected. */
+static PyObject *
+mod_pool_stop (PyObject *module,
+               PyObject *target)
+{
+  PoolObject *self = check_pool (get_state (module), target);
+
+  if (self == NULL)
+    return NULL;
+  g_mutex_lock (&self->sink->lock);
+  self->sink->stopping = TRUE;
+  g_mutex_unlock (&self->sink->lock);
+  g_main_context_wakeup (self->context);
+  Py_RETURN_NONE;
+}
+
+/* _pool_drop(pool, call) -> bool: drops the call if it has not started
+ * (it then completes with interp_glib.CancelledError). */
+static PyObject *
+mod_pool_drop (PyObject *module,
+               PyObject *args)
+{
+  InterpModuleState *mod = get_state (module);
+  PyObject *target, *capsule;
+  PoolObject *self;
+  PoolTask *task;
+  gboolean dropped;
+
+  if (!PyArg_ParseTuple (args, "OO:_pool_drop", &target, &capsule) ||
+      (self = check_pool (mod, target)) == NULL ||
+      (task = PyCapsule_GetPointer (capsule, "interp_glib._call")) == NULL)
+    return NULL;
+  Py_BEGIN_ALLOW_THREADS
+  dropped = _interp_pool_task_drop_if_pending (self->pool, task);
+  Py_END_ALLOW_THREADS
+  return PyBool_FromLong (dropped);
+}
+
+/* _pool_started(pool, call) -> bool: whether the call started (or ended). */
+static PyObject *
+mod_pool_started (PyObject *module,
+                  PyObject *args)
+{
+  InterpModuleState *mod = get_state (module);
+  PyObject *target, *capsule;
+  PoolObject *self;
+  PoolTask *task;
+
+  if (!PyArg_ParseTuple (args, "OO:_pool_started", &target, &capsule) ||
+      (self = check_pool (mod, target)) == NULL ||
+      (task = PyCapsule_GetPointer (capsule, "interp_glib._call")) == NULL)
+    return NULL;
+  return PyBool_FromLong (_interp_pool_task_started (self->pool, task));
+}
+
+/* _pool_n_workers(pool) -> int: its workers, those being made included. */
+static PyObject *
+mod_pool_n_workers (PyObject *module,
+                    PyObject *target)
+{
+  PoolObject *self = check_pool (get_state (module), target);
+
+  return self != NULL ? PyLong_FromUnsignedLong (interp_pool_get_n_workers (self->pool)) : NULL;
 }
 
 /* _pool_shutdown(pool, cancel_pending) waits for the running calls. */
@@ -280,8 +555,13 @@ mod_pool_shutdown (PyObject *module,
 
 static PyMethodDef pool_methods[] = {
   { "_pool_new", mod_pool_new, METH_VARARGS, NULL },
-  { "_pool_call", mod_pool_call, METH_VARARGS, NULL },
   { "_pool_shutdown", mod_pool_shutdown, METH_VARARGS, NULL },
+  { "_pool_submit", mod_pool_submit, METH_VARARGS, NULL },
+  { "_pool_collect", mod_pool_collect, METH_O, NULL },
+  { "_pool_stop", mod_pool_stop, METH_O, NULL },
+  { "_pool_drop", mod_pool_drop, METH_VARARGS, NULL },
+  { "_pool_started", mod_pool_started, METH_VARARGS, NULL },
+  { "_pool_n_workers", mod_pool_n_workers, METH_O, NULL },
   { NULL },
 };
 

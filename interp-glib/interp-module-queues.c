@@ -80,10 +80,32 @@ raise_flags (InterpQueueState *state)
                                                 : INTERP_MODULE_RAISE_DEFAULT;
 }
 
+/* Positional arguments of a METH_FASTCALL primitive: exactly @n, as
+ * PyArg_ParseTuple() would insist. The primitives a stream calls per item
+ * skip building and parsing an argument tuple. */
+static gboolean
+check_nargs (const char *name,
+             Py_ssize_t  nargs,
+             Py_ssize_t  n)
+{
+  if (nargs == n)
+    return TRUE;
+  PyErr_Format (PyExc_TypeError, "%s() takes exactly %zd arguments (%zd given)", name, n, nargs);
+  return FALSE;
+}
+
+/* A "p" argument: -1 with an exception set. */
+static int
+parse_bool (PyObject *object)
+{
+  return PyObject_IsTrue (object);
+}
+
 /* _put(handle, obj, block, timeout, unbounditems, wait_received) */
 static PyObject *
-mod_put (PyObject *module,
-         PyObject *args)
+mod_put (PyObject        *module,
+         PyObject *const *args,
+         Py_ssize_t       nargs)
 {
   InterpModuleState *mod = get_state (module);
   PyObject *handle, *object, *timeout, *unbound_op;
@@ -95,8 +117,13 @@ mod_put (PyObject *module,
   GError *error = NULL;
   gboolean ok;
 
-  if (!PyArg_ParseTuple (args, "OOpOOp:_put", &handle, &object, &block, &timeout, &unbound_op,
-                         &wait_received) ||
+  if (!check_nargs ("_put", nargs, 6))
+    return NULL;
+  handle = args[0];
+  object = args[1];
+  timeout = args[3];
+  unbound_op = args[4];
+  if ((block = parse_bool (args[2])) < 0 || (wait_received = parse_bool (args[5])) < 0 ||
       (state = _interp_module_handle_get_state (mod, handle)) == NULL ||
       !parse_timeout (block, timeout, &timeout_us) ||
       !_interp_module_parse_origin (mod, unbound_op, &origin))
@@ -132,8 +159,9 @@ mod_put (PyObject *module,
 
 /* _get(handle, block, timeout) -> obj, or UNBOUND */
 static PyObject *
-mod_get (PyObject *module,
-         PyObject *args)
+mod_get (PyObject        *module,
+         PyObject *const *args,
+         Py_ssize_t       nargs)
 {
   InterpModuleState *mod = get_state (module);
   PyObject *handle, *timeout;
@@ -145,7 +173,11 @@ mod_get (PyObject *module,
   GError *error = NULL;
   PyObject *object;
 
-  if (!PyArg_ParseTuple (args, "OpO:_get", &handle, &block, &timeout) ||
+  if (!check_nargs ("_get", nargs, 3))
+    return NULL;
+  handle = args[0];
+  timeout = args[2];
+  if ((block = parse_bool (args[1])) < 0 ||
       (state = _interp_module_handle_get_state (mod, handle)) == NULL ||
       !parse_timeout (block, timeout, &timeout_us))
     return NULL;
@@ -218,8 +250,8 @@ mod_has_waiting_getter (PyObject *module,
 static PyMethodDef queues_methods[] = {
   { "_queue_create", mod_queue_create, METH_VARARGS, NULL },
   { "_queue_lookup", mod_queue_lookup, METH_O, NULL },
-  { "_put", mod_put, METH_VARARGS, NULL },
-  { "_get", mod_get, METH_VARARGS, NULL },
+  { "_put", (PyCFunction) (void (*) (void)) mod_put, METH_FASTCALL, NULL },
+  { "_get", (PyCFunction) (void (*) (void)) mod_get, METH_FASTCALL, NULL },
   { "_size", mod_size, METH_O, NULL },
   { "_keep_alive", mod_keep_alive, METH_O, NULL },
   { "_has_waiting_getter", mod_has_waiting_getter, METH_O, NULL },

@@ -107,12 +107,13 @@ struct _PoolTask
   gboolean is_map;
   gboolean cancelled;
   gpointer call;              /* the prepared callable (and args for a call) */
-  GTask *task;                /* _async; NULL for a sync caller */
+  InterpAsyncResult *result_task; /* _async; NULL for a sync caller */
   GCancellable *cancellable;
   InterpCancelWaiter cancel;  /* task_cancelled_cb(), until delivered */
   GPtrArray *jobs;            /* PoolJob, in input order */
   guint n_items;
-  GVariant **results;         /* n_items, map only */
+  GVariant **results;         /* n_items (one for a call) */
+  GVariant *one_result;       /* results' storage when there is one */
   InterpMapResults *stream;   /* map_stream: where items settle */
   guint fail_index;           /* first failed item; G_MAXUINT: none */
   GError *error;              /* the outcome, once failed */
@@ -131,6 +132,7 @@ struct _PoolJob
   guint n;
   GVariant **args;            /* map: n argument tuples */
   GVariant **results;         /* n, filled on the worker's thread */
+  GVariant *one_result;       /* results' storage when n is 1 */
   GError **errors;            /* map_stream: n, the failures of items that ran */
   /* Atomic: how many items have their outcome in results (and, for a
    * stream, errors); a map stops at its first failure. */
@@ -154,7 +156,8 @@ PoolTask          *_interp_pool_task_new               (InterpPool         *self
                                                         gpointer            call,
                                                         guint               n_items,
                                                         GCancellable       *cancellable,
-                                                        GTask              *gtask);
+                                                        InterpAsyncResult  *async_result);
+PoolTask          *_interp_pool_task_ref               (PoolTask           *task);
 void               _interp_pool_task_unref             (gpointer            data);
 PoolJob           *_interp_pool_job_new                (PoolTask           *task,
                                                         guint               first,
@@ -173,6 +176,25 @@ void               _interp_pool_submit_task            (InterpPool         *self
 GVariant          *_interp_pool_wait_task              (InterpPool         *self,
                                                         PoolTask           *task,
                                                         GError            **error);
+
+/* For interp_glib's executor, whose futures can be cancelled only while
+ * their call waits (interp-module-pool.c): interp_pool_call_async()
+ * completing in @context, that also returns (transfer full) its task,
+ * or NULL when the call completed at once (an error). */
+PoolTask          *_interp_pool_call_async_task        (InterpPool         *self,
+                                                        const char         *callable,
+                                                        GVariant           *args,
+                                                        GCancellable       *cancellable,
+                                                        GMainContext       *context,
+                                                        GAsyncReadyCallback callback,
+                                                        gpointer            user_data);
+/* Drops @task, which then completes with G_IO_ERROR_CANCELLED, if none of
+ * its jobs has started; FALSE (and nothing happens) otherwise. */
+gboolean           _interp_pool_task_drop_if_pending   (InterpPool         *self,
+                                                        PoolTask           *task);
+/* Whether a job of @task started (or the task is done). */
+gboolean           _interp_pool_task_started           (InterpPool         *self,
+                                                        PoolTask           *task);
 
 /* ------------------------------------------------------------------ */
 /* Deferred side effects (interp-pool-scheduler.c)                     */

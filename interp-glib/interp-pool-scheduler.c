@@ -33,8 +33,8 @@ static void job_done (GVariant *result, GError *error, gpointer data);
 /* ------------------------------------------------------------------ */
 /* Tasks and jobs                                                      */
 
-static PoolTask *
-task_ref (PoolTask *task)
+PoolTask *
+_interp_pool_task_ref (PoolTask *task)
 {
   return g_atomic_rc_box_acquire (task);
 }
@@ -46,14 +46,15 @@ task_clear (PoolTask *task)
   if (task->results != NULL)
     for (guint i = 0; i < task->n_items; i++)
       g_clear_pointer (&task->results[i], g_variant_unref);
-  g_free (task->results);
+  if (task->results != &task->one_result)
+    g_free (task->results);
   g_clear_pointer (&task->jobs, g_ptr_array_unref);
   g_clear_pointer (&task->call, _interp_call_free);
   g_clear_pointer (&task->result, g_variant_unref);
   g_clear_object (&task->stream);
   g_clear_error (&task->error);
   g_clear_object (&task->cancellable);
-  g_clear_object (&task->task);
+  g_clear_object (&task->result_task);
 }
 
 void
@@ -74,7 +75,8 @@ job_clear (PoolJob *job)
         g_clear_error (&job->errors[i]);
     }
   g_free (job->args);
-  g_free (job->results);
+  if (job->results != &job->one_result)
+    g_free (job->results);
   g_free (job->errors);
   g_free (job->worker);  /* only an abandoned job still has one */
   g_assert (job->pool == NULL);
@@ -95,12 +97,13 @@ _interp_pool_job_new (PoolTask *task,
 {
   PoolJob *job = g_atomic_rc_box_new0 (PoolJob);
 
-  job->task = task_ref (task);
+  job->task = _interp_pool_task_ref (task);
   job->state = JOB_PENDING;
   job->link.data = job;
   job->first = first;
   job->n = n;
-  job->results = g_new0 (GVariant *, n);
+  /* A call's job, the common case, allocates no array. */
+  job->results = n == 1 ? &job->one_result : g_new0 (GVariant *, n);
   g_mutex_init (&job->pool_lock);
   return job;
 }
@@ -110,8 +113,8 @@ _interp_pool_task_new (InterpPool   *self,
                        gboolean      is_map,
                        gpointer      call,
                        guint         n_items,
-                       GCancellable *cancellable,
-                       GTask        *gtask)
+                       GCancellable      *cancellable,
+                       InterpAsyncResult *async_result)
 {
   PoolTask *task = g_atomic_rc_box_new0 (PoolTask);
 
@@ -119,11 +122,11 @@ _interp_pool_task_new (InterpPool   *self,
   task->is_map = is_map;
   task->call = call;
   task->n_items = n_items;
-  task->results = g_new0 (GVariant *, MAX (n_items, 1));
+  task->results = n_items <= 1 ? &task->one_result : g_new0 (GVariant *, n_items);
   task->fail_index = G_MAXUINT;
   task->jobs = g_ptr_array_new_with_free_func (_interp_pool_job_unref);
   task->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
-  task->task = gtask ? g_object_ref (gtask) : NULL;
+  task->result_task = async_result ? g_object_ref (async_result) : NULL;
   return task;
 }
 
@@ -326,38 +329,45 @@ _interp_pool_unlock_and_run (InterpPool     *self,
 /* ------------------------------------------------------------------ */
 /* Completions                                                         */
 
-/* In the GTask's main context: the call completes. */
+/* In the caller's main context: the call completes. */
 static void
 complete_task (gpointer data)
 {
   PoolTask *task = data;
-  GTask *gtask = g_steal_pointer (&task->task);
 
   _interp_cancel_waiter_finish (&task->cancel, FALSE);
-  if (task->error != NULL)
-    g_task_return_error (gtask, g_steal_pointer (&task->error));
-  else
-    g_task_return_pointer (gtask, g_steal_pointer (&task->result),
-                           (GDestroyNotify) g_variant_unref);
-  g_object_unref (gtask);
+  _interp_async_result_return_here (g_steal_pointer (&task->result_task),
+                                    g_steal_pointer (&task->result),
+                                    g_steal_pointer (&task->error));
+}
+
+static void
+deliver_effect (gpointer owner,
+                gpointer data)
+{
+  PoolTask *task = data;
+
+  /* The pool lives meanwhile: the result holds it. */
+  _interp_completion_push (_interp_async_result_get_context (task->result_task), G_PRIORITY_DEFAULT,
+                           0, complete_task, task, _interp_pool_task_unref);
 }
 
 /* A task whose outcome is set: hands it to its caller, a sync waiter on
- * self->cond or the GTask's main context. The lock is held: queueing a
- * completion may take the context's lock, which is never held while the
- * pool's is taken. */
+ * self->cond or, once the lock is dropped, the caller's main context. */
 static void
-deliver_locked (InterpPool *self,
-                PoolTask   *task)
+deliver_locked (InterpPool     *self,
+                PoolTask       *task,
+                InterpDeferred *deferred)
 {
-  if (task->task == NULL)
+  if (task->result_task == NULL)
     {
       g_cond_broadcast (&self->cond);
       return;
     }
-  /* The pool lives meanwhile: the GTask holds it. */
-  _interp_completion_push (g_task_get_context (task->task), g_task_get_priority (task->task), 0,
-                           complete_task, task_ref (task), _interp_pool_task_unref);
+  /* Queued once the lock is dropped: the pool's lock, which every
+   * submission and every finished job takes, is held no longer than it
+   * must. */
+  _interp_deferred_add (deferred, deliver_effect, _interp_pool_task_ref (task));
 }
 
 /* ------------------------------------------------------------------ */
@@ -724,7 +734,7 @@ check_task_locked (InterpPool     *self,
     }
   /* Jobs still running keep the task; it no longer needs them. */
   g_clear_pointer (&task->jobs, g_ptr_array_unref);
-  deliver_locked (self, task);
+  deliver_locked (self, task, deferred);
 }
 
 /* A stream's job settles its items in the model: those that ran with
@@ -859,6 +869,34 @@ job_done (GVariant *result,
 /* ------------------------------------------------------------------ */
 /* Submitting                                                          */
 
+/* Every job counts: the task completes once the running ones returned
+ * or were abandoned. */
+static void
+cancel_task_locked (InterpPool     *self,
+                    PoolTask       *task,
+                    InterpDeferred *deferred)
+{
+  g_clear_error (&task->error);
+  task->error = _interp_error_new_cancelled ();
+  task->cancelled = TRUE;
+  for (guint i = 0; i < task->jobs->len; i++)
+    {
+      PoolJob *job = task->jobs->pdata[i];
+
+      if (job->state == JOB_PENDING)
+        {
+          g_queue_unlink (&self->pending, &job->link);
+          if (task->stream != NULL)
+            settle_stream_items_locked (job, FALSE, task->error);
+          job->state = JOB_SETTLED;
+          _interp_pool_job_unref (job);
+        }
+      else if (job->state == JOB_RUNNING)
+        _interp_pool_interrupt_job_locked (self, job, deferred);
+    }
+  check_task_locked (self, task, deferred);
+}
+
 static void
 task_cancelled_cb (GCancellable *cancellable,
                    gpointer      data)
@@ -870,30 +908,43 @@ task_cancelled_cb (GCancellable *cancellable,
   _interp_deferred_init (&deferred, self);
   g_mutex_lock (&self->lock);
   if (!task->done)
-    {
-      /* Every job counts: the task completes once the running ones
-       * returned or were abandoned. */
-      g_clear_error (&task->error);
-      task->error = _interp_error_new_cancelled ();
-      task->cancelled = TRUE;
-      for (guint i = 0; i < task->jobs->len; i++)
-        {
-          PoolJob *job = task->jobs->pdata[i];
+    cancel_task_locked (self, task, &deferred);
+  _interp_pool_unlock_and_run (self, &deferred);
+}
 
-          if (job->state == JOB_PENDING)
-            {
-              g_queue_unlink (&self->pending, &job->link);
-              if (task->stream != NULL)
-                settle_stream_items_locked (job, FALSE, task->error);
-              job->state = JOB_SETTLED;
-              _interp_pool_job_unref (job);
-            }
-          else if (job->state == JOB_RUNNING)
-            _interp_pool_interrupt_job_locked (self, job, &deferred);
-        }
-      check_task_locked (self, task, &deferred);
+gboolean
+_interp_pool_task_started (InterpPool *self,
+                           PoolTask   *task)
+{
+  gboolean started;
+
+  g_mutex_lock (&self->lock);
+  started = task->done || task->jobs == NULL;
+  for (guint i = 0; !started && i < task->jobs->len; i++)
+    started = ((PoolJob *) task->jobs->pdata[i])->state != JOB_PENDING;
+  g_mutex_unlock (&self->lock);
+  return started;
+}
+
+gboolean
+_interp_pool_task_drop_if_pending (InterpPool *self,
+                                   PoolTask   *task)
+{
+  InterpDeferred deferred;
+  gboolean pending = FALSE;
+
+  _interp_deferred_init (&deferred, self);
+  g_mutex_lock (&self->lock);
+  if (!task->done && task->jobs != NULL)
+    {
+      pending = TRUE;
+      for (guint i = 0; i < task->jobs->len && pending; i++)
+        pending = ((PoolJob *) task->jobs->pdata[i])->state == JOB_PENDING;
+      if (pending)
+        cancel_task_locked (self, task, &deferred);
     }
   _interp_pool_unlock_and_run (self, &deferred);
+  return pending;
 }
 
 /* Queues @task's jobs, or completes it at once with the pool's refusal. */
@@ -916,7 +967,7 @@ _interp_pool_submit_task (InterpPool *self,
       if (task->stream != NULL)
         _interp_map_results_refuse (task->stream, g_error_copy (refusal));
       g_clear_pointer (&task->jobs, g_ptr_array_unref);
-      deliver_locked (self, task);
+      deliver_locked (self, task, &deferred);
     }
   else
     {
@@ -940,7 +991,7 @@ _interp_pool_submit_task (InterpPool *self,
    * that. */
   if (refusal == NULL)
     _interp_cancel_waiter_connect (&task->cancel, task->cancellable,
-                                   G_CALLBACK (task_cancelled_cb), task_ref (task),
+                                   G_CALLBACK (task_cancelled_cb), _interp_pool_task_ref (task),
                                    _interp_pool_task_unref);
   _interp_deferred_run (&deferred);
 }

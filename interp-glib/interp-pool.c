@@ -248,9 +248,9 @@ call_task_new (InterpPool    *self,
                const char    *callable,
                GVariant      *args,
                GVariant      *kwargs,
-               GCancellable  *cancellable,
-               GTask         *gtask,
-               GError       **error)
+               GCancellable       *cancellable,
+               InterpAsyncResult  *async_result,
+               GError            **error)
 {
   gpointer call;
   PoolTask *task;
@@ -267,7 +267,7 @@ call_task_new (InterpPool    *self,
   call = _interp_call_new (callable, args, kwargs, error);
   if (call == NULL)
     return NULL;
-  task = _interp_pool_task_new (self, FALSE, call, 1, cancellable, gtask);
+  task = _interp_pool_task_new (self, FALSE, call, 1, cancellable, async_result);
   g_ptr_array_add (task->jobs, _interp_pool_job_new (task, 0, 1));
   return task;
 }
@@ -275,14 +275,14 @@ call_task_new (InterpPool    *self,
 /* A map's task; with @stream, a streaming map's, whose items settle
  * there. */
 static PoolTask *
-map_task_new (InterpPool        *self,
-              const char        *callable,
-              GVariant          *args_list,
-              guint              chunk_size,
-              GCancellable      *cancellable,
-              GTask             *gtask,
-              InterpMapResults  *stream,
-              GError           **error)
+map_task_new (InterpPool         *self,
+              const char         *callable,
+              GVariant           *args_list,
+              guint               chunk_size,
+              GCancellable       *cancellable,
+              InterpAsyncResult  *async_result,
+              InterpMapResults   *stream,
+              GError            **error)
 {
   g_autoptr(GVariant) list = args_list ? g_variant_ref_sink (args_list) : NULL;
   gpointer call;
@@ -315,7 +315,7 @@ map_task_new (InterpPool        *self,
   call = _interp_call_new (callable, NULL, NULL, error);
   if (call == NULL)
     return NULL;
-  task = _interp_pool_task_new (self, TRUE, call, n, cancellable, gtask);
+  task = _interp_pool_task_new (self, TRUE, call, n, cancellable, async_result);
   task->stream = stream ? g_object_ref (stream) : NULL;
 
   if (chunk_size == 0)
@@ -1042,32 +1042,30 @@ interp_pool_call (InterpPool    *self,
   return _interp_pool_wait_task (self, task, error);
 }
 
-/* The GTask of a call or map. The pool decides about cancellation: a
- * running call completes only once it returned or its grace ended. */
-static GTask *
-async_gtask_new (InterpPool          *self,
-                 GCancellable        *cancellable,
-                 GAsyncReadyCallback  callback,
-                 gpointer             user_data,
-                 gpointer             source_tag)
+/* The result of a call or map (interp-completion.c: a GTask costs more
+ * than the rest of a short call). The pool decides about cancellation: a
+ * running call completes only once it returned or its grace ended, and
+ * with what it gave; so the result does not look at the cancellable. */
+static InterpAsyncResult *
+async_result_new (InterpPool          *self,
+                  GMainContext        *context,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data,
+                  gpointer             source_tag)
 {
-  GTask *gtask = g_task_new (self, cancellable, callback, user_data);
-
-  g_task_set_source_tag (gtask, source_tag);
-  g_task_set_check_cancellable (gtask, FALSE);
-  return gtask;
+  return _interp_async_result_new (self, context, NULL, callback, user_data, source_tag);
 }
 
 /* Queues @task, or returns @error (the task could not be made). */
 static void
-submit_async (InterpPool *self,
-              GTask      *gtask,
-              PoolTask   *task,
-              GError     *error)
+submit_async (InterpPool        *self,
+              InterpAsyncResult *async_result,
+              PoolTask          *task,
+              GError            *error)
 {
   if (task == NULL)
     {
-      g_task_return_error (gtask, error);
+      _interp_async_result_return (g_object_ref (async_result), NULL, error);
       return;
     }
   _interp_pool_submit_task (self, task);
@@ -1097,7 +1095,7 @@ interp_pool_call_async (InterpPool          *self,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
 {
-  g_autoptr(GTask) gtask = NULL;
+  g_autoptr(InterpAsyncResult) async_result = NULL;
   GError *error = NULL;
   PoolTask *task;
 
@@ -1105,9 +1103,30 @@ interp_pool_call_async (InterpPool          *self,
   g_return_if_fail (callable != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  gtask = async_gtask_new (self, cancellable, callback, user_data, interp_pool_call_async);
-  task = call_task_new (self, callable, args, kwargs, cancellable, gtask, &error);
-  submit_async (self, gtask, task, error);
+  async_result = async_result_new (self, NULL, callback, user_data, interp_pool_call_async);
+  task = call_task_new (self, callable, args, kwargs, cancellable, async_result, &error);
+  submit_async (self, async_result, task, error);
+}
+
+PoolTask *
+_interp_pool_call_async_task (InterpPool          *self,
+                              const char          *callable,
+                              GVariant            *args,
+                              GCancellable        *cancellable,
+                              GMainContext        *context,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(InterpAsyncResult) async_result = NULL;
+  GError *error = NULL;
+  PoolTask *task;
+
+  async_result = async_result_new (self, context, callback, user_data, interp_pool_call_async);
+  task = call_task_new (self, callable, args, NULL, cancellable, async_result, &error);
+  if (task != NULL)
+    _interp_pool_task_ref (task);
+  submit_async (self, async_result, task, error);
+  return task;
 }
 
 /**
@@ -1126,9 +1145,9 @@ interp_pool_call_finish (InterpPool    *self,
                          GError       **error)
 {
   g_return_val_if_fail (INTERP_IS_POOL (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (_interp_async_result_is_valid (result, self), NULL);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return _interp_async_result_propagate (result, error);
 }
 
 /**
@@ -1198,7 +1217,7 @@ interp_pool_map_async (InterpPool          *self,
                        GAsyncReadyCallback  callback,
                        gpointer             user_data)
 {
-  g_autoptr(GTask) gtask = NULL;
+  g_autoptr(InterpAsyncResult) async_result = NULL;
   GError *error = NULL;
   PoolTask *task;
 
@@ -1206,12 +1225,12 @@ interp_pool_map_async (InterpPool          *self,
   g_return_if_fail (callable != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  gtask = async_gtask_new (self, cancellable, callback, user_data, interp_pool_map_async);
-  task = map_task_new (self, callable, args_list, chunk_size, cancellable, gtask, NULL, &error);
-  submit_async (self, gtask, task, error);
+  async_result = async_result_new (self, NULL, callback, user_data, interp_pool_map_async);
+  task = map_task_new (self, callable, args_list, chunk_size, cancellable, async_result, NULL, &error);
+  submit_async (self, async_result, task, error);
 }
 
-/* Nothing to do: the task's GTask keeps the pool until the map ended
+/* Nothing to do: the task's result keeps the pool until the map ended
  * and takes the cancellable's handler back in the creator's context. */
 static void
 map_stream_done_cb (GObject      *source,
@@ -1275,7 +1294,7 @@ interp_pool_map_stream (InterpPool   *self,
                         GCancellable *cancellable)
 {
   g_autoptr(GVariant) list = args_list ? g_variant_ref_sink (args_list) : NULL;
-  g_autoptr(GTask) gtask = NULL;
+  g_autoptr(InterpAsyncResult) async_result = NULL;
   InterpMapResults *results;
   GError *error = NULL;
   PoolTask *task;
@@ -1285,12 +1304,11 @@ interp_pool_map_stream (InterpPool   *self,
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
 
   results = _interp_map_results_new (args_list_length (list));
-  gtask = g_task_new (self, NULL, map_stream_done_cb, NULL);
-  g_task_set_source_tag (gtask, interp_pool_map_stream);
-  task = map_task_new (self, callable, list, chunk_size, cancellable, gtask, results, &error);
+  async_result = async_result_new (self, NULL, map_stream_done_cb, NULL, interp_pool_map_stream);
+  task = map_task_new (self, callable, list, chunk_size, cancellable, async_result, results, &error);
   if (task == NULL)
     _interp_map_results_refuse (results, g_error_copy (error));
-  submit_async (self, gtask, task, error);
+  submit_async (self, async_result, task, error);
   return results;
 }
 

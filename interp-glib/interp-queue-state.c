@@ -3,8 +3,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Waits block on a condition variable and wake when an item (or room)
- * arrives, from C or Python: no polling. A GCancellable wakes a wait by
- * broadcasting the condition. Carriers are never freed with a queue lock
+ * arrives, from C or Python: no polling. Getters sleep on one condition,
+ * putters and senders waiting for receipt on another: an item wakes
+ * one getter, not every thread asleep on the queue. Wake-ups are
+ * signalled after the lock is dropped, so that the woken thread does not
+ * block again on the lock right away. A GCancellable wakes a wait by
+ * broadcasting its condition. Carriers are never freed with a queue lock
  * held (freeing one may take an executor's lock).
  */
 
@@ -28,6 +32,7 @@ typedef struct
 
 typedef struct
 {
+  GList link;               /* in items: one allocation per item */
   InterpCarrier *carrier;   /* NULL once the owner is gone */
   InterpItemInfo info;
   SendWait *wait;           /* channels: the sender waiting for receipt */
@@ -56,12 +61,14 @@ struct _InterpQueueState
   InterpUnbound unbound;
 
   GMutex lock;
-  GCond cond;
-  GQueue items;               /* Item* */
+  GCond cond;                 /* sync putters: room, or receipt */
+  GCond item_cond;            /* sync getters: an item */
+  GQueue items;               /* Item*, through their link */
   GQueue get_waiters;         /* AsyncWaiter* */
   GQueue put_waiters;         /* AsyncWaiter* */
   guint waiting_getters;      /* blocked sync getters */
   guint sleepers;             /* threads in g_cond_wait on cond */
+  guint item_sleepers;        /* ... on item_cond */
   gint length;                /* items.length, readable without the lock */
   gint closed_ends;           /* channels: 1 send end closed, 2 recv end; atomic */
 };
@@ -95,10 +102,27 @@ served_effect (gpointer owner,
   waiter_unref (waiter);
 }
 
+static Item *
+item_new (void)
+{
+  Item *item = g_new0 (Item, 1);
+
+  item->link.data = item;
+  return item;
+}
+
 static void
 item_free (Item *item)
 {
   g_free (item);
+}
+
+static Item *
+pop_item_locked (InterpQueueState *state)
+{
+  GList *link = g_queue_pop_head_link (&state->items);
+
+  return link != NULL ? link->data : NULL;
 }
 
 static void interpreter_closing (InterpExecutor *executor);
@@ -127,6 +151,7 @@ _interp_queue_state_new (gint          maxsize,
   state->unbound = unbound == INTERP_UNBOUND_DEFAULT ? INTERP_UNBOUND_REPLACE : unbound;
   g_mutex_init (&state->lock);
   g_cond_init (&state->cond);
+  g_cond_init (&state->item_cond);
   g_queue_init (&state->items);
   g_queue_init (&state->get_waiters);
   g_queue_init (&state->put_waiters);
@@ -204,13 +229,14 @@ _interp_queue_state_unref (InterpQueueState *state)
   g_mutex_unlock (&registry_lock);
 
   /* Nobody else can reach it now. */
-  while ((item = g_queue_pop_head (&state->items)) != NULL)
+  while ((item = pop_item_locked (state)) != NULL)
     {
       _interp_carrier_free (item->carrier);
       item_free (item);
     }
   g_mutex_clear (&state->lock);
   g_cond_clear (&state->cond);
+  g_cond_clear (&state->item_cond);
   g_free (state);
 }
 
@@ -317,6 +343,40 @@ destroyed_error (void)
                               "The interpreter that put this item was destroyed");
 }
 
+static void
+signal_effect (gpointer owner,
+               gpointer data)
+{
+  g_cond_signal (data);
+}
+
+static void
+broadcast_effect (gpointer owner,
+                  gpointer data)
+{
+  g_cond_broadcast (data);
+}
+
+/* Wakes, once the lock is dropped, who can go on: one getter for one
+ * item, every sleeping putter (few: they wait for room or receipt); with
+ * @all (a close, an item put back) every sleeper, which then looks again.
+ * A wake-up is a system call: only when somebody sleeps. A woken getter
+ * looks under the lock and sleeps again if another thread was first:
+ * nothing is lost, since whoever took the item was not asleep. */
+static void
+wake_locked (InterpQueueState *state,
+             InterpDeferred   *deferred,
+             gboolean          all)
+{
+  guint length = g_queue_get_length (&state->items);
+
+  if (state->item_sleepers > 0 && (all || length > 0))
+    _interp_deferred_add (deferred, all || length > 1 ? broadcast_effect : signal_effect,
+                          &state->item_cond);
+  if (state->sleepers > 0)
+    _interp_deferred_add (deferred, broadcast_effect, &state->cond);
+}
+
 /* Matches async getters with items and async putters with room. */
 static void
 pump_locked (InterpQueueState *state,
@@ -353,7 +413,7 @@ pump_locked (InterpQueueState *state,
           /* What C cannot read stays for a Python reader: nothing is lost. */
           if (value != NULL || item->info.status != INTERP_ITEM_VALUE)
             {
-              g_queue_pop_head (&state->items);
+              pop_item_locked (state);
               if (item->wait != NULL)
                 item->wait->received = TRUE;
               if (item->carrier != NULL)
@@ -373,30 +433,29 @@ pump_locked (InterpQueueState *state,
         }
       else if (!g_queue_is_empty (&state->put_waiters) && has_room_locked (state))
         {
-          Item *item = g_new0 (Item, 1);
+          Item *item = item_new ();
 
           waiter = g_queue_pop_head (&state->put_waiters);
           item->carrier = g_steal_pointer (&waiter->carrier);
           item->info.owner = INTERP_OWNER_NONE;
           item->info.unbound = state->unbound;
           item->info.status = INTERP_ITEM_VALUE;
-          g_queue_push_tail (&state->items, item);
+          g_queue_push_tail_link (&state->items, &item->link);
           waiter_finish_locked (waiter, deferred, NULL, NULL);
           progress = TRUE;
         }
     }
   update_length_locked (state);
-  /* A broadcast is a system call: only when somebody sleeps on it. */
-  if (state->sleepers > 0)
-    g_cond_broadcast (&state->cond);
+  wake_locked (state, deferred, FALSE);
 }
 
 
 /* Before sleeping, watch the length for a few microseconds without the
  * lock: between interpreters on other cores the next item (or room)
  * usually comes that soon, and then nobody pays for a sleep and a wake-up.
- * Only for items and room, and only with more than one core. Called with
- * the lock held; returns with it held. */
+ * Only for items and room, and only while the spin budget allows
+ * (interp-spin-private.h). Called with the lock held; returns with it
+ * held. */
 #define SPIN_US 20
 
 /* What a wait finds: go on waiting, done, or the channel was closed. */
@@ -421,7 +480,7 @@ spin_for (InterpQueueState *state,
   gint64 until;
   gboolean seen = FALSE;
 
-  if (!_interp_spin_allowed () || (ready != ready_item && ready != ready_room))
+  if ((ready != ready_item && ready != ready_room) || !_interp_spin_begin ())
     return FALSE;
 
   g_mutex_unlock (&state->lock);
@@ -435,7 +494,9 @@ spin_for (InterpQueueState *state,
       seen = seen || g_atomic_int_get (&state->closed_ends) != 0;
       if (!seen && (i & 63) == 63 && g_get_monotonic_time () >= until)
         break;
+      _interp_spin_pause ();
     }
+  _interp_spin_end ();
   g_mutex_lock (&state->lock);
   return seen;
 }
@@ -448,7 +509,8 @@ spin_for (InterpQueueState *state,
  * broadcasts under the lock; so the cancellation is looked at, under the
  * lock, every time right before sleeping. The spin drops the lock: after it, the loop
  * starts over (anything may have come meanwhile, cancellation included,
- * and its broadcast found nobody asleep). */
+ * and its broadcast found nobody asleep). @spun: the caller spun already,
+ * right before. */
 static gboolean
 wait_locked (InterpQueueState  *state,
              ReadyFunc          ready,
@@ -456,9 +518,9 @@ wait_locked (InterpQueueState  *state,
              gint64             deadline,
              GCancellable      *cancellable,
              int                timeout_code,
+             gboolean           spun,
              GError           **error)
 {
-  gboolean spun = FALSE;
   WaitStatus status;
 
   while ((status = ready (state, data)) != WAIT_READY)
@@ -484,12 +546,16 @@ wait_locked (InterpQueueState  *state,
       spun = FALSE;
       if (deadline != 0)
         {
-          state->sleepers++;
+          gboolean want_item = ready == ready_item;
+          GCond *cond = want_item ? &state->item_cond : &state->cond;
+          guint *sleepers = want_item ? &state->item_sleepers : &state->sleepers;
+
+          (*sleepers)++;
           if (deadline > 0)
-            woken = g_cond_wait_until (&state->cond, &state->lock, deadline);
+            woken = g_cond_wait_until (cond, &state->lock, deadline);
           else
-            g_cond_wait (&state->cond, &state->lock);
-          state->sleepers--;
+            g_cond_wait (cond, &state->lock);
+          (*sleepers)--;
         }
       if (deadline == 0 || (!woken && ready (state, data) == WAIT_NOT_YET))
         {
@@ -512,12 +578,13 @@ static GCancellable *
 prepare_wait (InterpQueueState   *state,
               GCancellable       *cancellable,
               InterpWaitFlags     flags,
+              GCond              *cond,
               InterpCancelWaiter *wake)
 {
   g_mutex_unlock (&state->lock);
   if (flags & INTERP_WAIT_JOB_CANCELLABLE)
     cancellable = _interp_executor_get_wait_cancellable ();
-  _interp_cancel_waiter_connect_wake (wake, cancellable, &state->lock, &state->cond);
+  _interp_cancel_waiter_connect_wake (wake, cancellable, &state->lock, cond);
   g_mutex_lock (&state->lock);
   return cancellable;
 }
@@ -556,13 +623,13 @@ push_item_locked (InterpQueueState       *state,
                   InterpCarrier          *carrier,
                   const InterpItemOrigin *origin)
 {
-  Item *item = g_new0 (Item, 1);
+  Item *item = item_new ();
 
   item->carrier = carrier;
   item->info.owner = origin->owner;
   item->info.unbound = origin->unbound == INTERP_UNBOUND_DEFAULT ? state->unbound : origin->unbound;
   item->info.status = INTERP_ITEM_VALUE;
-  g_queue_push_tail (&state->items, item);
+  g_queue_push_tail_link (&state->items, &item->link);
   return item;
 }
 
@@ -590,13 +657,21 @@ _interp_queue_state_put (InterpQueueState        *state,
   g_mutex_lock (&state->lock);
   /* Connected only when the put may wait: the common case stays cheap. */
   if ((!has_room_locked (state) || wait_received) && deadline != 0)
-    cancellable = prepare_wait (state, cancellable, flags, &wake);
-  ok = wait_locked (state, ready_room, NULL, deadline, cancellable, INTERP_ERROR_QUEUE_FULL, error);
+    cancellable = prepare_wait (state, cancellable, flags, &state->cond, &wake);
+  ok = wait_locked (state, ready_room, NULL, deadline, cancellable, INTERP_ERROR_QUEUE_FULL,
+                    FALSE, error);
   if (ok)
     {
       item = push_item_locked (state, carrier, origin);
       item->wait = wait_received ? &wait : NULL;
       pump_locked (state, &deferred);
+      /* The receiver's wake-up cannot wait for the end of this put. */
+      if (wait_received)
+        {
+          g_mutex_unlock (&state->lock);
+          _interp_deferred_run (&deferred);
+          g_mutex_lock (&state->lock);
+        }
 
       while (wait_received && !wait.received)
         {
@@ -615,7 +690,7 @@ _interp_queue_state_put (InterpQueueState        *state,
                 g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_NOT_RECEIVED,
                                      "Nobody received the item");
               /* Withdrawn: the caller keeps its carrier. */
-              g_queue_remove (&state->items, item);
+              g_queue_unlink (&state->items, &item->link);
               item_free (item);
               update_length_locked (state);
               if (state->sleepers > 0)
@@ -654,6 +729,7 @@ get_common (InterpQueueState  *state,
   InterpDeferred deferred;
   gint64 deadline = deadline_for (timeout_us);
   InterpCancelWaiter wake = INTERP_CANCEL_WAITER_INIT;
+  gboolean spun = FALSE;
   gboolean ok;
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
@@ -662,9 +738,18 @@ get_common (InterpQueueState  *state,
   _interp_deferred_init (&deferred, NULL);
   g_mutex_lock (&state->lock);
   state->waiting_getters++;
+  /* A stream's next item usually comes within the spin: then the
+   * cancellable is never connected (nor disconnected, which takes a
+   * process-wide lock). */
   if (g_queue_is_empty (&state->items) && deadline != 0)
-    cancellable = prepare_wait (state, cancellable, flags, &wake);
-  ok = wait_locked (state, ready_item, NULL, deadline, cancellable, INTERP_ERROR_QUEUE_EMPTY, error);
+    {
+      spin_for (state, ready_item, NULL);
+      spun = TRUE;
+      if (g_queue_is_empty (&state->items))
+        cancellable = prepare_wait (state, cancellable, flags, &state->item_cond, &wake);
+    }
+  ok = wait_locked (state, ready_item, NULL, deadline, cancellable, INTERP_ERROR_QUEUE_EMPTY,
+                    spun, error);
   state->waiting_getters--;
   if (ok)
     {
@@ -686,7 +771,7 @@ get_common (InterpQueueState  *state,
 
       if (ok)
         {
-          g_queue_pop_head (&state->items);
+          pop_item_locked (state);
           if (item->wait != NULL && carrier != NULL && item->info.status == INTERP_ITEM_VALUE)
             {
               item->wait->taken = TRUE;
@@ -740,7 +825,7 @@ _interp_queue_state_unget (InterpQueueState     *state,
                            InterpCarrier        *carrier,
                            const InterpItemInfo *info)
 {
-  Item *item = g_new0 (Item, 1);
+  Item *item = item_new ();
 
   item->carrier = carrier;
   item->info = *info;
@@ -749,8 +834,9 @@ _interp_queue_state_unget (InterpQueueState     *state,
   g_mutex_lock (&state->lock);
   if (item->wait != NULL)
     item->wait->taken = FALSE;
-  g_queue_push_head (&state->items, item);
+  g_queue_push_head_link (&state->items, &item->link);
   update_length_locked (state);
+  g_cond_broadcast (&state->item_cond);
   g_cond_broadcast (&state->cond);
   g_mutex_unlock (&state->lock);
 }
@@ -911,7 +997,7 @@ interpreter_closing (InterpExecutor *executor)
               _interp_deferred_add (&deferred, free_carrier_effect, g_steal_pointer (&item->carrier));
               if (item->info.unbound == INTERP_UNBOUND_REMOVE)
                 {
-                  g_queue_delete_link (&state->items, l);
+                  g_queue_unlink (&state->items, l);
                   item_free (item);
                 }
               else
@@ -971,6 +1057,7 @@ _interp_queue_state_close_ends (InterpQueueState *state,
   g_mutex_lock (&state->lock);
   g_atomic_int_or (&state->closed_ends, ends & (CLOSED_SEND | CLOSED_RECV));
   pump_locked (state, &deferred);
+  wake_locked (state, &deferred, TRUE);
   g_mutex_unlock (&state->lock);
   _interp_deferred_run (&deferred);
 }

@@ -5,21 +5,65 @@
  * Handing work to another thread and back costs two sleeps and two
  * wake-ups, each tens of microseconds on a core that went idle. When the
  * answer usually comes within microseconds, watching for it a little while
- * is cheaper. Only on machines with more than one core.
+ * is cheaper. Only on machines with more than one core, and only for as
+ * many threads at once as leave a core to the thread being waited for:
+ * when waiters outnumber cores, the others sleep at once instead of
+ * burning the cores the producers need.
  */
 
 #pragma once
 
 #include <glib.h>
 
-static inline gboolean
-_interp_spin_allowed (void)
+static inline gint
+_interp_spin_n_cpus (void)
 {
   static gint n_cpus;
 
   if (g_atomic_int_get (&n_cpus) == 0)
     g_atomic_int_set (&n_cpus, g_get_num_processors ());
-  return g_atomic_int_get (&n_cpus) > 1;
+  return g_atomic_int_get (&n_cpus);
+}
+
+static inline gboolean
+_interp_spin_allowed (void)
+{
+  return _interp_spin_n_cpus () > 1;
+}
+
+/* Threads spinning now, process-wide (defined in interp-executor.c). */
+extern gint _interp_spinners;
+
+/* Whether this thread may spin now; if so, it calls _interp_spin_end()
+ * when it stops. */
+static inline gboolean
+_interp_spin_begin (void)
+{
+  gint n_cpus = _interp_spin_n_cpus ();
+
+  if (n_cpus <= 1)
+    return FALSE;
+  if (g_atomic_int_add (&_interp_spinners, 1) < n_cpus - 1)
+    return TRUE;
+  g_atomic_int_add (&_interp_spinners, -1);
+  return FALSE;
+}
+
+static inline void
+_interp_spin_end (void)
+{
+  g_atomic_int_add (&_interp_spinners, -1);
+}
+
+/* A hint to the core that this is a spin loop (lets an SMT sibling run). */
+static inline void
+_interp_spin_pause (void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause ();
+#elif defined(__aarch64__)
+  __asm__ __volatile__ ("yield");
+#endif
 }
 
 /* Watches @value for up to @max_us microseconds; TRUE once it is not 0. */
@@ -28,15 +72,22 @@ _interp_spin_until_nonzero (gint   *value,
                             gint64  max_us)
 {
   gint64 until;
+  gboolean seen = FALSE;
 
-  if (!_interp_spin_allowed ())
+  if (!_interp_spin_begin ())
     return g_atomic_int_get (value) != 0;
   until = g_get_monotonic_time () + max_us;
   for (guint i = 0;; i++)
     {
       if (g_atomic_int_get (value) != 0)
-        return TRUE;
+        {
+          seen = TRUE;
+          break;
+        }
       if ((i & 63) == 63 && g_get_monotonic_time () >= until)
-        return FALSE;
+        break;
+      _interp_spin_pause ();
     }
+  _interp_spin_end ();
+  return seen;
 }

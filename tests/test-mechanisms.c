@@ -3,12 +3,19 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * These helpers depend on GLib alone: the test compiles their sources in.
+ * These helpers depend on GLib alone: the test compiles their sources in
+ * (the spin budget is a header).
  */
 
 #include "interp-cancel-waiter-private.h"
 #include "interp-completion-private.h"
 #include "interp-deferred-private.h"
+#include "interp-spin-private.h"
+
+#include <string.h>
+
+/* interp-executor.c defines it in the library. */
+gint _interp_spinners;
 
 /* ------------------------------------------------------------------ */
 /* The completion queue                                                */
@@ -485,6 +492,128 @@ test_deferred_order (void)
   g_assert_cmpstr (text->str, ==, "abcdefghijk");
 }
 
+/* ------------------------------------------------------------------ */
+/* The lean GAsyncResult                                               */
+
+typedef struct
+{
+  GObject *source;
+  GMainContext *context;
+  gint value;
+  GError *error;
+  gboolean called;
+  gboolean tagged;
+  GMainContext *thread_default;  /* while the callback ran */
+} ResultSeen;
+
+static void
+async_result_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  ResultSeen *seen = data;
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GObject) source_object = g_async_result_get_source_object (result);
+
+  g_assert_true (source == seen->source);
+  g_assert_true (source_object == seen->source);
+  g_assert_true (g_async_result_get_user_data (result) == data);
+  g_assert_true (_interp_async_result_is_valid (result, seen->source));
+  g_assert_false (_interp_async_result_is_valid (result, NULL));
+  seen->tagged = g_async_result_is_tagged (result, async_result_cb);
+  seen->thread_default = g_main_context_get_thread_default ();
+  value = _interp_async_result_propagate (result, &seen->error);
+  seen->value = value != NULL ? g_variant_get_int32 (value) : -1;
+  seen->called = TRUE;
+}
+
+static gpointer
+async_result_thread (gpointer data)
+{
+  _interp_async_result_return (data, g_variant_ref_sink (g_variant_new_int32 (7)), NULL);
+  return NULL;
+}
+
+/* Completes in the creator's thread-default context, never inside the
+ * return; with a cancellable cancelled by then, as a GTask does, with
+ * G_IO_ERROR_CANCELLED; a result from any thread. */
+static void
+test_async_result (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GObject) source = g_object_new (G_TYPE_OBJECT, NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  ResultSeen seen = { source, context };
+  InterpAsyncResult *result;
+
+  g_main_context_push_thread_default (context);
+  result = _interp_async_result_new (source, NULL, NULL, async_result_cb, &seen, async_result_cb);
+  g_main_context_pop_thread_default (context);
+  g_thread_join (g_thread_new ("return", async_result_thread, result));
+  g_assert_false (seen.called);
+  while (!seen.called)
+    g_main_context_iteration (context, TRUE);
+  g_assert_cmpint (seen.value, ==, 7);
+  g_assert_no_error (seen.error);
+  g_assert_true (seen.tagged);
+  /* Iterated from a thread that had not pushed it: pushed meanwhile. */
+  g_assert_true (seen.thread_default == context);
+  g_assert_null (g_main_context_get_thread_default ());
+
+  /* An error, from the creator's own thread: still through the context. */
+  memset (&seen, 0, sizeof seen);
+  seen.source = source;
+  result = _interp_async_result_new (source, NULL, NULL, async_result_cb, &seen, NULL);
+  _interp_async_result_return (result, NULL, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "no"));
+  g_assert_false (seen.called);
+  while (!seen.called)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (seen.error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_assert_false (seen.tagged);
+  g_clear_error (&seen.error);
+
+  /* Cancelled after the value came, before it was taken. */
+  memset (&seen, 0, sizeof seen);
+  seen.source = source;
+  result = _interp_async_result_new (source, NULL, cancellable, async_result_cb, &seen, NULL);
+  _interp_async_result_return (result, g_variant_ref_sink (g_variant_new_int32 (1)), NULL);
+  g_cancellable_cancel (cancellable);
+  while (!seen.called)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (seen.value, ==, -1);
+  g_assert_error (seen.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&seen.error);
+}
+
+/* ------------------------------------------------------------------ */
+/* The spin budget                                                     */
+
+/* As many threads spin at once as leave one core free, and none on one
+ * core; a thread that stops spinning gives its place back. */
+static void
+test_spin_budget (void)
+{
+  gint n_cpus = g_get_num_processors ();
+  gint allowed = n_cpus > 1 ? n_cpus - 1 : 0;
+  gint value = 0;
+
+  for (gint i = 0; i < allowed; i++)
+    g_assert_true (_interp_spin_begin ());
+  g_assert_false (_interp_spin_begin ());
+  /* Over budget, a spin looks once and returns at once. */
+  g_assert_false (_interp_spin_until_nonzero (&value, G_TIME_SPAN_HOUR));
+  for (gint i = 0; i < allowed; i++)
+    _interp_spin_end ();
+  g_assert_cmpint (g_atomic_int_get (&_interp_spinners), ==, 0);
+  if (allowed > 0)
+    {
+      g_assert_true (_interp_spin_begin ());
+      _interp_spin_end ();
+    }
+  value = 1;
+  g_assert_true (_interp_spin_until_nonzero (&value, 10));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -504,5 +633,7 @@ main (int   argc,
   g_test_add_func ("/cancel-waiter/connect-races-delivery", test_waiter_connect_races_delivery);
   g_test_add_func ("/cancel-waiter/wake", test_waiter_wake);
   g_test_add_func ("/deferred/order", test_deferred_order);
+  g_test_add_func ("/spin/budget", test_spin_budget);
+  g_test_add_func ("/completion/async-result", test_async_result);
   return g_test_run ();
 }

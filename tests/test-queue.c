@@ -545,6 +545,47 @@ test_c_blocked_get_threads (void)
   g_assert_true (interp_queue_is_empty (queue));
 }
 
+/* Many gets blocked at once, more than the machine has cores: each put
+ * wakes one of them (the others sleep on), and none is left asleep with
+ * an item in the queue, whether the items come one by one or at once. */
+static void
+test_c_many_blocked_getters (void)
+{
+  g_autoptr(InterpQueue) queue = interp_queue_new (0, NULL);
+  guint n = 4 * MAX (g_get_num_processors (), 2);
+  GetThread *takers = g_new0 (GetThread, n);
+  GThread **threads = g_new0 (GThread *, n);
+  gint64 sum = 0;
+
+  for (guint round = 0; round < 2; round++)
+    {
+      for (guint i = 0; i < n; i++)
+        {
+          takers[i].queue = queue;
+          threads[i] = g_thread_new ("taker", get_thread, &takers[i]);
+        }
+      g_usleep (G_USEC_PER_SEC / 20);  /* most of them asleep by now */
+      for (guint i = 0; i < n; i++)
+        {
+          put_ok (queue, g_variant_new_int64 (i));
+          if (round == 0)
+            g_usleep (1000);
+        }
+      for (guint i = 0; i < n; i++)
+        {
+          g_thread_join (threads[i]);
+          g_assert_no_error (takers[i].error);
+          sum += g_variant_get_int64 (takers[i].value);
+          g_clear_pointer (&takers[i].value, g_variant_unref);
+        }
+      g_assert_cmpint (sum, ==, (gint64) n * (n - 1) / 2);
+      sum = 0;
+      g_assert_true (interp_queue_is_empty (queue));
+    }
+  g_free (threads);
+  g_free (takers);
+}
+
 /* A put blocked on a full queue: cancelled, or woken by a get. */
 typedef struct
 {
@@ -1981,6 +2022,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/queue/c/empty-timeout", test_c_empty_timeout);
   g_test_add_func ("/queue/c/blocked-get-threads", test_c_blocked_get_threads);
   g_test_add_func ("/queue/c/blocked-put-threads", test_c_blocked_put_threads);
+  g_test_add_func ("/queue/c/many-blocked-getters", test_c_many_blocked_getters);
   g_test_add_func ("/queue/c/get-async-python-put", test_c_get_async_python_put);
   g_test_add_func ("/queue/c/put-async-python-get", test_c_put_async_python_get);
   g_test_add_func ("/queue/c/async-thread-context", test_c_async_thread_context);

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import _thread
 import time
 import unittest
 
@@ -26,6 +27,17 @@ def where(_):
 
 def fail(message):
     raise KeyError(message)
+
+
+def _thread_name():
+    import _thread
+    return _thread._get_name()
+
+
+def odd_fails(x):
+    if x % 2:
+        raise ValueError(f"odd {x}")
+    return x
 
 
 def spin():
@@ -139,6 +151,30 @@ class ExecutorTests(unittest.TestCase):
             self.assertEqual(list(ex.map(square, range(20), chunksize=4)), [x * x for x in range(20)])
             self.assertEqual(list(ex.map(lambda a, b: a - b, [5, 6], [1, 2])), [4, 4])
 
+    def test_chunked_map_sends_each_chunk_to_one_worker(self):
+        with InterpreterPoolExecutor(max_workers=2) as ex:
+            ids = list(ex.map(where, range(12), chunksize=6))
+        self.assertEqual(len(set(ids[:6])), 1)
+        self.assertEqual(len(set(ids[6:])), 1)
+        with InterpreterPoolExecutor(max_workers=2) as ex:
+            with self.assertRaises(ValueError):
+                ex.map(square, range(3), chunksize=0)
+
+    def test_chunked_map_failure_comes_in_order(self):
+        with InterpreterPoolExecutor(max_workers=2) as ex:
+            for chunksize in (1, 2, 5):
+                results = ex.map(odd_fails, [0, 2, 4, 5, 6, 7], chunksize=chunksize)
+                self.assertEqual([next(results) for _ in range(3)], [0, 2, 4])
+                with self.assertRaises(ValueError) as cm:
+                    next(results)
+                self.assertEqual(str(cm.exception), "odd 5")
+                self.assertIsInstance(cm.exception.__cause__, ExecutionFailed)
+            # A function that cannot be sent fails the map at its first item.
+            local = 3
+            results = ex.map(lambda x: x + local, range(4), chunksize=2)
+            with self.assertRaises(NotShareableError):
+                next(results)
+
     def test_runs_in_other_interpreters(self):
         with InterpreterPoolExecutor(max_workers=2) as ex:
             ids = set(ex.map(where, range(8)))
@@ -205,6 +241,14 @@ class ExecutorTests(unittest.TestCase):
         ex = InterpreterPoolExecutor(max_workers=1)
         first = ex.submit(time.sleep, 0.2)
         rest = [ex.submit(square, i) for i in range(5)]
+        # A call runs once a worker took it (the first waits for the
+        # worker to be made): it is then no longer cancelled.
+        deadline = time.monotonic() + 60
+        while not first.running() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertTrue(first.running())
+        self.assertFalse(first.cancel())
+        self.assertFalse(rest[-1].running())
         ex.shutdown(wait=True, cancel_futures=True)
         self.assertIsNone(first.result(60))
         self.assertTrue(all(f.done() for f in rest))
@@ -342,16 +386,20 @@ class ExecutorTests(unittest.TestCase):
         self.assertIn('NotShareableError', '\n'.join(logs.output))
 
     def test_thread_names(self):
-        # CPython's: the prefix, or InterpreterPoolExecutor-N by default.
+        # CPython's: the prefix, or InterpreterPoolExecutor-N by default,
+        # names the threads the calls run on; _threads counts the workers
+        # (what CPython's tests look at).
         with InterpreterPoolExecutor(max_workers=1) as ex:
             ex.submit(square, 1).result(60)
-            self.assertTrue(ex._threads)
-            for t in ex._threads:
-                self.assertRegex(t.name, r'^InterpreterPoolExecutor-\d+_\d+$')
+            self.assertEqual(len(ex._threads), 1)
+            self.assertRegex(ex._thread_name_prefix, r'^InterpreterPoolExecutor-\d+$')
+            if hasattr(_thread, '_get_name'):
+                self.assertEqual(ex.submit(_thread_name).result(60)[:15],
+                                 (ex._thread_name_prefix + '_worker')[:15])
         with InterpreterPoolExecutor(max_workers=1, thread_name_prefix='Spam') as ex:
-            ex.submit(square, 1).result(60)
-            for t in ex._threads:
-                self.assertRegex(t.name, r'^Spam_\d+$')
+            self.assertEqual(ex._thread_name_prefix, 'Spam')
+            if hasattr(_thread, '_get_name'):
+                self.assertEqual(ex.submit(_thread_name).result(60), 'Spam_worker')
 
     def test_not_shareable(self):
         with InterpreterPoolExecutor(max_workers=1) as ex:

@@ -560,6 +560,27 @@ class StatelessFunctionTests(Base):
 
 
 class QueueAndChannelTests(Base):
+    def test_put_get_primitives_check_their_arguments(self):
+        # _put and _get parse their arguments by hand (METH_FASTCALL).
+        import _interp_glib
+        q = interpreters.create_queue()
+        with self.assertRaisesRegex(TypeError, r"_put\(\) takes exactly 6 arguments \(2 given\)"):
+            _interp_glib._put(q._handle, 1)
+        with self.assertRaisesRegex(TypeError, r"_get\(\) takes exactly 3 arguments \(0 given\)"):
+            _interp_glib._get()
+        with self.assertRaisesRegex(TypeError, "handle"):
+            _interp_glib._get(object(), True, None)
+
+        class Bad:
+            def __bool__(self):
+                raise ZeroDivisionError("no truth")
+        with self.assertRaises(ZeroDivisionError):
+            q.put(1, Bad())
+        with self.assertRaises(ZeroDivisionError):
+            q.get(Bad())
+        q.put(5, block=0)
+        self.assertEqual(q.get(block=1, timeout=1), 5)
+
     def test_queue_identity_and_list_all(self):
         q = interpreters.create_queue()
         self.assertIs(interpreters.Queue(q.id), q)

@@ -15,6 +15,7 @@
 
 import importlib as _importlib
 import io as _io
+import itertools as _itertools
 import marshal as _marshal
 import operator as _operator
 import os as _os
@@ -23,6 +24,8 @@ import sys as _sys
 import threading as _threading
 import _thread as _thread_module
 import types as _types
+import weakref as _weakref
+from concurrent.futures import _base
 from concurrent.futures import thread as _thread
 
 import _interp_glib as _c
@@ -109,6 +112,11 @@ class _HostUnpickler(_pickle.Unpickler):
 
 
 def _loads(data, unpickler, main_file=None):
+    # The subclass (Python code for each global it finds) only where it can
+    # matter: a pickle that names the module it redirects.
+    if (unpickler is _HostUnpickler and b'__mp_main__' not in data) or \
+            (unpickler is _WorkerUnpickler and (not main_file or b'__main__' not in data)):
+        return _pickle.loads(data)
     u = unpickler(_io.BytesIO(data))
     u.main_file = main_file
     return u.load()
@@ -126,6 +134,8 @@ def _run(payload):
         cause = NotShareableError(f'the call could not be unpickled here: {type(exc).__name__}: {exc}')
         error = NotShareableError('args not shareable')
         return _pickle.dumps((False, _snapshot(cause), _pickle.dumps(error)))
+    if fn_payload[0] == 'chunk':
+        return _run_chunk(fn_payload[1], args)
     # (ok, snapshot, pickled value or exception): the caller reads the
     # snapshot even when it cannot rebuild the exception itself.
     try:
@@ -133,16 +143,62 @@ def _run(payload):
     except _c.CancelledError:
         raise  # the pool reports the interruption itself
     except BaseException as exc:
-        try:
-            inner = _pickle.dumps(exc)
-        except Exception:
-            inner = None
-        return _pickle.dumps((False, _snapshot(exc), inner))
+        return _pickle.dumps(_failure(exc))
     try:
         return _pickle.dumps((True, None, _pickle.dumps(value)))
     except Exception as exc:
-        error = NotShareableError(f'the result, of type {type(value).__name__}, cannot be sent back: {exc}')
-        return _pickle.dumps((False, _snapshot(error), _pickle.dumps(error)))
+        return _pickle.dumps(_unsendable_result(value, exc))
+
+
+def _failure(exc):
+    try:
+        inner = _pickle.dumps(exc)
+    except Exception:
+        inner = None
+    return (False, _snapshot(exc), inner)
+
+
+def _unsendable_result(value, exc):
+    error = NotShareableError(f'the result, of type {type(value).__name__}, cannot be sent back: {exc}')
+    return (False, _snapshot(error), _pickle.dumps(error))
+
+
+def _run_chunk(fn_payload, chunk):
+    '''A chunk of a map: fn resolved once, called for each argument tuple.
+    Returns the pickled (ok, snapshot, pickled (values, failed)): the
+    values up to the first failure, and that failure's outcome (or None).
+    The items after a failure run too, as they do in CPython's executor,
+    though nobody sees their results.'''
+    try:
+        fn = _resolve(fn_payload)
+    except _c.CancelledError:
+        raise
+    except BaseException as exc:
+        return _pickle.dumps(_failure(exc))
+    values = []
+    failed = None
+    for args in chunk:
+        try:
+            value = fn(*args)
+        except _c.CancelledError:
+            raise
+        except BaseException as exc:
+            if failed is None:
+                failed = _failure(exc)
+            continue
+        if failed is None:
+            values.append(value)
+    try:
+        return _pickle.dumps((True, None, _pickle.dumps((values, failed))))
+    except Exception:
+        # One value cannot cross: find which, and fail there.
+        for i, value in enumerate(values):
+            try:
+                _pickle.dumps(value)
+            except Exception as exc:
+                failed = _unsendable_result(value, exc)
+                return _pickle.dumps((True, None, _pickle.dumps((values[:i], failed))))
+        raise
 
 
 def _initialize(payload):
@@ -183,6 +239,11 @@ def _outcome(data):
     ok, info, inner = _pickle.loads(data)
     if ok:
         return _loads(inner, _HostUnpickler)
+    _raise_outcome((ok, info, inner))
+
+
+def _raise_outcome(outcome):
+    _, info, inner = outcome
     cause = ExecutionFailed(ExceptionSnapshot._from_tuple(info))
     try:
         exc = _loads(inner, _HostUnpickler) if inner is not None else None
@@ -193,6 +254,28 @@ def _outcome(data):
     if isinstance(exc, BaseException):
         raise exc from cause
     raise cause
+
+
+class _Chunk:
+    '''What map() submits for a chunk of calls of fn.'''
+    __slots__ = ('fn',)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+
+def _batched(iterable, n):
+    it = iter(iterable)
+    while chunk := tuple(_itertools.islice(it, n)):
+        yield chunk
+
+
+def _chain_chunks(chunks):
+    # Each chunk's (values, failed): its values, then its failure raised.
+    for values, failed in chunks:
+        yield from values
+        if failed is not None:
+            _raise_outcome(failed)
 
 
 def _not_shareable(exc, what):
@@ -206,6 +289,60 @@ def _not_shareable(exc, what):
 def _default_workers():
     count = getattr(_os, 'process_cpu_count', _os.cpu_count)()
     return count or 1
+
+
+class _Future(_base.Future):
+    '''A future whose call can be cancelled only while it waits in the
+    pool's queue, as a call waiting in CPython's executor's queue can, and
+    that is running() once a worker took it.'''
+    _interp_glib_call = None
+    _interp_glib_pool = None
+
+    def cancel(self):
+        with self._condition:
+            call = self._interp_glib_call
+            if (self._state == _base.PENDING and call is not None and
+                    not _c._pool_drop(self._interp_glib_pool, call)):
+                return False
+            return super().cancel()
+
+    def running(self):
+        with self._condition:
+            call = self._interp_glib_call
+            if self._state == _base.PENDING and call is not None:
+                return _c._pool_started(self._interp_glib_pool, call)
+            return super().running()
+
+
+class _Stopper:
+    '''What concurrent.futures's exit handler puts None in.'''
+    def __init__(self, pool):
+        self._pool = pool
+
+    def put(self, item):
+        _c._pool_stop(self._pool)
+
+
+def _complete(pool, executor_ref, outstanding):
+    '''The completer: sets the futures of the calls that completed.'''
+    while (batch := _c._pool_collect(pool)) is not None:
+        for future, data, exc in batch:
+            outstanding.discard(future)
+            if not future.set_running_or_notify_cancel():
+                continue  # cancelled while it waited: dropped
+            if exc is None:
+                try:
+                    future.set_result(_outcome(data))
+                except BaseException as e:
+                    future.set_exception(e)
+                continue
+            executor = executor_ref()
+            if executor is not None:
+                exc = executor._pool_error(exc)
+            future.set_exception(exc)
+            executor = None
+        # Nothing kept alive while waiting for the next batch.
+        batch = future = data = exc = None
 
 
 class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
@@ -259,7 +396,21 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
                                % (data,))
         self._worker_name = thread_name_prefix + '_worker'
         self._pool = _c._pool_new(max_workers, init_source, timeout_ms, bool(isolated))
+        self._completer = None
+        self._outstanding = set()  # futures submitted and not completed
         super().__init__(max_workers, thread_name_prefix)
+
+    # A ThreadPoolExecutor whose threads are not used: a call goes from
+    # submit() straight to the pool, and one thread, the completer, takes
+    # the outcomes back in batches (interp-module-pool.c). CPython's tests
+    # count the workers as its threads.
+    @property
+    def _threads(self):
+        return tuple(range(_c._pool_n_workers(self._pool)))
+
+    @_threads.setter
+    def _threads(self, value):
+        pass  # ThreadPoolExecutor.__init__() sets it
 
     def _broke(self, message, exc=None):
         '''The pool is broken: the first time, logs why as CPython's
@@ -271,43 +422,99 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
             _thread._base.LOGGER.critical('Exception in initializer:', exc_info=exc)
         raise BrokenInterpreterPool(message)
 
-    def _call(self, fn, args, kwargs, cancellable):
+    def _payload(self, fn, args, kwargs):
         if self._init_error is not None:
             self._broke('A worker initializer failed, the pool is not usable anymore',
                         self._init_error)
-        # Here, not in submit(): a call that cannot be sent fails its
-        # future, as in CPython.
+        # Here, not in the caller of submit(): a call that cannot be sent
+        # fails its future, as in CPython.
         try:
-            payload = _pickle_task(self._worker_name, _callable_payload(fn, check=False),
-                                   args, kwargs)
+            if type(fn) is _Chunk:
+                fn_payload = ('chunk', _callable_payload(fn.fn, check=False))
+                args = args[0]
+            else:
+                fn_payload = _callable_payload(fn, check=False)
+            return _pickle_task(self._worker_name, fn_payload, args, kwargs)
         except Exception as exc:
             raise _not_shareable(exc, 'the call') from exc
-        try:
-            data = _c._pool_call(self._pool, payload, cancellable)
-        except InterpreterError as e:
-            # _pool_call's (code, message, snapshot) for a broken or shut
-            # down pool; the snapshot is the exception of the initializer
-            # that broke it.
-            if len(e.args) == 3 and e.args[0] == 1:
-                info = e.args[2]
-                if info is not None:
+
+    def _pool_error(self, e):
+        '''The exception a future gets for the pool's error e.'''
+        # _pool_submit's (code, message, snapshot) for a broken or shut
+        # down pool; the snapshot is the exception of the initializer that
+        # broke it.
+        if isinstance(e, InterpreterError) and len(e.args) == 3 and e.args[0] == 1:
+            info = e.args[2]
+            if info is not None:
+                try:
+                    # An initializer defined in an unguarded main script.
                     _raise_if_unguarded_main(info)
+                except RuntimeError as unguarded:
+                    return unguarded
+            try:
                 self._broke(e.args[1], ExecutionFailed(ExceptionSnapshot._from_tuple(info))
                             if info is not None else None)
-            if len(e.args) == 3 and e.args[0] == 2:
-                raise RuntimeError('cannot schedule new futures after shutdown') from None
-            raise
-        return _outcome(data)
+            except BrokenInterpreterPool as broken:
+                return broken
+        if isinstance(e, InterpreterError) and len(e.args) == 3 and e.args[0] == 2:
+            return RuntimeError('cannot schedule new futures after shutdown')
+        return e
+
+    def map(self, fn, *iterables, timeout=None, chunksize=1, **kwargs):
+        '''As Executor.map(); with chunksize > 1, each chunk of that many
+        calls travels to one worker as one call (fn sent once), as
+        ProcessPoolExecutor's map sends them.'''
+        if chunksize < 1:
+            raise ValueError('chunksize must be >= 1.')
+        if chunksize == 1:
+            return super().map(fn, *iterables, timeout=timeout, **kwargs)
+        chunks = super().map(_Chunk(fn), _batched(zip(*iterables), chunksize),
+                             timeout=timeout, **kwargs)
+        return _chain_chunks(chunks)
+
+    map.__doc__ = _thread.ThreadPoolExecutor.map.__doc__
 
     def submit(self, fn, /, *args, **kwargs):
         if self._broken:
             raise BrokenInterpreterPool(self._broken)
-        cancellable = _c._Cancellable()
-        future = super().submit(self._call, fn, args, kwargs, cancellable)
-        future._interp_glib_cancellable = cancellable
+        future = _Future()
+        try:
+            payload = self._payload(fn, args, kwargs)
+        except BaseException as exc:
+            payload = None
+            error = exc
+        with self._shutdown_lock, _thread._global_shutdown_lock:
+            if self._broken and payload is not None:
+                raise BrokenInterpreterPool(self._broken)
+            if self._shutdown:
+                raise RuntimeError('cannot schedule new futures after shutdown')
+            if _thread._shutdown:
+                raise RuntimeError('cannot schedule new futures after interpreter shutdown')
+            if payload is None:
+                future.set_running_or_notify_cancel()
+                future.set_exception(error)
+                return future
+            cancellable = _c._Cancellable()
+            future._interp_glib_cancellable = cancellable
+            future._interp_glib_pool = self._pool
+            self._outstanding.add(future)
+            future._interp_glib_call = _c._pool_submit(self._pool, payload, cancellable, future)
+            if self._completer is None:
+                self._start_completer()
         return future
 
     submit.__doc__ = _thread.ThreadPoolExecutor.submit.__doc__
+
+    def _start_completer(self):
+        completer = _threading.Thread(
+            name=self._thread_name_prefix + '_completer', target=_complete,
+            args=(self._pool, _weakref.ref(self), self._outstanding))
+        completer.start()
+        self._completer = completer
+        # At the interpreter's exit, concurrent.futures "puts None" in each
+        # thread's queue and joins it: the completer then ends once every
+        # call completed, as CPython's workers end once the queue is empty.
+        _thread._threads_queues[completer] = _Stopper(self._pool)
 
     def interrupt(self, future):
         '''Stops the call behind future: cancels it if it has not started,
@@ -324,17 +531,23 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
         return True
 
     def shutdown(self, wait=True, *, cancel_futures=False):
-        super().shutdown(wait, cancel_futures=cancel_futures)
-        if wait:
-            _c._pool_shutdown(self._pool, cancel_futures)
-        else:
-            threads = list(self._threads)
-            pool = self._pool
+        with self._shutdown_lock:
+            self._shutdown = True
+            if cancel_futures:
+                # As CPython's: what has not started is cancelled.
+                for future in list(self._outstanding):
+                    future.cancel()
+            completer = self._completer
+            _c._pool_stop(self._pool)
+        pool = self._pool
 
-            def finish():
-                for thread in threads:
-                    thread.join()
-                _c._pool_shutdown(pool, False)
+        def finish():
+            if completer is not None:
+                completer.join()
+            _c._pool_shutdown(pool, False)
+        if wait:
+            finish()
+        else:
             _threading.Thread(target=finish, name='InterpreterPoolExecutor-shutdown').start()
 
     shutdown.__doc__ = _thread.ThreadPoolExecutor.shutdown.__doc__
