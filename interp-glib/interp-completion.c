@@ -299,16 +299,27 @@ async_result_dispatch (gpointer data)
     g_main_context_pop_thread_default (self->context);
 }
 
+/* Takes @value or @error as the outcome, once. */
+static gboolean
+async_result_set (InterpAsyncResult *self,
+                  GVariant          *value,
+                  GError            *error)
+{
+  g_return_val_if_fail (!self->returned, FALSE);
+
+  self->returned = TRUE;
+  self->value = value;
+  self->error = error;
+  return TRUE;
+}
+
 void
 _interp_async_result_return (InterpAsyncResult *self,
                              GVariant          *value,
                              GError            *error)
 {
-  g_return_if_fail (!self->returned);
-
-  self->returned = TRUE;
-  self->value = value;
-  self->error = error;
+  if (!async_result_set (self, value, error))
+    return;
   _interp_completion_push (self->context, G_PRIORITY_DEFAULT, 0, async_result_dispatch, self,
                            g_object_unref);
 }
@@ -318,11 +329,8 @@ _interp_async_result_return_here (InterpAsyncResult *self,
                                   GVariant          *value,
                                   GError            *error)
 {
-  g_return_if_fail (!self->returned);
-
-  self->returned = TRUE;
-  self->value = value;
-  self->error = error;
+  if (!async_result_set (self, value, error))
+    return;
   async_result_dispatch (self);
   g_object_unref (self);
 }
