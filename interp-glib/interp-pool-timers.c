@@ -68,7 +68,7 @@ char *
 _interp_pool_dup_timeout_text (InterpPool *self)
 {
   guint ms = self->task_timeout;
-  char *text = g_strdup_printf ("%u.%03u", ms / 1000, ms % 1000);
+  g_autofree char *text = g_strdup_printf ("%u.%03u", ms / 1000, ms % 1000);
   gsize len = strlen (text);
 
   /* Milliseconds without their trailing zeros: 0.2, 1.05, 5 */
