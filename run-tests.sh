@@ -133,8 +133,8 @@ fi
 # interpreters share one GIL, so their threads hand it over the most, and
 # most flakes showed there. Not the stress suite: it is long, and loads
 # the machine itself. A few minutes at most. INTERP_LOAD_REPEAT sets the
-# repetitions (3; 0 skips the step).
-load_repeat=${INTERP_LOAD_REPEAT:-3}
+# repetitions (2; 0 skips the step).
+load_repeat=${INTERP_LOAD_REPEAT:-2}
 if [ "$load_repeat" = 0 ]; then
   echo "=== C suites under load: SKIPPED (INTERP_LOAD_REPEAT=0) ==="
   skipped=$((skipped + 1))
