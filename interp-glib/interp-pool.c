@@ -1072,6 +1072,31 @@ submit_async (InterpPool        *self,
   _interp_pool_task_unref (task);
 }
 
+/* Queues a call that completes in @context (NULL: the caller's
+ * thread-default one); returns a reference to its task, or NULL when it
+ * could not be made (the callback then gets the error). */
+static PoolTask *
+submit_call (InterpPool          *self,
+             const char          *callable,
+             GVariant            *args,
+             GVariant            *kwargs,
+             GCancellable        *cancellable,
+             GMainContext        *context,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  g_autoptr(InterpAsyncResult) async_result = NULL;
+  GError *error = NULL;
+  PoolTask *task;
+
+  async_result = async_result_new (self, context, callback, user_data, interp_pool_call_async);
+  task = call_task_new (self, callable, args, kwargs, cancellable, async_result, &error);
+  if (task != NULL)
+    _interp_pool_task_ref (task);
+  submit_async (self, async_result, task, error);
+  return task;
+}
+
 /**
  * interp_pool_call_async:
  * @self: a pool
@@ -1095,17 +1120,15 @@ interp_pool_call_async (InterpPool          *self,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
 {
-  g_autoptr(InterpAsyncResult) async_result = NULL;
-  GError *error = NULL;
   PoolTask *task;
 
   g_return_if_fail (INTERP_IS_POOL (self));
   g_return_if_fail (callable != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  async_result = async_result_new (self, NULL, callback, user_data, interp_pool_call_async);
-  task = call_task_new (self, callable, args, kwargs, cancellable, async_result, &error);
-  submit_async (self, async_result, task, error);
+  task = submit_call (self, callable, args, kwargs, cancellable, NULL, callback, user_data);
+  if (task != NULL)
+    _interp_pool_task_unref (task);
 }
 
 PoolTask *
@@ -1117,16 +1140,7 @@ _interp_pool_call_async_task (InterpPool          *self,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  g_autoptr(InterpAsyncResult) async_result = NULL;
-  GError *error = NULL;
-  PoolTask *task;
-
-  async_result = async_result_new (self, context, callback, user_data, interp_pool_call_async);
-  task = call_task_new (self, callable, args, NULL, cancellable, async_result, &error);
-  if (task != NULL)
-    _interp_pool_task_ref (task);
-  submit_async (self, async_result, task, error);
-  return task;
+  return submit_call (self, callable, args, NULL, cancellable, context, callback, user_data);
 }
 
 /**
