@@ -14,41 +14,60 @@ cd "$(dirname "$0")"
 bash build-aux/install-deps.sh
 
 passed=0; failed=0; skipped=0; built=" "; first_dir=
+# What failed, one line each, repeated at the end so that a log's tail
+# names it.
+failures=()
 
 # add_testlog_counts DIR RC: adds the results in DIR's last meson test log
-# to the counts; RC is meson test's status (a failure it did not log still
-# counts as one).
+# to the counts and its failed tests to failures; RC is meson test's
+# status (a failure it did not log still counts as one).
 add_testlog_counts() {
-  local dir=$1 rc=$2 counts p f k
+  local dir=$1 rc=$2 counts p f k name
   counts=$(python3 - "$dir/meson-logs/testlog.json" <<'PY'
 import json, sys
 c = {"OK": 0, "FAIL": 0, "SKIP": 0}
+names = []
 for line in open(sys.argv[1]):
-    r = json.loads(line)["result"]
-    c["OK" if r in ("OK", "EXPECTEDFAIL") else "SKIP" if r == "SKIP" else "FAIL"] += 1
+    t = json.loads(line)
+    r = t["result"]
+    kind = "OK" if r in ("OK", "EXPECTEDFAIL") else "SKIP" if r == "SKIP" else "FAIL"
+    c[kind] += 1
+    if kind == "FAIL":
+        names.append("%s (%s)" % (t["name"], r))
 print(c["OK"], c["FAIL"], c["SKIP"])
+for n in names:
+    print(n)
 PY
 )
-  read -r p f k <<<"$counts"
+  read -r p f k <<<"$(head -n 1 <<<"$counts")"
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + k))
-  [ "$rc" -eq 0 ] || failed=$((failed > 0 ? failed : 1))
+  while read -r name; do
+    [ -z "$name" ] || failures+=("$dir: $name")
+  done < <(tail -n +2 <<<"$counts")
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    failed=$((failed + 1))
+    failures+=("$dir: meson test exited $rc")
+  fi
+}
+
+# count STEP CMD...: runs CMD as one test named STEP.
+count() {
+  local step=$1; shift
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    failures+=("$step")
+  fi
 }
 
 echo "=== Python.h include order (build-aux/check-python-include.sh) ==="
-if bash build-aux/check-python-include.sh; then
-  passed=$((passed + 1))
-else
-  failed=$((failed + 1))
-fi
+count check-python-include.sh bash build-aux/check-python-include.sh
 
 echo "=== One direction between the library's layers (build-aux/check-layers.py) ==="
 for args in "" --self-test; do
   # shellcheck disable=SC2086
-  if python3 build-aux/check-layers.py $args; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-  fi
+  count "check-layers.py $args" python3 build-aux/check-layers.py $args
 done
 
 # build_and_test PYTHON [SUITE...]: no suites means all of them. Extra
@@ -83,15 +102,11 @@ build_and_test() {
 
   # What the README tells a Python user to run, as it stands.
   echo "--- meson devenv -C $dir $py -c 'import interp_glib' ---"
-  if meson devenv -C "$dir" "$py" -c 'import interp_glib as i
+  count "$dir: import interp_glib" meson devenv -C "$dir" "$py" -c 'import interp_glib as i
 x = i.create()
 assert x.call(pow, 2, 5) == 32
 x.close()
-print("interp_glib", i.__file__, "works under", i.get_main().id)'; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-  fi
+print("interp_glib", i.__file__, "works under", i.get_main().id)'
 }
 
 while read -r py; do
@@ -167,11 +182,21 @@ hrc=0
 bash build-aux/run-hardening.sh 2>&1 | tee "$hlog" || hrc=$?
 if read -r p f s < <(sed -n 's/^hardening: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$hlog" | tail -n 1); then
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+  while read -r name; do
+    failures+=("hardening: $name")
+  done < <(sed -n 's/^hardening: FAILED: //p' "$hlog")
 else
   failed=$((failed + 1))
+  failures+=("hardening: no count printed")
 fi
-[ "$hrc" -eq 0 ] || failed=$((failed > 0 ? failed : 1))
+if [ "$hrc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+  failed=$((failed + 1))
+  failures+=("hardening: exited $hrc")
+fi
 rm -f "$hlog"
 
+for f in "${failures[@]}"; do
+  echo "FAILED: $f"
+done
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -111,12 +111,17 @@ fi
 rc=0
 meson test -C "$dir" --setup asan --suite c --suite examples --suite fuzz --no-suite stress \
   --print-errorlogs --num-processes 2 || rc=$?
+# Failed tests are named on stderr, as the other failures here are.
 counts=$("$py" - "$dir/meson-logs/testlog-asan.json" <<'PY'
 import json, sys
 c = {"OK": 0, "FAIL": 0, "SKIP": 0}
 for line in open(sys.argv[1]):
-    r = json.loads(line)["result"]
-    c["OK" if r in ("OK", "EXPECTEDFAIL") else "SKIP" if r == "SKIP" else "FAIL"] += 1
+    t = json.loads(line)
+    r = t["result"]
+    kind = "OK" if r in ("OK", "EXPECTEDFAIL") else "SKIP" if r == "SKIP" else "FAIL"
+    c[kind] += 1
+    if kind == "FAIL":
+        print("hardening: FAILED: %s under ASan+UBSan (%s)" % (t["name"], r), file=sys.stderr)
 print(c["OK"], c["FAIL"], c["SKIP"])
 PY
 ) || counts="0 1 0"
