@@ -196,13 +196,16 @@ test('cancelling exec_async() of `while True: pass` gives CANCELLED quickly', as
 
 test('cancellation is not swallowed by `except Exception` and runs finally', async () => {
     const cancellable = new Gio.Cancellable();
-    // The flags are set first: the cancel may come before the call's first line.
-    a.exec('swallowed = False\ncleaned = False', null);
+    // The code says when it is inside both trys: a cancel before that would
+    // skip the finally (ordering, not timing).
+    const inside = Interp.Queue.new(0);
     const p = callAsync(a, 'exec', `
+        import interp_glib
         swallowed = False
         cleaned = False
         try:
             try:
+                interp_glib.Queue(${inside.get_id()}).put(True)
                 while True:
                     pass
             except Exception:
@@ -210,7 +213,7 @@ test('cancellation is not swallowed by `except Exception` and runs finally', asy
         finally:
             cleaned = True
     `, cancellable);
-    await waitFor(() => a.is_running(), 5000, 'the loop to start');
+    assertEqual(inside.get(30 * 1000 * 1000, null).deepUnpack(), true, 'the loop started');
     cancellable.cancel();
     assertGError(await assertRejects(p), Gio.IOErrorEnum, CANCELLED);
     assertDeepEqual(a.eval('[swallowed, cleaned]', null).recursiveUnpack(), [false, true]);

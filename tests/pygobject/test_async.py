@@ -189,10 +189,14 @@ class CancellationTests(InterpTestCase):
     def test_cancellation_is_not_swallowed_by_except_exception(self):
         cancellable = Gio.Cancellable()
         done = AsyncCapture(exec_finish)
+        # The code says when it is inside the outer try: a cancel before
+        # that would leave seen None (ordering, not timing).
+        inside = Interp.Queue.new(0)
         interp.exec_async(
-            "import time\n"
+            "import interp_glib, time\n"
             "seen = None\n"
             "try:\n"
+            "    interp_glib.Queue(%d).put(True)\n"
             "    while True:\n"
             "        try:\n"
             "            time.sleep(0.002)\n"
@@ -200,8 +204,8 @@ class CancellationTests(InterpTestCase):
             "            pass\n"
             "except BaseException as e:\n"
             "    seen = (type(e).__module__, type(e).__name__, isinstance(e, Exception))\n"
-            "    raise\n", cancellable, done)
-        run_loop(interp.is_running, timeout=5)
+            "    raise\n" % inside.get_id(), cancellable, done)
+        self.assertTrue(inside.get(30 * 1000 * 1000, None).unpack())
         GLib.timeout_add(20, lambda: cancellable.cancel() or GLib.SOURCE_REMOVE)
         done.wait(timeout=5)
         self.assertCancelled(done.error)
