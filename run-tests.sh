@@ -109,7 +109,10 @@ x.close()
 print("interp_glib", i.__file__, "works under", i.get_main().id)'
 }
 
+# The API reference does not depend on the Python: the first build makes
+# and checks it, the others skip gtk-doc (a minute each).
 while read -r py; do
+  if [ -n "$first_dir" ]; then setup_extra=(-Dgtk_doc=false); fi
   build_and_test "$py"
 done < <(bash build-aux/find-pythons.sh)
 
@@ -131,12 +134,8 @@ else
       echo "=== Python $v from Debian unstable: SKIPPED (a Python $v was built above) ==="
       skipped=$((skipped + 1))
     else
-      # The API reference does not depend on the Python: the builds above
-      # made and checked it, so these skip gtk-doc (a minute each).
-      setup_extra=(-Dgtk_doc=false)
       # shellcheck disable=SC2086
       build_and_test "$py" $unstable_suites
-      setup_extra=()
     fi
   done
 fi
