@@ -119,6 +119,7 @@ struct _InterpExecutor
   GQueue jobs;
   gint n_queued;              /* jobs.length, atomic, for the idle spin */
   gboolean idle_sleeping;     /* the executor thread waits on job_cond */
+  gboolean ticker_sleeping;   /* Python 3.11: the ticker waits on ticker_cond */
   guint done_sleepers;        /* sync callers waiting on done_cond */
   guint idle_waiters;         /* _interp_executor_wait_idle() callers */
   gboolean abandoned;         /* left by a pool while blocked in C */

@@ -526,7 +526,9 @@ ticker_thread (gpointer data)
 
       if (executor->running_job == NULL)
         {
+          executor->ticker_sleeping = TRUE;
           g_cond_wait (&executor->ticker_cond, &executor->lock);
+          executor->ticker_sleeping = FALSE;
           continue;
         }
       /* Counted as an interrupter: teardown waits for us. */

@@ -444,7 +444,9 @@ run_job (InterpExecutor  *executor,
     }
   executor->running_job = job;
   executor->job_serial++;
-  g_cond_broadcast (&executor->ticker_cond);
+  /* A wake-up is a system call: only for a ticker that sleeps. */
+  if (executor->ticker_sleeping)
+    g_cond_broadcast (&executor->ticker_cond);
   g_mutex_unlock (&executor->lock);
   state_changed (executor, INTERP_EXECUTOR_CHANGED_RUNNING);
   if (G_UNLIKELY (_interp_debug_enabled ()))

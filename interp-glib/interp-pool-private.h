@@ -64,6 +64,7 @@ struct _InterpPool
 
   GMutex lock;
   GCond cond;                 /* a task completed, a worker started or left */
+  guint cond_waiters;         /* threads in _interp_pool_wait_locked() */
   PoolState state;
   GError *broken;
   GQueue pending;             /* PoolJob, through their link */
@@ -204,6 +205,10 @@ gboolean           _interp_pool_task_started           (InterpPool         *self
  * the effects. */
 void               _interp_pool_unlock_and_run         (InterpPool         *self,
                                                         InterpDeferred     *deferred);
+/* Waits on the pool's cond, the lock held. */
+void               _interp_pool_wait_locked            (InterpPool         *self);
+/* Wakes the threads in _interp_pool_wait_locked(), if there are any. */
+void               _interp_pool_wake_locked            (InterpPool         *self);
 /* Destroys *@source (taking it) once the lock is dropped. */
 void               _interp_pool_take_source_locked     (GSource           **source,
                                                         InterpDeferred     *deferred);

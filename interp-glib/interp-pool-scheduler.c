@@ -278,7 +278,7 @@ retire_effect (gpointer owner,
   retire_worker (data);
   g_mutex_lock (&self->lock);
   self->n_retiring--;
-  g_cond_broadcast (&self->cond);
+  _interp_pool_wake_locked (self);
   g_mutex_unlock (&self->lock);
 }
 
@@ -315,6 +315,22 @@ spawn_effect (gpointer owner,
               gpointer data)
 {
   spawn (owner);
+}
+
+void
+_interp_pool_wait_locked (InterpPool *self)
+{
+  self->cond_waiters++;
+  g_cond_wait (&self->cond, &self->lock);
+  self->cond_waiters--;
+}
+
+/* A wake-up is a system call, and every finished job would make one. */
+void
+_interp_pool_wake_locked (InterpPool *self)
+{
+  if (self->cond_waiters > 0)
+    g_cond_broadcast (&self->cond);
 }
 
 void
@@ -361,7 +377,7 @@ deliver_locked (InterpPool     *self,
 {
   if (task->result_task == NULL)
     {
-      g_cond_broadcast (&self->cond);
+      _interp_pool_wake_locked (self);
       return;
     }
   /* Queued once the lock is dropped: the pool's lock, which every
@@ -595,7 +611,7 @@ rebalance_and_unlock (InterpPool     *self,
   _interp_pool_dispatch_locked (self, deferred);
   if (self->state == POOL_SHUTTING_DOWN && self->pending.length == 0)
     _interp_pool_retire_idle_locked (self, deferred);
-  g_cond_broadcast (&self->cond);
+  _interp_pool_wake_locked (self);
   _interp_pool_unlock_and_run (self, deferred);
 }
 
@@ -1006,7 +1022,7 @@ _interp_pool_wait_task (InterpPool  *self,
 
   g_mutex_lock (&self->lock);
   while (!task->done)
-    g_cond_wait (&self->cond, &self->lock);
+    _interp_pool_wait_locked (self);
   g_mutex_unlock (&self->lock);
 
   _interp_cancel_waiter_finish (&task->cancel, FALSE);

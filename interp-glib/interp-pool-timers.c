@@ -119,7 +119,7 @@ grace_cb (gpointer data)
         error = _interp_error_new_cancelled ();
       _interp_pool_settle_job_locked (self, job, error, &deferred);
       _interp_pool_dispatch_locked (self, &deferred);
-      g_cond_broadcast (&self->cond);
+      _interp_pool_wake_locked (self);
       abandoned = TRUE;
     }
   _interp_pool_unlock_and_run (self, &deferred);

@@ -735,7 +735,7 @@ wait_started (InterpPool    *self,
   _interp_cancel_waiter_connect_wake (&wake, cancellable, &self->lock, &self->cond);
   g_mutex_lock (&self->lock);
   while (self->n_starting > 0 && self->broken == NULL && !g_cancellable_is_cancelled (cancellable))
-    g_cond_wait (&self->cond, &self->lock);
+    _interp_pool_wait_locked (self);
   ok = self->broken == NULL;
   if (!ok)
     g_propagate_error (error, g_error_copy (self->broken));
@@ -1436,7 +1436,7 @@ interp_pool_shutdown (InterpPool    *self,
           g_mutex_lock (&self->lock);
           continue;
         }
-      g_cond_wait (&self->cond, &self->lock);
+      _interp_pool_wait_locked (self);
     }
   ok = !g_cancellable_is_cancelled (cancellable);
   if (ok)
