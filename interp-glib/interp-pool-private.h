@@ -111,7 +111,11 @@ struct _PoolTask
   InterpAsyncResult *result_task; /* _async; NULL for a sync caller */
   GCancellable *cancellable;
   InterpCancelWaiter cancel;  /* task_cancelled_cb(), until delivered */
-  GPtrArray *jobs;            /* PoolJob, in input order */
+  GPtrArray *jobs;            /* PoolJob, in input order; NULL once done */
+  /* The jobs once done, let go of by whoever takes the outcome: the
+   * thread that made them, whose allocator arena they come from (freed
+   * on a worker, they made it contend with the caller's for its lock). */
+  GPtrArray *spent_jobs;
   guint n_items;
   GVariant **results;         /* n_items (one for a call) */
   GVariant *one_result;       /* results' storage when there is one */

@@ -49,6 +49,7 @@ task_clear (PoolTask *task)
   if (task->results != &task->one_result)
     g_free (task->results);
   g_clear_pointer (&task->jobs, g_ptr_array_unref);
+  g_clear_pointer (&task->spent_jobs, g_ptr_array_unref);
   g_clear_pointer (&task->call, _interp_call_free);
   g_clear_pointer (&task->result, g_variant_unref);
   g_clear_object (&task->stream);
@@ -124,7 +125,8 @@ _interp_pool_task_new (InterpPool   *self,
   task->n_items = n_items;
   task->results = n_items <= 1 ? &task->one_result : g_new0 (GVariant *, n_items);
   task->fail_index = G_MAXUINT;
-  task->jobs = g_ptr_array_new_with_free_func (_interp_pool_job_unref);
+  /* A call has one job: room for it now, rather than a reallocation. */
+  task->jobs = g_ptr_array_new_full (is_map ? 0 : 1, _interp_pool_job_unref);
   task->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
   task->result_task = async_result ? g_object_ref (async_result) : NULL;
   return task;
@@ -351,10 +353,22 @@ complete_task (gpointer data)
 {
   PoolTask *task = data;
 
+  g_clear_pointer (&task->spent_jobs, g_ptr_array_unref);
   _interp_cancel_waiter_finish (&task->cancel, FALSE);
   _interp_async_result_return_here (g_steal_pointer (&task->result_task),
                                     g_steal_pointer (&task->result),
                                     g_steal_pointer (&task->error));
+}
+
+/* The completion's reference, also when it is dropped unrun: the spent
+ * jobs hold the task too. */
+static void
+completion_unref (gpointer data)
+{
+  PoolTask *task = data;
+
+  g_clear_pointer (&task->spent_jobs, g_ptr_array_unref);
+  _interp_pool_task_unref (task);
 }
 
 static void
@@ -365,7 +379,7 @@ deliver_effect (gpointer owner,
 
   /* The pool lives meanwhile: the result holds it. */
   _interp_completion_push (_interp_async_result_get_context (task->result_task), G_PRIORITY_DEFAULT,
-                           0, complete_task, task, _interp_pool_task_unref);
+                           0, complete_task, task, completion_unref);
 }
 
 /* A task whose outcome is set: hands it to its caller, a sync waiter on
@@ -749,7 +763,7 @@ check_task_locked (InterpPool     *self,
         g_atomic_int_set (&job->stop, 1);
     }
   /* Jobs still running keep the task; it no longer needs them. */
-  g_clear_pointer (&task->jobs, g_ptr_array_unref);
+  task->spent_jobs = g_steal_pointer (&task->jobs);
   deliver_locked (self, task, deferred);
 }
 
@@ -1024,6 +1038,7 @@ _interp_pool_wait_task (InterpPool  *self,
   while (!task->done)
     _interp_pool_wait_locked (self);
   g_mutex_unlock (&self->lock);
+  g_clear_pointer (&task->spent_jobs, g_ptr_array_unref);
 
   _interp_cancel_waiter_finish (&task->cancel, FALSE);
 
