@@ -783,7 +783,7 @@ call_job_new (const char  *callable,
 
   if (!_interp_check_variant_type (args, G_VARIANT_TYPE_TUPLE, "args",
                                    "a tuple of arguments", "(xs)", error) ||
-      !_interp_check_variant_type (kwargs, G_VARIANT_TYPE ("a{s*}"), "kwargs",
+      !_interp_check_variant_type (kwargs, INTERP_VARIANT_TYPE_KWARGS, "kwargs",
                                    "a dictionary of names to values", "a{sv}", error))
     return NULL;
 

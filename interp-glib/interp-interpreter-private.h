@@ -56,6 +56,11 @@ gpointer        _interp_expression_new            (const char         *expressio
 void            _interp_call_drop_args            (GVariant           *args,
                                                    GVariant           *kwargs);
 
+/* Keyword arguments and namespaces: a dictionary with string keys. A
+ * constant, as GLib's own G_VARIANT_TYPE_VARDICT is: G_VARIANT_TYPE ()
+ * checks its string on every call, the cost of a small allocation. */
+#define INTERP_VARIANT_TYPE_KWARGS ((const GVariantType *) "a{s*}")
+
 /* Fails with INTERP_ERROR_INVALID_ARGUMENT unless @value is NULL or of
  * @type: "@what must be @kind (GVariant type '@type', such as
  * '@example'), got 'x'", which says what to pass in words, not only in

@@ -1044,7 +1044,7 @@ interp_interpreter_prepare_main (InterpInterpreter  *self,
     return check_usable (self, error);
   g_variant_ref_sink (ns);
   if (!check_usable (self, error) ||
-      !_interp_check_variant_type (ns, G_VARIANT_TYPE ("a{s*}"), "ns",
+      !_interp_check_variant_type (ns, INTERP_VARIANT_TYPE_KWARGS, "ns",
                                    "a dictionary of names to values", "a{sv}", error))
     {
       g_variant_unref (ns);
