@@ -111,11 +111,14 @@ struct _PoolTask
   InterpAsyncResult *result_task; /* _async; NULL for a sync caller */
   GCancellable *cancellable;
   InterpCancelWaiter cancel;  /* task_cancelled_cb(), until delivered */
-  GPtrArray *jobs;            /* PoolJob, in input order; NULL once done */
+  PoolJob **jobs;             /* n_jobs PoolJob, in input order; NULL once done */
+  guint n_jobs;
+  PoolJob *one_job;           /* jobs' storage for a call */
+  guint n_jobs_settled;       /* the jobs before this index have all settled */
   /* The jobs once done, let go of by whoever takes the outcome: the
    * thread that made them, whose allocator arena they come from (freed
    * on a worker, they made it contend with the caller's for its lock). */
-  GPtrArray *spent_jobs;
+  PoolJob **spent_jobs;
   guint n_items;
   GVariant **results;         /* n_items (one for a call) */
   GVariant *one_result;       /* results' storage when there is one */
@@ -156,12 +159,19 @@ struct _PoolJob
   InterpPool *pool;
 };
 
+/* A task with room for @n_jobs jobs, added with _interp_pool_task_add_job(). */
 PoolTask          *_interp_pool_task_new               (InterpPool         *self,
                                                         gboolean            is_map,
                                                         gpointer            call,
                                                         guint               n_items,
+                                                        guint               n_jobs,
                                                         GCancellable       *cancellable,
                                                         InterpAsyncResult  *async_result);
+/* Adds @job (taking it) after the task's other jobs. */
+void               _interp_pool_task_add_job           (PoolTask           *task,
+                                                        PoolJob            *job);
+/* Lets go of the task's jobs, before it is submitted. */
+void               _interp_pool_task_drop_jobs         (PoolTask           *task);
 PoolTask          *_interp_pool_task_ref               (PoolTask           *task);
 void               _interp_pool_task_unref             (gpointer            data);
 PoolJob           *_interp_pool_job_new                (PoolTask           *task,

@@ -267,8 +267,8 @@ call_task_new (InterpPool    *self,
   call = _interp_call_new (callable, args, kwargs, error);
   if (call == NULL)
     return NULL;
-  task = _interp_pool_task_new (self, FALSE, call, 1, cancellable, async_result);
-  g_ptr_array_add (task->jobs, _interp_pool_job_new (task, 0, 1));
+  task = _interp_pool_task_new (self, FALSE, call, 1, 1, cancellable, async_result);
+  _interp_pool_task_add_job (task, _interp_pool_job_new (task, 0, 1));
   return task;
 }
 
@@ -315,11 +315,11 @@ map_task_new (InterpPool         *self,
   call = _interp_call_new (callable, NULL, NULL, error);
   if (call == NULL)
     return NULL;
-  task = _interp_pool_task_new (self, TRUE, call, n, cancellable, async_result);
-  task->stream = stream ? g_object_ref (stream) : NULL;
-
   if (chunk_size == 0)
     chunk_size = MAX (1, (n + 4 * self->max_workers - 1) / (4 * self->max_workers));
+  task = _interp_pool_task_new (self, TRUE, call, n, (n + chunk_size - 1) / chunk_size,
+                                cancellable, async_result);
+  task->stream = stream ? g_object_ref (stream) : NULL;
   for (gsize first = 0; first < n; first += chunk_size)
     {
       guint len = MIN (chunk_size, n - first);
@@ -346,13 +346,13 @@ map_task_new (InterpPool         *self,
                            first + i, g_variant_get_type_string (item));
               g_variant_unref (item);
               _interp_pool_job_unref (job);
-              g_clear_pointer (&task->jobs, g_ptr_array_unref);
+              _interp_pool_task_drop_jobs (task);
               _interp_pool_task_unref (task);
               return NULL;
             }
           job->args[i] = item;
         }
-      g_ptr_array_add (task->jobs, job);
+      _interp_pool_task_add_job (task, job);
     }
   return task;
 }
