@@ -234,6 +234,77 @@ one_interpreter_rate (guint       n_tasks,
   return n_tasks / elapsed;
 }
 
+/* The machine's own floor for the queue wake-up figure: a plain C thread
+ * blocked on a GCond, signalled after 2 ms idle as bench/pool.py's host
+ * puts an item, @rounds times. No Python, no queue: what the kernel (and,
+ * on a virtual machine, the hypervisor) takes to run a sleeping thread. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  double sent;                /* < 0: nothing sent */
+  guint rounds;
+  double *latencies;
+} Wake;
+
+static gpointer
+wake_waiter (gpointer data)
+{
+  Wake *wake = data;
+
+  g_mutex_lock (&wake->lock);
+  for (guint i = 0; i < wake->rounds; i++)
+    {
+      while (wake->sent < 0)
+        g_cond_wait (&wake->cond, &wake->lock);
+      wake->latencies[i] = now () - wake->sent;
+      wake->sent = -1;
+      g_cond_broadcast (&wake->cond);
+    }
+  g_mutex_unlock (&wake->lock);
+  return NULL;
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static void
+cond_wake_floor (guint   rounds,
+                 double *median_us,
+                 double *p99_us)
+{
+  Wake wake = { .sent = -1, .rounds = rounds, .latencies = g_new (double, rounds) };
+  GThread *thread;
+
+  g_mutex_init (&wake.lock);
+  g_cond_init (&wake.cond);
+  thread = g_thread_new ("bench-wake", wake_waiter, &wake);
+  for (guint i = 0; i < rounds; i++)
+    {
+      g_usleep (2000);
+      g_mutex_lock (&wake.lock);
+      wake.sent = now ();
+      g_cond_broadcast (&wake.cond);
+      /* Taken before the next one is sent. */
+      while (wake.sent >= 0)
+        g_cond_wait (&wake.cond, &wake.lock);
+      g_mutex_unlock (&wake.lock);
+    }
+  g_thread_join (thread);
+  qsort (wake.latencies, rounds, sizeof (double), compare_doubles);
+  *median_us = wake.latencies[rounds / 2] * 1e6;
+  *p99_us = wake.latencies[(guint) (rounds * 0.99)] * 1e6;
+  g_free (wake.latencies);
+  g_mutex_clear (&wake.lock);
+  g_cond_clear (&wake.cond);
+}
+
 static void
 cancel_done_cb (GObject      *source,
                 GAsyncResult *result,
@@ -260,6 +331,7 @@ main (int argc, char *argv[])
   double cancel_ms, fine_map, fine_async, medium_map, medium_async, noop_async, noop_by_hand;
   double map_us, stream_us, map1_us, stream1_us;
   double one_interp_async;
+  double wake_median_us, wake_p99_us;
 
   if (argc != 7)
     {
@@ -327,6 +399,9 @@ main (int argc, char *argv[])
   map_vs_stream (pool, n_tasks, 0, 0, &map_us, &stream_us);
   map_vs_stream (pool, MIN (n_tasks, 20000), 0, 1, &map1_us, &stream1_us);
 
+  /* As many rounds as bench/queue_workload.py's host_wake(). */
+  cond_wake_floor (300, &wake_median_us, &wake_p99_us);
+
   /* A call stuck in C, cancelled once it runs: completes after the grace. */
   {
     g_autoptr(GCancellable) cancellable = g_cancellable_new ();
@@ -353,12 +428,14 @@ main (int argc, char *argv[])
            "\"first_call_ms\": %g, \"new_and_call_ms\": %g, "
            "\"grace_ms\": %u, \"cancel_blocked_ms\": %g, "
            "\"map_item_us\": %g, \"stream_item_us\": %g, "
-           "\"map_chunk1_item_us\": %g, \"stream_chunk1_item_us\": %g, \"chunk1_tasks\": %u}\n",
+           "\"map_chunk1_item_us\": %g, \"stream_chunk1_item_us\": %g, \"chunk1_tasks\": %u, "
+           "\"cond_wake_median_us\": %g, \"cond_wake_p99_us\": %g}\n",
            interp_get_python_version (), interp_supports_own_gil () ? "true" : "false",
            n_workers, n_tasks, t_fine, t_medium, t_coarse,
            4 * n_workers, coarse_s, fine_map, fine_async, medium_map, medium_async,
            noop_async, noop_by_hand, one_interp_async, first_call_ms, new_call_ms, grace, cancel_ms,
-           map_us, stream_us, map1_us, stream1_us, MIN (n_tasks, 20000));
+           map_us, stream_us, map1_us, stream1_us, MIN (n_tasks, 20000),
+           wake_median_us, wake_p99_us);
 
   /* The abandoned sleep cannot be waited for. */
   exit (0);
