@@ -9,6 +9,8 @@
 #include "interp-python-private.h" /* first: Python.h precedes system headers */
 #include <interp-glib.h>
 
+#include "bench-common.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,32 +21,7 @@
   "import time as _t\n_s = _t.perf_counter()\nfor _i in range(3000000): pass\n" \
   "loop_s = _t.perf_counter() - _s\n"
 
-static double
-now (void)
-{
-  return g_get_monotonic_time () / 1e6;
-}
-
 static InterpInterpreter *new_with_workload (const char *source);
-
-static int
-cmp_double (gconstpointer a,
-            gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
-/* The value at @q (0..1) of @n values, sorted in place. */
-static double
-quantile (double *values,
-          guint   n,
-          double  q)
-{
-  qsort (values, n, sizeof (double), (int (*) (const void *, const void *)) cmp_double);
-  return values[MIN ((guint) (q * n), n - 1)];
-}
 
 /* Resident set size of this process, KiB. */
 static long

@@ -11,13 +11,10 @@
 
 #include <interp-glib.h>
 
+#include "bench-common.h"
+
 #include <stdlib.h>
 
-static double
-now (void)
-{
-  return g_get_monotonic_time () / 1e6;
-}
 
 static void
 check (GError *error,
@@ -265,15 +262,6 @@ wake_waiter (gpointer data)
   return NULL;
 }
 
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
 static void
 cond_wake_floor (guint   rounds,
                  double *median_us,
@@ -297,9 +285,8 @@ cond_wake_floor (guint   rounds,
       g_mutex_unlock (&wake.lock);
     }
   g_thread_join (thread);
-  qsort (wake.latencies, rounds, sizeof (double), compare_doubles);
-  *median_us = wake.latencies[rounds / 2] * 1e6;
-  *p99_us = wake.latencies[(guint) (rounds * 0.99)] * 1e6;
+  *median_us = quantile (wake.latencies, rounds, 0.5) * 1e6;
+  *p99_us = quantile (wake.latencies, rounds, 0.99) * 1e6;
   g_free (wake.latencies);
   g_mutex_clear (&wake.lock);
   g_cond_clear (&wake.cond);
