@@ -654,7 +654,7 @@ _interp_queue_state_put (InterpQueueState        *state,
     return FALSE;
 
   _interp_deferred_init (&deferred, NULL);
-  g_mutex_lock (&state->lock);
+  _interp_mutex_lock_spin (&state->lock);
   /* Connected only when the put may wait: the common case stays cheap. */
   if ((!has_room_locked (state) || wait_received) && deadline != 0)
     cancellable = prepare_wait (state, cancellable, flags, &state->cond, &wake);
@@ -736,7 +736,7 @@ get_common (InterpQueueState  *state,
     return FALSE;
 
   _interp_deferred_init (&deferred, NULL);
-  g_mutex_lock (&state->lock);
+  _interp_mutex_lock_spin (&state->lock);
   state->waiting_getters++;
   /* A stream's next item usually comes within the spin: then the
    * cancellable is never connected (nor disconnected, which takes a

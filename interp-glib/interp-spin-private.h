@@ -66,6 +66,25 @@ _interp_spin_pause (void)
 #endif
 }
 
+/* Locks @mutex, first trying a little while when another thread holds
+ * it: a queue's put and get hold their lock for well under a microsecond,
+ * and a thread that sleeps on it instead pays a futex wait and its
+ * wake-up, each microseconds, in the middle of a stream. */
+static inline void
+_interp_mutex_lock_spin (GMutex *mutex)
+{
+  if (g_mutex_trylock (mutex))
+    return;
+  if (_interp_spin_allowed ())
+    for (guint i = 0; i < 100; i++)
+      {
+        _interp_spin_pause ();
+        if (g_mutex_trylock (mutex))
+          return;
+      }
+  g_mutex_lock (mutex);
+}
+
 /* Watches @value for up to @max_us microseconds; TRUE once it is not 0. */
 static inline gboolean
 _interp_spin_until_nonzero (gint   *value,
