@@ -13,6 +13,10 @@ cd "$(dirname "$0")"
 
 bash build-aux/install-deps.sh
 
+# Each step's header says when it starts (seconds since this script did),
+# so that a log shows where the time goes.
+step() { echo "=== $* (at ${SECONDS} s) ==="; }
+
 passed=0; failed=0; skipped=0; built=" "; first_dir=
 # What failed, one line each, repeated at the end so that a log's tail
 # names it.
@@ -61,10 +65,10 @@ count() {
   fi
 }
 
-echo "=== Python.h include order (build-aux/check-python-include.sh) ==="
+step "Python.h include order (build-aux/check-python-include.sh)"
 count check-python-include.sh bash build-aux/check-python-include.sh
 
-echo "=== One direction between the library's layers (build-aux/check-layers.py) ==="
+step "One direction between the library's layers (build-aux/check-layers.py)"
 for args in "" --self-test; do
   # shellcheck disable=SC2086
   count "check-layers.py $args" python3 build-aux/check-layers.py $args
@@ -80,7 +84,7 @@ build_and_test() {
   dir="_build/py$ver"
   built+="$ver "
   first_dir=${first_dir:-$dir}
-  echo "=== interp-glib against $py (Python $ver) in $dir ==="
+  step "interp-glib against $py (Python $ver) in $dir"
   if [ -f "$dir/build.ninja" ]; then
     meson setup --reconfigure "$dir" -Dpython="$py" --werror "${setup_extra[@]}" >/dev/null
   else
@@ -109,29 +113,30 @@ x.close()
 print("interp_glib", i.__file__, "works under", i.get_main().id)'
 }
 
-# The API reference does not depend on the Python: the first build makes
-# and checks it, the others skip gtk-doc (a minute each).
+# The API reference and the Vala binding do not depend on the Python: the
+# first build makes and checks them, the others skip gtk-doc and the vapi
+# with its Vala programs.
 while read -r py; do
-  if [ -n "$first_dir" ]; then setup_extra=(-Dgtk_doc=false); fi
+  if [ -n "$first_dir" ]; then setup_extra=(-Dgtk_doc=false -Dvapi=disabled); fi
   build_and_test "$py"
 done < <(bash build-aux/find-pythons.sh)
 
 unstable_versions=${INTERP_UNSTABLE_VERSIONS:-"3.14 3.15"}
 unstable_suites=${INTERP_UNSTABLE_SUITES:-"c gjs examples python oracle"}
 if [ -n "${INTERP_SKIP_UNSTABLE:-}" ]; then
-  echo "=== Python $unstable_versions from Debian unstable: SKIPPED (INTERP_SKIP_UNSTABLE is set) ==="
+  step "Python $unstable_versions from Debian unstable: SKIPPED (INTERP_SKIP_UNSTABLE is set)"
   skipped=$((skipped + $(wc -w <<<"$unstable_versions")))
 else
-  echo "=== Python $unstable_versions from Debian unstable (build-aux/fetch-unstable-pythons.sh) ==="
+  step "Python $unstable_versions from Debian unstable (build-aux/fetch-unstable-pythons.sh)"
   fetch_rc=0
   unstable=$(INTERP_UNSTABLE_VERSIONS=$unstable_versions bash build-aux/fetch-unstable-pythons.sh) || fetch_rc=$?
   for v in $unstable_versions; do
     py=$(grep -E "/python$v\$" <<<"$unstable" || true)
     if [ -z "$py" ]; then
-      echo "=== Python $v from Debian unstable: SKIPPED (could not fetch it, status $fetch_rc; see above) ==="
+      step "Python $v from Debian unstable: SKIPPED (could not fetch it, status $fetch_rc; see above)"
       skipped=$((skipped + 1))
     elif [[ "$built" == *" $v "* ]]; then
-      echo "=== Python $v from Debian unstable: SKIPPED (a Python $v was built above) ==="
+      step "Python $v from Debian unstable: SKIPPED (a Python $v was built above)"
       skipped=$((skipped + 1))
     else
       # shellcheck disable=SC2086
@@ -150,10 +155,10 @@ fi
 # repetitions (2; 0 skips the step).
 load_repeat=${INTERP_LOAD_REPEAT:-2}
 if [ "$load_repeat" = 0 ]; then
-  echo "=== C suites under load: SKIPPED (INTERP_LOAD_REPEAT=0) ==="
+  step "C suites under load: SKIPPED (INTERP_LOAD_REPEAT=0)"
   skipped=$((skipped + 1))
 else
-  echo "=== C suites of $first_dir, $load_repeat times beside two busy loops ==="
+  step "C suites of $first_dir, $load_repeat times beside two busy loops"
   busy=()
   stop_busy() {
     [ ${#busy[@]} -eq 0 ] || kill "${busy[@]}" 2>/dev/null || true
@@ -168,14 +173,16 @@ else
     busy+=($!)
   done
   load_rc=0
+  # Two at a time: more load still, in half the time.
   meson test -C "$first_dir" --suite c --no-suite stress --repeat "$load_repeat" \
-    --num-processes 1 --print-errorlogs || load_rc=$?
+    --num-processes 2 --print-errorlogs || load_rc=$?
   stop_busy
   add_testlog_counts "$first_dir" "$load_rc"
 fi
 
 # Sanitizers, fuzzing and stress (build-aux/run-hardening.sh): its counts
 # join the total. INTERP_HARDENING=0 skips it.
+step "Sanitizers, fuzzing and stress (build-aux/run-hardening.sh)"
 hlog=$(mktemp)
 hrc=0
 bash build-aux/run-hardening.sh 2>&1 | tee "$hlog" || hrc=$?
@@ -197,5 +204,5 @@ rm -f "$hlog"
 for f in "${failures[@]}"; do
   echo "FAILED: $f"
 done
-echo "tests: $passed passed, $failed failed, $skipped skipped"
+echo "tests: $passed passed, $failed failed, $skipped skipped (in ${SECONDS} s)"
 [ "$failed" -eq 0 ]
