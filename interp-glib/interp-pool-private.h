@@ -111,14 +111,14 @@ struct _PoolTask
   InterpAsyncResult *result_task; /* _async; NULL for a sync caller */
   GCancellable *cancellable;
   InterpCancelWaiter cancel;  /* task_cancelled_cb(), until delivered */
-  PoolJob **jobs;             /* n_jobs PoolJob, in input order; NULL once done */
+  /* n_jobs PoolJob, in input order. Once the task is done they are no
+   * longer looked at, and whoever takes the outcome lets go of them: the
+   * thread that made them, whose allocator arena they come from (freed
+   * on a worker, they made it contend with the caller's for its lock). */
+  PoolJob **jobs;
   guint n_jobs;
   PoolJob *one_job;           /* jobs' storage for a call */
   guint n_jobs_settled;       /* the jobs before this index have all settled */
-  /* The jobs once done, let go of by whoever takes the outcome: the
-   * thread that made them, whose allocator arena they come from (freed
-   * on a worker, they made it contend with the caller's for its lock). */
-  PoolJob **spent_jobs;
   guint n_items;
   GVariant **results;         /* n_items (one for a call) */
   GVariant *one_result;       /* results' storage when there is one */

@@ -39,12 +39,11 @@ _interp_pool_task_ref (PoolTask *task)
   return g_atomic_rc_box_acquire (task);
 }
 
-/* Takes *@jobs (task->jobs or task->spent_jobs) and lets go of them. */
+/* Lets go of the task's jobs (once: it takes them). */
 static void
-release_jobs (PoolTask   *task,
-              PoolJob  ***jobs)
+release_jobs (PoolTask *task)
 {
-  PoolJob **array = g_steal_pointer (jobs);
+  PoolJob **array = g_steal_pointer (&task->jobs);
   gboolean own_storage = array != &task->one_job;
   guint n = task->n_jobs;
 
@@ -66,8 +65,7 @@ task_clear (PoolTask *task)
       g_clear_pointer (&task->results[i], g_variant_unref);
   if (task->results != &task->one_result)
     g_free (task->results);
-  release_jobs (task, &task->jobs);
-  release_jobs (task, &task->spent_jobs);
+  release_jobs (task);
   g_clear_pointer (&task->call, _interp_call_free);
   g_clear_pointer (&task->result, g_variant_unref);
   g_clear_object (&task->stream);
@@ -161,7 +159,7 @@ _interp_pool_task_add_job (PoolTask *task,
 void
 _interp_pool_task_drop_jobs (PoolTask *task)
 {
-  release_jobs (task, &task->jobs);
+  release_jobs (task);
 }
 
 InterpPool *
@@ -385,21 +383,20 @@ complete_task (gpointer data)
 {
   PoolTask *task = data;
 
-  release_jobs (task, &task->spent_jobs);
   _interp_cancel_waiter_finish (&task->cancel, FALSE);
   _interp_async_result_return_here (g_steal_pointer (&task->result_task),
                                     g_steal_pointer (&task->result),
                                     g_steal_pointer (&task->error));
 }
 
-/* The completion's reference, also when it is dropped unrun: the spent
- * jobs hold the task too. */
+/* The completion's reference, after complete_task() or when it is
+ * dropped unrun: the task's jobs hold the task too. */
 static void
 completion_unref (gpointer data)
 {
   PoolTask *task = data;
 
-  release_jobs (task, &task->spent_jobs);
+  release_jobs (task);
   _interp_pool_task_unref (task);
 }
 
@@ -798,8 +795,8 @@ check_task_locked (InterpPool     *self,
       else if (job->state == JOB_RUNNING)
         g_atomic_int_set (&job->stop, 1);
     }
-  /* Jobs still running keep the task; it no longer needs them. */
-  task->spent_jobs = g_steal_pointer (&task->jobs);
+  /* Jobs still running keep the task; it keeps them until its outcome is
+   * taken. */
   deliver_locked (self, task, deferred);
 }
 
@@ -985,7 +982,7 @@ _interp_pool_task_started (InterpPool *self,
   gboolean started;
 
   g_mutex_lock (&self->lock);
-  started = task->done || task->jobs == NULL;
+  started = task->done;
   for (guint i = 0; !started && i < task->n_jobs; i++)
     started = task->jobs[i]->state != JOB_PENDING;
   g_mutex_unlock (&self->lock);
@@ -1001,7 +998,7 @@ _interp_pool_task_drop_if_pending (InterpPool *self,
 
   _interp_deferred_init (&deferred, self);
   g_mutex_lock (&self->lock);
-  if (!task->done && task->jobs != NULL)
+  if (!task->done)
     {
       pending = TRUE;
       for (guint i = 0; i < task->n_jobs && pending; i++)
@@ -1032,7 +1029,7 @@ _interp_pool_submit_task (InterpPool *self,
       task->error = refusal;
       if (task->stream != NULL)
         _interp_map_results_refuse (task->stream, g_error_copy (refusal));
-      release_jobs (task, &task->jobs);
+      release_jobs (task);
       deliver_locked (self, task, &deferred);
     }
   else
@@ -1074,7 +1071,7 @@ _interp_pool_wait_task (InterpPool  *self,
   while (!task->done)
     _interp_pool_wait_locked (self);
   g_mutex_unlock (&self->lock);
-  release_jobs (task, &task->spent_jobs);
+  release_jobs (task);
 
   _interp_cancel_waiter_finish (&task->cancel, FALSE);
 
