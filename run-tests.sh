@@ -27,22 +27,7 @@ failures=()
 # status (a failure it did not log still counts as one).
 add_testlog_counts() {
   local dir=$1 rc=$2 counts p f k name
-  counts=$(python3 - "$dir/meson-logs/testlog.json" <<'PY'
-import json, sys
-c = {"OK": 0, "FAIL": 0, "SKIP": 0}
-names = []
-for line in open(sys.argv[1]):
-    t = json.loads(line)
-    r = t["result"]
-    kind = "OK" if r in ("OK", "EXPECTEDFAIL") else "SKIP" if r == "SKIP" else "FAIL"
-    c[kind] += 1
-    if kind == "FAIL":
-        names.append("%s (%s)" % (t["name"], r))
-print(c["OK"], c["FAIL"], c["SKIP"])
-for n in names:
-    print(n)
-PY
-)
+  counts=$(python3 build-aux/testlog-counts.py "$dir/meson-logs/testlog.json")
   read -r p f k <<<"$(head -n 1 <<<"$counts")"
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + k))
   while read -r name; do

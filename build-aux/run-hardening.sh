@@ -111,20 +111,12 @@ fi
 rc=0
 meson test -C "$dir" --setup asan --suite c --suite examples --suite fuzz --no-suite stress \
   --print-errorlogs --num-processes 2 || rc=$?
-# Failed tests are named on stderr, as the other failures here are.
-counts=$("$py" - "$dir/meson-logs/testlog-asan.json" <<'PY'
-import json, sys
-c = {"OK": 0, "FAIL": 0, "SKIP": 0}
-for line in open(sys.argv[1]):
-    t = json.loads(line)
-    r = t["result"]
-    kind = "OK" if r in ("OK", "EXPECTEDFAIL") else "SKIP" if r == "SKIP" else "FAIL"
-    c[kind] += 1
-    if kind == "FAIL":
-        print("hardening: FAILED: %s under ASan+UBSan (%s)" % (t["name"], r), file=sys.stderr)
-print(c["OK"], c["FAIL"], c["SKIP"])
-PY
-) || counts="0 1 0"
+# Failed tests are named as the other failures here are.
+counts=$("$py" build-aux/testlog-counts.py "$dir/meson-logs/testlog-asan.json") || counts="0 1 0"
+while read -r name; do
+  echo "hardening: FAILED: $name under ASan+UBSan" >&2
+done < <(tail -n +2 <<<"$counts")
+counts=$(head -n 1 <<<"$counts")
 read -r p f s <<<"$counts"
 [ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || f=1
 passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
