@@ -74,6 +74,56 @@ end_sub_interpreter (InterpExecutor *executor)
   executor->tstate = NULL;
 }
 
+/* One try at a new interpreter, @main_tstate current: returns its thread
+ * state, current, or NULL with @main_tstate current again. */
+static PyThreadState *
+new_sub_interpreter (InterpExecutor  *executor,
+                     PyThreadState   *main_tstate,
+                     GError         **error)
+{
+  PyThreadState *tstate = NULL;
+
+#if INTERP_PY_HAS_OWN_GIL
+  PyInterpreterConfig config = {
+    .use_main_obmalloc = executor->config.use_main_obmalloc,
+    .allow_fork = executor->config.allow_fork,
+    .allow_exec = executor->config.allow_exec,
+    .allow_threads = executor->config.allow_threads,
+    .allow_daemon_threads = executor->config.allow_daemon_threads,
+    .check_multi_interp_extensions = executor->config.check_multi_interp_extensions,
+    .gil = executor->config.gil == INTERP_GIL_SHARED ? PyInterpreterConfig_SHARED_GIL
+                                                     : PyInterpreterConfig_OWN_GIL,
+  };
+  PyStatus status = Py_NewInterpreterFromConfig (&tstate, &config);
+
+  if (PyStatus_Exception (status) || tstate == NULL)
+    {
+      g_set_error (error, INTERP_ERROR, INTERP_ERROR_FAILED,
+                   "Could not create an interpreter: %s",
+                   status.err_msg ? status.err_msg : "unknown error");
+      PyThreadState_Swap (main_tstate);
+      return NULL;
+    }
+#else
+  tstate = Py_NewInterpreter ();
+  if (tstate == NULL)
+    {
+      g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_FAILED,
+                           "Could not create an interpreter");
+      PyThreadState_Swap (main_tstate);
+      return NULL;
+    }
+#endif
+  return tstate;
+}
+
+/* Tries at creating an interpreter before its failure is reported. While
+ * another thread creates or ends an interpreter, CPython (3.12 to 3.14 at
+ * least) now and then fails a creation ("Failed to import encodings
+ * module"; python/cpython#128381, #131485): a failed creation cleans up
+ * after itself, and the next try works. */
+#define CREATE_TRIES 3
+
 static gboolean
 setup_sub (InterpExecutor  *executor,
            GError         **error)
@@ -87,43 +137,27 @@ setup_sub (InterpExecutor  *executor,
   main_tstate = PyThreadState_New (PyInterpreterState_Main ());
   PyEval_RestoreThread (main_tstate);
 
-#if INTERP_PY_HAS_OWN_GIL
-  {
-    PyInterpreterConfig config = {
-      .use_main_obmalloc = executor->config.use_main_obmalloc,
-      .allow_fork = executor->config.allow_fork,
-      .allow_exec = executor->config.allow_exec,
-      .allow_threads = executor->config.allow_threads,
-      .allow_daemon_threads = executor->config.allow_daemon_threads,
-      .check_multi_interp_extensions = executor->config.check_multi_interp_extensions,
-      .gil = executor->config.gil == INTERP_GIL_SHARED ? PyInterpreterConfig_SHARED_GIL
-                                                       : PyInterpreterConfig_OWN_GIL,
-    };
-    PyStatus status = Py_NewInterpreterFromConfig (&tstate, &config);
-
-    if (PyStatus_Exception (status) || tstate == NULL)
-      {
-        g_set_error (error, INTERP_ERROR, INTERP_ERROR_FAILED,
-                     "Could not create an interpreter: %s",
-                     status.err_msg ? status.err_msg : "unknown error");
-        PyThreadState_Swap (main_tstate);
-        PyThreadState_Clear (main_tstate);
-        PyThreadState_DeleteCurrent ();
-        return FALSE;
-      }
-  }
-#else
-  tstate = Py_NewInterpreter ();
-  if (tstate == NULL)
+  for (guint try = 1; tstate == NULL; try++)
     {
-      g_set_error (error, INTERP_ERROR, INTERP_ERROR_FAILED,
-                   "Could not create an interpreter");
-      PyThreadState_Swap (main_tstate);
-      PyThreadState_Clear (main_tstate);
-      PyThreadState_DeleteCurrent ();
-      return FALSE;
+      g_autoptr(GError) local_error = NULL;
+
+      tstate = new_sub_interpreter (executor, main_tstate, &local_error);
+      if (tstate != NULL)
+        break;
+      PyErr_Clear ();
+      if (try == CREATE_TRIES)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          PyThreadState_Clear (main_tstate);
+          PyThreadState_DeleteCurrent ();
+          return FALSE;
+        }
+      INTERP_DEBUG ("Creating an interpreter failed (%s), trying again", local_error->message);
+      /* The GIL released, to let the creation or end that raced finish. */
+      Py_BEGIN_ALLOW_THREADS
+      g_usleep (1000);
+      Py_END_ALLOW_THREADS
     }
-#endif
 
   ok = setup_common (executor, error);
   executor->tstate = PyEval_SaveThread ();
