@@ -21,6 +21,8 @@
 #include "interp-executor-private.h"
 #include "interp-cancel-waiter-private.h"
 
+#include <time.h>
+
 G_BEGIN_DECLS
 
 /* Python 3.12 and 3.13 raise an exception set with
@@ -120,6 +122,10 @@ struct _InterpExecutor
   gint n_queued;              /* jobs.length, atomic, for the idle spin */
   gboolean idle_sleeping;     /* the executor thread waits on job_cond */
   gboolean ticker_sleeping;   /* Python 3.11: the ticker waits on ticker_cond */
+#if !INTERP_PY_HAS_OWN_GIL
+  clockid_t thread_clock;     /* Python 3.11: the executor thread's CPU clock */
+  gboolean has_thread_clock;
+#endif
   guint done_sleepers;        /* sync callers waiting on done_cond */
   guint idle_waiters;         /* _interp_executor_wait_idle() callers */
   gboolean abandoned;         /* left by a pool while blocked in C */
@@ -211,7 +217,8 @@ void            _interp_executor_cancel_wait        (GCancellable    *wait);
 void            _interp_executor_interrupt_job_ended (InterpExecutor *executor,
                                                       InterpJob      *job);
 #if !INTERP_PY_HAS_OWN_GIL
-/* Python 3.11: the thread that makes a sub-interpreter take turns. */
+/* Python 3.11: the thread that makes a sub-interpreter take turns; on
+ * the executor thread. */
 void            _interp_executor_start_ticker       (InterpExecutor  *executor);
 #endif
 

@@ -24,6 +24,9 @@
 #include "interp-error.h"
 
 #include <gio/gio.h>
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------------ */
 /* Interrupting running code                                           */
@@ -510,10 +513,60 @@ _interp_executor_get_wait_cancellable (void)
 /* CPython 3.11 asks the GIL holder to let go only through the waiting
  * thread's own interpreter: code running in one interpreter never yields
  * to threads of another (the host's included) until it blocks. Each
- * sub-interpreter gets a ticker thread that, while the interpreter runs a
- * job, waits for the GIL with a thread state of that interpreter: after a
- * switch interval, that asks the interpreter itself to drop the GIL, so
- * every waiter gets its turn, whichever interpreter holds the GIL. */
+ * sub-interpreter gets a ticker thread that, once a job has run for a
+ * switch interval, waits for the GIL with a thread state of that
+ * interpreter: after a switch interval, that asks the interpreter itself
+ * to drop the GIL, so every waiter gets its turn, whichever interpreter
+ * holds the GIL.
+ *
+ * The interval counts the executor thread's CPU time where the system
+ * gives it: a job that blocks, or that waits for the CPU on a loaded
+ * machine, holds nobody up. A short job so never sees the ticker's thread
+ * state, which CPython's own _xxsubinterpreters.is_running() would take
+ * for a second thread of the interpreter. */
+#define TICKER_INTERVAL_US 5000
+
+/* The executor thread's CPU time, or the time of day without it. */
+static gint64
+executor_time (InterpExecutor *executor)
+{
+#if defined(_POSIX_THREAD_CPUTIME) && _POSIX_THREAD_CPUTIME >= 0
+  if (executor->has_thread_clock)
+    {
+      struct timespec ts;
+
+      /* Fails once the thread is gone: the job has ended too. */
+      if (clock_gettime (executor->thread_clock, &ts) != 0)
+        return 0;
+      return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+    }
+#endif
+  return g_get_monotonic_time ();
+}
+
+/* Called and returns with executor->lock held: TRUE once the job numbered
+ * @serial has run for TICKER_INTERVAL_US, FALSE if it ended first. */
+static gboolean
+job_ran_interval (InterpExecutor *executor,
+                  guint64         serial)
+{
+  gint64 start;
+
+  g_mutex_unlock (&executor->lock);
+  start = executor_time (executor);
+  for (;;)
+    {
+      gboolean running;
+
+      g_usleep (TICKER_INTERVAL_US);
+      g_mutex_lock (&executor->lock);
+      running = executor->running_job != NULL && executor->job_serial == serial;
+      if (!running || executor_time (executor) - start >= TICKER_INTERVAL_US)
+        return running;
+      g_mutex_unlock (&executor->lock);
+    }
+}
+
 static gpointer
 ticker_thread (gpointer data)
 {
@@ -531,6 +584,8 @@ ticker_thread (gpointer data)
           executor->ticker_sleeping = FALSE;
           continue;
         }
+      if (!job_ran_interval (executor, executor->job_serial))
+        continue;
       /* Counted as an interrupter: teardown waits for us. */
       executor->interrupters++;
       g_mutex_unlock (&executor->lock);
@@ -538,7 +593,6 @@ ticker_thread (gpointer data)
       tstate = PyThreadState_New (executor->interp);
       PyEval_RestoreThread (tstate);
       interrupter_leave (executor, tstate);
-      g_usleep (5000);
       g_mutex_lock (&executor->lock);
     }
   g_mutex_unlock (&executor->lock);
@@ -551,9 +605,12 @@ ticker_thread (gpointer data)
 void
 _interp_executor_start_ticker (InterpExecutor *executor)
 {
-  GThread *thread = g_thread_try_new ("interp-ticker", ticker_thread,
-                                      _interp_executor_ref (executor), NULL);
+  GThread *thread;
 
+#if defined(_POSIX_THREAD_CPUTIME) && _POSIX_THREAD_CPUTIME >= 0
+  executor->has_thread_clock = pthread_getcpuclockid (pthread_self (), &executor->thread_clock) == 0;
+#endif
+  thread = g_thread_try_new ("interp-ticker", ticker_thread, _interp_executor_ref (executor), NULL);
   if (thread != NULL)
     g_thread_unref (thread);
   else

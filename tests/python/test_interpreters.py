@@ -328,6 +328,20 @@ class InterpreterTests(Base):
             done.set()
             thread.join()
 
+    @unittest.skipUnless(sys.version_info[:2] == (3, 11),
+                         "3.11's _xxsubinterpreters.is_running() counts thread states")
+    def test_short_code_has_one_thread_state(self):
+        # Under 3.11's shared GIL the library makes interpreters take turns
+        # with a thread state of the interpreter that waits for the GIL,
+        # attached only once its code has run for a switch interval.
+        # CPython's own is_running() refuses an interpreter with two
+        # thread states ("interpreter has more than one thread"): from
+        # short code it must see one. Each exec used to fail it now and then.
+        interp = interpreters.create()
+        code = f"import _xxsubinterpreters as x\nassert x.is_running({interp.id})\n"
+        for _ in range(1000):
+            interp.exec(code)
+
     def test_is_running(self):
         interp = interpreters.create()
         q = interpreters.create_queue()
