@@ -10,7 +10,7 @@
 #     leak without the suppressions and be clean with them).
 #  2. The stress suite in the same tree (ASan and UBSan on, leaks off: the
 #     leak check is step 1's).
-#  3. libFuzzer: tests/fuzz/fuzz-values for INTERP_FUZZ_SECONDS (40), from
+#  3. libFuzzer: tests/fuzz/fuzz-values for INTERP_FUZZ_SECONDS (25), from
 #     the seed corpus plus the corpus earlier runs grew (kept in the tree's
 #     build dir), then that corpus once more with leak detection on.
 #
@@ -133,7 +133,7 @@ else
 fi
 
 # --- 3. libFuzzer -------------------------------------------------------------
-seconds="${INTERP_FUZZ_SECONDS:-40}"
+seconds="${INTERP_FUZZ_SECONDS:-25}"
 work="$dir/fuzz-corpus"
 mkdir -p "$work"
 fuzz_env=(env PYTHONMALLOC=malloc G_DEBUG=fatal-criticals
