@@ -101,6 +101,15 @@ eval_bool (InterpInterpreter *interp,
   return g_variant_get_boolean (value);
 }
 
+/* @interp runs code: the one a failed creation was followed by, to show
+ * that the failure lost nothing. */
+static inline void
+assert_interpreter_works (InterpInterpreter *interp)
+{
+  exec_ok (interp, "x = 6 * 7\n");
+  g_assert_true (eval_bool (interp, "x == 42"));
+}
+
 /* Timeouts the tests set, scaled for slow runs (valgrind's setup sets
  * INTERP_TEST_SLOW to a factor). */
 static inline guint

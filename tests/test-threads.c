@@ -41,8 +41,7 @@ test_interpreter_new (void)
   g_clear_error (&error);
   interp = interp_interpreter_new (NULL, &error);
   g_assert_no_error (error);
-  exec_ok (interp, "x = 6 * 7\n");
-  g_assert_true (eval_bool (interp, "x == 42"));
+  assert_interpreter_works (interp);
 }
 
 /* One thread is all an interpreter needs: on 3.11 the GIL ticker that
