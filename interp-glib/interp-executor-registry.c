@@ -20,7 +20,7 @@
 /* ------------------------------------------------------------------ */
 /* The live executors, and the layers above's hooks                    */
 
-static GMutex registry_lock;
+static GMutex executors_lock;
 static GCond registry_cond;         /* an executor left */
 static GHashTable *live_executors;  /* InterpExecutor* (not owned): started, thread not ended */
 static gboolean registry_open;      /* sub-interpreters may start */
@@ -29,12 +29,12 @@ static GPtrArray *hooks;            /* const InterpExecutorHooks* */
 void
 _interp_executor_add_hooks (const InterpExecutorHooks *new_hooks)
 {
-  g_mutex_lock (&registry_lock);
+  g_mutex_lock (&executors_lock);
   if (hooks == NULL)
     hooks = g_ptr_array_new ();
   if (!g_ptr_array_find (hooks, new_hooks, NULL))
     g_ptr_array_add (hooks, (gpointer) new_hooks);
-  g_mutex_unlock (&registry_lock);
+  g_mutex_unlock (&executors_lock);
 }
 
 /* A copy: a hook may register hooks. */
@@ -43,9 +43,9 @@ dup_hooks (void)
 {
   GPtrArray *copy;
 
-  g_mutex_lock (&registry_lock);
+  g_mutex_lock (&executors_lock);
   copy = hooks != NULL ? g_ptr_array_copy (hooks, NULL, NULL) : g_ptr_array_new ();
-  g_mutex_unlock (&registry_lock);
+  g_mutex_unlock (&executors_lock);
   return copy;
 }
 
@@ -82,9 +82,9 @@ _interp_executor_run_closing_hooks (InterpExecutor *executor)
 void
 _interp_executor_set_registry_open (gboolean open)
 {
-  g_mutex_lock (&registry_lock);
+  g_mutex_lock (&executors_lock);
   registry_open = open;
-  g_mutex_unlock (&registry_lock);
+  g_mutex_unlock (&executors_lock);
 }
 
 /* The main executor always gets in: it is what starts Python. */
@@ -94,7 +94,7 @@ _interp_executor_registry_add (InterpExecutor  *executor,
 {
   gboolean ok = TRUE;
 
-  g_mutex_lock (&registry_lock);
+  g_mutex_lock (&executors_lock);
   if (!executor->is_main && !registry_open)
     {
       g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_RUNTIME,
@@ -107,18 +107,18 @@ _interp_executor_registry_add (InterpExecutor  *executor,
         live_executors = g_hash_table_new (NULL, NULL);
       g_hash_table_add (live_executors, executor);
     }
-  g_mutex_unlock (&registry_lock);
+  g_mutex_unlock (&executors_lock);
   return ok;
 }
 
 void
 _interp_executor_registry_remove (InterpExecutor *executor)
 {
-  g_mutex_lock (&registry_lock);
+  g_mutex_lock (&executors_lock);
   if (live_executors != NULL)
     g_hash_table_remove (live_executors, executor);
   g_cond_broadcast (&registry_cond);
-  g_mutex_unlock (&registry_lock);
+  g_mutex_unlock (&executors_lock);
 }
 
 InterpExecutor *
@@ -134,7 +134,7 @@ _interp_executor_dup_for_id (gint64 id)
   if (current != NULL && current->id == id)
     return _interp_executor_ref (current);
 
-  g_mutex_lock (&registry_lock);
+  g_mutex_lock (&executors_lock);
   if (live_executors != NULL)
     {
       g_hash_table_iter_init (&iter, live_executors);
@@ -142,7 +142,7 @@ _interp_executor_dup_for_id (gint64 id)
         if (((InterpExecutor *) key)->id == id)
           found = _interp_executor_ref (key);
     }
-  g_mutex_unlock (&registry_lock);
+  g_mutex_unlock (&executors_lock);
   return found;
 }
 
@@ -153,7 +153,7 @@ _interp_executor_list_live (void)
   GHashTableIter iter;
   gpointer key;
 
-  g_mutex_lock (&registry_lock);
+  g_mutex_lock (&executors_lock);
   if (live_executors != NULL)
     {
       g_hash_table_iter_init (&iter, live_executors);
@@ -161,7 +161,7 @@ _interp_executor_list_live (void)
         if (!((InterpExecutor *) key)->is_main)
           g_ptr_array_add (list, _interp_executor_ref (key));
     }
-  g_mutex_unlock (&registry_lock);
+  g_mutex_unlock (&executors_lock);
   return list;
 }
 
@@ -183,10 +183,10 @@ has_live_sub_locked (void)
 void
 _interp_executor_wait_no_live (void)
 {
-  g_mutex_lock (&registry_lock);
+  g_mutex_lock (&executors_lock);
   while (has_live_sub_locked ())
-    g_cond_wait (&registry_cond, &registry_lock);
-  g_mutex_unlock (&registry_lock);
+    g_cond_wait (&registry_cond, &executors_lock);
+  g_mutex_unlock (&executors_lock);
 }
 
 /* The runtime's hooks: set once, before the main executor starts, by the

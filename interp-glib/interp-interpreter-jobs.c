@@ -571,17 +571,17 @@ _interp_code_run (InterpExecutor  *executor,
   return job->start != Py_eval_input || *result != NULL;
 }
 
-typedef struct
+struct _InterpCall
 {
   char *module;      /* NULL: look the name up in __main__, then builtins */
   char **path;       /* attribute path, NULL-terminated */
   GVariant *args;
   GVariant *kwargs;
-} CallJob;
+};
 
 static PyObject *
 resolve_callable (InterpExecutor  *executor,
-                  CallJob         *job,
+                  InterpCall         *job,
                   GError         **error)
 {
   PyObject *object;
@@ -631,7 +631,7 @@ run_call_job (InterpExecutor  *executor,
               GVariant       **result,
               GError         **error)
 {
-  CallJob *job = data;
+  InterpCall *job = data;
   PyObject *callable = NULL;
   PyObject *args = NULL;
   PyObject *kwargs = NULL;
@@ -756,7 +756,7 @@ is_dotted_name (const char *s,
 /* Parsed once per call, in one allocation: the job, its path vector and
  * a copy of the name they point into (a call's name is parsed on the
  * caller's thread, for every call). */
-static CallJob *
+static InterpCall *
 call_job_new (const char  *callable,
               GVariant    *args,
               GVariant    *kwargs,
@@ -765,7 +765,7 @@ call_job_new (const char  *callable,
   const char *colon = strchr (callable, ':');
   const char *qualname = colon != NULL ? colon + 1 : callable;
   gsize len = strlen (callable), n_parts = 1;
-  CallJob *job;
+  InterpCall *job;
   char *copy, *part;
 
   /* Python would only fail to look it up, and print why on stderr. */
@@ -789,7 +789,7 @@ call_job_new (const char  *callable,
 
   for (const char *p = qualname; *p; p++)
     n_parts += *p == '.';
-  job = g_malloc0 (sizeof (CallJob) + (n_parts + 1) * sizeof (char *) + len + 1);
+  job = g_malloc0 (sizeof (InterpCall) + (n_parts + 1) * sizeof (char *) + len + 1);
   job->path = (char **) (job + 1);
   copy = (char *) (job->path + n_parts + 1);
   memcpy (copy, callable, len + 1);
@@ -918,13 +918,13 @@ _interp_call_drop_args (GVariant *args,
 /* ------------------------------------------------------------------ */
 /* Calls prepared on the caller's thread, run elsewhere (face, pool)   */
 
-gpointer
+InterpCall *
 _interp_call_new (const char  *callable,
                   GVariant    *args,
                   GVariant    *kwargs,
                   GError     **error)
 {
-  CallJob *job = call_job_new (callable, args, kwargs, error);
+  InterpCall *job = call_job_new (callable, args, kwargs, error);
 
   if (job == NULL)
     {
@@ -935,10 +935,8 @@ _interp_call_new (const char  *callable,
 }
 
 void
-_interp_call_free (gpointer call)
+_interp_call_free (InterpCall *job)
 {
-  CallJob *job = call;
-
   /* module and path live in the job's own block. */
   g_clear_pointer (&job->args, g_variant_unref);
   g_clear_pointer (&job->kwargs, g_variant_unref);
@@ -957,12 +955,12 @@ _interp_call_run (InterpExecutor  *executor,
 /* The same call with other positional arguments (a tuple, or NULL). */
 gboolean
 _interp_call_run_with_args (InterpExecutor  *executor,
-                            gpointer         call,
+                            InterpCall      *call,
                             GVariant        *args,
                             GVariant       **result,
                             GError         **error)
 {
-  CallJob with_args = *(CallJob *) call;
+  InterpCall with_args = *call;
 
   with_args.args = args;
   return run_call_job (executor, &with_args, result, error);

@@ -15,19 +15,21 @@ G_BEGIN_DECLS
 
 /* A call checked and prepared on the caller's thread (the same forms and
  * errors as interp_interpreter_call()), run later on an executor thread by
- * _interp_call_run(), an #InterpJobFunc. Consumes floating @args/@kwargs,
- * also on failure. */
-gpointer        _interp_call_new                  (const char         *callable,
+ * _interp_call_run(), an #InterpJobFunc whose data is the #InterpCall.
+ * _interp_call_new() consumes floating @args/@kwargs, also on failure. */
+typedef struct _InterpCall InterpCall;
+
+InterpCall     *_interp_call_new                  (const char         *callable,
                                                    GVariant           *args,
                                                    GVariant           *kwargs,
                                                    GError            **error);
-void            _interp_call_free                 (gpointer            call);
+void            _interp_call_free                 (InterpCall         *call);
 gboolean        _interp_call_run                  (InterpExecutor     *executor,
                                                    gpointer            call,
                                                    GVariant          **result,
                                                    GError            **error);
 gboolean        _interp_call_run_with_args        (InterpExecutor     *executor,
-                                                   gpointer            call,
+                                                   InterpCall         *call,
                                                    GVariant           *args,
                                                    GVariant          **result,
                                                    GError            **error);

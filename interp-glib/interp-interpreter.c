@@ -629,15 +629,15 @@ new_for_main (InterpExecutor *executor)
 /* The interpreters that exist                                          */
 
 /* An entry's key is the interpreter's address, for identity only: removal
- * must not take a reference. Dropping one under registry_lock could be the
- * last one, and dispose takes registry_lock again on the same thread. */
+ * must not take a reference. Dropping one under interpreters_lock could be the
+ * last one, and dispose takes interpreters_lock again on the same thread. */
 typedef struct
 {
   GWeakRef ref;
   gconstpointer key;
 } RegistryEntry;
 
-static GMutex registry_lock;
+static GMutex interpreters_lock;
 static InterpInterpreter *main_interpreter;  /* until interp_shutdown() */
 static GPtrArray *interpreters;              /* RegistryEntry* of sub-interpreters */
 
@@ -657,18 +657,18 @@ add_interpreter (InterpInterpreter *interp)
 
   g_weak_ref_init (&entry->ref, interp);
   entry->key = interp;
-  g_mutex_lock (&registry_lock);
+  g_mutex_lock (&interpreters_lock);
   if (interpreters == NULL)
     interpreters = g_ptr_array_new_with_free_func (registry_entry_free);
   g_ptr_array_add (interpreters, entry);
-  g_mutex_unlock (&registry_lock);
+  g_mutex_unlock (&interpreters_lock);
 }
 
 /* Every interpreter that add_interpreter() saw comes here from dispose. */
 static void
 remove_interpreter (InterpInterpreter *interp)
 {
-  g_mutex_lock (&registry_lock);
+  g_mutex_lock (&interpreters_lock);
   for (guint i = 0; interpreters != NULL && i < interpreters->len; i++)
     {
       RegistryEntry *entry = g_ptr_array_index (interpreters, i);
@@ -679,7 +679,7 @@ remove_interpreter (InterpInterpreter *interp)
           break;
         }
     }
-  g_mutex_unlock (&registry_lock);
+  g_mutex_unlock (&interpreters_lock);
 }
 
 static void
@@ -687,9 +687,9 @@ release_main (void)
 {
   InterpInterpreter *main_interp;
 
-  g_mutex_lock (&registry_lock);
+  g_mutex_lock (&interpreters_lock);
   main_interp = g_steal_pointer (&main_interpreter);
-  g_mutex_unlock (&registry_lock);
+  g_mutex_unlock (&interpreters_lock);
   g_clear_object (&main_interp);
 }
 
@@ -702,14 +702,14 @@ dup_main (void)
 
   if (executor == NULL)
     return NULL;
-  g_mutex_lock (&registry_lock);
+  g_mutex_lock (&interpreters_lock);
   if (main_interpreter == NULL)
     {
       main_interpreter = new_for_main (executor);
       _interp_runtime_add_shutdown_notify (release_main);
     }
   main_interp = g_object_ref (main_interpreter);
-  g_mutex_unlock (&registry_lock);
+  g_mutex_unlock (&interpreters_lock);
   _interp_executor_unref (executor);
   return main_interp;
 }
@@ -1277,7 +1277,7 @@ interp_interpreter_call (InterpInterpreter  *self,
                          GCancellable       *cancellable,
                          GError            **error)
 {
-  gpointer job;
+  InterpCall *job;
   GVariant *result = NULL;
 
   g_return_val_if_fail (INTERP_IS_INTERPRETER (self), NULL);
@@ -1292,7 +1292,7 @@ interp_interpreter_call (InterpInterpreter  *self,
     }
   if ((job = _interp_call_new (callable, args, kwargs, error)) == NULL)
     return NULL;
-  if (!_interp_executor_run (self->executor, _interp_call_run, job, _interp_call_free,
+  if (!_interp_executor_run (self->executor, _interp_call_run, job, (GDestroyNotify) _interp_call_free,
                              cancellable, &result, error))
     return NULL;
   return result;
@@ -1332,7 +1332,7 @@ interp_interpreter_call_async (InterpInterpreter   *self,
 {
   InterpAsyncResult *result;
   GError *error = NULL;
-  gpointer job;
+  InterpCall *job;
 
   g_return_if_fail (INTERP_IS_INTERPRETER (self));
   g_return_if_fail (callable != NULL);
@@ -1352,7 +1352,7 @@ interp_interpreter_call_async (InterpInterpreter   *self,
       _interp_async_result_return (result, NULL, error);
       return;
     }
-  _interp_executor_run_full (self->executor, _interp_call_run, job, _interp_call_free, cancellable,
+  _interp_executor_run_full (self->executor, _interp_call_run, job, (GDestroyNotify) _interp_call_free, cancellable,
                              call_async_done, result);
 }
 
@@ -1485,7 +1485,7 @@ interp_list_all (void)
   if (!_interp_runtime_ensure (NULL) || (main_interp = dup_main ()) == NULL)
     return NULL;
 
-  g_mutex_lock (&registry_lock);
+  g_mutex_lock (&interpreters_lock);
   for (guint i = 0; interpreters != NULL && i < interpreters->len; i++)
     {
       RegistryEntry *entry = g_ptr_array_index (interpreters, i);
@@ -1496,7 +1496,7 @@ interp_list_all (void)
       else if (interp != NULL)
         closed = g_list_prepend (closed, interp);
     }
-  g_mutex_unlock (&registry_lock);
+  g_mutex_unlock (&interpreters_lock);
   /* After the lock: a last reference disposes, which takes it. */
   g_list_free_full (closed, g_object_unref);
 

@@ -602,7 +602,7 @@ mod_loading_main (PyObject *module,
  * kwdefaults), name, qualname), ('ref', module, qualname, main file or
  * None) or ('obj', callable). */
 static PyObject *
-resolve_callable (InterpModuleState *mod,
+callable_from_payload (InterpModuleState *mod,
                   PyObject          *payload)
 {
   const char *kind;
@@ -740,7 +740,7 @@ run_py_job (InterpExecutor  *executor,
       break;
     case PY_JOB_CALL:
       {
-        PyObject *callable = resolve_callable (mod, payload);
+        PyObject *callable = callable_from_payload (mod, payload);
         PyObject *args = callable ? from_carrier (job->args, mod) : NULL;
         PyObject *pairs = args ? from_carrier (job->kwargs, mod) : NULL;
         PyObject *kwargs = pairs ? dict_from_pairs (pairs) : NULL;

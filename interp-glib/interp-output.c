@@ -93,7 +93,7 @@ output_emit (PyObject *self,
   int stream;
   const char *text;
 
-  if (sink == NULL || !PyArg_ParseTuple (args, "is", &stream, &text))
+  if (sink == NULL || !PyArg_ParseTuple (args, "is:emit", &stream, &text))
     return NULL;
   sink_push (sink, stream == 2 ? INTERP_STREAM_STDERR : INTERP_STREAM_STDOUT, text);
   Py_RETURN_NONE;

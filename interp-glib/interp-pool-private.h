@@ -99,7 +99,13 @@ typedef enum
   JOB_PENDING,
   JOB_RUNNING,
   JOB_SETTLED,
-} JobState;
+} PoolJobState;
+
+typedef enum
+{
+  POOL_TASK_CALL,   /* one call, its result the task's */
+  POOL_TASK_MAP,    /* one call per item, the results an array */
+} PoolTaskKind;
 
 /* A call or a map as the caller sees it (in a g_atomic_rc_box). */
 struct _PoolTask
@@ -107,7 +113,7 @@ struct _PoolTask
   InterpPool *pool;           /* kept alive by the caller: GTask or waiter */
   gboolean is_map;
   gboolean cancelled;
-  gpointer call;              /* the prepared callable (and args for a call) */
+  InterpCall *call;           /* the prepared callable (and args for a call) */
   InterpAsyncResult *result_task; /* _async; NULL for a sync caller */
   GCancellable *cancellable;
   InterpCancelWaiter cancel;  /* task_cancelled_cb(), until delivered */
@@ -134,7 +140,7 @@ struct _PoolTask
 struct _PoolJob
 {
   PoolTask *task;
-  JobState state;
+  PoolJobState state;
   GList link;                 /* in pool->pending while pending */
   guint first;                /* index of its first item */
   guint n;
@@ -161,8 +167,8 @@ struct _PoolJob
 
 /* A task with room for @n_jobs jobs, added with _interp_pool_task_add_job(). */
 PoolTask          *_interp_pool_task_new               (InterpPool         *self,
-                                                        gboolean            is_map,
-                                                        gpointer            call,
+                                                        PoolTaskKind        kind,
+                                                        InterpCall         *call,
                                                         guint               n_items,
                                                         guint               n_jobs,
                                                         GCancellable       *cancellable,

@@ -127,8 +127,8 @@ _interp_pool_job_new (PoolTask *task,
 
 PoolTask *
 _interp_pool_task_new (InterpPool   *self,
-                       gboolean      is_map,
-                       gpointer      call,
+                       PoolTaskKind  kind,
+                       InterpCall   *call,
                        guint         n_items,
                        guint         n_jobs,
                        GCancellable      *cancellable,
@@ -137,7 +137,7 @@ _interp_pool_task_new (InterpPool   *self,
   PoolTask *task = g_atomic_rc_box_new0 (PoolTask);
 
   task->pool = self;
-  task->is_map = is_map;
+  task->is_map = kind == POOL_TASK_MAP;
   task->call = call;
   task->n_items = n_items;
   task->results = n_items <= 1 ? &task->one_result : g_new0 (GVariant *, n_items);
@@ -245,13 +245,13 @@ typedef struct
 {
   PoolJob *job;
   InterpExecutor *executor;
-} Interrupt;
+} PoolInterrupt;
 
 static void
 interrupt_effect (gpointer owner,
                   gpointer data)
 {
-  Interrupt *interrupt = data;
+  PoolInterrupt *interrupt = data;
 
   _interp_executor_interrupt_data (interrupt->executor, interrupt->job);
   _interp_pool_job_unref (interrupt->job);
@@ -281,12 +281,12 @@ _interp_pool_interrupt_job_locked (InterpPool     *self,
                                    PoolJob        *job,
                                    InterpDeferred *deferred)
 {
-  Interrupt *interrupt;
+  PoolInterrupt *interrupt;
 
   if (g_atomic_int_get (&job->cancel))
     return;
   g_atomic_int_set (&job->cancel, 1);
-  interrupt = g_new (Interrupt, 1);
+  interrupt = g_new (PoolInterrupt, 1);
   interrupt->job = _interp_pool_job_ref (job);
   interrupt->executor = _interp_executor_ref (_interp_interpreter_get_executor (job->worker->interp));
   _interp_deferred_add (deferred, interrupt_effect, interrupt);

@@ -252,7 +252,7 @@ call_task_new (InterpPool    *self,
                InterpAsyncResult  *async_result,
                GError            **error)
 {
-  gpointer call;
+  InterpCall *call;
   PoolTask *task;
 
   if (!check_initialized (self, error))
@@ -267,7 +267,7 @@ call_task_new (InterpPool    *self,
   call = _interp_call_new (callable, args, kwargs, error);
   if (call == NULL)
     return NULL;
-  task = _interp_pool_task_new (self, FALSE, call, 1, 1, cancellable, async_result);
+  task = _interp_pool_task_new (self, POOL_TASK_CALL, call, 1, 1, cancellable, async_result);
   _interp_pool_task_add_job (task, _interp_pool_job_new (task, 0, 1));
   return task;
 }
@@ -285,7 +285,7 @@ map_task_new (InterpPool         *self,
               GError            **error)
 {
   g_autoptr(GVariant) list = args_list ? g_variant_ref_sink (args_list) : NULL;
-  gpointer call;
+  InterpCall *call;
   PoolTask *task;
   gsize n;
 
@@ -317,7 +317,7 @@ map_task_new (InterpPool         *self,
     return NULL;
   if (chunk_size == 0)
     chunk_size = MAX (1, (n + 4 * self->max_workers - 1) / (4 * self->max_workers));
-  task = _interp_pool_task_new (self, TRUE, call, n, (n + chunk_size - 1) / chunk_size,
+  task = _interp_pool_task_new (self, POOL_TASK_MAP, call, n, (n + chunk_size - 1) / chunk_size,
                                 cancellable, async_result);
   task->stream = stream ? g_object_ref (stream) : NULL;
   for (gsize first = 0; first < n; first += chunk_size)

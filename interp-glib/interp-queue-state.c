@@ -55,7 +55,7 @@ typedef struct
 
 struct _InterpQueueState
 {
-  gatomicrefcount ref_count;  /* the last unref happens under registry_lock */
+  gatomicrefcount ref_count;  /* the last unref happens under queues_lock */
   gint64 id;
   gboolean is_channel;
   gint maxsize;
@@ -76,7 +76,7 @@ struct _InterpQueueState
   gint closed_ends;           /* channels: 1 send end closed, 2 recv end; atomic */
 };
 
-static GMutex registry_lock;
+static GMutex queues_lock;
 static GHashTable *registry;  /* gint64* id -> InterpQueueState* (no reference) */
 static gint64 next_id = 1;
 
@@ -186,12 +186,12 @@ _interp_queue_state_new (gint          maxsize,
   g_queue_init (&state->get_waiters);
   g_queue_init (&state->put_waiters);
 
-  g_mutex_lock (&registry_lock);
+  g_mutex_lock (&queues_lock);
   if (registry == NULL)
     registry = g_hash_table_new (g_int64_hash, g_int64_equal);
   state->id = next_id++;
   g_hash_table_insert (registry, &state->id, state);
-  g_mutex_unlock (&registry_lock);
+  g_mutex_unlock (&queues_lock);
 
   return state;
 }
@@ -203,14 +203,14 @@ _interp_queue_state_lookup (gint64     id,
 {
   InterpQueueState *state = NULL;
 
-  g_mutex_lock (&registry_lock);
+  g_mutex_lock (&queues_lock);
   if (registry != NULL)
     state = g_hash_table_lookup (registry, &id);
   if (state != NULL && state->is_channel == is_channel)
     g_atomic_ref_count_inc (&state->ref_count);
   else
     state = NULL;
-  g_mutex_unlock (&registry_lock);
+  g_mutex_unlock (&queues_lock);
 
   if (state == NULL)
     g_set_error (error, INTERP_ERROR, INTERP_ERROR_QUEUE_NOT_FOUND,
@@ -249,14 +249,14 @@ _interp_queue_state_unref (InterpQueueState *state)
 {
   Item *item;
 
-  g_mutex_lock (&registry_lock);
+  g_mutex_lock (&queues_lock);
   if (!g_atomic_ref_count_dec (&state->ref_count))
     {
-      g_mutex_unlock (&registry_lock);
+      g_mutex_unlock (&queues_lock);
       return;
     }
   g_hash_table_remove (registry, &state->id);
-  g_mutex_unlock (&registry_lock);
+  g_mutex_unlock (&queues_lock);
 
   /* Nobody else can reach it now. */
   while ((item = pop_item_locked (state)) != NULL)
@@ -990,7 +990,7 @@ snapshot_states (gboolean channels_only)
   GHashTableIter iter;
   gpointer value;
 
-  g_mutex_lock (&registry_lock);
+  g_mutex_lock (&queues_lock);
   if (registry != NULL)
     {
       g_hash_table_iter_init (&iter, registry);
@@ -1004,7 +1004,7 @@ snapshot_states (gboolean channels_only)
           g_ptr_array_add (states, state);
         }
     }
-  g_mutex_unlock (&registry_lock);
+  g_mutex_unlock (&queues_lock);
   return states;
 }
 
