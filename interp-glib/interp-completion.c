@@ -10,6 +10,7 @@
  */
 
 #include "interp-completion-private.h"
+#include "interp-error-private.h"
 
 typedef struct
 {
@@ -353,7 +354,7 @@ _interp_async_result_propagate (GAsyncResult  *result,
     {
       g_clear_pointer (&self->value, g_variant_unref);
       g_clear_error (&self->error);
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+      _interp_error_set_cancelled (error);
       return NULL;
     }
   if (self->error != NULL)
