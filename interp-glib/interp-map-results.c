@@ -14,6 +14,7 @@
  */
 
 #include "interp-map-results-private.h"
+#include "interp-completion-private.h"
 #include "interp-error-private.h"
 
 /**
@@ -454,7 +455,7 @@ notify_counters (InterpMapResults *self)
   g_object_thaw_notify (G_OBJECT (self));
 }
 
-static gboolean
+static void
 flush_cb (gpointer data)
 {
   InterpMapResults *self = data;
@@ -472,7 +473,7 @@ flush_cb (gpointer data)
   notify_counters (self);
 
   if ((guint) g_atomic_int_get (&self->n_done) < self->n_items)
-    return G_SOURCE_REMOVE;
+    return;
   g_mutex_lock (&self->lock);
   if (!self->finished)
     {
@@ -484,24 +485,18 @@ flush_cb (gpointer data)
   g_mutex_unlock (&self->lock);
   while ((task = g_queue_pop_head (&waiters)) != NULL)
     complete_waiter (task, self->outcome);
-  return G_SOURCE_REMOVE;
 }
 
 /* Called with the lock held. */
 static void
 schedule_flush_locked (InterpMapResults *self)
 {
-  GSource *source;
-
   if (self->flush_scheduled)
     return;
   self->flush_scheduled = TRUE;
-  source = g_idle_source_new ();
-  /* The source keeps the model: every settled item is published. */
-  g_source_set_callback (source, flush_cb, g_object_ref (self), g_object_unref);
-  g_source_set_static_name (source, "[interp-glib] map results");
-  g_source_attach (source, self->context);
-  g_source_unref (source);
+  /* The completion keeps the model: every settled item is published. */
+  _interp_completion_push (self->context, G_PRIORITY_DEFAULT_IDLE, 0, flush_cb,
+                           g_object_ref (self), g_object_unref);
 }
 
 /* Called with the lock held: FALSE if the item was settled already. */
