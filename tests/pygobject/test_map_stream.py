@@ -101,6 +101,9 @@ class MapStreamTests(InterpTestCase):
             else:
                 self.assertIsNone(item.value)
                 self.assertCancelled(item.error)
+                # The override's one-line exception, as a call's cancel.
+                self.assertIsInstance(item.error, Interp.CancelledError)
+                self.assertEqual(str(item.error), "Operation was cancelled")
 
     def test_ten_thousand_items(self):
         seen = []

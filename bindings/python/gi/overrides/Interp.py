@@ -452,15 +452,13 @@ for _name in ("Interpreter", "Queue", "Channel", "Pool"):
 
 def _map_item_error(item):
     """The item's error as this module raises it (Interp.ExecutionFailed
-    with its snapshot for a Python exception, Interp.InterpreterError,
-    or a GLib.Error such as a cancellation), or None."""
+    with its snapshot for a Python exception, Interp.CancelledError,
+    Interp.TimeoutError, Interp.InterpreterError...), or None."""
     error = Interp.MapItem.get_error(item)
     if error is None:
         return None
-    if error.domain != _DOMAIN:
-        return error
-    if error.code != int(Interp.Error.EXECUTION_FAILED):
-        return InterpreterError(error.message, error.domain, error.code)
+    if error.domain != _DOMAIN or error.code != int(Interp.Error.EXECUTION_FAILED):
+        return _translate(error)
     return _execution_failed(error, Interp.MapItem.dup_exception_info(item))
 
 
