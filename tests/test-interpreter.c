@@ -375,7 +375,6 @@ static void
 test_order (void)
 {
   g_autoptr(InterpInterpreter) interp = new_interpreter ();
-  g_autofree char *printed = NULL;
   guint count = 0;
 
   exec_ok (interp, "seen = []\n");
