@@ -33,7 +33,7 @@ import tempfile
 # Bottom up. A file missing from here is an error: a new file gets a layer.
 LAYERS = [
     ("utilities", ["interp-python", "interp-error", "interp-spin", "interp-completion",
-                   "interp-cancel-waiter", "interp-deferred", "interp-values",
+                   "interp-cancel-waiter", "interp-deferred", "interp-spare", "interp-values",
                    "interp-output"]),
     ("executor", ["interp-executor", "interp-executor-interrupt", "interp-executor-lifecycle",
                   "interp-executor-registry", "interp-config"]),
@@ -61,6 +61,7 @@ HEADERS = {
     "interp-completion-private.h": "interp-completion",
     "interp-cancel-waiter-private.h": "interp-cancel-waiter",
     "interp-deferred-private.h": "interp-deferred",
+    "interp-spare-private.h": "interp-spare",
     "interp-values-private.h": "interp-values",
     "interp-output-private.h": "interp-output",
     "interp-executor-private.h": "interp-executor",

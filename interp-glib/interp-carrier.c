@@ -203,79 +203,17 @@ _interp_buffer_share_fill (InterpBufferShare *share,
 
 /* ------------------------------------------------------------------ */
 
-/* A carrier is mostly made by one thread and freed by another (a queue's
- * producer and its consumer): given back to malloc, it would go to the
- * arena of the thread that made it, and the two threads would fight over
- * that arena's lock. A freed carrier goes on a process-wide stack instead
- * (pushed with a compare-and-swap); a thread that needs one takes the
- * whole stack at once into a list of its own (an exchange: no ABA), and
- * uses that up first. At most about SPARE_CARRIERS wait on the stack
- * (see interp-spare-private.h). */
-#define SPARE_CARRIERS 256
-
-typedef struct _Spare Spare;
-struct _Spare
-{
-  Spare *next;
-};
-
-G_STATIC_ASSERT (sizeof (InterpCarrier) >= sizeof (Spare));
-
-static Spare *spare_stack;    /* atomic */
-static gint n_spare_stack;    /* atomic; approximate */
-
-static void
-free_spares (gpointer data)
-{
-  for (Spare *spare = data, *next; spare != NULL; spare = next)
-    {
-      next = spare->next;
-      _interp_spare_reuse (spare, sizeof (InterpCarrier));
-      g_free (spare);
-    }
-}
-
-/* This thread's own spares: the stack it took last. */
-static GPrivate spare_list = G_PRIVATE_INIT (free_spares);
+/* Made by a queue's producer and freed by its consumer, mostly: kept for
+ * reuse (interp-spare-private.h). */
+static InterpSpares carrier_spares = INTERP_SPARES_INIT (InterpCarrier, 256);
 
 static InterpCarrier *
 carrier_new (CarrierKind kind)
 {
-  Spare *spare = g_private_get (&spare_list);
-  InterpCarrier *carrier;
+  InterpCarrier *carrier = _interp_spares_take (&carrier_spares);
 
-  if (spare == NULL && g_atomic_pointer_get (&spare_stack) != NULL)
-    {
-      spare = g_atomic_pointer_exchange (&spare_stack, NULL);
-      g_atomic_int_set (&n_spare_stack, 0);
-    }
-  if (spare != NULL)
-    {
-      g_private_set (&spare_list, spare->next);
-      _interp_spare_reuse (spare, sizeof (InterpCarrier));
-      carrier = memset (spare, 0, sizeof (InterpCarrier));
-    }
-  else
-    carrier = g_new0 (InterpCarrier, 1);
   carrier->kind = kind;
   return carrier;
-}
-
-static void
-carrier_release (InterpCarrier *carrier)
-{
-  Spare *spare = (Spare *) carrier;
-
-  if (g_atomic_int_get (&n_spare_stack) >= SPARE_CARRIERS)
-    {
-      g_free (carrier);
-      return;
-    }
-  g_atomic_int_inc (&n_spare_stack);
-  _interp_spare_keep (spare, sizeof (InterpCarrier), sizeof (Spare));
-  do
-    spare->next = g_atomic_pointer_get (&spare_stack);
-  while (!g_atomic_pointer_compare_and_exchange (&spare_stack, spare->next, spare));
 }
 
 void
@@ -315,7 +253,7 @@ _interp_carrier_free (InterpCarrier *carrier)
     }
   g_clear_pointer (&carrier->keep_alive, g_array_unref);
   g_free (carrier->type_name);
-  carrier_release (carrier);
+  _interp_spares_give (&carrier_spares, carrier);
 }
 
 static void

@@ -71,8 +71,6 @@ struct _InterpQueueState
   guint sleepers;             /* threads in g_cond_wait on cond */
   guint item_sleepers;        /* ... on item_cond */
   gint length;                /* items.length, readable without the lock */
-  GList *spare_items;         /* Item* (through their link), for reuse */
-  guint n_spare_items;
   gint closed_ends;           /* channels: 1 send end closed, 2 recv end; atomic */
 };
 
@@ -105,46 +103,23 @@ served_effect (gpointer owner,
   waiter_unref (waiter);
 }
 
-/* Items freed by one thread and made by another would cross malloc
- * arenas: in a stream, the consumer's frees and the producer's mallocs
- * then fight over the producer's arena lock, inside the queue lock. A
- * queue keeps up to SPARE_ITEMS freed items for its next puts instead
- * (see interp-spare-private.h). */
-#define SPARE_ITEMS 64
+/* Made by a queue's producer and freed by its consumer, mostly: kept for
+ * reuse (interp-spare-private.h). */
+static InterpSpares item_spares = INTERP_SPARES_INIT (Item, 256);
 
 static Item *
-item_new_locked (InterpQueueState *state)
+item_new (void)
 {
-  GList *link = state->spare_items;
-  Item *item;
+  Item *item = _interp_spares_take (&item_spares);
 
-  if (link == NULL)
-    {
-      item = g_new0 (Item, 1);
-      item->link.data = item;
-      return item;
-    }
-  state->spare_items = link->next;
-  state->n_spare_items--;
-  item = link->data;
-  _interp_spare_reuse (item, sizeof (Item));
-  *item = (Item) { .link.data = item };
+  item->link.data = item;
   return item;
 }
 
 static void
-item_free_locked (InterpQueueState *state,
-                  Item             *item)
+item_free (Item *item)
 {
-  if (state->n_spare_items >= SPARE_ITEMS)
-    {
-      g_free (item);
-      return;
-    }
-  item->link.next = state->spare_items;
-  state->spare_items = &item->link;
-  state->n_spare_items++;
-  _interp_spare_keep (item, sizeof (Item), sizeof (GList));
+  _interp_spares_give (&item_spares, item);
 }
 
 static Item *
@@ -262,14 +237,7 @@ _interp_queue_state_unref (InterpQueueState *state)
   while ((item = pop_item_locked (state)) != NULL)
     {
       _interp_carrier_free (item->carrier);
-      g_free (item);
-    }
-  while (state->spare_items != NULL)
-    {
-      item = state->spare_items->data;
-      state->spare_items = state->spare_items->next;
-      _interp_spare_reuse (item, sizeof (Item));
-      g_free (item);
+      item_free (item);
     }
   g_mutex_clear (&state->lock);
   g_cond_clear (&state->cond);
@@ -455,7 +423,7 @@ pump_locked (InterpQueueState *state,
                 item->wait->received = TRUE;
               if (item->carrier != NULL)
                 _interp_deferred_add (deferred, free_carrier_effect, item->carrier);
-              item_free_locked (state, item);
+              item_free (item);
             }
           waiter_finish_locked (waiter, deferred, value, error);
           progress = TRUE;
@@ -470,7 +438,7 @@ pump_locked (InterpQueueState *state,
         }
       else if (!g_queue_is_empty (&state->put_waiters) && has_room_locked (state))
         {
-          Item *item = item_new_locked (state);
+          Item *item = item_new ();
 
           waiter = g_queue_pop_head (&state->put_waiters);
           item->carrier = g_steal_pointer (&waiter->carrier);
@@ -660,7 +628,7 @@ push_item_locked (InterpQueueState       *state,
                   InterpCarrier          *carrier,
                   const InterpItemOrigin *origin)
 {
-  Item *item = item_new_locked (state);
+  Item *item = item_new ();
 
   item->carrier = carrier;
   item->info.owner = origin->owner;
@@ -728,7 +696,7 @@ _interp_queue_state_put (InterpQueueState        *state,
                                      "Nobody received the item");
               /* Withdrawn: the caller keeps its carrier. */
               g_queue_unlink (&state->items, &item->link);
-              item_free_locked (state, item);
+              item_free (item);
               update_length_locked (state);
               if (state->sleepers > 0)
                 g_cond_broadcast (&state->cond);
@@ -816,7 +784,7 @@ get_common (InterpQueueState  *state,
             }
           else if (item->wait != NULL)
             item->wait->received = TRUE;
-          item_free_locked (state, item);
+          item_free (item);
           pump_locked (state, &deferred);
         }
     }
@@ -862,14 +830,13 @@ _interp_queue_state_unget (InterpQueueState     *state,
                            InterpCarrier        *carrier,
                            const InterpItemInfo *info)
 {
-  Item *item;
+  Item *item = item_new ();
 
-  g_mutex_lock (&state->lock);
-  item = item_new_locked (state);
   item->carrier = carrier;
   item->info = *info;
   item->wait = info->send_wait;
   item->info.send_wait = NULL;
+  g_mutex_lock (&state->lock);
   if (item->wait != NULL)
     item->wait->taken = FALSE;
   g_queue_push_head_link (&state->items, &item->link);
@@ -1036,7 +1003,7 @@ interpreter_closing (InterpExecutor *executor)
               if (item->info.unbound == INTERP_UNBOUND_REMOVE)
                 {
                   g_queue_unlink (&state->items, l);
-                  item_free_locked (state, item);
+                  item_free (item);
                 }
               else
                 item->info.status = item->info.unbound == INTERP_UNBOUND_ERROR

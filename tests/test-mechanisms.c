@@ -1,5 +1,5 @@
 /* test-mechanisms.c: the library's one completion queue, cancellable
- * waiter and deferred effects, on their own
+ * waiter, deferred effects and kept blocks, on their own
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
@@ -10,6 +10,7 @@
 #include "interp-cancel-waiter-private.h"
 #include "interp-completion-private.h"
 #include "interp-deferred-private.h"
+#include "interp-spare-private.h"
 #include "interp-spin-private.h"
 
 #include <string.h>
@@ -614,6 +615,87 @@ test_spin_budget (void)
   g_assert_true (_interp_spin_until_nonzero (&value, 10));
 }
 
+/* ------------------------------------------------------------------ */
+/* Blocks kept for reuse                                               */
+
+typedef struct
+{
+  gpointer a, b, c;
+} Block;
+
+/* A given block comes back, zeroed, to the next take (on any thread);
+ * past the limit, given blocks are freed, not kept. */
+static void
+test_spares_reuse (void)
+{
+  static InterpSpares spares = INTERP_SPARES_INIT (Block, 2);
+  Block *first = _interp_spares_take (&spares);
+  Block *blocks[3];
+  gboolean seen[2] = { FALSE };
+
+  first->a = first->b = first->c = first;
+  _interp_spares_give (&spares, first);
+  g_assert_true (_interp_spares_take (&spares) == (gpointer) first);
+  g_assert_null (first->a);
+  g_assert_null (first->c);
+
+  /* Three given, two kept (the third freed): the next two takes give
+   * back the two kept. */
+  blocks[0] = first;
+  blocks[1] = _interp_spares_take (&spares);
+  blocks[2] = _interp_spares_take (&spares);
+  for (guint i = 0; i < 3; i++)
+    _interp_spares_give (&spares, blocks[i]);
+  g_assert_cmpint (g_atomic_int_get (&spares.n_stack), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      Block *block = _interp_spares_take (&spares);
+
+      for (guint j = 0; j < 2; j++)
+        seen[j] |= block == blocks[j];
+      g_free (block);
+    }
+  g_assert_true (seen[0] && seen[1]);
+  g_assert_null (g_atomic_pointer_get (&spares.stack));
+  g_assert_null (g_private_get (&spares.local));
+}
+
+static gpointer
+give_thread (gpointer data)
+{
+  InterpSpares *spares = data;
+
+  for (guint i = 0; i < 1000; i++)
+    _interp_spares_give (spares, g_malloc0 (sizeof (Block)));
+  return NULL;
+}
+
+/* Blocks given on other threads, at the same time, are all taken here
+ * (up to the limit), none twice: the stack loses and repeats nothing. */
+static void
+test_spares_threads (void)
+{
+  static InterpSpares spares = INTERP_SPARES_INIT (Block, 100000);
+  GThread *threads[4];
+  GHashTable *taken = g_hash_table_new_full (NULL, NULL, g_free, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    threads[i] = g_thread_new ("give", give_thread, &spares);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    g_thread_join (threads[i]);
+  for (guint i = 0; i < 4000; i++)
+    {
+      Block *block = _interp_spares_take (&spares);
+
+      g_assert_false (g_hash_table_contains (taken, block));
+      g_hash_table_add (taken, block);
+    }
+  /* All 4000 came from the stack: the next take is a new block's. */
+  g_assert_null (g_atomic_pointer_get (&spares.stack));
+  g_assert_null (g_private_get (&spares.local));
+  g_hash_table_unref (taken);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -634,6 +716,8 @@ main (int   argc,
   g_test_add_func ("/cancel-waiter/wake", test_waiter_wake);
   g_test_add_func ("/deferred/order", test_deferred_order);
   g_test_add_func ("/spin/budget", test_spin_budget);
+  g_test_add_func ("/spares/reuse", test_spares_reuse);
+  g_test_add_func ("/spares/threads", test_spares_threads);
   g_test_add_func ("/completion/async-result", test_async_result);
   return g_test_run ();
 }
