@@ -581,7 +581,7 @@ struct _InterpCall
 
 static PyObject *
 resolve_callable (InterpExecutor  *executor,
-                  InterpCall         *job,
+                  InterpCall      *job,
                   GError         **error)
 {
   PyObject *object;
@@ -626,10 +626,10 @@ resolve_callable (InterpExecutor  *executor,
 }
 
 static gboolean
-run_call_job (InterpExecutor  *executor,
-              gpointer         data,
-              GVariant       **result,
-              GError         **error)
+run_call (InterpExecutor  *executor,
+          gpointer         data,
+          GVariant       **result,
+          GError         **error)
 {
   InterpCall *job = data;
   PyObject *callable = NULL;
@@ -753,14 +753,14 @@ is_dotted_name (const char *s,
   return TRUE;
 }
 
-/* Parsed once per call, in one allocation: the job, its path vector and
+/* Parsed once per call, in one allocation: the call, its path vector and
  * a copy of the name they point into (a call's name is parsed on the
  * caller's thread, for every call). */
 static InterpCall *
-call_job_new (const char  *callable,
-              GVariant    *args,
-              GVariant    *kwargs,
-              GError     **error)
+call_parse (const char  *callable,
+            GVariant    *args,
+            GVariant    *kwargs,
+            GError     **error)
 {
   const char *colon = strchr (callable, ':');
   const char *qualname = colon != NULL ? colon + 1 : callable;
@@ -924,7 +924,7 @@ _interp_call_new (const char  *callable,
                   GVariant    *kwargs,
                   GError     **error)
 {
-  InterpCall *job = call_job_new (callable, args, kwargs, error);
+  InterpCall *job = call_parse (callable, args, kwargs, error);
 
   if (job == NULL)
     {
@@ -949,7 +949,7 @@ _interp_call_run (InterpExecutor  *executor,
                   GVariant       **result,
                   GError         **error)
 {
-  return run_call_job (executor, call, result, error);
+  return run_call (executor, call, result, error);
 }
 
 /* The same call with other positional arguments (a tuple, or NULL). */
@@ -963,5 +963,5 @@ _interp_call_run_with_args (InterpExecutor  *executor,
   InterpCall with_args = *call;
 
   with_args.args = args;
-  return run_call_job (executor, &with_args, result, error);
+  return run_call (executor, &with_args, result, error);
 }

@@ -111,7 +111,7 @@ typedef enum
 struct _PoolTask
 {
   InterpPool *pool;           /* kept alive by the caller: GTask or waiter */
-  gboolean is_map;
+  PoolTaskKind kind;
   gboolean cancelled;
   InterpCall *call;           /* the prepared callable (and args for a call) */
   InterpAsyncResult *result_task; /* _async; NULL for a sync caller */

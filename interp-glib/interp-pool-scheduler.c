@@ -137,7 +137,7 @@ _interp_pool_task_new (InterpPool   *self,
   PoolTask *task = g_atomic_rc_box_new0 (PoolTask);
 
   task->pool = self;
-  task->is_map = kind == POOL_TASK_MAP;
+  task->kind = kind;
   task->call = call;
   task->n_items = n_items;
   task->results = n_items <= 1 ? &task->one_result : g_new0 (GVariant *, n_items);
@@ -764,7 +764,7 @@ check_task_locked (InterpPool     *self,
     ; /* its items are its outcome */
   else if (task->error == NULL)
     {
-      if (task->is_map)
+      if (task->kind == POOL_TASK_MAP)
         {
           GVariant **children = g_new (GVariant *, task->n_items);
 
@@ -844,9 +844,9 @@ _interp_pool_settle_job_locked (InterpPool     *self,
       return;
     }
 
-  for (guint i = 0; i < n_done && task->is_map; i++)
+  for (guint i = 0; i < n_done && task->kind == POOL_TASK_MAP; i++)
     task->results[job->first + i] = g_steal_pointer (&job->results[i]);
-  if (!task->is_map && error == NULL)
+  if (task->kind == POOL_TASK_CALL && error == NULL)
     task->results[0] = g_steal_pointer (&job->results[0]);
 
   if (error != NULL && !task->done && !task->cancelled)
@@ -857,7 +857,7 @@ _interp_pool_settle_job_locked (InterpPool     *self,
         {
           task->fail_index = index;
           /* One line still: the failing item named after it. */
-          if (task->is_map && ran)
+          if (task->kind == POOL_TASK_MAP && ran)
             {
               char *message = g_strdup_printf ("%s (item %u)", error->message, index);
 
