@@ -74,11 +74,10 @@ end_sub_interpreter (InterpExecutor *executor)
   executor->tstate = NULL;
 }
 
-/* One try at a new interpreter, @main_tstate current: returns its thread
- * state, current, or NULL with @main_tstate current again. */
+/* One try at a new interpreter: returns its thread state, current, or
+ * NULL (the caller makes its own thread state current again). */
 static PyThreadState *
 new_sub_interpreter (InterpExecutor  *executor,
-                     PyThreadState   *main_tstate,
                      GError         **error)
 {
   PyThreadState *tstate = NULL;
@@ -101,7 +100,6 @@ new_sub_interpreter (InterpExecutor  *executor,
       g_set_error (error, INTERP_ERROR, INTERP_ERROR_FAILED,
                    "Could not create an interpreter: %s",
                    status.err_msg ? status.err_msg : "unknown error");
-      PyThreadState_Swap (main_tstate);
       return NULL;
     }
 #else
@@ -110,7 +108,6 @@ new_sub_interpreter (InterpExecutor  *executor,
     {
       g_set_error_literal (error, INTERP_ERROR, INTERP_ERROR_FAILED,
                            "Could not create an interpreter");
-      PyThreadState_Swap (main_tstate);
       return NULL;
     }
 #endif
@@ -137,13 +134,14 @@ setup_sub (InterpExecutor  *executor,
   main_tstate = PyThreadState_New (PyInterpreterState_Main ());
   PyEval_RestoreThread (main_tstate);
 
-  for (guint try = 1; tstate == NULL; try++)
+  for (guint try = 1;; try++)
     {
       g_autoptr(GError) local_error = NULL;
 
-      tstate = new_sub_interpreter (executor, main_tstate, &local_error);
+      tstate = new_sub_interpreter (executor, &local_error);
       if (tstate != NULL)
         break;
+      PyThreadState_Swap (main_tstate);
       PyErr_Clear ();
       if (try == CREATE_TRIES)
         {
