@@ -125,6 +125,9 @@ struct _InterpExecutor
 #if !INTERP_PY_HAS_OWN_GIL
   clockid_t thread_clock;     /* Python 3.11: the executor thread's CPU clock */
   gboolean has_thread_clock;
+  guint64 traced_serial;      /* Python 3.11: the job a trace function is to interrupt */
+  Py_tracefunc job_trace;     /* Python 3.11, the GIL held: the job's own trace function */
+  PyObject *job_trace_obj;    /* and its object, while ours is in its place */
 #endif
   guint done_sleepers;        /* sync callers waiting on done_cond */
   guint idle_waiters;         /* _interp_executor_wait_idle() callers */

@@ -18,6 +18,14 @@
  * none is attached when the interpreter goes away. A blocking wait in the job's code ends
  * through the job's wait cancellable instead, and raises the cancellation
  * itself.
+ *
+ * A cancellation never lands in CPython's own importlib: raised between
+ * its _imp.acquire_lock() and the `try` that releases it, it would leave
+ * the import lock held for good (on 3.11 the process's, so every
+ * interpreter's next import would hang). While the executor thread runs
+ * importlib's code, delivery waits: on 3.11 a trace function raises it
+ * at the first line outside importlib, a pending call queues itself
+ * again, the monitoring callback waits for an instruction outside it.
  */
 
 #include "interp-executor-internal-private.h"
@@ -36,6 +44,77 @@ typedef struct
   InterpExecutor *executor;
   InterpJob *job;
 } Interrupt;
+
+#if INTERP_PENDING_INTERRUPT
+/* Exported by every CPython from 3.12 on (for _testinternalcapi), with
+ * this signature, but declared only in its internal headers. */
+PyAPI_FUNC (int) _PyEval_AddPendingCall (PyInterpreterState *interp,
+                                         int               (*func) (void *),
+                                         void               *arg,
+                                         int                 flags);
+
+static int pending_interrupt (void *data);
+#endif
+
+/* How long an interrupter lets importlib's code run before it tries again. */
+#define INTERRUPT_RETRY_US 200
+
+/* Whether @code is CPython's frozen importlib (_bootstrap or
+ * _bootstrap_external). */
+static gboolean
+code_is_importlib (PyCodeObject *code)
+{
+  const char *filename = PyUnicode_Check (code->co_filename) ? PyUnicode_AsUTF8 (code->co_filename) : NULL;
+
+  if (filename == NULL)
+    {
+      PyErr_Clear ();
+      return FALSE;
+    }
+  return g_str_has_prefix (filename, "<frozen importlib.");
+}
+
+/* The GIL held: whether an exception raised now in @frame would land in
+ * importlib's code. It would if @frame is importlib's, and also if @frame
+ * was called from importlib (a trace function, a weakref callback, a
+ * finder), except through _call_with_frames_removed(), the one place from
+ * which importlib runs a module's code and expects any exception. */
+static gboolean
+frame_in_importlib (PyFrameObject *frame)
+{
+  PyFrameObject *f = (PyFrameObject *) Py_XNewRef (frame);
+  gboolean in_importlib = FALSE;
+
+  while (f != NULL)
+    {
+      PyCodeObject *code = PyFrame_GetCode (f);
+      PyFrameObject *back;
+
+      if (code_is_importlib (code))
+        {
+          in_importlib = PyUnicode_CompareWithASCIIString (code->co_name, "_call_with_frames_removed") != 0;
+          Py_DECREF (code);
+          break;
+        }
+      Py_DECREF (code);
+      back = PyFrame_GetBack (f);
+      Py_DECREF (f);
+      f = back;
+    }
+  Py_XDECREF (f);
+  return in_importlib;
+}
+
+/* The same for the code @tstate runs. */
+static gboolean
+thread_in_importlib (PyThreadState *tstate)
+{
+  PyFrameObject *frame = PyThreadState_GetFrame (tstate);
+  gboolean in_importlib = frame_in_importlib (frame);
+
+  Py_XDECREF (frame);
+  return in_importlib;
+}
 
 #if INTERP_MONITOR_INTERRUPT
 /* Calls sys.monitoring.@name (@args); FALSE (error cleared) on failure. */
@@ -101,6 +180,9 @@ monitor_on_instruction (PyObject *capsule,
       PyErr_Clear ();
       Py_RETURN_NONE;
     }
+  /* Not in importlib: the event stays on until an instruction outside. */
+  if (thread_in_importlib (PyThreadState_Get ()))
+    Py_RETURN_NONE;
   g_mutex_lock (&executor->lock);
   if (executor->armed_serial != 0 && executor->armed_serial == executor->job_serial &&
       executor->running_job != NULL && !executor->running_job->cancel_delivered)
@@ -184,11 +266,13 @@ monitor_release (InterpExecutor *executor)
 
 /* With a thread state of the executor's interpreter attached (any of its
  * threads): raises the cancellation in the executor's thread, if the job
- * it came for still runs. */
-static void
+ * it came for still runs. FALSE when it must wait: the executor thread
+ * runs importlib's code, the caller tries again later. */
+static gboolean
 deliver (Interrupt *interrupt)
 {
   InterpExecutor *executor = interrupt->executor;
+  gboolean running;
 
 #if INTERP_MONITOR_INTERRUPT
   {
@@ -199,15 +283,20 @@ deliver (Interrupt *interrupt)
       serial = executor->job_serial;
     g_mutex_unlock (&executor->lock);
     if (serial != 0 && monitor_arm (executor, serial))
-      return;
+      return TRUE;
   }
 #endif
-  g_mutex_lock (&executor->lock);
   /* Checked with the GIL held: the executor clears running_job with the
    * GIL held too, so the exception cannot land in a later job. */
-  if (executor->running_job == interrupt->job && !interrupt->job->cancel_delivered)
-    PyThreadState_SetAsyncExc (executor->thread_ident, executor->cancel_exc);
+  g_mutex_lock (&executor->lock);
+  running = executor->running_job == interrupt->job && !interrupt->job->cancel_delivered;
   g_mutex_unlock (&executor->lock);
+  if (!running)
+    return TRUE;
+  if (thread_in_importlib (executor->tstate))
+    return FALSE;
+  PyThreadState_SetAsyncExc (executor->thread_ident, executor->cancel_exc);
+  return TRUE;
 }
 
 static void
@@ -256,6 +345,93 @@ short_interval_end (void)
 }
 #endif
 
+#if !INTERP_PY_HAS_OWN_GIL
+static int trace_cancel (PyObject *cancel_exc, PyFrameObject *frame, int what, PyObject *arg);
+
+/* The GIL held: puts the job's own trace function (if any) back in place
+ * of ours, if ours is still there. */
+static void
+trace_release (InterpExecutor *executor)
+{
+  Py_tracefunc func = executor->job_trace;
+  PyObject *obj = executor->job_trace_obj;
+
+  executor->job_trace = NULL;
+  executor->job_trace_obj = NULL;
+  if (executor->tstate != NULL && executor->tstate->c_tracefunc == trace_cancel &&
+      _PyEval_SetTrace (executor->tstate, func, obj) < 0)
+    PyErr_Clear ();
+  Py_XDECREF (obj);
+}
+
+/* Python 3.11, the executor thread's trace function while a cancellation
+ * waits for importlib's code to end: calls the job's own trace function
+ * first, if it had one; raises the cancellation at the first line outside
+ * importlib, and gives the job its trace function back. */
+static int
+trace_cancel (PyObject      *cancel_exc,
+              PyFrameObject *frame,
+              int            what,
+              PyObject      *arg)
+{
+  InterpExecutor *executor = _interp_executor_get_current ();
+  gboolean raise;
+
+  if (executor == NULL)
+    return 0;
+  if (executor->job_trace != NULL &&
+      executor->job_trace (executor->job_trace_obj, frame, what, arg) < 0)
+    {
+      /* It failed, and a failing Python trace function takes itself off. */
+      trace_release (executor);
+      return -1;
+    }
+  if (what != PyTrace_LINE || frame_in_importlib (frame))
+    return 0;
+
+  g_mutex_lock (&executor->lock);
+  raise = executor->traced_serial != 0 && executor->traced_serial == executor->job_serial &&
+          executor->running_job != NULL && !executor->running_job->cancel_delivered;
+  executor->traced_serial = 0;
+  g_mutex_unlock (&executor->lock);
+  trace_release (executor);
+  if (!raise)
+    return 0;
+  PyErr_SetNone (cancel_exc);
+  return -1;
+}
+
+/* From an interrupter, the GIL held, the executor thread in importlib:
+ * puts trace_cancel() in place of the job's trace function for
+ * @interrupt's job. FALSE if that failed (an audit hook refused it). */
+static gboolean
+trace_arm (Interrupt *interrupt)
+{
+  InterpExecutor *executor = interrupt->executor;
+  PyThreadState *tstate = executor->tstate;
+  gboolean running;
+
+  g_mutex_lock (&executor->lock);
+  running = executor->running_job == interrupt->job && !interrupt->job->cancel_delivered;
+  if (running)
+    executor->traced_serial = executor->job_serial;
+  g_mutex_unlock (&executor->lock);
+  if (!running || tstate->c_tracefunc == trace_cancel)
+    return TRUE;
+
+  executor->job_trace = tstate->c_tracefunc;
+  executor->job_trace_obj = Py_XNewRef (tstate->c_traceobj);
+  if (_PyEval_SetTrace (tstate, trace_cancel, executor->cancel_exc) < 0)
+    {
+      PyErr_Clear ();
+      Py_CLEAR (executor->job_trace_obj);
+      executor->job_trace = NULL;
+      return FALSE;
+    }
+  return TRUE;
+}
+#endif
+
 /* A thread of ours that took the interpreter's GIL with @tstate lets go
  * of both and stops counting as an interrupter: teardown waits for none. */
 static void
@@ -271,6 +447,27 @@ interrupter_leave (InterpExecutor *executor,
   g_mutex_unlock (&executor->lock);
 }
 
+#if INTERP_PENDING_INTERRUPT
+/* Queues @interrupt as a pending call, which takes it; FALSE when
+ * CPython's queue is full. Counted first: teardown never sees it in
+ * neither count. */
+static gboolean
+queue_pending_interrupt (Interrupt *interrupt)
+{
+  InterpExecutor *executor = interrupt->executor;
+
+  g_mutex_lock (&executor->lock);
+  executor->pending_interrupts++;
+  g_mutex_unlock (&executor->lock);
+  if (_PyEval_AddPendingCall (executor->interp, pending_interrupt, interrupt, 0) == 0)
+    return TRUE;
+  g_mutex_lock (&executor->lock);
+  executor->pending_interrupts--;
+  g_mutex_unlock (&executor->lock);
+  return FALSE;
+}
+#endif
+
 static gpointer
 interrupter_thread (gpointer data)
 {
@@ -284,24 +481,59 @@ interrupter_thread (gpointer data)
   tstate = PyThreadState_New (executor->interp);
 #if !INTERP_PY_HAS_OWN_GIL
   short_interval_begin ();
-  PyEval_RestoreThread (tstate);
-  short_interval_end ();
-#else
-  PyEval_RestoreThread (tstate);
 #endif
-  deliver (interrupt);
+  PyEval_RestoreThread (tstate);
+  while (!deliver (interrupt))
+    {
+      /* The executor thread runs importlib: let it go on a while. */
+#if !INTERP_PY_HAS_OWN_GIL
+      if (trace_arm (interrupt))
+        break;
+#else
+      /* A pending call tries at every eval-breaker check instead. */
+      if (queue_pending_interrupt (interrupt))
+        {
+          interrupt = NULL;
+          break;
+        }
+#endif
+      PyEval_SaveThread ();
+      g_usleep (INTERRUPT_RETRY_US);
+      PyEval_RestoreThread (tstate);
+    }
+#if !INTERP_PY_HAS_OWN_GIL
+  short_interval_end ();
+#endif
   interrupter_leave (executor, tstate);
-  interrupt_free (interrupt);
+  if (interrupt != NULL)
+    interrupt_free (interrupt);
   return NULL;
 }
 
+/* Called with executor->lock held: starts an interrupter thread for
+ * @interrupt, which it takes. FALSE when there is no thread to be had:
+ * @interrupt is freed, and the code is not interrupted. Its wait still
+ * ends, and a pool's timeout still abandons it after the grace. */
+static gboolean
+start_interrupter_locked (Interrupt *interrupt)
+{
+  InterpExecutor *executor = interrupt->executor;
+  GThread *thread = g_thread_try_new ("interp-interrupt", interrupter_thread, interrupt, NULL);
+
+  if (thread == NULL)
+    {
+      INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT ": no thread to interrupt its code",
+                    executor->id);
+      /* Neither is the last reference: the executor runs the job. */
+      interrupt_free (interrupt);
+      return FALSE;
+    }
+  executor->interrupters++;
+  g_thread_unref (thread);
+  return TRUE;
+}
+
 #if INTERP_PENDING_INTERRUPT
-/* Exported by every CPython from 3.12 on (for _testinternalcapi), with
- * this signature, but declared only in its internal headers. */
-PyAPI_FUNC (int) _PyEval_AddPendingCall (PyInterpreterState *interp,
-                                         int               (*func) (void *),
-                                         void               *arg,
-                                         int                 flags);
 
 /* The pending call: runs in a thread of the executor's interpreter at its
  * next eval-breaker check, the GIL held. */
@@ -311,6 +543,7 @@ pending_interrupt (void *data)
   Interrupt *interrupt = data;
   InterpExecutor *executor = interrupt->executor;
   gboolean raise = FALSE;
+  gboolean done = TRUE;
 
 #if !INTERP_MONITOR_INTERRUPT
   /* In the executor's thread, raised here: an exception set with
@@ -322,14 +555,23 @@ pending_interrupt (void *data)
       g_mutex_lock (&executor->lock);
       raise = executor->running_job == interrupt->job && !interrupt->job->cancel_delivered;
       g_mutex_unlock (&executor->lock);
+      done = !raise || !thread_in_importlib (executor->tstate);
+      raise = raise && done;
     }
   else
 #endif
-    deliver (interrupt);
+    done = deliver (interrupt);
+  /* Not yet (importlib runs): at the next eval-breaker check again, or
+   * from an interrupter when CPython's queue is full. */
+  if (!done && _PyEval_AddPendingCall (executor->interp, pending_interrupt, interrupt, 0) == 0)
+    return 0;
   g_mutex_lock (&executor->lock);
   executor->pending_interrupts--;
+  if (!done)
+    start_interrupter_locked (interrupt);  /* takes it */
   g_mutex_unlock (&executor->lock);
-  interrupt_free (interrupt);
+  if (done)
+    interrupt_free (interrupt);
   if (!raise)
     return 0;
   PyErr_SetNone (executor->cancel_exc);
@@ -345,7 +587,6 @@ _interp_executor_interrupt_job_locked (InterpExecutor *executor,
                                        InterpJob      *job)
 {
   Interrupt *interrupt;
-  GThread *thread;
 
   if (executor->running_job != job || executor->cancel_exc == NULL ||
       executor->state == EXECUTOR_CLOSED)
@@ -365,23 +606,8 @@ _interp_executor_interrupt_job_locked (InterpExecutor *executor,
       return job->wait_cancellable ? g_object_ref (job->wait_cancellable) : NULL;
     }
 #endif
-  thread = g_thread_try_new ("interp-interrupt", interrupter_thread, interrupt, NULL);
-  if (thread == NULL)
-    {
-      /* Out of threads: the code is not interrupted. Its wait still ends
-       * below, and a pool's timeout still abandons it after the grace. */
-      INTERP_DEBUG ("Interpreter %" G_GINT64_FORMAT ": no thread to interrupt its code",
-                    executor->id);
-      /* Neither is the last reference: the executor runs the job. */
-      interrupt_free (interrupt);
-    }
-  else
-    {
-      job->interrupted = TRUE;
-      executor->interrupters++;
-      g_thread_unref (thread);
-    }
-
+  if (start_interrupter_locked (interrupt))
+    job->interrupted = TRUE;
   return job->wait_cancellable ? g_object_ref (job->wait_cancellable) : NULL;
 }
 
@@ -690,6 +916,9 @@ _interp_executor_interrupt_job_ended (InterpExecutor *executor,
 {
 #if INTERP_MONITOR_INTERRUPT
   monitor_release (executor);
+#endif
+#if !INTERP_PY_HAS_OWN_GIL
+  trace_release (executor);
 #endif
   if (job->interrupted)
     discard_pending_interrupt ();

@@ -7,6 +7,8 @@
 #include "interp-python-private.h" /* first: Python.h precedes system headers */
 #include "test-common.h"
 
+#include <unistd.h>
+
 static void
 wait_running (InterpInterpreter *interp)
 {
@@ -99,6 +101,132 @@ test_cancel_no_gil_wait (void)
                        "    sys.setswitchinterval(0.005)\n",
                        50 * 1000);
   g_assert_true (eval_bool (interp, "spins > 0 and sys.getswitchinterval() == 0.005"));
+}
+
+/* A cancellation is never raised in CPython's importlib: between its
+ * _imp.acquire_lock() and the `try` that releases the lock, it would leave
+ * the import lock held, and every later import hang (on 3.11, in every
+ * interpreter). Here a function that names itself importlib's, as the
+ * code importlib's weakref callbacks run in does, is cancelled while it
+ * sleeps: the cancellation waits until it returned. */
+static void
+test_cancel_not_in_importlib (void)
+{
+  g_autoptr(InterpInterpreter) interp = new_interpreter ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *code = NULL;
+  Counts counts = { 0 };
+  int fds[2];
+  char c;
+
+  g_assert_no_errno (pipe (fds));
+  exec_ok (interp,
+           "import os, time\n"
+           "done = False\n"
+           "exec(compile('def in_importlib(fd):\\n'\n"
+           "             '    global done\\n'\n"
+           "             '    os.write(fd, b\"x\")\\n'\n"
+           "             '    time.sleep(0.5)\\n'\n"
+           "             '    done = True\\n',\n"
+           "             '<frozen importlib._bootstrap>', 'exec'))\n");
+  code = g_strdup_printf ("in_importlib(%d)\nwhile True: pass\n", fds[1]);
+  interp_interpreter_exec_async (interp, code, cancellable, count_exec_cb, &counts);
+  /* In the function's sleep: the cancellation comes due at its next line. */
+  g_assert_cmpint (read (fds[0], &c, 1), ==, 1);
+  g_cancellable_cancel (cancellable);
+  wait_for_completions (&counts, 1);
+  g_assert_cmpuint (counts.cancelled, ==, 1);
+  g_assert_true (eval_bool (interp, "done"));
+  close (fds[0]);
+  close (fds[1]);
+}
+
+/* Runs @code in @interp @times, each cancelled at a random moment, and
+ * checks that both @interp and another interpreter still import. */
+static void
+cancel_at_random (InterpInterpreter *interp,
+                  const char        *code,
+                  guint              times)
+{
+  g_autoptr(InterpInterpreter) other = new_interpreter ();
+
+  for (guint i = 0; i < times; i++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      Counts counts = { 0 };
+
+      interp_interpreter_exec_async (interp, code, cancellable, count_exec_cb, &counts);
+      wait_running (interp);
+      g_usleep (g_test_rand_int_range (0, 2000));
+      g_cancellable_cancel (cancellable);
+      wait_for_completions (&counts, 1);
+      g_assert_cmpuint (counts.cancelled, ==, 1);
+      exec_ok (other, "import json");
+      exec_ok (interp, "import json");
+    }
+}
+
+#define FAILING_IMPORTS \
+  "    while True:\n" \
+  "        try:\n" \
+  "            import interp_glib_no_such_module\n" \
+  "        except ImportError:\n" \
+  "            pass\n"
+
+/* The same with CPython's own importlib: cancelled at any point of a loop
+ * of failing imports, the interpreter (on 3.11 every interpreter, whose
+ * import lock is the process's) still imports afterwards. A cancellation
+ * raised in the wrong place of importlib would hang the next import. */
+static void
+test_cancel_during_imports (void)
+{
+  g_autoptr(InterpInterpreter) interp = new_interpreter ();
+
+  cancel_at_random (interp, "if True:\n" FAILING_IMPORTS, 200);
+}
+
+/* The same under a trace function of the job's own: it still sees every
+ * event, and is in place again afterwards. */
+static void
+test_cancel_during_traced_imports (void)
+{
+  g_autoptr(InterpInterpreter) interp = new_interpreter ();
+
+  exec_ok (interp,
+           "import sys\n"
+           "events = 0\n"
+           "def tracer(frame, event, arg):\n"
+           "    global events\n"
+           "    events += 1\n"
+           "    return tracer\n");
+  cancel_at_random (interp,
+                    "kept = False\n"
+                    "sys.settrace(tracer)\n"
+                    "try:\n"
+                    FAILING_IMPORTS
+                    "finally:\n"
+                    "    kept = sys.gettrace() is tracer\n"
+                    "    sys.settrace(None)\n",
+                    30);
+  g_assert_true (eval_bool (interp, "kept and events > 0"));
+}
+
+/* A module's own code, run by an import, is cancelled as any other code:
+ * the import fails, and leaves no half-made module behind. */
+static void
+test_cancel_module_code (void)
+{
+  g_autoptr(InterpInterpreter) interp = new_interpreter ();
+
+  exec_ok (interp,
+           "import os, shutil, sys, tempfile\n"
+           "d = tempfile.mkdtemp()\n"
+           "with open(os.path.join(d, 'interp_glib_spin.py'), 'w') as f:\n"
+           "    f.write('while True:\\n    pass\\n')\n"
+           "sys.path.insert(0, d)\n");
+  cancel_running_code (interp, "import interp_glib_spin\n", 50 * 1000);
+  g_assert_true (eval_bool (interp, "'interp_glib_spin' not in sys.modules"));
+  exec_ok (interp, "sys.path.remove(d)\nshutil.rmtree(d)\nimport json\n");
 }
 
 static void
@@ -855,6 +983,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/executor/cancel-running", test_cancel_running);
   g_test_add_func ("/executor/cancel-no-gil-wait", test_cancel_no_gil_wait);
   g_test_add_func ("/executor/cancel-not-swallowed", test_cancel_not_swallowed);
+  g_test_add_func ("/executor/cancel-not-in-importlib", test_cancel_not_in_importlib);
+  g_test_add_func ("/executor/cancel-during-imports", test_cancel_during_imports);
+  g_test_add_func ("/executor/cancel-during-traced-imports", test_cancel_during_traced_imports);
+  g_test_add_func ("/executor/cancel-module-code", test_cancel_module_code);
   g_test_add_func ("/executor/cancel-sync-other-thread", test_cancel_sync_other_thread);
   g_test_add_func ("/executor/cancel-already", test_cancel_already);
   g_test_add_func ("/executor/cancel-blocking-call", test_cancel_blocking_call);
